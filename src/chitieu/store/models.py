@@ -1,0 +1,322 @@
+"""The database schema, shared by SQLite and PostgreSQL.
+
+Codes are strings everywhere: unit codes are the official statistical codes, zero-padded
+(country ``VN``, province ``01``, commune ``00070``); periods are DHIS2 spellings
+(``2025``, ``2025Q1``, ``202501``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# --- units and facilities ---------------------------------------------------------------
+
+
+class Unit(Base):
+    """An administrative unit: the country, a province or a commune/ward/special zone."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+    level: Mapped[str] = mapped_column(String(16), index=True)  # country | province | commune
+    name: Mapped[str] = mapped_column(String(200))  # with diacritics, e.g. "Phường Hoàn Kiếm"
+    name_ascii: Mapped[str] = mapped_column(String(200), index=True)  # lower-case, no diacritics
+    division_type: Mapped[str] = mapped_column(String(40))  # "phường", "xã", "đặc khu", …
+    codename: Mapped[str] = mapped_column(String(200))
+    #: Materialised path "VN/01/00070": "this unit and everything below" is a prefix match.
+    path: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class Facility(Base):
+    """A hospital, clinic or commune health station under a unit."""
+
+    __tablename__ = "facilities"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    #: hospital | regional_hospital | private_hospital | clinic | health_station
+    kind: Mapped[str] = mapped_column(String(32))
+    ownership: Mapped[str] = mapped_column(String(16))  # public | private
+    offers_ultrasound: Mapped[bool] = mapped_column(Boolean, default=False)
+    offers_obstetrics: Mapped[bool] = mapped_column(Boolean, default=False)
+    beds: Mapped[int | None] = mapped_column(Integer)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- catalogue and aggregate data ---------------------------------------------------------
+
+
+class DataElement(Base):
+    """An aggregate quantity declared in the catalogue file (loaded, not hand-edited)."""
+
+    __tablename__ = "data_elements"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    value_type: Mapped[str] = mapped_column(String(16), default="integer")  # integer | number
+    #: Allowed disaggregation codes (category option combos), "default" when none.
+    disaggregations: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class DataValue(Base):
+    """One reported aggregate: (element, unit, period, disaggregation) -> value."""
+
+    __tablename__ = "data_values"
+    __table_args__ = (
+        UniqueConstraint("element_code", "unit_code", "period", "disaggregation"),
+        Index("ix_data_values_unit_period", "unit_code", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    element_code: Mapped[str] = mapped_column(ForeignKey("data_elements.code"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    period: Mapped[str] = mapped_column(String(16))
+    disaggregation: Mapped[str] = mapped_column(String(64), default="default")
+    value: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
+    stored_by: Mapped[str | None] = mapped_column(String(100))
+    #: draft | submitted | locked (a locked value needs the right role to change)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    last_updated: Mapped[datetime] = mapped_column(
+        DateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+
+# --- birth records (microdata) and their aggregates ----------------------------------------
+
+
+class BirthRecord(Base):
+    """One birth from civil registration or the population database."""
+
+    __tablename__ = "birth_records"
+    __table_args__ = (
+        CheckConstraint("sex IN ('M', 'F')", name="ck_birth_sex"),
+        CheckConstraint("birth_order >= 1", name="ck_birth_order"),
+        CheckConstraint("prev_boys + prev_girls = birth_order - 1", name="ck_birth_prev"),
+    )
+
+    birth_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_order: Mapped[int] = mapped_column(Integer)
+    prev_boys: Mapped[int] = mapped_column(Integer)
+    prev_girls: Mapped[int] = mapped_column(Integer)
+    mother_birth_year: Mapped[int] = mapped_column(Integer)
+    facility_code: Mapped[str | None] = mapped_column(String(32))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+
+class BirthAggregate(Base):
+    """Birth counts kept current on import, so no page or estimate rescans the records.
+
+    ``birth_order`` is capped at 4 (4 means 4+); ``prev_boys`` and ``prev_girls`` at 2 (2 means
+    2+). Third births after two girls are ``birth_order=3, prev_boys=0, prev_girls=2``.
+    """
+
+    __tablename__ = "birth_aggregates"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sex: Mapped[str] = mapped_column(String(1), primary_key=True)
+    birth_order: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_boys: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_girls: Mapped[int] = mapped_column(Integer, primary_key=True)
+    births: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ImportBatch(Base):
+    """One accepted import (file, who, when, what it added)."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # births | dhis2 | excel | …
+    source: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_added: Mapped[int] = mapped_column(Integer, default=0)
+    imported_by: Mapped[str | None] = mapped_column(String(100))
+    created: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+# --- plans, targets, tasks, activities, inspections ---------------------------------------
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title_vi: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    issuer: Mapped[str] = mapped_column(String(300))
+    number: Mapped[str | None] = mapped_column(String(100))
+    issued: Mapped[date | None] = mapped_column(Date)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    start_year: Mapped[int] = mapped_column(Integer)
+    end_year: Mapped[int] = mapped_column(Integer)
+    #: Legal bases ("Căn cứ …") as a list of strings, in the order the plan cites them.
+    legal_bases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Reporting duties: [{"body": code, "to": [...], "frequency": "year"}].
+    reporting: Mapped[list[dict]] = mapped_column(JSON, default=list)
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("plan_code", "code"),
+        CheckConstraint("direction IN ('at_most', 'at_least')", name="ck_target_direction"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_code: Mapped[str] = mapped_column(ForeignKey("plans.code"))
+    code: Mapped[str] = mapped_column(String(64))
+    indicator_code: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    description_vi: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text)
+    baseline_value: Mapped[float | None] = mapped_column(Float)
+    baseline_year: Mapped[int | None] = mapped_column(Integer)
+    target_value: Mapped[float | None] = mapped_column(Float)
+    target_year: Mapped[int] = mapped_column(Integer)
+    direction: Mapped[str] = mapped_column(String(16))  # at_most | at_least
+    #: Required average change per year (e.g. -0.2 SRB points a year), if the plan sets one.
+    annual_change: Mapped[float | None] = mapped_column(Float)
+    start_year: Mapped[int | None] = mapped_column(Integer)
+
+
+class Body(Base):
+    """An agency with duties under a plan (Department of Health, Finance, …)."""
+
+    __tablename__ = "bodies"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+
+
+class PlanBody(Base):
+    """A body's assigned duties under one plan, in the plan's order."""
+
+    __tablename__ = "plan_bodies"
+
+    plan_code: Mapped[str] = mapped_column(ForeignKey("plans.code"), primary_key=True)
+    body_code: Mapped[str] = mapped_column(ForeignKey("bodies.code"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(32), default="member")  # standing | member
+    duties_vi: Mapped[list[str]] = mapped_column(JSON, default=list)
+    duties_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("plan_code", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_code: Mapped[str] = mapped_column(ForeignKey("plans.code"))
+    code: Mapped[str] = mapped_column(String(64))
+    group_code: Mapped[str] = mapped_column(String(64))
+    group_vi: Mapped[str] = mapped_column(Text)
+    group_en: Mapped[str] = mapped_column(Text)
+    title_vi: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    lead_body: Mapped[str] = mapped_column(ForeignKey("bodies.code"))
+    partner_bodies: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class ActivityReport(Base):
+    """What a body or commune did for a plan in a period (sessions held, people reached…)."""
+
+    __tablename__ = "activity_reports"
+    __table_args__ = (
+        UniqueConstraint("plan_code", "reporter", "unit_code", "period", "activity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_code: Mapped[str] = mapped_column(ForeignKey("plans.code"))
+    task_code: Mapped[str | None] = mapped_column(String(64))
+    reporter: Mapped[str] = mapped_column(String(64))  # body code or "commune"
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    period: Mapped[str] = mapped_column(String(16))
+    activity: Mapped[str] = mapped_column(String(64))  # sessions | people_reached | …
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Inspection(Base):
+    __tablename__ = "inspections"
+    __table_args__ = (CheckConstraint("fine_vnd >= 0", name="ck_fine_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_code: Mapped[str] = mapped_column(ForeignKey("facilities.code"), index=True)
+    inspected_on: Mapped[date] = mapped_column(Date)
+    team: Mapped[str | None] = mapped_column(String(300))
+    findings: Mapped[str | None] = mapped_column(Text)
+    violation: Mapped[bool] = mapped_column(Boolean, default=False)
+    fine_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    commitment_signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- users and audit ----------------------------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('entry', 'analyst', 'admin')", name="ck_user_role"),
+    )
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the row before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))  # insert | update | delete | import | …
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_key: Mapped[str] = mapped_column(String(300))
+    unit_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
