@@ -4,4 +4,6 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Units of the administrative hierarchy and facilities.", no_args_is_help=True)
+app = typer.Typer(
+    help="Units of the administrative hierarchy and facilities.", no_args_is_help=True
+)

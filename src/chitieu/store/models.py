@@ -257,9 +257,7 @@ class ActivityReport(Base):
     """What a body or commune did for a plan in a period (sessions held, people reached…)."""
 
     __tablename__ = "activity_reports"
-    __table_args__ = (
-        UniqueConstraint("plan_code", "reporter", "unit_code", "period", "activity"),
-    )
+    __table_args__ = (UniqueConstraint("plan_code", "reporter", "unit_code", "period", "activity"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_code: Mapped[str] = mapped_column(ForeignKey("plans.code"))

@@ -1,0 +1,1 @@
+"""Readers and validators for every input format; each import is one transaction."""
