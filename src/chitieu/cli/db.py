@@ -1,18 +1,23 @@
-"""``chitieu db``: create or upgrade the schema on the configured database."""
+"""``chitieu db``: create or upgrade the schema and load the reference data."""
 
 from __future__ import annotations
 
 import typer
 
+from chitieu.store.bootstrap import bootstrap
 from chitieu.store.db import make_engine
-from chitieu.store.migrate import upgrade as upgrade_schema
 
-app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 
 
 @app.command()
-def upgrade(revision: str = typer.Argument("head")) -> None:
-    """Apply migrations up to REVISION on CHITIEU_DATABASE_URL."""
+def upgrade() -> None:
+    """Migrate CHITIEU_DATABASE_URL to the latest schema and load units, catalogue and plans.
+
+    Safe to run again: it adds only what is missing.
+    """
     engine = make_engine()
-    upgrade_schema(engine, revision)
-    typer.echo(f"schema at {revision}: {engine.url.render_as_string(hide_password=True)}")
+    added = bootstrap(engine)
+    typer.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    for what, count in added.items():
+        typer.echo(f"  {what}: {count} added or updated")

@@ -1,9 +1,145 @@
-"""``chitieu units``: Units of the administrative hierarchy and facilities."""
+"""``chitieu units``: list, search and show units of the administrative hierarchy."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any
+
 import typer
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from chitieu.store.db import make_engine
+from chitieu.store.models import Facility, Unit
+from chitieu.units.queries import UnitInfo, UnknownUnitError, ancestors, get_unit, list_units
+from chitieu.units.search import search_units
 
 app = typer.Typer(
-    help="Units of the administrative hierarchy and facilities.", no_args_is_help=True
+    help="Đơn vị hành chính (units of the administrative hierarchy).", no_args_is_help=True
 )
+
+
+class Level(StrEnum):
+    country = "country"
+    province = "province"
+    commune = "commune"
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+LEVEL_OPTION = typer.Option(None, "--level", help="country, province or commune.")
+FORMAT_OPTION = typer.Option(Format.table, "--format", help="table or json.")
+TABLE_COLUMNS = ("code", "name", "level", "parent_code", "division_type")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Lỗi (error): {message}", err=True)
+    return typer.Exit(code=1)
+
+
+@contextmanager
+def _connection() -> Iterator[Connection]:
+    """A read connection to the configured database, refusing one without units."""
+    engine = make_engine()
+    try:
+        with engine.connect() as conn:
+            try:
+                has_units = conn.scalar(select(Unit.code).limit(1)) is not None
+            except SQLAlchemyError as exc:  # no schema yet: say what to do, not a stack trace
+                problem = f"database not ready ({type(exc).__name__}); run: chitieu db upgrade"
+                raise _fail(problem) from None
+            if not has_units:
+                raise _fail("no units in the database; run: chitieu db upgrade")
+            try:
+                yield conn
+            except (UnknownUnitError, ValueError) as exc:
+                raise _fail(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
+def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """Plain aligned columns, a header and a rule; None printed as empty."""
+    cells = [[("" if r[c] is None else str(r[c])) for c in columns] for r in rows]
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _print_units(units: list[UnitInfo], fmt: Format) -> None:
+    rows = [u.as_dict() for u in units]
+    if fmt is Format.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif rows:
+        typer.echo(render_table(rows, TABLE_COLUMNS))
+    else:
+        typer.echo("(không có đơn vị nào — no units)")
+
+
+@app.command("list")
+def list_command(
+    parent: str = typer.Option(None, "--parent", help="Only units below this unit code."),
+    level: Level = LEVEL_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """List units: the provinces by default; a unit's children with --parent; every unit at a
+    level (below --parent if given) with --level."""
+    with _connection() as conn:
+        _print_units(list_units(conn, parent, level.value if level else None), fmt)
+
+
+@app.command("search")
+def search_command(
+    text: str = typer.Argument(
+        ..., help='Part of a name, with or without diacritics: "Hoan Kiem".'
+    ),
+    level: Level = LEVEL_OPTION,
+    parent: str = typer.Option(None, "--parent", help="Only units below this unit code."),
+    limit: int = typer.Option(20, "--limit", min=1, max=500),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Find units by name; best matches first."""
+    with _connection() as conn:
+        found = search_units(conn, text, level.value if level else None, parent, limit)
+        _print_units(found, fmt)
+
+
+@app.command("show")
+def show_command(
+    code: str = typer.Argument(..., help="Unit code, e.g. 01 or 00070."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Show one unit: names, level, where it sits, and what lies below it."""
+    with _connection() as conn:
+        unit = get_unit(conn, code)
+        detail = unit.as_dict()
+        detail["ancestors"] = [{"code": a.code, "name": a.name} for a in ancestors(conn, code)]
+        detail["children"] = conn.scalar(
+            select(func.count()).select_from(Unit).where(Unit.parent_code == code)
+        )
+        detail["facilities"] = conn.scalar(
+            select(func.count()).select_from(Facility).where(Facility.unit_code == code)
+        )
+    if fmt is Format.json:
+        typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        return
+    chain = " › ".join(a["name"] for a in detail["ancestors"])
+    for label, value in (
+        ("Mã (code)", unit.code),
+        ("Tên (name)", unit.name),
+        ("Không dấu (ASCII)", unit.name_ascii),
+        ("Cấp (level)", unit.level),
+        ("Loại (division type)", unit.division_type),
+        ("Thuộc (within)", chain or "—"),
+        ("Đơn vị trực thuộc (children)", detail["children"]),
+        ("Cơ sở y tế (facilities)", detail["facilities"]),
+    ):
+        typer.echo(f"{label:<30} {value}")

@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -195,6 +196,7 @@ class Target(Base):
     __table_args__ = (
         UniqueConstraint("plan_code", "code"),
         CheckConstraint("direction IN ('at_most', 'at_least')", name="ck_target_direction"),
+        CheckConstraint("kind IN ('by_year', 'every_year', 'context')", name="ck_target_kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -212,6 +214,11 @@ class Target(Base):
     #: Required average change per year (e.g. -0.2 SRB points a year), if the plan sets one.
     annual_change: Mapped[float | None] = mapped_column(Float)
     start_year: Mapped[int | None] = mapped_column(Integer)
+    #: by_year: reach target_value by target_year; every_year: hold it in every year from
+    #: start_year to target_year; context: a baseline recorded for context, no target value.
+    kind: Mapped[str] = mapped_column(String(16), default="by_year", server_default="by_year")
+    #: Where the figures come from (document, article), in words.
+    source: Mapped[str | None] = mapped_column(Text)
 
 
 class Body(Base):
@@ -249,6 +256,9 @@ class Task(Base):
     group_en: Mapped[str] = mapped_column(Text)
     title_vi: Mapped[str] = mapped_column(Text)
     title_en: Mapped[str] = mapped_column(Text)
+    #: The activities the plan lists under the task ("+ …" items), in order.
+    details_vi: Mapped[list[str]] = mapped_column(JSON, default=list)
+    details_en: Mapped[list[str]] = mapped_column(JSON, default=list)
     lead_body: Mapped[str] = mapped_column(ForeignKey("bodies.code"))
     partner_bodies: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -285,6 +295,53 @@ class Inspection(Base):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     commitment_signed: Mapped[bool] = mapped_column(Boolean, default=False)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ScorecardTarget(Base):
+    """One target of a national scorecard (e.g. the ten the National Assembly and the Government
+    assign the health sector each year), kept as data so an administrator can fill the slots."""
+
+    __tablename__ = "scorecard_targets"
+    __table_args__ = (
+        CheckConstraint(
+            "direction IS NULL OR direction IN ('at_most', 'at_least')",
+            name="ck_scorecard_direction",
+        ),
+    )
+
+    scorecard: Mapped[str] = mapped_column(String(32), primary_key=True)  # e.g. "VN-2025"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    indicator_code: Mapped[str | None] = mapped_column(String(64))
+    name_vi: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    assigned_by: Mapped[str | None] = mapped_column(String(32))  # national_assembly | government
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    direction: Mapped[str | None] = mapped_column(String(16))  # at_most | at_least
+    unit_label: Mapped[str | None] = mapped_column(String(64))  # "%", "per 10,000", …
+    #: True while the slot's definition is not from a source (an administrator should fill it).
+    placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(Text)
+
+
+class ScorecardResult(Base):
+    """A scorecard target's figures for one year: the target set, the value reached, met or not."""
+
+    __tablename__ = "scorecard_results"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["scorecard", "code"], ["scorecard_targets.scorecard", "scorecard_targets.code"]
+        ),
+    )
+
+    scorecard: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_value: Mapped[float | None] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)
+    #: As officially stated; None means "not stated", then it is derived from value and target.
+    met: Mapped[bool | None] = mapped_column(Boolean)
+    source: Mapped[str | None] = mapped_column(Text)
 
 
 # --- users and audit ----------------------------------------------------------------------

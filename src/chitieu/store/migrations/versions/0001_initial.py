@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-23 08:49:48.568310
+Create Date: 2026-11-23 09:00:55.153527
 """
 
 from collections.abc import Sequence
@@ -70,6 +70,26 @@ def upgrade() -> None:
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_import_batches_sha256"), ["sha256"], unique=False)
 
+    op.create_table(
+        "scorecard_targets",
+        sa.Column("scorecard", sa.String(length=32), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("indicator_code", sa.String(length=64), nullable=True),
+        sa.Column("name_vi", sa.Text(), nullable=False),
+        sa.Column("name_en", sa.Text(), nullable=False),
+        sa.Column("assigned_by", sa.String(length=32), nullable=True),
+        sa.Column("legal_basis", sa.Text(), nullable=True),
+        sa.Column("direction", sa.String(length=16), nullable=True),
+        sa.Column("unit_label", sa.String(length=64), nullable=True),
+        sa.Column("placeholder", sa.Boolean(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=True),
+        sa.CheckConstraint(
+            "direction IS NULL OR direction IN ('at_most', 'at_least')",
+            name="ck_scorecard_direction",
+        ),
+        sa.PrimaryKeyConstraint("scorecard", "code"),
+    )
     op.create_table(
         "units",
         sa.Column("code", sa.String(length=16), nullable=False),
@@ -213,6 +233,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("code"),
     )
     op.create_table(
+        "scorecard_results",
+        sa.Column("scorecard", sa.String(length=32), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("target_value", sa.Float(), nullable=True),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("met", sa.Boolean(), nullable=True),
+        sa.Column("source", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["scorecard", "code"],
+            ["scorecard_targets.scorecard", "scorecard_targets.code"],
+        ),
+        sa.PrimaryKeyConstraint("scorecard", "code", "year"),
+    )
+    op.create_table(
         "users",
         sa.Column("username", sa.String(length=100), nullable=False),
         sa.Column("password_hash", sa.String(length=300), nullable=False),
@@ -308,7 +343,10 @@ def upgrade() -> None:
         sa.Column("direction", sa.String(length=16), nullable=False),
         sa.Column("annual_change", sa.Float(), nullable=True),
         sa.Column("start_year", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=16), server_default="by_year", nullable=False),
+        sa.Column("source", sa.Text(), nullable=True),
         sa.CheckConstraint("direction IN ('at_most', 'at_least')", name="ck_target_direction"),
+        sa.CheckConstraint("kind IN ('by_year', 'every_year', 'context')", name="ck_target_kind"),
         sa.ForeignKeyConstraint(
             ["plan_code"],
             ["plans.code"],
@@ -330,6 +368,8 @@ def upgrade() -> None:
         sa.Column("group_en", sa.Text(), nullable=False),
         sa.Column("title_vi", sa.Text(), nullable=False),
         sa.Column("title_en", sa.Text(), nullable=False),
+        sa.Column("details_vi", sa.JSON(), nullable=False),
+        sa.Column("details_en", sa.JSON(), nullable=False),
         sa.Column("lead_body", sa.String(length=64), nullable=False),
         sa.Column("partner_bodies", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -357,6 +397,7 @@ def downgrade() -> None:
     op.drop_table("inspections")
     op.drop_table("activity_reports")
     op.drop_table("users")
+    op.drop_table("scorecard_results")
     op.drop_table("plans")
     with op.batch_alter_table("facilities", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_facilities_unit_code"))
@@ -378,6 +419,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_units_level"))
 
     op.drop_table("units")
+    op.drop_table("scorecard_targets")
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_batches_sha256"))
 

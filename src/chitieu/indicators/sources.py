@@ -1,0 +1,212 @@
+"""The three database reads behind every indicator, each grouped in the database by unit and
+year: birth counts from ``birth_aggregates``, reported figures from ``data_values``, and counts
+of facilities. Only units at or below one unit are read (a ``units.path`` prefix)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Connection, and_, case, false, func, or_, select
+
+from chitieu.catalog.periods import PeriodType, parse_period
+from chitieu.catalog.schema import BirthFilter, Element
+from chitieu.store.models import BirthAggregate, DataValue, Facility, Unit
+from chitieu.units.queries import in_subtree
+
+#: Period types from the coarsest to the finest. Within a year, a cell reported at several
+#: types is read from the coarsest one (an annual figure beats the sum of its months), so a
+#: figure is never counted twice. Each type has a rank of its own: quarters starting in
+#: November are never added to calendar quarters.
+PERIOD_PRECEDENCE: tuple[PeriodType, ...] = (
+    PeriodType.YEARLY,
+    PeriodType.FINANCIAL_APRIL,
+    PeriodType.FINANCIAL_JULY,
+    PeriodType.FINANCIAL_SEP,
+    PeriodType.FINANCIAL_OCT,
+    PeriodType.FINANCIAL_NOV,
+    PeriodType.SIX_MONTHLY,
+    PeriodType.SIX_MONTHLY_APRIL,
+    PeriodType.SIX_MONTHLY_NOV,
+    PeriodType.QUARTERLY,
+    PeriodType.QUARTERLY_NOV,
+    PeriodType.BI_MONTHLY,
+    PeriodType.MONTHLY,
+    PeriodType.BI_WEEKLY,
+    PeriodType.WEEKLY,
+    PeriodType.WEEKLY_WEDNESDAY,
+    PeriodType.WEEKLY_THURSDAY,
+    PeriodType.WEEKLY_SATURDAY,
+    PeriodType.WEEKLY_SUNDAY,
+    PeriodType.DAILY,
+)
+_RANK = {t: i for i, t in enumerate(PERIOD_PRECEDENCE)}
+
+#: Values still being entered are not figures yet.
+COUNTED_STATUSES = ("submitted", "locked")
+
+
+def year_of(start: date, end: date) -> int:
+    """The calendar year a period counts in: the one holding most of its days (for a week, the
+    year of its Thursday, as ISO weeks; ``2025April``, April 2025–March 2026, counts in 2025)."""
+    if start.year == end.year:
+        return start.year
+    days_in_first = (date(start.year, 12, 31) - start).days + 1
+    return start.year if 2 * days_in_first >= (end - start).days + 1 else end.year
+
+
+@dataclass(frozen=True, slots=True)
+class BirthCounts:
+    """Births per (unit, year): the numerator's, the denominator's, and all births."""
+
+    unit_code: str
+    year: int
+    numerator: int
+    denominator: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedCell:
+    """One reported cell for a year, read from the coarsest period type reported:
+    ``total`` sums that type's periods (flows); ``latest`` is the value of its last period
+    (stocks)."""
+
+    unit_code: str
+    element: str
+    disaggregation: str
+    year: int
+    rank: int
+    total: float
+    latest: float
+
+
+def births_condition(filters: Sequence[BirthFilter]) -> ColumnElement[bool]:
+    """``birth_aggregates`` rows selected by any of ``filters``."""
+    ba = BirthAggregate
+    terms = []
+    for f in filters:
+        parts = []
+        if f.sex is not None:
+            parts.append(ba.sex == f.sex)
+        for column, wanted in (
+            (ba.birth_order, f.birth_order),
+            (ba.prev_boys, f.prev_boys),
+            (ba.prev_girls, f.prev_girls),
+        ):
+            if wanted is not None:
+                parts.append(column.in_(wanted))
+        terms.append(and_(*parts) if parts else ba.births.is_not(None))
+    return or_(*terms) if terms else false()
+
+
+def read_births(
+    conn: Connection,
+    path: str,
+    years: Sequence[int],
+    numerator: Sequence[BirthFilter],
+    denominator: Sequence[BirthFilter],
+) -> list[BirthCounts]:
+    """Birth counts per unit and year at or below the unit at ``path``."""
+    ba = BirthAggregate
+
+    def summed(cond: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((cond, ba.births), else_=0)), 0)
+
+    query = (
+        select(
+            ba.unit_code,
+            ba.year,
+            summed(births_condition(numerator)),
+            summed(births_condition(denominator)),
+            func.coalesce(func.sum(ba.births), 0),
+        )
+        .join(Unit, Unit.code == ba.unit_code)
+        .where(in_subtree(path), ba.year.in_(list(years)))
+        .group_by(ba.unit_code, ba.year)
+    )
+    return [BirthCounts(u, int(y), int(n), int(d), int(t)) for u, y, n, d, t in conn.execute(query)]
+
+
+def _period_maps(
+    conn: Connection, cells: ColumnElement[bool], years: Sequence[int]
+) -> dict[str, tuple[int, int, int]]:
+    """Each stored period of the wanted cells that counts in one of ``years``, mapped to
+    (year, rank of its type, ordinal of its start day). Unreadable period strings are skipped:
+    the importers store canonical spellings only."""
+    wanted = set(years)
+    maps: dict[str, tuple[int, int, int]] = {}
+    for (text,) in conn.execute(select(DataValue.period).where(cells).distinct()):
+        try:
+            p = parse_period(text)
+        except ValueError:
+            continue
+        y = year_of(p.start, p.end)
+        if y in wanted:
+            maps[text] = (y, _RANK[p.type], p.start.toordinal())
+    return maps
+
+
+def read_reported(
+    conn: Connection, path: str, years: Sequence[int], wanted: dict[str, Sequence[str]]
+) -> list[ReportedCell]:
+    """Reported figures per unit, element, disaggregation, year and period type, at or below
+    the unit at ``path``; ``wanted`` maps element codes to the disaggregations to read."""
+    dv = DataValue
+    cells = or_(
+        *(and_(dv.element_code == e, dv.disaggregation.in_(list(d))) for e, d in wanted.items())
+    )
+    cells = and_(cells, dv.status.in_(COUNTED_STATUSES))
+    maps = _period_maps(conn, cells, years)
+    if not maps:
+        return []
+
+    def mapped(i: int) -> ColumnElement[int]:
+        return case({p: m[i] for p, m in maps.items()}, value=dv.period)
+
+    base = (
+        select(
+            dv.unit_code,
+            dv.element_code,
+            dv.disaggregation,
+            mapped(0).label("year"),
+            mapped(1).label("rank"),
+            mapped(2).label("ord"),
+            dv.value,
+        )
+        .join(Unit, Unit.code == dv.unit_code)
+        .where(in_subtree(path), cells, dv.period.in_(list(maps)))
+        .subquery()
+    )
+    keys = [base.c.unit_code, base.c.element_code, base.c.disaggregation, base.c.year, base.c.rank]
+    last = select(*keys, func.max(base.c.ord).label("last_ord")).group_by(*keys).subquery()
+    query = (
+        select(
+            *keys,
+            func.sum(base.c.value),
+            func.sum(case((base.c.ord == last.c.last_ord, base.c.value), else_=0)),
+        )
+        .join(last, and_(*(k == last.c[k.name] for k in keys)))
+        .group_by(*keys)
+    )
+    return [
+        ReportedCell(u, e, d, int(y), int(r), float(t), float(v))
+        for u, e, d, y, r, t, v in conn.execute(query)
+    ]
+
+
+def read_facility_counts(conn: Connection, path: str, kind: str) -> dict[str, int]:
+    """Facilities of ``kind`` per unit, at or below the unit at ``path``."""
+    query = (
+        select(Facility.unit_code, func.count())
+        .join(Unit, Unit.code == Facility.unit_code)
+        .where(in_subtree(path), Facility.kind == kind)
+        .group_by(Facility.unit_code)
+    )
+    return {u: int(n) for u, n in conn.execute(query)}
+
+
+def element_cells(element: Element, disaggregations: Sequence[str] | None) -> list[str]:
+    """The disaggregation codes an operand reads: those listed, or all the element's."""
+    return list(disaggregations or element.disaggregation_codes)
