@@ -1,0 +1,183 @@
+"""``chitieu import dhis2|excel``, ``chitieu export dhis2`` and ``chitieu template``: DHIS2
+payloads, ADX and the Excel commune report, in and out. A thin layer over chitieu.exchange."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from chitieu.exchange.crosswalk import SPLIT_RULES
+from chitieu.exchange.dhis2 import FORMATS, import_datavalueset
+from chitieu.exchange.excel import import_excel as import_excel_file
+from chitieu.exchange.excel import write_template
+from chitieu.exchange.export import export_datavalues
+from chitieu.exchange.mapping import MappingError, read_mapping
+from chitieu.exchange.summary import ImportSummary
+from chitieu.store.db import make_engine
+
+export_app = typer.Typer(help="Xuất dữ liệu / export data (DHIS2, ADX).", no_args_is_help=True)
+template_app = typer.Typer(help="Mẫu báo cáo Excel / Excel report templates.", no_args_is_help=True)
+
+_ACTOR = typer.Option(None, "--actor", help="Who imports (default: the login name).")
+_JSON = typer.Option(False, "--json", help="Print DHIS2's import summary as JSON.")
+_DRY = typer.Option(False, "--dry-run", help="Check and count only; write nothing.")
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _report(summary: ImportSummary, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        crosswalk = summary.extra.get("crosswalk")
+        if crosswalk:
+            typer.echo(
+                f"old-unit mapping (rule {crosswalk['rule']}): {crosswalk['rowsIn']} -> "
+                f"{crosswalk['rowsOut']} figures; {crosswalk['methods']}"
+            )
+            for s in crosswalk["splits"]:
+                typer.echo(f"  split {s['old_code']} {s['old_name']}: {s['applied']}")
+            for inc in crosswalk["incomplete"]:
+                typer.echo(
+                    f"  INCOMPLETE {inc['unit']} {inc['period']} {inc['element']}/"
+                    f"{inc['disaggregation']}: missing {', '.join(inc['missing'])}"
+                )
+        typer.echo(summary.description)
+        for c in summary.conflicts[:200]:
+            typer.echo(f"  {c}", err=True)
+        if len(summary.conflicts) > 200:
+            typer.echo(f"  … and {len(summary.conflicts) - 200} more", err=True)
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def import_dhis2(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="dataValueSet or ADX"),
+    fmt: str = typer.Option("auto", "--format", help="auto | json | csv | xml | adx"),
+    dry_run: bool = _DRY,
+    mapping: Path | None = typer.Option(None, "--mapping", help="A DHIS2 mapping YAML file."),
+    id_scheme: str | None = typer.Option(None, "--id-scheme", help="uid | code | name"),
+    data_element_id_scheme: str | None = typer.Option(None, "--data-element-id-scheme"),
+    org_unit_id_scheme: str | None = typer.Option(None, "--org-unit-id-scheme"),
+    strategy: str | None = typer.Option(None, "--strategy", help="DHIS2 importStrategy"),
+    old_units: bool = typer.Option(
+        False, "--old-units", help="Org units are pre-2025 codes: map them onto 2025 units."
+    ),
+    split_rule: str = typer.Option("seat", "--split-rule", help="For --old-units: seat | equal"),
+    actor: str | None = _ACTOR,
+    as_json: bool = _JSON,
+) -> None:
+    """Nhập tệp DHIS2 (JSON, CSV, XML) hoặc ADX / import a DHIS2 data value set or ADX file.
+
+    Every value is checked first; if any is refused, nothing is written."""
+    if fmt != "auto" and fmt not in FORMATS:
+        raise typer.BadParameter(f"use auto or one of {', '.join(FORMATS)}", param_hint="--format")
+    if split_rule not in SPLIT_RULES:
+        raise typer.BadParameter(f"use {' or '.join(SPLIT_RULES)}", param_hint="--split-rule")
+    try:
+        m = read_mapping(mapping) if mapping else None
+    except MappingError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    summary = import_datavalueset(
+        make_engine(),
+        file.read_bytes(),
+        None,
+        actor=_actor(actor),
+        dry_run=dry_run,
+        fmt=None if fmt == "auto" else fmt,
+        id_scheme=id_scheme,
+        data_element_id_scheme=data_element_id_scheme,
+        org_unit_id_scheme=org_unit_id_scheme,
+        import_strategy=strategy,
+        mapping=m,
+        filename=file.name,
+        old_units=split_rule if old_units else None,
+    )
+    _report(summary, as_json)
+
+
+def import_excel(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A filled template."),
+    dry_run: bool = _DRY,
+    actor: str | None = _ACTOR,
+    as_json: bool = _JSON,
+) -> None:
+    """Nhập mẫu báo cáo Excel đã điền / import a filled Excel report template.
+
+    Each bad cell is named (sheet, cell, reason); if any is bad, nothing is written."""
+    _report(import_excel_file(make_engine(), file, actor=_actor(actor), dry_run=dry_run), as_json)
+
+
+@export_app.command("dhis2")
+def export_dhis2(
+    fmt: str = typer.Option("json", "--format", help="json | csv | xml | adx"),
+    unit: list[str] = typer.Option([], "--unit", help="Unit code (repeatable); default all."),
+    children: bool = typer.Option(False, "--children", help="Include every unit below."),
+    period: list[str] = typer.Option([], "--period", help="DHIS2 period (repeatable)."),
+    start: str | None = typer.Option(None, "--start", help="Start date YYYY-MM-DD."),
+    end: str | None = typer.Option(None, "--end", help="End date YYYY-MM-DD."),
+    element: list[str] = typer.Option([], "--element", help="Data element code (repeatable)."),
+    data_set: str | None = typer.Option(None, "--data-set", help="e.g. COMMUNE_MONTHLY"),
+    id_scheme: str | None = typer.Option(None, "--id-scheme", help="uid | code (ADX: code)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="A DHIS2 mapping YAML file."),
+    out: Path | None = typer.Option(None, "--out", help="Write here instead of stdout."),
+) -> None:
+    """Xuất dữ liệu theo định dạng DHIS2 hoặc ADX / export data values for DHIS2 or ADX."""
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if period and (start or end):
+        raise typer.BadParameter("give --period or --start/--end, not both")
+    try:
+        start_d = date.fromisoformat(start) if start else None
+        end_d = date.fromisoformat(end) if end else None
+        m = read_mapping(mapping) if mapping else None
+        with make_engine().connect() as conn:
+            body = export_datavalues(
+                conn,
+                unit or None,
+                period or None,
+                element or None,
+                fmt,
+                id_scheme,
+                children=children,
+                start_date=start_d,
+                end_date=end_d,
+                data_set=data_set,
+                mapping=m,
+            )
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if out:
+        out.write_bytes(body)
+        typer.echo(f"wrote {out} ({len(body)} bytes)", err=True)
+    else:
+        typer.echo(body.decode("utf-8"))
+
+
+@template_app.command("commune-monthly")
+def template_commune_monthly(
+    unit: str = typer.Option(..., "--unit", help="A province (all its communes) or a commune."),
+    period: str = typer.Option(..., "--period", help="The month, e.g. 202501."),
+    out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
+) -> None:
+    """Tạo mẫu báo cáo tháng của xã / write the commune monthly report template (XLSX)."""
+    try:
+        with make_engine().connect() as conn:
+            n = write_template(conn, unit, period, out)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"wrote {out}: {n} commune row(s), period {period}")

@@ -1,0 +1,141 @@
+"""The import summary, in the shape DHIS2 returns from ``POST /api/dataValueSets``.
+
+``{"responseType": "ImportSummary", "status": "SUCCESS" | "WARNING" | "ERROR",
+"description": …, "importCount": {"imported", "updated", "ignored", "deleted"},
+"conflicts": [{"object", "value", "errorCode", "property", "indexes"}], "dryRun": …}``
+
+Error codes are DHIS2's (``org.hisp.dhis.feedback.ErrorCode``, data import validation
+E76xx), so a client written against DHIS2 reads chitieu's conflicts unchanged. chitieu adds
+``location`` to each conflict (``dataValues[3]``, ``line 5``, ``Sheet1!D7``) for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# DHIS2 error codes used by chitieu (message templates paraphrase DHIS2's).
+E_DATA_SET = "E7600"  # Data set not found or not accessible
+E_DATA_ELEMENT = "E7610"  # Data element not found or not accessible
+E_PERIOD = "E7611"  # Period not valid
+E_ORG_UNIT = "E7612"  # Organisation unit not found or not accessible
+E_COC = "E7613"  # Category option combo not found or not accessible
+E_AOC = "E7615"  # Attribute option combo not found or not accessible
+E_NOT_IN_HIERARCHY = "E7617"  # Organisation unit not in hierarchy of current user
+E_VALUE_MISSING = "E7618"  # Data value or comment not specified
+E_VALUE_TYPE = "E7619"  # Value must match data element's type constraints
+E_COMMENT = "E7620"  # Invalid comment
+E_COC_NOT_IN_COMBO = "E7634"  # COC must be part of the data element's category combo
+E_STORED_BY = "E7637"  # Invalid storedBy
+E_LOCKED = "E7643"  # Period is not open (chitieu: the value is locked)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """One refused value (or a problem with the whole payload, ``index`` None).
+
+    ``object`` is the offending identifier as the input spelled it; ``value`` says why."""
+
+    object: str
+    value: str
+    error_code: str | None = None
+    property: str | None = None
+    index: int | None = None
+    location: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"object": self.object, "value": self.value}
+        if self.error_code:
+            out["errorCode"] = self.error_code
+        if self.property:
+            out["property"] = self.property
+        if self.index is not None:
+            out["indexes"] = [self.index]
+        if self.location:
+            out["location"] = self.location
+        return out
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        code = f" [{self.error_code}]" if self.error_code else ""
+        return f"{where}{self.value}{code}"
+
+
+@dataclass
+class ImportCount:
+    imported: int = 0
+    updated: int = 0
+    ignored: int = 0
+    deleted: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "ignored": self.ignored,
+            "deleted": self.deleted,
+        }
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, with ``dry_run``, would do).
+
+    chitieu imports atomically (DHIS2's ``atomicMode=ALL``): any conflict refuses the whole
+    payload, so ``status`` is ``ERROR``, nothing is written and every value counts as ignored;
+    ``conflicts`` still lists every bad value. ``SUCCESS`` means every value was applied."""
+
+    status: str = "SUCCESS"
+    count: ImportCount = field(default_factory=ImportCount)
+    conflicts: list[Conflict] = field(default_factory=list)
+    dry_run: bool = False
+    description: str = ""
+    total: int = 0  # values read from the payload
+    #: chitieu additions to DHIS2's shape, e.g. ``{"crosswalk": {...}}`` for old-unit imports.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "ERROR"
+
+    @property
+    def http_status(self) -> int:
+        """The HTTP status DHIS2 answers with: 200, or 409 Conflict when refused."""
+        return 200 if self.ok else 409
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "responseType": "ImportSummary",
+            "status": self.status,
+            "description": self.description,
+            "importCount": self.count.to_dict(),
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "dryRun": self.dry_run,
+            **self.extra,
+        }
+
+    def to_web_message(self) -> dict[str, Any]:
+        """DHIS2 ≥ 2.38's envelope: ``{httpStatus, httpStatusCode, status, message, response}``."""
+        return {
+            "httpStatus": "OK" if self.ok else "Conflict",
+            "httpStatusCode": self.http_status,
+            "status": "OK" if self.ok else "ERROR",
+            "message": self.description,
+            "response": self.to_dict(),
+        }
+
+
+def refused(conflicts: list[Conflict], total: int, *, dry_run: bool = False) -> ImportSummary:
+    """The summary of a payload refused whole: nothing written, every value ignored."""
+    n = len(conflicts)
+    return ImportSummary(
+        status="ERROR",
+        count=ImportCount(ignored=total),
+        conflicts=conflicts,
+        dry_run=dry_run,
+        description=(
+            f"Từ chối nhập: {n} lỗi, không ghi dữ liệu nào. / "
+            f"Import refused: {n} conflict(s); nothing was written."
+        ),
+        total=total,
+    )
