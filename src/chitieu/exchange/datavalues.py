@@ -34,7 +34,7 @@ from chitieu.exchange.validate import (
     parse_number,
     plan_import,
 )
-from chitieu.store.audit import record_change
+from chitieu.store.audit import Change, record_changes
 from chitieu.store.db import transaction
 from chitieu.store.models import DataValue, ImportBatch
 
@@ -114,25 +114,27 @@ def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> No
         ids = [a.existing["id"] for a in deletes]  # type: ignore[index]
         for chunk in chunks(ids):
             conn.execute(delete(DataValue).where(DataValue.id.in_(chunk)))
-    for a in (*inserts, *updates, *deletes):
-        after = None
-        if a.kind != "delete":
-            after = {
-                "value": a.number,
-                "comment": a.v.comment,
-                "stored_by": a.v.stored_by or actor,
-                "status": (a.existing or {}).get("status", "submitted"),
-            }
-        record_change(
-            conn,
-            actor=actor,
-            action=a.kind,
-            table=DataValue.__tablename__,
-            key=_row_key(a),
-            unit_code=a.v.unit,
-            before=_public(a.existing),
-            after=after,
-        )
+    record_changes(conn, (_audit_change(a, actor) for a in (*inserts, *updates, *deletes)))
+
+
+def _audit_change(a: Action, actor: str) -> Change:
+    after = None
+    if a.kind != "delete":
+        after = {
+            "value": a.number,
+            "comment": a.v.comment,
+            "stored_by": a.v.stored_by or actor,
+            "status": (a.existing or {}).get("status", "submitted"),
+        }
+    return Change(
+        actor=actor,
+        action=a.kind,
+        table_name=DataValue.__tablename__,
+        row_key=_row_key(a),
+        unit_code=a.v.unit,
+        before=_public(a.existing),
+        after=after,
+    )
 
 
 def count_actions(actions: Sequence[Action]) -> ImportCount:
