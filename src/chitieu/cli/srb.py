@@ -1,10 +1,171 @@
-"""``chitieu srb``: Sex ratio at birth: estimates and projections from a CSV, no database needed."""
+"""``chitieu srb``: Sex ratio at birth: estimates and projections from a CSV, no database needed.
+
+The output keys are a public contract (design.md, "Interfaces"): ``estimate`` prints one row per
+unit and year with ``unit, year, male, female, srb, srb_lower, srb_upper, est, est_lower,
+est_upper, z, flag``; ``project`` prints per unit ``unit, target, prob_target_met, path`` (a list
+of ``{year, est, lower, upper}``) and also ``annual_change_needed``. Numbers that do not exist
+(no births, no girls) are ``null`` in JSON and empty in CSV.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import typer
+
+from chitieu.cli.units import render_table
+from chitieu.ingest.errors import ImportRefused
+from chitieu.ingest.srb_csv import SrbTable, read_srb_csv
+from chitieu.stats.projection import Projection, project_srb
+from chitieu.stats.smoothing import SrbSmooth, smooth_srb
 
 app = typer.Typer(
     help="Sex ratio at birth: estimates and projections from a CSV, no database needed.",
     no_args_is_help=True,
 )
+
+ESTIMATE_KEYS = (
+    "unit", "year", "male", "female", "srb", "srb_lower", "srb_upper",
+    "est", "est_lower", "est_upper", "z", "flag",
+)  # fmt: skip
+PROJECT_ROW_KEYS = (
+    "unit", "target", "prob_target_met", "annual_change_needed", "year", "est", "lower", "upper",
+)  # fmt: skip
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+    table = "table"
+
+
+class Direction(StrEnum):
+    at_most = "at_most"
+    at_least = "at_least"
+
+
+FILE_ARG = typer.Argument(..., help="CSV with columns unit,year,male,female[,parent].")
+FORMAT_OPTION = typer.Option(Format.json, "--format", help="json, csv or table.")
+LEVEL_OPTION = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Interval level.")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Lỗi (error): {message}", err=True)
+    return typer.Exit(code=1)
+
+
+def _load(file: Path) -> SrbTable:
+    if not file.is_file():
+        raise _fail(f"{file}: no such file")
+    try:
+        return read_srb_csv(file)
+    except ImportRefused as exc:
+        typer.echo(f"{file}: {exc.summary()}", err=True)
+        raise typer.Exit(code=1) from None
+
+
+def _num(value: Any, digits: int = 4) -> float | None:
+    v = float(value)
+    return round(v, digits) if math.isfinite(v) else None
+
+
+def _column(values: Any, digits: int = 4) -> list[Any]:
+    """Rounded floats as a list, non-finite values as None."""
+    arr = np.asarray(values, dtype=float)
+    out = np.round(arr, digits).astype(object)
+    out[~np.isfinite(arr)] = None
+    return out.tolist()
+
+
+def estimate_rows(res: SrbSmooth) -> list[dict[str, Any]]:
+    """The ``estimate`` records, in input row order."""
+    columns = [
+        res.unit.astype(str).tolist(),
+        res.year.astype(int).tolist(),
+        res.male.astype(int).tolist(),
+        res.female.astype(int).tolist(),
+        *(_column(getattr(res, k)) for k in ESTIMATE_KEYS[4:10]),
+        _column(res.z, 3),
+        res.flag.tolist(),
+    ]
+    return [dict(zip(ESTIMATE_KEYS, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def projection_record(p: Projection) -> dict[str, Any]:
+    path = [{k: (_num(v) if k != "year" else v) for k, v in pt.items()} for pt in p.path]
+    return {
+        "unit": p.unit,
+        "target": p.target,
+        "prob_target_met": _num(p.prob_target_met),
+        "annual_change_needed": _num(p.annual_change_needed),
+        "path": path,
+    }
+
+
+def _emit(records: list[dict[str, Any]], keys: tuple[str, ...], fmt: Format) -> None:
+    if fmt is Format.json:
+        typer.echo(json.dumps(records, ensure_ascii=False))
+        return
+    if fmt is Format.csv:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+        typer.echo(buf.getvalue(), nl=False)
+        return
+    typer.echo(render_table(records, keys))
+
+
+@app.command("estimate")
+def estimate(file: Path = FILE_ARG, level: float = LEVEL_OPTION, fmt: Format = FORMAT_OPTION):
+    """Raw SRB with its interval, the smoothed SRB with its interval, and the excess z-score with
+    its flag, for every unit and year (per 100 girls)."""
+    table = _load(file)
+    try:
+        res = smooth_srb(
+            table.unit, table.year, table.male, table.female, table.parent, level=level
+        )
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _emit(estimate_rows(res), ESTIMATE_KEYS, fmt)
+
+
+@app.command("project")
+def project(
+    file: Path = FILE_ARG,
+    to: int = typer.Option(..., "--to", help="Target year."),
+    target: float = typer.Option(..., "--target", help="Target SRB (boys per 100 girls)."),
+    unit: str | None = typer.Option(None, "--unit", help="Only this unit (default: every unit)."),
+    direction: Direction = typer.Option(
+        Direction.at_most, "--direction", help="at_most (SRB ≤ target) or at_least."
+    ),
+    level: float = LEVEL_OPTION,
+    fmt: Format = FORMAT_OPTION,
+):
+    """Projected SRB path to --to with intervals, and the probability the target is met."""
+    table = _load(file)
+    if unit is not None and unit not in set(table.unit.tolist()):
+        raise _fail(f"unit {unit!r} is not in {file}")
+    if to < int(table.year.min()):
+        raise _fail(f"--to {to} is before the first year in {file} ({int(table.year.min())})")
+    try:
+        res = smooth_srb(
+            table.unit, table.year, table.male, table.female, table.parent, level=level
+        )
+        wanted = list(dict.fromkeys(table.unit.tolist())) if unit is None else [unit]
+        projections = project_srb(res.fit, to, target, direction.value, level=level, units=wanted)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    records = [projection_record(p) for p in projections]
+    if fmt is Format.json:
+        _emit(records, (), fmt)
+        return
+    rows = [{k: r[k] for k in PROJECT_ROW_KEYS[:4]} | point for r in records for point in r["path"]]
+    _emit(rows, PROJECT_ROW_KEYS, fmt)
