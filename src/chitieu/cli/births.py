@@ -1,7 +1,70 @@
-"""``chitieu births``: Birth records: summaries."""
+"""``chitieu births``: birth counts from the aggregates kept by the birth-record import."""
 
 from __future__ import annotations
 
-import typer
+import json
+from collections import defaultdict
+from typing import Any
 
-app = typer.Typer(help="Birth records: summaries.", no_args_is_help=True)
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from chitieu.births.counts import birth_counts
+from chitieu.cli.units import FORMAT_OPTION, Format, render_table
+from chitieu.store.db import make_engine
+from chitieu.units.queries import UnknownUnitError
+
+app = typer.Typer(help="Số sinh (birth counts) by year, sex and birth order.", no_args_is_help=True)
+
+ORDERS = (1, 2, 3, 4)  # 4 = fourth or later, as the aggregates keep it
+SEXES = (("M", "Nam"), ("F", "Nữ"))
+
+
+def _wide(counts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per year: births by sex × order, and the year's total."""
+    columns = ["Năm"] + [
+        f"{label} {o}{'+' if o == ORDERS[-1] else ''}" for _, label in SEXES for o in ORDERS
+    ]
+    columns.append("Tổng")
+    by_year: dict[int, dict[str, Any]] = defaultdict(dict)
+    for c in counts:
+        by_year[c["year"]][(c["sex"], c["birth_order"])] = c["births"]
+    rows = []
+    for year in sorted(by_year):
+        cells = [by_year[year].get((sex, o), 0) for sex, _ in SEXES for o in ORDERS]
+        rows.append(dict(zip(columns, [year, *cells, sum(cells)], strict=True)))
+    return rows, columns
+
+
+@app.command("summary")
+def summary(
+    unit: str = typer.Option(
+        None, "--unit", help="Unit code (01, 00070): the unit and everything below it."
+    ),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Số sinh theo năm, giới tính và thứ tự sinh (births by year, sex and birth order)."""
+    engine = make_engine()
+    try:
+        with engine.connect() as conn:
+            counts = birth_counts(conn, unit, by=("year", "sex", "birth_order"))
+    except UnknownUnitError as exc:
+        typer.echo(f"Lỗi (error): {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    except SQLAlchemyError as exc:
+        typer.echo(
+            f"Lỗi (error): database not ready ({type(exc).__name__}); run: chitieu db upgrade",
+            err=True,
+        )
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    if fmt is Format.json:
+        typer.echo(json.dumps(counts, ensure_ascii=False, indent=2))
+        return
+    if not counts:
+        typer.echo("(chưa có số sinh — no births recorded)")
+        return
+    rows, columns = _wide(counts)
+    typer.echo(render_table(rows, columns))
+    typer.echo("Nam = boys, Nữ = girls; 1, 2, 3, 4+ = thứ tự sinh (birth order); Tổng = total")

@@ -1,0 +1,116 @@
+"""Birth counts by unit, period, sex, birth order and earlier children, from the aggregates.
+
+Every function reads ``birth_aggregates`` only (never the records), so a page, a report or an
+estimate costs a small group-by whatever the number of records. Birth order is capped at 4
+(4 = fourth or later) and earlier boys and girls at 2 (2 = two or more), as stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Connection, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from chitieu.store.models import BirthAggregate, Unit
+from chitieu.units.queries import get_unit, in_subtree
+
+#: The columns ``birth_counts`` can group by.
+AGGREGATE_KEYS = ("unit_code", "year", "month", "sex", "birth_order", "prev_boys", "prev_girls")
+
+_AGG = BirthAggregate.__table__.c
+
+
+def _within(db: Connection | Session, unit_code: str) -> ColumnElement[bool]:
+    """Aggregates of ``unit_code`` and every unit below it (``Unit.path`` prefix);
+    :class:`~chitieu.units.queries.UnknownUnitError` if the code is unknown."""
+    conn = db.connection() if isinstance(db, Session) else db
+    path = get_unit(conn, unit_code).path
+    return _AGG.unit_code.in_(select(Unit.code).where(in_subtree(path)))
+
+
+def _matches(column: ColumnElement[Any], wanted: int | Iterable[int] | None):  # type: ignore[no-untyped-def]
+    if wanted is None:
+        return None
+    if isinstance(wanted, int):
+        return column == wanted
+    return column.in_(list(wanted))
+
+
+def _filters(
+    birth_order: int | Iterable[int] | None,
+    prev_boys: int | Iterable[int] | None,
+    prev_girls: int | Iterable[int] | None,
+    years: Iterable[int] | None,
+) -> list[ColumnElement[bool]]:
+    conds = [
+        _matches(_AGG.birth_order, birth_order),
+        _matches(_AGG.prev_boys, prev_boys),
+        _matches(_AGG.prev_girls, prev_girls),
+        _matches(_AGG.year, years),
+    ]
+    return [c for c in conds if c is not None]
+
+
+def birth_counts(
+    db: Connection | Session,
+    unit_code: str | None = None,
+    *,
+    by: Sequence[str] = ("year", "sex", "birth_order"),
+    birth_order: int | Iterable[int] | None = None,
+    prev_boys: int | Iterable[int] | None = None,
+    prev_girls: int | Iterable[int] | None = None,
+    years: Iterable[int] | None = None,
+) -> list[dict[str, Any]]:
+    """Births summed over ``unit_code`` and everything below it (all units when None),
+    grouped by the columns ``by`` (from :data:`AGGREGATE_KEYS`), sorted by them.
+
+    Each row is a dict with the ``by`` keys and ``births`` (an int). ``birth_order``,
+    ``prev_boys``, ``prev_girls`` and ``years`` keep only those values (one or several; the
+    capped values: ``birth_order=(3, 4)`` is third-or-later births)."""
+    unknown = [k for k in by if k not in AGGREGATE_KEYS]
+    if unknown:
+        raise ValueError(f"cannot group births by {unknown}: choose from {AGGREGATE_KEYS}")
+    keys = [_AGG[k] for k in by]
+    total = cast(func.coalesce(func.sum(_AGG.births), 0), BigInteger).label("births")
+    query = select(*keys, total)
+    if unit_code is not None:
+        query = query.where(_within(db, unit_code))
+    query = query.where(*_filters(birth_order, prev_boys, prev_girls, years))
+    query = query.group_by(*keys).order_by(*keys)
+    return [dict(r._mapping) for r in db.execute(query)]
+
+
+def commune_sex_counts(
+    db: Connection | Session,
+    parent_code: str,
+    *,
+    birth_order: int | Iterable[int] | None = None,
+    prev_boys: int | Iterable[int] | None = None,
+    prev_girls: int | Iterable[int] | None = None,
+    years: Iterable[int] | None = None,
+) -> list[dict[str, Any]]:
+    """Male and female births per commune and year for the communes below ``parent_code``
+    (a province, or ``VN`` for all): rows ``{unit, year, male, female, parent}`` sorted by
+    unit and year, where ``parent`` is the commune's province — the input of the SRB
+    smoother (``chitieu srb estimate``'s CSV columns). Commune-years without births are absent.
+    The filters are those of :func:`birth_counts` (``birth_order=3, prev_boys=0,
+    prev_girls=2`` gives third births after two girls)."""
+    male = func.sum(case((_AGG.sex == "M", _AGG.births), else_=0))
+    female = func.sum(case((_AGG.sex == "F", _AGG.births), else_=0))
+    query = (
+        select(
+            _AGG.unit_code.label("unit"),
+            _AGG.year,
+            cast(male, BigInteger).label("male"),
+            cast(female, BigInteger).label("female"),
+            Unit.parent_code.label("parent"),
+        )
+        .join(Unit, Unit.code == _AGG.unit_code)
+        .where(_within(db, parent_code), Unit.level == "commune")
+        .where(*_filters(birth_order, prev_boys, prev_girls, years))
+        .group_by(_AGG.unit_code, _AGG.year, Unit.parent_code)
+        .order_by(_AGG.unit_code, _AGG.year)
+    )
+    return [dict(r._mapping) for r in db.execute(query)]

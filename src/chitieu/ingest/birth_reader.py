@@ -1,0 +1,148 @@
+"""Stream a birth-record file (CSV or Parquet) in batches, never loading it whole.
+
+Every CSV column is read as text, so a zero-padded unit code such as ``00070`` stays ``00070``;
+the values are parsed and checked afterwards (:mod:`chitieu.ingest.birth_rows`), where each
+problem can be tied to its row. UTF-8 with or without a byte-order mark, and Windows line
+endings, are read as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from chitieu.ingest.errors import ImportRefused, RowError
+
+REQUIRED_COLUMNS = (
+    "birth_id",
+    "birth_date",
+    "unit_code",
+    "sex",
+    "birth_order",
+    "prev_boys",
+    "prev_girls",
+    "mother_birth_year",
+)
+OPTIONAL_COLUMNS = ("facility_code",)
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+#: Columns that hold codes: they must arrive as text, or leading zeros are already lost.
+TEXT_COLUMNS = ("birth_id", "unit_code", "sex", "facility_code")
+
+#: Bytes per CSV block (about 80,000 rows); Arrow reads a few blocks ahead, so this bounds the
+#: reader's memory. Parquet is read in batches of about as many rows.
+CSV_BLOCK_BYTES = 4 << 20
+PARQUET_BATCH_ROWS = 80_000
+
+
+@dataclass(frozen=True, slots=True)
+class RawBatch:
+    """A slice of the file: ``first_row`` is the 1-based row number of its first data row."""
+
+    first_row: int
+    batch: pa.RecordBatch
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of the file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _is_parquet(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(4) == b"PAR1"
+
+
+def _check_header(names: list[str]) -> None:
+    problems: list[RowError] = []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            problems.append(RowError(0, name, "column appears twice in the header"))
+        seen.add(name)
+        if name not in COLUMNS:
+            problems.append(
+                RowError(0, name, f"unknown column (expected: {', '.join(COLUMNS)})", name)
+            )
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            problems.append(RowError(0, name, "required column is missing"))
+    if problems:
+        raise ImportRefused(problems)
+
+
+def _iter_csv(path: Path) -> Iterator[pa.RecordBatch]:
+    try:
+        reader = pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(COLUMNS, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise ImportRefused([RowError(None, None, f"not a readable CSV file: {exc}")]) from None
+    _check_header(reader.schema.names)
+    while True:
+        try:
+            yield reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as exc:
+            # Arrow names the CSV line (counting the header as line 1) in its message.
+            raise ImportRefused([RowError(None, None, f"CSV cannot be parsed: {exc}")]) from None
+
+
+def _iter_parquet(path: Path) -> Iterator[pa.RecordBatch]:
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ImportRefused([RowError(None, None, f"not a readable Parquet file: {exc}")]) from None
+    schema = pf.schema_arrow
+    _check_header(schema.names)
+    wrong = [
+        RowError(
+            0,
+            name,
+            f"stored as {schema.field(name).type}: codes are zero-padded text (e.g. 00070), "
+            "write this column as a string column",
+        )
+        for name in TEXT_COLUMNS
+        if name in schema.names
+        and not pa.types.is_string(schema.field(name).type)
+        and not pa.types.is_large_string(schema.field(name).type)
+        and not pa.types.is_dictionary(schema.field(name).type)
+        and not pa.types.is_null(schema.field(name).type)
+    ]
+    if wrong:
+        raise ImportRefused(wrong)
+    yield from pf.iter_batches(batch_size=PARQUET_BATCH_ROWS)
+
+
+def iter_raw_batches(path: Path) -> Iterator[RawBatch]:
+    """Yield the file in batches with their first row number (data rows count from 1).
+
+    Raises :class:`ImportRefused` for an unreadable file or a header with unknown, missing or
+    repeated columns, before any row is read.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportRefused([RowError(None, None, f"no such file: {path}")])
+    batches = _iter_parquet(path) if _is_parquet(path) else _iter_csv(path)
+    first_row = 1
+    for batch in batches:
+        if batch.num_rows:
+            yield RawBatch(first_row, batch)
+            first_row += batch.num_rows

@@ -1,0 +1,200 @@
+"""The SQL side of a birth import: reference codes, comparison with stored records, writing.
+
+Everything here runs on the import's connection, inside its transaction, over the staging
+tables of :mod:`chitieu.ingest.birth_staging`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import pyarrow as pa
+from sqlalchemy import (
+    Connection,
+    case,
+    exists,
+    extract,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from chitieu.ingest.birth_rows import AGGREGATE_KEY, ORDER_CAP, PREV_CAP, References
+from chitieu.ingest.birth_staging import COUNTS, STAGE
+from chitieu.ingest.error_log import ErrorLog
+from chitieu.ingest.errors import RowError
+from chitieu.store.models import BirthAggregate, BirthRecord, Facility, Unit
+
+RECORDS = BirthRecord.__table__
+AGGREGATES = BirthAggregate.__table__
+#: The stored fields an incoming record must match to count as "already imported".
+COMPARED = (
+    "birth_date",
+    "unit_code",
+    "sex",
+    "birth_order",
+    "prev_boys",
+    "prev_girls",
+    "mother_birth_year",
+    "facility_code",
+)
+#: PostgreSQL checks a foreign key with a trigger per inserted row (about 6 µs each here);
+#: re-adding the constraint checks the whole table in one join (about 0.3 µs a row). Past
+#: this share of new rows, and this many, the import drops and re-adds the constraints, as
+#: PostgreSQL's manual advises for bulk loads ("Populating a Database", 14.4).
+BULK_FK_SHARE = 0.05
+BULK_FK_MIN_ROWS = 20_000
+
+
+def load_references(conn: Connection, today: date) -> References:
+    """The unit and facility codes rows are checked against, as Arrow arrays."""
+    is_commune = Unit.level == "commune"
+
+    def codes(query) -> pa.Array:  # type: ignore[no-untyped-def]
+        return pa.array(conn.scalars(query).all(), pa.string())
+
+    return References(
+        communes=codes(select(Unit.code).where(is_commune)),
+        other_units=codes(select(Unit.code).where(~is_commune)),
+        facilities=codes(select(Facility.code)),
+        today=today,
+    )
+
+
+def compare_with_stored(conn: Connection, log: ErrorLog) -> int:
+    """Compare staged rows with stored records of the same id. Returns how many are stored
+    identically (to be skipped); an id stored with other content is a conflict in ``log``."""
+    if not conn.scalar(select(exists().select_from(RECORDS))):
+        return 0  # an empty store cannot conflict; saves a lookup per row
+    joined = STAGE.join(RECORDS, RECORDS.c.birth_id == STAGE.c.birth_id)
+    differs = or_(*(STAGE.c[c].is_distinct_from(RECORDS.c[c]) for c in COMPARED))
+    matched, conflicts = conn.execute(
+        select(func.count(), func.coalesce(func.sum(case((differs, 1), else_=0)), 0)).select_from(
+            joined
+        )
+    ).one()
+    if conflicts:
+        pairs = [col for c in COMPARED for col in (STAGE.c[c], RECORDS.c[c])]
+        query = (
+            select(STAGE.c.row_no, STAGE.c.birth_id, *pairs)
+            .select_from(joined)
+            .where(differs)
+            .order_by(STAGE.c.row_no)
+            .limit(log.limit)
+        )
+        log.add((_conflict(r) for r in conn.execute(query)), count=conflicts)
+    return matched - conflicts
+
+
+def _conflict(r) -> RowError:  # type: ignore[no-untyped-def]
+    values = r[2:]
+    diffs = [
+        (c, values[2 * i], values[2 * i + 1])
+        for i, c in enumerate(COMPARED)
+        if values[2 * i] != values[2 * i + 1]
+    ]
+    detail = "; ".join(f"{c}: stored {_show(old)}, file {_show(new)}" for c, new, old in diffs)
+    column, new, _ = diffs[0]
+    return RowError(
+        r.row_no,
+        column,
+        f"birth_id {r.birth_id} is already stored with other content ({detail})",
+        None if new is None else str(new),
+    )
+
+
+def _show(value: object) -> str:
+    return "empty" if value is None else str(value)
+
+
+def _upsert_counts(conn: Connection, counts) -> None:  # type: ignore[no-untyped-def]
+    """``birth_aggregates.births += counts.births`` per key (INSERT … ON CONFLICT DO UPDATE,
+    SQLite ≥ 3.24 and PostgreSQL)."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    upsert = dialect_insert(AGGREGATES).from_select([*AGGREGATE_KEY, "births"], counts)
+    conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=list(AGGREGATE_KEY),
+            set_={"births": AGGREGATES.c.births + upsert.excluded.births},
+        )
+    )
+
+
+def _counts_of_new_rows():  # type: ignore[no-untyped-def]
+    """Counts by aggregate key of the staged rows not stored yet, computed in SQL (used when
+    some staged rows are skipped, so the counts made while reading overstate what is added)."""
+    s = STAGE.c
+    key = (
+        s.unit_code,
+        extract("year", s.birth_date),
+        extract("month", s.birth_date),
+        s.sex,
+        case((s.birth_order > ORDER_CAP, ORDER_CAP), else_=s.birth_order),
+        case((s.prev_boys > PREV_CAP, PREV_CAP), else_=s.prev_boys),
+        case((s.prev_girls > PREV_CAP, PREV_CAP), else_=s.prev_girls),
+    )
+    new = ~exists().where(RECORDS.c.birth_id == s.birth_id)
+    return select(*key, func.count()).where(new).group_by(*key)
+
+
+def write_new(conn: Connection, batch_id: int, *, skipped: int) -> None:
+    """Add the staged rows not stored yet to ``birth_records`` (with ``batch_id``) and their
+    births to ``birth_aggregates``. With ``skipped == 0`` every staged row is new and the
+    counts staged while reading are used as they are."""
+    s = STAGE.c
+    if skipped:
+        # Counts first: once the records are in, "not stored yet" selects nothing.
+        _upsert_counts(conn, _counts_of_new_rows())
+        new = ~exists().where(RECORDS.c.birth_id == s.birth_id)
+    else:
+        # SQLite needs a WHERE clause in INSERT … SELECT … ON CONFLICT (a parsing ambiguity).
+        _upsert_counts(
+            conn, select(*(COUNTS.c[k] for k in (*AGGREGATE_KEY, "births"))).where(true())
+        )
+        new = true()
+    fields = ["birth_id", *COMPARED]
+    # Inserting in key order keeps the primary-key index appends local.
+    rows = select(*(s[f] for f in fields), literal(batch_id)).where(new).order_by(s.birth_id)
+    conn.execute(insert(RECORDS).from_select([*fields, "batch_id"], rows))
+
+
+@contextmanager
+def bulk_load(conn: Connection, adding: int) -> Iterator[None]:
+    """Make a large load into ``birth_records``/``birth_aggregates`` cheap on PostgreSQL.
+
+    When ``adding`` rows is a large share of the stored ones, the tables' foreign keys are
+    dropped and re-created afterwards (re-creation checks every row, so the guarantee is
+    unchanged; dropping them locks these tables and the ones they refer to, ``units`` and
+    ``import_batches``, exclusively until the transaction ends). Sorting gets more memory for
+    this transaction only. SQLite needs none of this."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    conn.execute(text("SET LOCAL work_mem = '128MB'"))
+    # The planner's row estimate is enough to choose (and needs no scan of a large table).
+    stored = conn.scalar(
+        text("SELECT reltuples FROM pg_class WHERE oid = 'birth_records'::regclass")
+    )
+    stored = max(stored or 0, 0)
+    if adding < BULK_FK_MIN_ROWS or adding < BULK_FK_SHARE * stored:
+        yield
+        return
+    constraints = conn.execute(
+        text(
+            "SELECT conrelid::regclass::text AS tbl, conname, "
+            "pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE contype = 'f' "
+            "AND conrelid IN ('birth_records'::regclass, 'birth_aggregates'::regclass)"
+        )
+    ).all()
+    for c in constraints:
+        conn.execute(text(f'ALTER TABLE {c.tbl} DROP CONSTRAINT "{c.conname}"'))
+    yield
+    for c in constraints:
+        conn.execute(text(f'ALTER TABLE {c.tbl} ADD CONSTRAINT "{c.conname}" {c.definition}'))

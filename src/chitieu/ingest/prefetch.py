@@ -1,0 +1,58 @@
+"""Produce the next items of an iterator in a background thread while the caller works.
+
+Reading and checking a batch (Arrow kernels, which release the GIL) then overlaps with writing
+the previous one to the database (SQLite steps and PostgreSQL's COPY also release it).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_DONE = object()
+
+
+def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """Yield ``items`` in order, computed up to ``depth`` ahead in a worker thread.
+
+    An exception raised while producing an item is raised here, at that item. If the caller
+    stops early (an exception, or ``close()``), the worker stops after its current item.
+    """
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((_DONE, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put((None, exc))
+
+    worker = threading.Thread(target=work, name="chitieu-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = buffer.get()  # type: ignore[misc]
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
