@@ -1,0 +1,52 @@
+"""The request's database session: one transaction per request, committed when the handler
+returns, rolled back when it raises (so a refused request changes nothing).
+
+The dependency is a coroutine so that opening and closing the session cost no trip through
+the thread pool (each trip costs about as much as a small query). Creating a session takes
+no connection; the first query does, and every query runs in a worker thread (handlers and
+dependencies that touch the database are plain functions), never on the event loop, where
+waiting for a pooled connection would stall every request. Ending a read-only transaction
+and closing do not wait; the commit of a state-changing request, which may wait for the
+disk, runs in a worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from chitieu.config import Settings
+
+#: Requests that change nothing: their (read-only) transaction is ended without a thread trip.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A session on the app's engine. Commits before the response is sent (``scope="function"``
+    below), so a failing commit is reported to the client rather than lost; on any error
+    everything is rolled back."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        if request.method in SAFE_METHODS:
+            session.commit()  # nothing to write: ends the read transaction at once
+        else:
+            await run_in_threadpool(session.commit)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+#: Use as a handler parameter: ``db: DB``. Every dependency that needs the database uses this
+#: same alias, so a request has one session.
+DB = Annotated[Session, Depends(get_db, scope="function")]
+AppSettings = Annotated[Settings, Depends(get_app_settings)]

@@ -1,0 +1,137 @@
+"""JSON errors with the right status: ``{"error": {"code", "message", "details"}}``.
+
+400 malformed body · 401 not signed in · 403 outside your unit, role or CSRF · 404 unknown
+id · 409 conflicts with stored data · 422 invalid values · 429 too many sign-in attempts.
+Every handler raises inside the request's transaction, which is then rolled back, so a
+refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chitieu.catalog.load import UnknownCodeError
+from chitieu.ingest.errors import ImportRefused
+from chitieu.units.queries import UnknownUnitError
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """An error the API reports as JSON with ``status``; ``code`` is a stable machine name."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or _CODES.get(status, "error")
+        self.message = message
+        self.details = details
+        self.headers = headers
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, f"{what} not found (không tìm thấy)")
+
+
+def forbidden(message: str, code: str = "forbidden") -> ApiError:
+    return ApiError(403, message, code=code)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def _json(status: int, code: str, message: str, details: Any = None, headers=None) -> JSONResponse:  # type: ignore[no-untyped-def]
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for e in exc.errors():
+        item = {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+        value = e.get("input")
+        if isinstance(value, str | int | float | bool) or value is None:
+            item["input"] = value
+        out.append(item)
+    return out
+
+
+async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    return _json(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
+async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _CODES.get(exc.status_code, "error")
+    return _json(exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None))
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    details = _validation_details(exc)
+    if any(d["type"] == "json_invalid" for d in details):
+        return _json(400, "bad_request", "the request body is not valid JSON", details)
+    return _json(422, "validation", "invalid request (yêu cầu không hợp lệ)", details)
+
+
+async def _integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "constraint"
+    return _json(409, "conflict", "the change conflicts with stored data", {"reason": reason})
+
+
+async def _unknown_unit(_: Request, exc: UnknownUnitError) -> JSONResponse:
+    return _json(404, "not_found", str(exc), {"unit": exc.code})
+
+
+async def _unknown_code(_: Request, exc: UnknownCodeError) -> JSONResponse:
+    return _json(404, "not_found", str(exc))
+
+
+async def _refused(_: Request, exc: ImportRefused) -> JSONResponse:
+    rows = [
+        {"row": e.row, "column": e.column, "reason": e.reason, "value": e.value} for e in exc.errors
+    ]
+    return _json(422, "validation", exc.summary().splitlines()[0], rows)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _json(500, "internal", "internal error; nothing was changed")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the JSON error handlers on ``app``."""
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
+    app.add_exception_handler(UnknownUnitError, _unknown_unit)  # type: ignore[arg-type]
+    app.add_exception_handler(UnknownCodeError, _unknown_code)  # type: ignore[arg-type]
+    app.add_exception_handler(ImportRefused, _refused)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

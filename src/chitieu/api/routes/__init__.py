@@ -1,0 +1,1 @@
+"""One router per resource; :mod:`chitieu.api.router` mounts them under ``/api``."""

@@ -1,0 +1,108 @@
+"""Birth counts from ``birth_aggregates`` (kept current on import; no birth record is read)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import Field
+from sqlalchemy import func, select
+
+from chitieu.api.cache import cached_json
+from chitieu.api.db import DB
+from chitieu.api.errors import ApiError
+from chitieu.api.params import (
+    PageParams,
+    Paging,
+    PeriodRange,
+    Periods,
+    Scope,
+    UnitScope,
+    page_of,
+    paginate,
+)
+from chitieu.auth.deps import CurrentUser
+from chitieu.store.models import BirthAggregate
+
+router = APIRouter(tags=["births"])
+
+_KEYS = {
+    "unit": BirthAggregate.unit_code,
+    "year": BirthAggregate.year,
+    "month": BirthAggregate.month,
+    "sex": BirthAggregate.sex,
+    "birth_order": BirthAggregate.birth_order,
+    "prev_boys": BirthAggregate.prev_boys,
+    "prev_girls": BirthAggregate.prev_girls,
+}
+DEFAULT_GROUPS = "year,sex,birth_order"
+
+
+def _groups(text: str) -> list[str]:
+    names = [g.strip() for g in text.split(",") if g.strip()]
+    unknown = [g for g in names if g not in _KEYS]
+    if unknown or not names or len(set(names)) != len(names):
+        raise ApiError(
+            422,
+            f"group_by takes distinct names among {', '.join(_KEYS)}",
+            details={"group_by": text},
+        )
+    return names
+
+
+@router.get("/births/aggregates", summary="Birth counts, summed")
+def birth_aggregates(
+    request: Request,
+    user: CurrentUser,
+    scope: Scope,
+    periods: Periods,
+    db: DB,
+    paging: Paging,
+    group_by: Annotated[
+        str,
+        Query(
+            description="Comma-separated keys to group by: unit, year, month, sex, "
+            "birth_order (4 = 4+), prev_boys, prev_girls (2 = 2+)."
+        ),
+    ] = DEFAULT_GROUPS,
+    sex: Annotated[Literal["M", "F"] | None, Query()] = None,
+    birth_order: Annotated[
+        list[Annotated[int, Field(ge=1, le=4)]] | None, Query(description="1, 2, 3, 4 (4+).")
+    ] = None,
+) -> Response:
+    """Births in the unit (``children=true``: and below; default your whole unit) and months
+    within ``start``–``end``, summed over everything not in ``group_by``. Each item has the
+    group keys and ``births``; third births after two girls are ``birth_order=3,
+    prev_boys=0, prev_girls=2``."""
+    names = _groups(group_by)
+    return cached_json(
+        request, db, user, lambda: _sums(db, scope, periods, paging, names, sex, birth_order)
+    )
+
+
+def _sums(
+    db: DB,
+    scope: UnitScope,
+    periods: PeriodRange,
+    paging: PageParams,
+    names: list[str],
+    sex: str | None,
+    birth_order: list[int] | None,
+) -> dict[str, Any]:
+    cols = [_KEYS[n] for n in names]
+    query = (
+        select(*cols, func.sum(BirthAggregate.births))
+        .where(scope.condition(BirthAggregate.unit_code))
+        .group_by(*cols)
+        .order_by(*cols)
+    )
+    if not periods.open:
+        query = query.where(periods.month_condition(BirthAggregate.year, BirthAggregate.month))
+    if sex:
+        query = query.where(BirthAggregate.sex == sex)
+    if birth_order:
+        query = query.where(BirthAggregate.birth_order.in_(birth_order))
+    rows, total = paginate(db, query, paging)
+    items = [{**dict(zip(names, row[:-1], strict=True)), "births": int(row[-1])} for row in rows]
+    return page_of(items, total, paging)

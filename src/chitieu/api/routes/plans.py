@@ -1,0 +1,143 @@
+"""Plans, their targets and tasks.
+
+A plan or target is visible to a user when its unit is the user's unit, lies above it (the
+province's plan and the national target govern a commune) or lies below it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from chitieu.api.db import DB
+from chitieu.api.errors import forbidden, not_found
+from chitieu.api.params import Paging, page_of, paginate
+from chitieu.api.responses import json_response
+from chitieu.auth.deps import CurrentUser
+from chitieu.auth.users import Principal
+from chitieu.store.models import Body, Plan, PlanBody, Target, Task, Unit
+from chitieu.units.queries import in_subtree
+
+router = APIRouter(tags=["plans and targets"])
+
+
+def _above(user: Principal) -> list[str]:
+    parts = user.unit_path.split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def related_units(user: Principal) -> ColumnElement[bool]:
+    """Condition on ``units.path``: the user's unit, the units above it, the units below it."""
+    return or_(Unit.path.in_(_above(user)), in_subtree(user.unit_path))
+
+
+def is_related(user: Principal, path: str) -> bool:
+    return path in _above(user) or user.covers(path)
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
+def _plan(db: Session, user: Principal, code: str) -> Plan:
+    found = db.execute(
+        select(Plan, Unit.path).join(Unit, Unit.code == Plan.unit_code).where(Plan.code == code)
+    ).first()
+    if found is None:
+        raise not_found(f"plan {code!r}")
+    plan, path = found
+    if not is_related(user, path):
+        raise forbidden(f"plan {code} is for unit {plan.unit_code}, outside your unit")
+    return plan
+
+
+def _visible(query: Select[Any], unit_column: Any, user: Principal) -> Select[Any]:
+    return query.join(Unit, Unit.code == unit_column).where(related_units(user))
+
+
+@router.get("/plans", summary="List plans")
+def plans(user: CurrentUser, db: DB, paging: Paging) -> Response:
+    query = _visible(select(Plan, Unit.name), Plan.unit_code, user).order_by(Plan.code)
+    rows, total = paginate(db, query, paging)
+    items = [{**_columns(p), "unit_name": name} for p, name in rows]
+    return json_response(page_of(items, total, paging))
+
+
+@router.get("/plans/{code}", summary="One plan with its bodies and targets")
+def plan(code: str, user: CurrentUser, db: DB) -> Response:
+    p = _plan(db, user, code)
+    bodies = db.execute(
+        select(PlanBody, Body)
+        .join(Body, Body.code == PlanBody.body_code)
+        .where(PlanBody.plan_code == code)
+        .order_by(PlanBody.position)
+    ).all()
+    targets = db.scalars(select(Target).where(Target.plan_code == code).order_by(Target.id))
+    n_tasks = db.scalar(select(func.count()).where(Task.plan_code == code)) or 0
+    return json_response(
+        {
+            **_columns(p),
+            "bodies": [
+                {**_columns(pb), "name_vi": b.name_vi, "name_en": b.name_en} for pb, b in bodies
+            ],
+            "targets": [_columns(t) for t in targets],
+            "tasks": int(n_tasks),
+        }
+    )
+
+
+@router.get("/plans/{code}/tasks", summary="A plan's tasks")
+def tasks(
+    code: str,
+    user: CurrentUser,
+    db: DB,
+    paging: Paging,
+    group: Annotated[str | None, Query(description="Task group code.")] = None,
+) -> Response:
+    """Tasks in the plan's order, each with its lead body's names and its partner bodies."""
+    _plan(db, user, code)
+    query = (
+        select(Task, Body.name_vi, Body.name_en)
+        .join(Body, Body.code == Task.lead_body)
+        .where(Task.plan_code == code)
+        .order_by(Task.id)
+    )
+    if group:
+        query = query.where(Task.group_code == group)
+    rows, total = paginate(db, query, paging)
+    items = [{**_columns(t), "lead_body_vi": vi, "lead_body_en": en} for t, vi, en in rows]
+    return json_response(page_of(items, total, paging))
+
+
+targets_router = APIRouter(tags=["plans and targets"])
+
+
+@targets_router.get("/targets", summary="List targets")
+def targets(
+    user: CurrentUser,
+    db: DB,
+    paging: Paging,
+    plan: Annotated[str | None, Query(description="Plan code.")] = None,
+    unit: Annotated[str | None, Query(description="The target's unit.")] = None,
+    indicator: Annotated[str | None, Query(description="Indicator code.")] = None,
+) -> Response:
+    """Targets as the plans set them (indicator, unit, baseline, target value and year,
+    direction, average annual change). Evaluated status comes from ``chitieu.targets`` when
+    that package provides its API."""
+    query = _visible(select(Target, Unit.name), Target.unit_code, user).order_by(
+        Target.plan_code, Target.id
+    )
+    if plan:
+        query = query.where(Target.plan_code == plan)
+    if unit:
+        query = query.where(Target.unit_code == unit)
+    if indicator:
+        query = query.where(Target.indicator_code == indicator)
+    rows, total = paginate(db, query, paging)
+    return json_response(
+        page_of([{**_columns(t), "unit_name": name} for t, name in rows], total, paging)
+    )

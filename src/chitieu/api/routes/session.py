@@ -1,0 +1,77 @@
+"""Sign-in for API clients (a bearer token) and browsers (a session cookie), and ``/api/me``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from chitieu.api.db import DB
+from chitieu.api.responses import json_response
+from chitieu.auth import tokens
+from chitieu.auth.deps import (
+    CSRF_HEADER,
+    CurrentUser,
+    end_session,
+    issue_api_token,
+    login_page_user,
+    start_session,
+)
+from chitieu.auth.users import Principal
+from chitieu.store.models import Unit
+
+router = APIRouter(tags=["sign-in"])
+
+
+class LoginIn(BaseModel):
+    username: Annotated[str, Field(min_length=1, max_length=100)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+def _user_json(db: DB, user: Principal) -> dict[str, Any]:
+    unit_name = db.scalar(select(Unit.name).where(Unit.code == user.unit_code))
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "unit": user.unit_code,
+        "unit_name": unit_name,
+        "unit_path": user.unit_path,
+    }
+
+
+@router.post("/login", summary="Get a bearer token")
+def login(body: LoginIn, request: Request, db: DB) -> dict[str, Any]:
+    """Exchange a username and password for a bearer token (``Authorization: Bearer …``).
+    Five failed attempts for a username from one address within 5 minutes give 429."""
+    user = login_page_user(request, db, body.username, body.password)
+    return {
+        "access_token": issue_api_token(request, db, user),
+        "token_type": "bearer",
+        "expires_in": tokens.TOKEN_TTL,
+        "user": _user_json(db, user),
+    }
+
+
+@router.post("/session", summary="Sign in with a session cookie")
+def open_session(body: LoginIn, request: Request, response: Response, db: DB) -> dict[str, Any]:
+    """Sign a browser in: sets the session cookie and returns the session's CSRF token, which
+    every later state-changing request must send in the ``X-CSRF-Token`` header."""
+    user = login_page_user(request, db, body.username, body.password)
+    csrf = start_session(response, request, db, user)
+    return {"user": _user_json(db, user), "csrf_token": csrf, "csrf_header": CSRF_HEADER}
+
+
+@router.delete("/session", summary="Sign out")
+def close_session(user: CurrentUser, response: Response) -> dict[str, Any]:
+    """Clear the session cookie (needs the CSRF token when signed in by cookie)."""
+    end_session(response)
+    return {"signed_out": user.username}
+
+
+@router.get("/me", summary="Who am I")
+def me(user: CurrentUser, db: DB) -> Response:
+    """The signed-in user, how they signed in, and (for a cookie session) its CSRF token."""
+    return json_response({**_user_json(db, user), "via": user.via, "csrf_token": user.csrf})

@@ -1,0 +1,321 @@
+"""FastAPI dependencies for sign-in, roles, unit scope and CSRF (pages and API alike).
+
+Credentials are read in this order: ``Authorization: Bearer <token>``, ``Authorization: Basic
+…``, then the session cookie. A cookie is ambient (the browser sends it by itself), so any
+state-changing request (not GET/HEAD/OPTIONS) authenticated by the cookie must carry the
+session's CSRF token in the ``X-CSRF-Token`` header or a ``csrf_token`` form field; bearer
+and Basic requests need none (the server never asks a browser for Basic credentials, so a
+browser never sends them on its own).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Annotated
+from weakref import WeakKeyDictionary
+
+from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from chitieu.api.db import DB
+from chitieu.api.errors import ApiError, forbidden
+from chitieu.auth import tokens
+from chitieu.auth.state import AuthState
+from chitieu.auth.users import Principal, authenticate, load_account
+from chitieu.units.queries import UnitInfo, UnknownUnitError, get_unit
+
+SESSION_COOKIE = "chitieu_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _auth(request: Request) -> AuthState:
+    return request.app.state.auth
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _unauthenticated(message: str) -> ApiError:
+    return ApiError(
+        401,
+        message,
+        code="unauthenticated",
+        headers={"WWW-Authenticate": 'Bearer realm="chitieu"'},
+    )
+
+
+def _too_many(seconds: int) -> ApiError:
+    return ApiError(
+        429,
+        f"too many failed sign-ins; try again in {seconds} s (đăng nhập sai quá nhiều lần)",
+        code="rate_limited",
+        details={"retry_after": seconds},
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Presented:
+    """Credentials a request carries, checked for signature and CSRF but not yet against the
+    database."""
+
+    via: str  # session | bearer | basic
+    username: str
+    fingerprint: str | None = None  # bearer and session
+    password: str | None = None  # basic
+    session_id: str | None = None
+
+
+async def _request_csrf(request: Request) -> str | None:
+    token = request.headers.get(CSRF_HEADER)
+    if token:
+        return token
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        form = await request.form()  # Starlette keeps the parsed form for the handler
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def credentials(request: Request) -> Presented | None:
+    """The credentials on the request (None if none); 401 for a bad token or malformed Basic
+    header, 403 for a cookie-authenticated state change without the right CSRF token."""
+    state = _auth(request)
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        scheme = scheme.lower()
+        if scheme == "bearer":
+            cred = tokens.read_credential(state.secret, "bearer", value.strip())
+            if cred is None:
+                raise _unauthenticated("the token is invalid or has expired")
+            return Presented("bearer", cred.username, fingerprint=cred.fingerprint)
+        if scheme == "basic":
+            try:
+                decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                raise _unauthenticated("malformed Basic credentials") from None
+            username, sep, password = decoded.partition(":")
+            if not sep:
+                raise _unauthenticated("malformed Basic credentials")
+            return Presented("basic", username, password=password)
+        raise _unauthenticated(f"unsupported authorization scheme {scheme!r}")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    cred = tokens.read_credential(state.secret, "session", cookie)
+    if cred is None or cred.session_id is None:
+        return None  # expired or forged: as if signed out
+    if request.method not in SAFE_METHODS and not tokens.csrf_matches(
+        state.secret, cred.session_id, await _request_csrf(request)
+    ):
+        raise forbidden(
+            f"missing or wrong CSRF token: send it in the {CSRF_HEADER} header or the "
+            f"{CSRF_FIELD} form field",
+            code="csrf",
+        )
+    return Presented("session", cred.username, cred.fingerprint, session_id=cred.session_id)
+
+
+def _check_password(request: Request, db: Session, username: str, password: str) -> Principal:
+    """Verify a username and password, limited per username and address (429 when over)."""
+    state = _auth(request)
+    address = client_address(request)
+    wait = state.limiter.retry_after(username, address)
+    if wait:
+        raise _too_many(wait)
+    account = load_account(db, username)
+    if account is not None and state.basic_cache.hit(account[1], password):
+        return account[0]
+    checked = authenticate(db, username, password)
+    if checked is None:
+        state.limiter.failure(username, address)
+        raise _unauthenticated("wrong username or password (sai tên đăng nhập hoặc mật khẩu)")
+    state.limiter.success(username, address)
+    state.basic_cache.add(checked[1], password)
+    return checked[0]
+
+
+async def optional_user(
+    request: Request,
+    db: DB,
+    presented: Annotated[Presented | None, Depends(credentials)],
+) -> Principal | None:
+    """The signed-in user, or None for an anonymous request or an expired/revoked session.
+    A bad bearer token or Basic password is still an error (401), never silently anonymous.
+
+    The account comes from :class:`~chitieu.auth.state.AccountCache` (two seconds) or from
+    the database in a worker thread; database work never runs on the event loop, where
+    waiting for a pooled connection would stall every request."""
+    if presented is None:
+        return None
+    if presented.via == "basic":
+        checked = await run_in_threadpool(
+            _check_password, request, db, presented.username, presented.password or ""
+        )
+        return replace(checked, via="basic")
+    state = _auth(request)
+    account = state.accounts.get(presented.username)
+    if account is None:
+        account = await run_in_threadpool(load_account, db, presented.username)
+        if account is not None:
+            state.accounts.put(presented.username, account)
+    valid = account is not None and tokens.password_fingerprint(account[1]) == presented.fingerprint
+    if presented.via == "bearer":
+        if not valid:
+            raise _unauthenticated("the token was revoked (password changed or user disabled)")
+        return replace(account[0], via="bearer")  # type: ignore[index]
+    if not valid:
+        return None
+    csrf = tokens.csrf_for(state.secret, presented.session_id or "")
+    return replace(account[0], via="session", csrf=csrf)  # type: ignore[index]
+
+
+async def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+    """The signed-in user; 401 when there is none."""
+    if user is None:
+        raise _unauthenticated("sign in first (hãy đăng nhập): a session, a bearer token or Basic")
+    return user
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+
+
+def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: the signed-in user if their role is one of ``roles``, else 403."""
+
+    async def dependency(user: CurrentUser) -> Principal:
+        if user.role not in roles:
+            raise forbidden(f"this needs the role {' or '.join(roles)} (you are {user.role})")
+        return user
+
+    dependency.__name__ = f"require_role_{'_'.join(roles)}"
+    return dependency
+
+
+#: Units seen, per engine. A unit's official code fixes its name and place in the hierarchy
+#: (loading units only ever adds), so a unit once read need not be read again.
+_UNITS: WeakKeyDictionary[Engine, dict[str, UnitInfo]] = WeakKeyDictionary()
+
+
+def _unit(db: Session, code: str) -> UnitInfo:
+    engine = db.get_bind()
+    seen = _UNITS.get(engine)  # type: ignore[arg-type]
+    if seen is None:
+        seen = _UNITS.setdefault(engine, {})  # type: ignore[arg-type]
+    unit = seen.get(code)
+    if unit is None:
+        unit = seen[code] = get_unit(db.connection(), code)
+    return unit
+
+
+def ensure_within(user: Principal, unit_code: str, db: Session) -> UnitInfo:
+    """The unit ``unit_code`` if it is the user's unit or lies below it; 404 if no such unit,
+    403 if it lies outside the user's unit."""
+    try:
+        unit = _unit(db, unit_code)
+    except UnknownUnitError as exc:
+        raise ApiError(404, str(exc), code="not_found", details={"unit": unit_code}) from None
+    if not user.covers(unit.path):
+        raise forbidden(
+            f"unit {unit_code} is outside your unit {user.unit_code} (ngoài phạm vi đơn vị của bạn)"
+        )
+    return unit
+
+
+def require_scope(param: str = "unit") -> Callable[..., UnitInfo]:
+    """A dependency: the unit named by the path or query parameter ``param`` (the user's own
+    unit when absent), checked with :func:`ensure_within`."""
+
+    def dependency(request: Request, user: CurrentUser, db: DB) -> UnitInfo:
+        code = request.path_params.get(param) or request.query_params.get(param) or user.unit_code
+        return ensure_within(user, code, db)
+
+    dependency.__name__ = f"require_scope_{param}"
+    return dependency
+
+
+def csrf_token(request: Request) -> str | None:
+    """The CSRF token of the request's session cookie (for a page's forms and scripts), or
+    None when the request has no valid session."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    secret = _auth(request).secret
+    cred = tokens.read_credential(secret, "session", cookie)
+    if cred is None or cred.session_id is None:
+        return None
+    return tokens.csrf_for(secret, cred.session_id)
+
+
+async def verify_csrf(request: Request) -> None:
+    """A dependency for handlers that do not use :func:`current_user` but change state: 403
+    unless a cookie-authenticated unsafe request carries the session's CSRF token."""
+    await credentials(request)
+
+
+def login_page_user(request: Request, db: Session, username: str, password: str) -> Principal:
+    """Check a sign-in form's username and password (rate-limited): the user, or 401 / 429."""
+    return replace(_check_password(request, db, username.strip(), password), via="session")
+
+
+def start_session(response: Response, request: Request, db: Session, user: Principal) -> str:
+    """Set the signed session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS) on
+    ``response`` and return the new session's CSRF token."""
+    account = load_account(db, user.username)
+    if account is None:
+        raise _unauthenticated("no such active user")
+    value, csrf = tokens.issue_session(_auth(request).secret, user.username, account[1])
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=tokens.SESSION_TTL,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return csrf
+
+
+def end_session(response: Response) -> None:
+    """Clear the session cookie (sign out)."""
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+
+
+def issue_api_token(request: Request, db: Session, user: Principal) -> str:
+    """A bearer token for ``user`` (valid :data:`chitieu.auth.tokens.TOKEN_TTL` seconds)."""
+    account = load_account(db, user.username)
+    if account is None:
+        raise _unauthenticated("no such active user")
+    return tokens.issue_token(_auth(request).secret, user.username, account[1])
+
+
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "CurrentUser",
+    "OptionalUser",
+    "csrf_token",
+    "current_user",
+    "end_session",
+    "ensure_within",
+    "issue_api_token",
+    "login_page_user",
+    "optional_user",
+    "require_role",
+    "require_scope",
+    "start_session",
+    "verify_csrf",
+]

@@ -1,0 +1,109 @@
+"""Per-app authentication state: the signing secret, the sign-in limiter, a short-lived
+cache of verified HTTP Basic credentials (argon2 costs ~0.1 s per check: a script sending
+Basic on every request would otherwise pay it every time), and a two-second cache of the
+accounts that tokens and cookies name (one database query less per request)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chitieu.auth.ratelimit import LoginLimiter
+from chitieu.auth.users import Principal
+
+BASIC_CACHE_TTL = 300.0
+BASIC_CACHE_SIZE = 1024
+#: How long a worker may go on using an account as it read it: a password change, a disabled
+#: user or a new role or unit reaches every request at most this many seconds later.
+ACCOUNT_TTL = 2.0
+ACCOUNT_CACHE_SIZE = 4096
+
+
+class VerifiedCache:
+    """Remembers (password hash, password) pairs that verified, for ``ttl`` seconds.
+
+    Keys are HMACs under the app secret, so the cache never holds a password; the stored
+    hash is part of the key, so a password change invalidates the entry."""
+
+    def __init__(self, secret: str, ttl: float = BASIC_CACHE_TTL, size: int = BASIC_CACHE_SIZE):
+        self._secret = secret.encode("utf-8")
+        self._ttl = ttl
+        self._size = size
+        self._entries: OrderedDict[bytes, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _key(self, password_hash: str, password: str) -> bytes:
+        msg = f"{password_hash}\x1f{password}".encode()
+        return hmac.new(self._secret, msg, hashlib.sha256).digest()
+
+    def hit(self, password_hash: str, password: str) -> bool:
+        key = self._key(password_hash, password)
+        with self._lock:
+            expires = self._entries.get(key)
+            if expires is None:
+                return False
+            if expires < time.monotonic():
+                del self._entries[key]
+                return False
+            self._entries.move_to_end(key)
+            return True
+
+    def add(self, password_hash: str, password: str) -> None:
+        key = self._key(password_hash, password)
+        with self._lock:
+            self._entries[key] = time.monotonic() + self._ttl
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+class AccountCache:
+    """Accounts as last read (the :class:`Principal` and the password hash), for ``ttl``
+    seconds. Only accounts that exist and are active are kept."""
+
+    def __init__(
+        self,
+        ttl: float = ACCOUNT_TTL,
+        size: int = ACCOUNT_CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self._size = size
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, Principal, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, username: str) -> tuple[Principal, str] | None:
+        with self._lock:
+            entry = self._entries.get(username)
+            if entry is None:
+                return None
+            if entry[0] <= self._clock():
+                del self._entries[username]
+                return None
+            return entry[1], entry[2]
+
+    def put(self, username: str, account: tuple[Principal, str]) -> None:
+        with self._lock:
+            self._entries[username] = (self._clock() + self.ttl, *account)
+            self._entries.move_to_end(username)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+@dataclass
+class AuthState:
+    """What :mod:`chitieu.auth.deps` needs from the app (kept on ``app.state.auth``)."""
+
+    secret: str
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    accounts: AccountCache = field(default_factory=AccountCache)
+    basic_cache: VerifiedCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.basic_cache = VerifiedCache(self.secret)

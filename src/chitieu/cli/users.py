@@ -1,0 +1,113 @@
+"""``chitieu users``: add users, list them, change a password."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from enum import StrEnum
+
+import typer
+
+from chitieu.auth.users import UserError, create_user, list_users, set_password
+from chitieu.store.db import make_engine, transaction
+
+app = typer.Typer(help="Người dùng (users: role and unit).", no_args_is_help=True)
+
+
+class Role(StrEnum):
+    entry = "entry"
+    analyst = "analyst"
+    admin = "admin"
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+STDIN_OPTION = typer.Option(
+    False, "--password-stdin", help="Read the password from the first line of standard input."
+)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Mật khẩu (password)", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise _fail("the password is empty")
+    return password
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Lỗi (error): {message}", err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def add(
+    username: str = typer.Argument(..., help="Lower-case login name, e.g. entry.00070."),
+    role: Role = typer.Option(..., "--role", help="entry, analyst or admin."),
+    unit: str = typer.Option(..., "--unit", help="Unit code (VN, 01, 00070)."),
+    full_name: str = typer.Option(None, "--full-name", help="Name shown in the app."),
+    password_stdin: bool = STDIN_OPTION,
+) -> None:
+    """Add a user who reads and writes UNIT and everything below it."""
+    password = _password(password_stdin)
+    try:
+        with transaction(make_engine()) as db:
+            create_user(
+                db,
+                username,
+                role=role.value,
+                unit_code=unit,
+                password=password,
+                full_name=full_name,
+                actor=_actor(),
+            )
+    except (UserError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"added {username} ({role.value}, unit {unit})")
+
+
+@app.command(name="list")
+def list_(
+    unit: str = typer.Option(None, "--unit", help="Only users at or below this unit."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+) -> None:
+    """List users with their role and unit."""
+    try:
+        with transaction(make_engine()) as db:
+            found = list_users(db, unit)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    if fmt is Format.json:
+        typer.echo(json.dumps([u.as_dict() for u in found], ensure_ascii=False, indent=2))
+        return
+    for u in found:
+        state = "" if u.active else "  (disabled)"
+        typer.echo(f"{u.username:<24} {u.role:<8} {u.unit_code:<6} {u.unit_name}{state}")
+
+
+@app.command()
+def passwd(
+    username: str = typer.Argument(...),
+    password_stdin: bool = STDIN_OPTION,
+) -> None:
+    """Change a user's password (their tokens and sessions stop working)."""
+    password = _password(password_stdin)
+    try:
+        with transaction(make_engine()) as db:
+            set_password(db, username, password, actor=_actor())
+    except (UserError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"password changed for {username}")

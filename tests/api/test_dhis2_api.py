@@ -1,0 +1,120 @@
+"""``/api/dataValueSets``: DHIS2 clients post and fetch values; all or nothing, in scope."""
+
+from __future__ import annotations
+
+import json
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _post(world, who: str, payload: dict, query: str = "idScheme=code"):  # type: ignore[no-untyped-def]
+    return world.client.post(
+        f"/api/dataValueSets?{query}",
+        content=json.dumps(payload),
+        headers={**world.as_(who), **JSON},
+    )
+
+
+def _values(*triples: tuple[str, str, str, str]) -> dict:
+    return {
+        "dataValues": [
+            {"dataElement": de, "period": pe, "orgUnit": ou, "value": v}
+            for de, pe, ou, v in triples
+        ]
+    }
+
+
+def test_import_then_export(world) -> None:
+    payload = _values(
+        ("DOCTORS", "2025", "00070", "12"),
+        ("NURSES", "2025-01", "00070", "30"),
+    )
+    before = world.snapshot()
+    dry = _post(world, "entry", payload, "idScheme=code&dryRun=true")
+    assert dry.status_code == 200
+    assert dry.json()["response"]["importCount"]["imported"] == 2
+    assert dry.json()["response"]["dryRun"] is True
+    assert world.snapshot() == before
+
+    r = _post(world, "entry", payload)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["httpStatusCode"] == 200 and body["status"] == "OK"
+    assert body["response"]["importCount"] == {
+        "imported": 2,
+        "updated": 0,
+        "ignored": 0,
+        "deleted": 0,
+    }
+    again = _post(world, "entry", payload)  # the same payload twice changes nothing
+    assert again.json()["response"]["importCount"]["ignored"] == 2
+
+    exported = world.client.get(
+        "/api/dataValueSets?orgUnit=00070&startDate=2025-01-01&endDate=2025-12-31&idScheme=code",
+        headers=world.as_("entry"),
+    )
+    assert exported.status_code == 200
+    got = {
+        (v["dataElement"], v["period"], v["orgUnit"], v["value"])
+        for v in exported.json()["dataValues"]
+    }
+    assert got == {("DOCTORS", "2025", "00070", "12"), ("NURSES", "202501", "00070", "30")}
+    csv = world.client.get(
+        "/api/dataValueSets.csv?orgUnit=01&children=true&period=2025&idScheme=code",
+        headers=world.as_("analyst"),
+    )
+    assert csv.status_code == 200 and "csv" in csv.headers["content-type"]
+    assert "DOCTORS" in csv.text and "NURSES" not in csv.text  # 202501 is not the period 2025
+
+
+def test_refusals(world) -> None:
+    before = world.snapshot()
+    outside = _post(world, "entry", _values(("DOCTORS", "2025", "00004", "1")))
+    assert outside.status_code == 403
+    assert outside.json()["response"]["conflicts"][0]["errorCode"] == "E7617"
+    assert outside.json()["error"]["code"] == "forbidden"
+    mixed = _values(("DOCTORS", "2025", "00070", "1"), ("DOCTORS", "20XX", "00070", "2"))
+    r = _post(world, "entry", mixed)
+    assert r.status_code == 409
+    assert r.json()["status"] == "ERROR" and r.json()["error"]["code"] == "conflict"
+    broken = world.client.post(
+        "/api/dataValueSets", content=b'{"dataValues": [', headers={**world.as_("entry"), **JSON}
+    )
+    assert broken.status_code == 400
+    assert world.snapshot() == before  # nothing half-written
+
+    assert world.client.post("/api/dataValueSets", content=b"{}", headers=JSON).status_code == 401
+    for query in ("period=2025", "orgUnit=00070", "orgUnit=00070&startDate=2025-13-01&endDate=x"):
+        r = world.client.get(f"/api/dataValueSets?{query}", headers=world.as_("entry"))
+        assert r.status_code == 400, query
+    r = world.client.get(
+        "/api/dataValueSets?orgUnit=10510&period=2024&idScheme=code", headers=world.as_("entry")
+    )
+    assert r.status_code == 403
+    assert (
+        world.client.get(
+            "/api/dataValueSets.pdf?orgUnit=00070&period=2024", headers=world.as_("entry")
+        ).status_code
+        == 404
+    )
+
+
+def test_locked_values_need_an_admin(world) -> None:
+    r = world.client.put(
+        "/api/datavalues",
+        json={
+            "element": "DOCTORS",
+            "unit": "00070",
+            "period": "2025",
+            "value": 3,
+            "status": "locked",
+        },
+        headers=world.as_("admin"),
+    )
+    assert r.status_code == 201
+    change = _values(("DOCTORS", "2025", "00070", "4"))
+    r = _post(world, "entry", change)
+    assert r.status_code == 409
+    assert r.json()["response"]["conflicts"][0]["errorCode"] == "E7643"
+    assert _post(world, "admin", change).status_code == 200
+    assert world.scalar("SELECT value FROM data_values WHERE element_code = 'DOCTORS'") == 4

@@ -1,0 +1,69 @@
+"""``chitieu serve`` runs the app under uvicorn on the configured database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from chitieu.cli.serve import check_database, default_workers
+
+CHITIEU = str(Path(sys.executable).with_name("chitieu"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_default_workers() -> None:
+    cores = os.cpu_count() or 1
+    assert default_workers("sqlite:///x.db") == min(2, cores)
+    assert 2 <= default_workers("postgresql+psycopg://u@h/db") <= 4
+
+
+def test_refuses_a_database_without_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert "chitieu db upgrade" in (check_database(url) or "")
+    env = {**os.environ, "CHITIEU_DATABASE_URL": url}
+    done = subprocess.run([CHITIEU, "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "chitieu db upgrade" in done.stderr
+
+
+def test_serves_the_api(ready_sqlite: Engine) -> None:
+    url = ready_sqlite.url.render_as_string(hide_password=False)
+    assert check_database(url) is None
+    port = _free_port()
+    env = {**os.environ, "CHITIEU_DATABASE_URL": url, "CHITIEU_SECRET_KEY": "serve-test"}
+    proc = subprocess.Popen(
+        [CHITIEU, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                r = httpx.get(f"{base}/api/units", timeout=2)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None:
+                    pytest.fail(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not answer in 30 s")
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+        assert httpx.get(f"{base}/openapi.json", timeout=5).json()["info"]["title"] == "chitieu"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
