@@ -1,0 +1,98 @@
+"""What every dashboard section shares: the view (unit, year, language), the latest year with
+data, a stamp that changes whenever the data do, and compact JSON for a value with its interval.
+
+The dashboard layer only assembles: every figure comes from :mod:`chitieu.indicators`,
+:mod:`chitieu.targets` or :mod:`chitieu.stats`; nothing here computes a statistic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chitieu.indicators import IndicatorValue
+from chitieu.store.models import AuditEntry, BirthAggregate, DataValue, ImportBatch, Unit
+from chitieu.units.queries import UnitInfo, in_subtree
+
+#: Years of history the trend chart shows (the smoother sees them all).
+TREND_FROM = 2005
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """One dashboard: a unit, a year, a language (``vi`` or ``en``)."""
+
+    unit: UnitInfo
+    year: int
+    lang: str = "vi"
+
+    def name(self, vi: str | None, en: str | None) -> str | None:
+        """The English text when the view is English and there is one, else the Vietnamese."""
+        return en if self.lang == "en" and en else vi
+
+
+def latest_year(db: Session, unit: UnitInfo) -> int:
+    """The latest year with births recorded or reported at or below ``unit`` (birth records or
+    ``LIVE_BIRTHS`` values); without births, the latest year of any counted figure; the current
+    year when there is nothing at all."""
+    below = select(Unit.code).where(in_subtree(unit.path))
+    from_records = db.scalar(
+        select(func.max(BirthAggregate.year)).where(BirthAggregate.unit_code.in_(below))
+    )
+    # Canonical periods start with their year ("2025", "2025Q1", "202501"): max() is latest.
+    period = db.scalar(
+        select(func.max(DataValue.period)).where(
+            DataValue.element_code == "LIVE_BIRTHS",
+            DataValue.unit_code.in_(below),
+            DataValue.status.in_(("submitted", "locked")),
+        )
+    )
+    from_values = int(period[:4]) if period and period[:4].isdigit() else None
+    years = [y for y in (from_records, from_values) if y is not None]
+    if years:
+        return max(years)
+    # No births anywhere below (a capacity-only province): the latest year of any figure.
+    period = db.scalar(
+        select(func.max(DataValue.period)).where(
+            DataValue.unit_code.in_(below), DataValue.status.in_(("submitted", "locked"))
+        )
+    )
+    return int(period[:4]) if period and period[:4].isdigit() else date.today().year
+
+
+def data_version(db: Session) -> tuple[int, int]:
+    """A stamp that changes whenever stored data change: every change is audited and every
+    import is a batch, so the latest audit entry and batch ids say "nothing new" cheaply."""
+    audit = db.scalar(select(func.max(AuditEntry.id))) or 0
+    batch = db.scalar(select(func.max(ImportBatch.id))) or 0
+    return int(audit), int(batch)
+
+
+def num(x: float | None, digits: int = 2) -> float | None:
+    """``x`` rounded for the page (small payloads); None for missing or non-finite values."""
+    if x is None or not math.isfinite(x):
+        return None
+    return round(float(x), digits)
+
+
+def interval_json(v: IndicatorValue | None, digits: int = 2) -> dict[str, Any] | None:
+    """A value with its interval: ``{value, lower, upper, num, den}`` (None when absent)."""
+    if v is None or v.value is None:
+        return None
+    return {
+        "value": num(v.value, digits),
+        "lower": num(v.lower, digits),
+        "upper": num(v.upper, digits),
+        "num": num(v.numerator, 0),
+        "den": num(v.denominator, 0),
+        "period": v.period,
+    }
+
+
+def unit_json(unit: UnitInfo) -> dict[str, Any]:
+    return {"code": unit.code, "name": unit.name, "level": unit.level}

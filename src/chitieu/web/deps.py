@@ -1,0 +1,95 @@
+"""Page-side dependencies and error pages.
+
+Pages use :data:`PageUser`: the signed-in user, or a redirect to the sign-in page (an API call
+gets a JSON 401 instead, from :func:`chitieu.auth.current_user`). Errors raised under a page
+path (not ``/api``, ``/docs``, ``/static``) are shown as an HTML page in the user's language
+with the same status; the API keeps its JSON errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chitieu.api.errors import ApiError
+from chitieu.auth.deps import OptionalUser
+from chitieu.auth.users import Principal
+from chitieu.web.templating import render
+
+JSON_PREFIXES = ("/api", "/docs", "/openapi.json", "/static")
+
+
+class LoginRequired(Exception):
+    """Raised by :func:`page_user` when nobody is signed in; answered by a redirect."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def page_user(request: Request, user: OptionalUser) -> Principal:
+    """The signed-in user; without one, a redirect to ``/login?next=<this page>``."""
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return user
+
+
+PageUser = Annotated[Principal, Depends(page_user)]
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(JSON_PREFIXES)
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after signing in (never another site: no ``//`` or scheme)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/dashboard"
+    return target
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    titles = {401: "error_401", 403: "error_403", 404: "error_404", 409: "error_409"}
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title_key": titles.get(status, "error_other"), "message": message},
+        status_code=status,
+    )
+
+
+def install_page_errors(app: FastAPI) -> None:
+    """HTML error pages and the sign-in redirect for page paths; the API's JSON handlers stay
+    in charge of everything else."""
+    json_handlers = {
+        exc: app.exception_handlers.get(exc)
+        for exc in (ApiError, StarletteHTTPException, RequestValidationError)
+    }
+
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
+
+    def dispatch(exc_type: type[Exception]):  # type: ignore[no-untyped-def]
+        async def handler(request: Request, exc: Exception) -> Response:
+            original = json_handlers.get(exc_type)
+            if not is_page(request) and original is not None:
+                return await original(request, exc)  # type: ignore[misc]
+            if isinstance(exc, ApiError):
+                if exc.status == 401:
+                    return await login_required(request, LoginRequired(request.url.path))
+                return error_page(request, exc.status, exc.message)
+            if isinstance(exc, StarletteHTTPException):
+                return error_page(request, exc.status_code, str(exc.detail))
+            return error_page(request, 422, str(exc))
+
+        return handler
+
+    app.add_exception_handler(LoginRequired, login_required)  # type: ignore[arg-type]
+    for exc_type in json_handlers:
+        app.add_exception_handler(exc_type, dispatch(exc_type))

@@ -1,0 +1,1 @@
+"""Page handlers, one module per concept: sign-in, dashboard, data entry."""

@@ -1,0 +1,131 @@
+"""The dashboard page and the JSON its charts draw from.
+
+The page itself computes nothing heavy: it names the unit and year and lays out the sections;
+the browser then fetches each section from ``/api/dashboard/{section}`` in parallel and draws
+it when it arrives, so the first chart appears without waiting for the slowest section.
+Sections are cached per data version (see :mod:`chitieu.web.cache`) and sent with an ETag, so
+a reload on a slow line costs a 304. ``?inline=1`` renders every section into the page before
+sending it (for printing; also the baseline the paint benchmark compares with).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from chitieu.api.db import DB
+from chitieu.api.errors import ApiError
+from chitieu.auth.deps import CurrentUser, ensure_within
+from chitieu.auth.users import Principal
+from chitieu.dashboard import SECTIONS, View, build_section, data_version, evaluations, latest_year
+from chitieu.targets.provenance import uses_synthetic_data
+from chitieu.units.queries import UnitInfo, ancestors, list_units
+from chitieu.web.cache import ResultCache
+from chitieu.web.deps import PageUser
+from chitieu.web.i18n import messages_for, request_language
+from chitieu.web.messages import CHART_KEYS
+from chitieu.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+
+#: The order the page requests the sections in: the cheap ones first (see the template).
+FETCH_ORDER = ("reporting", "capacity", "signatures", "trend", "scorecard", "communes")
+#: Years offered in the year picker, back from the latest year with data.
+YEARS_OFFERED = 17
+Year = Annotated[int | None, Query(ge=1990, le=2100)]
+UnitCode = Annotated[str | None, Query(max_length=16)]
+
+
+def _cache(request: Request) -> ResultCache:
+    state = request.app.state
+    if not hasattr(state, "dashboard_cache"):
+        state.dashboard_cache = ResultCache()
+    return state.dashboard_cache
+
+
+def _view(db: Session, user: Principal, unit: str | None, year: int | None, lang: str) -> View:
+    info = ensure_within(user, unit or user.unit_code, db)
+    return View(info, year or latest_year(db, info), lang)
+
+
+def section_data(request: Request, db: Session, view: View, name: str) -> dict[str, Any]:
+    """Section ``name`` for ``view``, from the cache when the data have not changed."""
+    cache = _cache(request)
+    version = data_version(db)
+    key_evals = ("evals", view.unit.code, view.year, version)
+
+    def evals():  # type: ignore[no-untyped-def]
+        return cache.get_or_build(key_evals, lambda: evaluations(db, view.unit, view.year))
+
+    key = (name, view.unit.code, view.year, view.lang, version)
+    return cache.get_or_build(key, lambda: build_section(db, view, name, evals))
+
+
+def _json_bytes(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+@api_router.get("/{section}", summary="One section of the dashboard, as the charts draw it")
+def dashboard_section(
+    section: str,
+    request: Request,
+    user: CurrentUser,
+    db: DB,
+    unit: UnitCode = None,
+    year: Year = None,
+    lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None,
+) -> Response:
+    """``section`` is one of scorecard, trend, signatures, communes, capacity, reporting; the
+    unit defaults to your own, the year to the latest with births. 403 outside your unit."""
+    if section not in SECTIONS:
+        raise ApiError(404, f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
+    view = _view(db, user, unit, year, lang or request_language(request))
+    try:
+        body = _json_bytes(section_data(request, db, view, section))
+    except ImportError as exc:  # a part of the statistics engine not installed yet
+        raise ApiError(503, f"not available yet: {exc}", code="unavailable") from None
+    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _crumbs(db: Session, user: Principal, unit: UnitInfo) -> list[UnitInfo]:
+    """The units above ``unit`` that the user may open, then ``unit``."""
+    return [u for u in ancestors(db.connection(), unit.code) if user.covers(u.path)] + [unit]
+
+
+@router.get("/dashboard")
+def dashboard_page(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    unit: UnitCode = None,
+    year: Year = None,
+    inline: bool = False,
+) -> Response:
+    """The dashboard for a unit (default: yours) and a year (default: the latest with data)."""
+    lang = request_language(request)
+    view = _view(db, user, unit, year, lang)
+    last = latest_year(db, view.unit)
+    children = [] if view.unit.level == "commune" else list_units(db.connection(), view.unit.code)
+    data = {name: section_data(request, db, view, name) for name in SECTIONS} if inline else None
+    context = {
+        "view": view,
+        "crumbs": _crumbs(db, user, view.unit),
+        "children": children,
+        "years": list(range(max(last, view.year), max(last, view.year) - YEARS_OFFERED, -1)),
+        "synthetic": uses_synthetic_data(db, view.unit.code),
+        "fetch_order": [s for s in FETCH_ORDER if s != "communes" or children],
+        "chart_text": messages_for(lang, CHART_KEYS),
+        "inline_data": data,
+        "can_enter": user.role != "entry" or view.unit.level == "commune",
+    }
+    return render(request, "dashboard.html", context, user=user)

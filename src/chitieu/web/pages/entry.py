@@ -1,0 +1,238 @@
+"""Data entry: the monthly commune report (births by sex and birth order, activities held).
+
+Flow: the commune saves a *draft*, then *submits* (the values count from then on and the form
+closes for the commune); the province — an analyst or admin whose unit lies above the
+commune — can *reopen* a submitted report (back to draft) and an admin can *lock* it or reopen
+a locked one. Every value is saved through :func:`chitieu.api.values.save_value`, so the form
+and the API obey the same scope, lock and validation rules and every change is audited. A
+refused post (scope, CSRF, a broken rule) writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chitieu.api.db import DB
+from chitieu.api.errors import ApiError, forbidden
+from chitieu.api.values import ValueKey, delete_value, save_value, set_status
+from chitieu.auth.deps import ensure_within
+from chitieu.auth.users import Principal
+from chitieu.dashboard.reporting import (
+    DEADLINE_DAY,
+    REPORT_ELEMENTS,
+    ReportState,
+    deadline,
+    report_states,
+)
+from chitieu.store.models import DataValue
+from chitieu.units.queries import UnitInfo, list_units
+from chitieu.web.deps import PageUser
+from chitieu.web.report_form import (
+    ACTIVITY_FIELDS,
+    BIRTH_FIELDS,
+    SRB_CHECK_MIN_BIRTHS,
+    SRB_PLAUSIBLE,
+    STORED_FIELDS,
+    CheckedReport,
+    check_report,
+)
+from chitieu.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+_MONTH = re.compile(r"(\d{4})(\d{2})")
+ACTIONS = ("save", "submit", "reopen", "lock")
+
+
+def previous_month(today: date | None = None) -> str:
+    """The month a commune usually reports now (the one just ended), as ``YYYYMM``."""
+    today = today or date.today()
+    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    return f"{year:04d}{month:02d}"
+
+
+def _check_period(period: str) -> str:
+    match = _MONTH.fullmatch(period)
+    today = date.today()
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        raise ApiError(422, f"period {period!r}: a month is written YYYYMM, e.g. 202501")
+    if (int(match.group(1)), int(match.group(2))) > (today.year, today.month):
+        raise ApiError(422, f"period {period!r} has not started yet")
+    return period
+
+
+def _shift(period: str, months: int) -> str:
+    index = int(period[:4]) * 12 + int(period[4:]) - 1 + months
+    return f"{index // 12:04d}{index % 12 + 1:02d}"
+
+
+def _commune(db: Session, user: Principal, unit: str) -> UnitInfo:
+    info = ensure_within(user, unit, db)  # 404 unknown, 403 outside the user's unit
+    if info.level != "commune":
+        raise ApiError(404, f"{info.name} is not a commune: reports are entered per commune")
+    return info
+
+
+def _state(db: Session, unit: str, period: str) -> ReportState:
+    return report_states(db, [unit], [period]).get((unit, period)) or ReportState(
+        unit, period, "empty"
+    )
+
+
+def _stored_values(db: Session, unit: str, period: str) -> dict[str, str]:
+    rows = db.execute(
+        select(DataValue.element_code, DataValue.disaggregation, DataValue.value).where(
+            DataValue.unit_code == unit,
+            DataValue.period == period,
+            DataValue.element_code.in_(REPORT_ELEMENTS),
+        )
+    ).all()
+    by_key = {(e, d): v for e, d, v in rows}
+    return {
+        name: str(int(by_key[(el, dis)])) for name, el, dis in STORED_FIELDS if (el, dis) in by_key
+    }
+
+
+def _is_province(user: Principal, commune: UnitInfo) -> bool:
+    """An analyst or admin whose unit lies above the commune (not the commune itself)."""
+    return user.role in ("analyst", "admin") and user.unit_code != commune.code
+
+
+def _form_page(
+    request: Request,
+    db: Session,
+    user: Principal,
+    commune: UnitInfo,
+    period: str,
+    *,
+    values: dict[str, str] | None = None,
+    checked: CheckedReport | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    state = _state(db, commune.code, period)
+    editable = state.status in ("empty", "draft")
+    context = {
+        "commune": commune,
+        "period": period,
+        "month": int(period[4:]),
+        "year": int(period[:4]),
+        "prev_period": _shift(period, -1),
+        "next_period": _shift(period, 1) if _shift(period, 1) <= f"{date.today():%Y%m}" else None,
+        "state": state,
+        "editable": editable,
+        "province": _is_province(user, commune),
+        "values": values if values is not None else _stored_values(db, commune.code, period),
+        "birth_fields": BIRTH_FIELDS,
+        "activity_fields": ACTIVITY_FIELDS,
+        "checked": checked,
+        "errors": {i.field: i for i in checked.errors} if checked else {},
+        "notice": notice,
+        "deadline": deadline(period),
+        "deadline_day": DEADLINE_DAY,
+        "srb_rule": {
+            "min": SRB_CHECK_MIN_BIRTHS,
+            "low": SRB_PLAUSIBLE[0],
+            "high": SRB_PLAUSIBLE[1],
+        },
+    }
+    return render(request, "entry_form.html", context, user=user, status_code=status_code)
+
+
+@router.get("/entry")
+def entry_home(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    unit: str | None = None,
+    period: str | None = None,
+) -> Response:
+    """A commune officer goes to their form for the month just ended; the province sees its
+    communes' reports for a month, with their status."""
+    period = _check_period(period or previous_month())
+    info = ensure_within(user, unit or user.unit_code, db)
+    if info.level == "commune":
+        return RedirectResponse(f"/entry/{info.code}/{period}", status_code=303)
+    conn = db.connection()
+    if info.level == "country":
+        rows, states = list_units(conn, info.code), {}
+    else:
+        rows = list_units(conn, info.code)
+        states = report_states(db, [u.code for u in rows], [period])
+    context = {
+        "unit": info,
+        "period": period,
+        "prev_period": _shift(period, -1),
+        "next_period": _shift(period, 1) if _shift(period, 1) <= f"{date.today():%Y%m}" else None,
+        "rows": rows,
+        "states": {code: s for (code, _), s in states.items()},
+        "deadline": deadline(period),
+    }
+    return render(request, "entry_list.html", context, user=user)
+
+
+@router.get("/entry/{unit}/{period}")
+def entry_form(request: Request, user: PageUser, db: DB, unit: str, period: str) -> Response:
+    """The report form for one commune and month (read-only once submitted)."""
+    commune = _commune(db, user, unit)
+    notice = request.query_params.get("done")
+    return _form_page(request, db, user, commune, _check_period(period), notice=notice)
+
+
+async def posted_fields(request: Request) -> dict[str, str]:
+    """The posted form's text fields (Starlette keeps the parsed form, so reading it here and in
+    the CSRF check parses it once)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+@router.post("/entry/{unit}/{period}")
+def entry_post(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    unit: str,
+    period: str,
+    posted: Annotated[dict[str, str], Depends(posted_fields)],
+    action: Annotated[str, Form(max_length=16)] = "save",
+) -> Response:
+    """Save a draft, submit, reopen or lock (see the module docstring); then back to the form."""
+    commune = _commune(db, user, unit)
+    period = _check_period(period)
+    if action not in ACTIONS:
+        raise ApiError(422, f"unknown action {action!r}")
+    state = _state(db, commune.code, period)
+    if action in ("reopen", "lock"):
+        if not _is_province(user, commune):
+            raise forbidden("only the province (an analyst or admin above the commune) can do this")
+        if state.status == "empty":
+            raise ApiError(409, "there is no report to reopen or lock for this month")
+        new = "draft" if action == "reopen" else "locked"
+        set_status(db, user, commune.code, period, new, list(REPORT_ELEMENTS))
+        return RedirectResponse(f"/entry/{commune.code}/{period}?done={action}", status_code=303)
+
+    if state.status not in ("empty", "draft"):
+        return _form_page(
+            request, db, user, commune, period, values=posted, notice="closed", status_code=409
+        )
+    checked = check_report(posted, submitting=action == "submit")
+    if not checked.ok:
+        return _form_page(
+            request, db, user, commune, period, values=posted, checked=checked, status_code=422
+        )
+    status = "submitted" if action == "submit" else "draft"
+    for element, disagg, value in checked.stored():
+        save_value(db, user, ValueKey(element, commune.code, period, disagg), value, status=status)
+    emptied = [(el, dis) for name, el, dis in STORED_FIELDS if checked.values[name] is None]
+    existing = set(_stored_values(db, commune.code, period))
+    for name, el, dis in STORED_FIELDS:
+        if (el, dis) in emptied and name in existing:
+            delete_value(db, user, ValueKey(el, commune.code, period, dis))
+    done = "submitted" if action == "submit" else "saved"
+    return RedirectResponse(f"/entry/{commune.code}/{period}?done={done}", status_code=303)

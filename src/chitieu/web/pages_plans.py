@@ -1,0 +1,338 @@
+"""Pages for plans: the target scorecard with the report download, tasks and who has reported
+(with the activity form), the national scorecard, and enforcement (where to inspect, the
+register, recording an inspection).
+
+    router    # include in the web app: /plans, /plans/{code}, /scorecard, /enforcement
+
+Every figure comes from the functions the API calls (:func:`evaluate_targets`,
+:func:`reporting_status`, :func:`excess_beside_inspections`…); the pages only lay them out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chitieu.api.db import DB
+from chitieu.api.errors import forbidden
+from chitieu.api.routes.plans import related_units
+from chitieu.auth.deps import ensure_within
+from chitieu.auth.users import Principal
+from chitieu.enforcement.inspections import list_inspections, record_inspections
+from chitieu.enforcement.ranking import excess_beside_inspections
+from chitieu.enforcement.register import facility_register
+from chitieu.ingest.errors import ImportRefused
+from chitieu.plans.activities import ACTIVITY_KINDS, COMMUNE_REPORTER, record_activities
+from chitieu.plans.tracking import reporting_status
+from chitieu.reports.build import plan_tasks
+from chitieu.reports.i18n import fmt_interval, fmt_number, fmt_percent, fmt_signed
+from chitieu.reports.tables import goal_text, status_label
+from chitieu.store.models import Body, Facility, Plan, PlanBody, Unit
+from chitieu.targets.api_activities import visible_cells, visible_plan
+from chitieu.targets.provenance import uses_synthetic_data
+from chitieu.targets.rules import RULES_EN, RULES_VI
+from chitieu.targets.scorecard import NATIONAL, national_scorecard
+from chitieu.targets.service import evaluate_targets
+from chitieu.units.queries import in_subtree
+from chitieu.web.deps import PageUser
+from chitieu.web.i18n import request_language
+from chitieu.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: Page words, Vietnamese and English side by side.
+LABELS: dict[str, tuple[str, str]] = {
+    "plans": ("Kế hoạch", "Plans"),
+    "plan": ("Kế hoạch", "Plan"),
+    "targets": ("Chỉ tiêu", "Targets"),
+    "for_unit": ("Đánh giá cho", "Evaluated for"),
+    "data_to": ("Số liệu đến năm", "Data up to"),
+    "show": ("Xem", "Show"),
+    "latest": ("Ước tính gần nhất", "Latest estimate"),
+    "goal": ("Mục tiêu", "Goal"),
+    "prob": ("Xác suất đạt vào năm mục tiêu", "Probability of meeting it"),
+    "needed": ("Thay đổi cần mỗi năm", "Change needed per year"),
+    "observed": ("Xu hướng mỗi năm", "Trend per year"),
+    "rules": ("Quy tắc đánh giá", "How the status is decided"),
+    "report": ("Báo cáo định kỳ", "Periodic report"),
+    "report_note": (
+        "Các số liệu trong báo cáo trùng với số liệu trên trang này và trong API.",
+        "The report's figures are those on this page and in the API.",
+    ),
+    "tasks": ("Nhiệm vụ và cơ quan thực hiện", "Tasks and who carries them out"),
+    "lead": ("Chủ trì", "Lead"),
+    "partners": ("Phối hợp", "Partners"),
+    "reporting": ("Tình hình báo cáo hoạt động", "Activity reporting"),
+    "due_rule": (
+        "Báo cáo theo quý, hạn ngày 15 của tháng đầu quý sau.",
+        "Quarterly, due by the 15th of the month after the quarter.",
+    ),
+    "period": ("Kỳ", "Period"),
+    "reported": ("Đã báo cáo", "Reported"),
+    "overdue": ("Quá hạn", "Overdue"),
+    "not_due": ("Chưa đến hạn", "Not yet due"),
+    "overdue_list": ("Chưa báo cáo (quá hạn)", "Not reported (overdue)"),
+    "add_activity": ("Nhập báo cáo hoạt động", "Report an activity"),
+    "reporter": ("Đơn vị báo cáo", "Reporter"),
+    "commune": ("Xã, phường (tự báo cáo)", "Commune (its own report)"),
+    "unit": ("Đơn vị hành chính", "Unit"),
+    "activity": ("Hoạt động", "Activity"),
+    "value": ("Số lượng", "Count"),
+    "task": ("Nhiệm vụ", "Task"),
+    "save": ("Lưu", "Save"),
+    "saved": ("Đã lưu {n} dòng.", "Saved {n} row(s)."),
+    "refused": ("Không lưu: ", "Not saved: "),
+    "scorecard": ("Bảng điểm quốc gia", "National scorecard"),
+    "met": ("Đạt", "Met"),
+    "not_met": ("Không đạt", "Not met"),
+    "unknown": ("Chưa rõ", "Unknown"),
+    "placeholder": ("chưa điền", "to be filled"),
+    "derived": ("suy ra từ giá trị và mục tiêu", "derived from value and target"),
+    "enforcement": ("Thanh tra, kiểm tra", "Enforcement"),
+    "where_to_look": (
+        "Nơi nên kiểm tra: xã, phường có dấu hiệu vượt, bên cạnh lịch sử kiểm tra",
+        "Where to look: communes by evidence of excess, beside their inspection history",
+    ),
+    "priority_note": (
+        "● ưu tiên: chỉ số vượt z ≥ 1,96 và chưa kiểm tra trong {n} năm.",
+        "● priority: excess z ≥ 1.96 and not inspected in {n} years.",
+    ),
+    "births": ("Số sinh", "Births"),
+    "srb": ("TSGTKS (KTC 95%)", "SRB (95% interval)"),
+    "z": ("Chỉ số vượt z", "Excess z"),
+    "last": ("Kiểm tra gần nhất", "Last inspected"),
+    "count": ("Số lần", "Inspections"),
+    "fines": ("Tiền phạt (VNĐ)", "Fines (VND)"),
+    "never": ("chưa kiểm tra", "never"),
+    "register": (
+        "Sổ quản lý cơ sở siêu âm, sản khoa",
+        "Register of ultrasound/obstetric facilities",
+    ),
+    "recent": ("Các cuộc kiểm tra gần đây", "Recent inspections"),
+    "record": ("Ghi nhận cuộc kiểm tra", "Record an inspection"),
+    "facility": ("Cơ sở", "Facility"),
+    "date": ("Ngày", "Date"),
+    "team": ("Đoàn kiểm tra", "Team"),
+    "findings": ("Kết quả", "Findings"),
+    "violation": ("Vi phạm", "Violation"),
+    "fine": ("Tiền phạt (VNĐ)", "Fine (VND)"),
+    "suspended": ("Đình chỉ", "Suspended"),
+    "commitment": ("Ký cam kết", "Commitment signed"),
+    "public": ("công lập", "public"),
+    "private": ("ngoài công lập", "private"),
+    "synthetic": ("Số liệu mô phỏng", "Simulated data"),
+    "none": ("Không có", "None"),
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    return {k: (vi if lang == "vi" else en) for k, (vi, en) in LABELS.items()}
+
+
+def _unit_choices(db: Session, user: Principal, plan: Plan) -> list[tuple[str, str]]:
+    """The plan's unit and the communes below it, those the user covers, the plan's first."""
+    rows = db.execute(
+        select(Unit.code, Unit.name, Unit.path)
+        .where(in_subtree(_path(db, plan.unit_code)))
+        .order_by(Unit.path != _path(db, plan.unit_code), Unit.code)
+    ).all()
+    return [(c, n) for c, n, p in rows if user.covers(p)]
+
+
+@router.get("/plans")
+def plans_page(request: Request, user: PageUser, db: DB) -> Response:
+    lang = request_language(request)
+    rows = db.execute(
+        select(Plan, Unit.name)
+        .join(Unit, Unit.code == Plan.unit_code)
+        .where(related_units(user))
+        .order_by(Plan.code)
+    ).all()
+    return render(request, "plans/list.html", {"L": labels(lang), "plans": rows}, user=user)
+
+
+def _evaluation_rows(evaluations: list[Any], lang: str) -> list[dict[str, Any]]:
+    out = []
+    for e in evaluations:
+        digits = 0 if e.kind == "missing_births" else 1
+        latest = e.latest
+        out.append(
+            {
+                "e": e,
+                "status": status_label(e.status, lang),
+                "goal": goal_text(e, lang),
+                "latest": fmt_number(latest.value, digits, lang) if latest else "–",
+                "interval": fmt_interval(latest.lower, latest.upper, digits, lang)
+                if latest
+                else "",
+                "year": latest.year if latest else "",
+                "prob": fmt_percent(e.prob_target_met),
+                "prob_pct": round(100 * e.prob_target_met) if e.prob_target_met is not None else 0,
+                "needed": fmt_signed(e.required_annual_change, 2, lang),
+                "observed": fmt_signed(e.observed_annual_change, 2, lang),
+            }
+        )
+    return out
+
+
+@router.get("/plans/{code}")
+def plan_page(
+    code: str,
+    request: Request,
+    user: PageUser,
+    db: DB,
+    unit: Annotated[str | None, Query(max_length=16)] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    saved: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """A plan: its targets evaluated for the unit, the report download, tasks, reporting."""
+    lang = request_language(request)
+    plan = visible_plan(db, user, code)
+    default_unit = plan.unit_code if user.covers(_path(db, plan.unit_code)) else user.unit_code
+    info = ensure_within(user, unit or default_unit, db)
+    year = year or date.today().year
+    report_year = min(max(year, plan.start_year), plan.end_year)
+    evaluations = evaluate_targets(db, plan_code=code, unit_code=info.code, until_year=year)
+    status = reporting_status(db, code, as_of=date.today(), year=report_year)
+    counts = status.counts()
+    names = {b.code: (b.name_vi, b.name_en) for b in db.scalars(select(Body))}
+    bodies = db.execute(
+        select(Body.code, Body.name_vi, Body.name_en)
+        .join(PlanBody, PlanBody.body_code == Body.code)
+        .where(PlanBody.plan_code == code)
+        .order_by(PlanBody.position)
+    ).all()
+    context = {
+        "L": labels(lang),
+        "plan": plan,
+        "unit": info,
+        "year": year,
+        "report_year": report_year,
+        "rows": _evaluation_rows(evaluations, lang),
+        "rules": RULES_VI if lang == "vi" else RULES_EN,
+        "synthetic": uses_synthetic_data(db, info.code),
+        "tasks": plan_tasks(db, code, names),
+        "periods": status.periods,
+        "counts": counts,
+        "overdue": visible_cells(db, user, plan, status.overdue()),
+        "bodies": bodies,
+        "units": _unit_choices(db, user, plan),
+        "activities": ACTIVITY_KINDS,
+        "commune_reporter": COMMUNE_REPORTER,
+        "saved": saved,
+        "error": request.query_params.get("error"),
+    }
+    return render(request, "plans/plan.html", context, user=user)
+
+
+def _reasons(exc: ImportRefused) -> str:
+    """The refusal's reasons for a redirect URL (shown on the page as text, escaped there)."""
+    return quote("; ".join(f"{e.column}: {e.reason}" for e in exc.errors))
+
+
+def _path(db: Session, code: str) -> str:
+    """The unit path of a unit code (bodies report at the plan's unit: their code is no unit,
+    so they map to the empty path, covered by nobody but the country)."""
+    return db.scalar(select(Unit.path).where(Unit.code == code)) or "VN"
+
+
+@router.post("/plans/{code}/activities")
+async def post_activity(code: str, request: Request, user: PageUser, db: DB) -> Response:
+    """The activity form: one row, validated like the API (row, column, reason)."""
+    form = await request.form()
+    visible_plan(db, user, code)
+    row = {k: form.get(k) for k in ("reporter", "unit_code", "period", "activity", "value")}
+    row |= {"plan_code": code, "task_code": form.get("task_code") or None}
+    if db.get(Unit, str(row["unit_code"])) is not None:
+        ensure_within(user, str(row["unit_code"]), db)
+    try:
+        record_activities(db, [row], actor=user.username)
+    except ImportRefused as exc:
+        db.rollback()
+        return RedirectResponse(f"/plans/{code}?error={_reasons(exc)}", status_code=303)
+    return RedirectResponse(f"/plans/{code}?saved=1", status_code=303)
+
+
+@router.get("/scorecard")
+def scorecard_page(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+) -> Response:
+    lang = request_language(request)
+    card = national_scorecard(db, NATIONAL, years=[year] if year else None)
+    return render(
+        request,
+        "plans/scorecard.html",
+        {"L": labels(lang), "card": card, "summaries": {y: card.summary(y) for y in card.years}},
+        user=user,
+    )
+
+
+@router.get("/enforcement")
+def enforcement_page(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    unit: Annotated[str | None, Query(max_length=16)] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    saved: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """Where to inspect (excess beside history), the register, recent inspections, the form."""
+    lang = request_language(request)
+    info = ensure_within(user, unit or user.unit_code, db)
+    today = date.today()
+    ranking = []
+    if info.level != "commune":
+        ranking = [
+            r
+            for r in excess_beside_inspections(
+                db, info.code, until_year=year or today.year - 1, as_of=today
+            )
+            if r.z is not None
+        ]
+    context = {
+        "L": labels(lang),
+        "unit": info,
+        "ranking": ranking[:30],
+        "register": facility_register(db, info.code),
+        "recent": list_inspections(db, info.code)[:20],
+        "may_record": user.role in ("admin", "analyst"),
+        "saved": saved,
+        "error": request.query_params.get("error"),
+        "synthetic": uses_synthetic_data(db, info.code),
+        "fmt": lambda v, d=1: fmt_number(v, d, lang),
+        "interval": lambda lo, hi: fmt_interval(lo, hi, 1, lang),
+        "today": today.isoformat(),
+    }
+    return render(request, "plans/enforcement.html", context, user=user)
+
+
+@router.post("/enforcement/inspections")
+async def post_inspection(request: Request, user: PageUser, db: DB) -> Response:
+    """The inspection form (analysts and administrators, facilities within their unit)."""
+    if user.role not in ("admin", "analyst"):
+        raise forbidden("only analysts and administrators record inspections")
+    form = await request.form()
+    data: dict[str, Any] = {
+        k: form.get(k) for k in ("facility_code", "inspected_on", "team", "findings", "fine_vnd")
+    }
+    for flag in ("violation", "suspended", "commitment_signed"):
+        data[flag] = form.get(flag) == "on"
+    unit_code = db.scalar(select(Facility.unit_code).where(Facility.code == data["facility_code"]))
+    if unit_code is not None:
+        ensure_within(user, unit_code, db)
+    back = f"/enforcement?unit={quote(str(form.get('unit') or user.unit_code))}"
+    try:
+        outcomes = record_inspections(db, [data], actor=user.username)
+    except ImportRefused as exc:
+        db.rollback()
+        return RedirectResponse(f"{back}&error={_reasons(exc)}", status_code=303)
+    return RedirectResponse(f"{back}&saved={int(outcomes[0].created)}", status_code=303)
