@@ -1,0 +1,198 @@
+"""``chitieu inspections``: record and list inspections; the register; where to look next."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from chitieu.cli.units import render_table
+from chitieu.enforcement.inspections import list_inspections, record_inspections
+from chitieu.enforcement.ranking import YEARS_NOT_INSPECTED, excess_beside_inspections
+from chitieu.enforcement.register import facility_register, register_facility
+from chitieu.ingest.errors import ImportRefused
+from chitieu.store.db import make_engine, transaction
+from chitieu.units.queries import UnknownUnitError
+
+app = typer.Typer(
+    help="Thanh tra, kiểm tra cơ sở siêu âm, sản khoa (inspections and the facility register).",
+    no_args_is_help=True,
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Lỗi (error): {message}", err=True)
+    return typer.Exit(code=1)
+
+
+def _print(rows: list[dict[str, Any]], fmt: Format, columns: list[str]) -> None:
+    if fmt is Format.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    elif rows:
+        typer.echo(render_table(rows, columns))
+    else:
+        typer.echo("(không có — none)")
+
+
+@app.command("add")
+def add_command(
+    facility: str = typer.Option(None, "--facility", help="Facility code."),
+    on: str = typer.Option(None, "--date", help="Inspection date, YYYY-MM-DD."),
+    team: str = typer.Option(None, "--team"),
+    findings: str = typer.Option(None, "--findings"),
+    violation: bool = typer.Option(False, "--violation/--no-violation"),
+    fine: str = typer.Option("0", "--fine", help="Fine in VND (whole number, ≥ 0)."),
+    suspended: bool = typer.Option(False, "--suspended/--not-suspended"),
+    commitment: bool = typer.Option(False, "--commitment/--no-commitment"),
+    file: Path = typer.Option(
+        None,
+        "--file",
+        help="A CSV with columns facility_code, inspected_on, team, findings, "
+        "violation, fine_vnd, suspended, commitment_signed (instead of the options).",
+    ),
+    actor: str = typer.Option("cli", "--actor", help="Recorded in the audit log."),
+) -> None:
+    """Record inspections (validated first: nothing is written if any row is wrong; an
+    identical inspection sent again changes nothing)."""
+    if file is not None:
+        with file.open(encoding="utf-8-sig", newline="") as fh:
+            rows: list[dict[str, Any]] = list(csv.DictReader(fh))
+    else:
+        rows = [
+            {
+                "facility_code": facility,
+                "inspected_on": on,
+                "team": team,
+                "findings": findings,
+                "violation": violation,
+                "fine_vnd": fine,
+                "suspended": suspended,
+                "commitment_signed": commitment,
+            }
+        ]
+    engine = make_engine()
+    try:
+        with transaction(engine) as db:
+            outcomes = record_inspections(db, rows, actor=actor)
+    except ImportRefused as exc:
+        raise _fail(exc.summary().replace("import refused", "refused")) from None
+    finally:
+        engine.dispose()
+    added = sum(o.created for o in outcomes)
+    typer.echo(f"{added} inspection(s) recorded, {len(outcomes) - added} already recorded")
+
+
+@app.command("list")
+def list_command(
+    unit: str = typer.Option("VN", "--unit", help="This unit and everything below it."),
+    since: str = typer.Option(None, "--since", help="From this date (YYYY-MM-DD)."),
+    until: str = typer.Option(None, "--until", help="Up to this date (YYYY-MM-DD)."),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Inspections of facilities at or below a unit, newest first."""
+    engine = make_engine()
+    try:
+        with transaction(engine) as db:
+            found = list_inspections(
+                db,
+                unit,
+                since=date.fromisoformat(since) if since else None,
+                until=date.fromisoformat(until) if until else None,
+            )
+    except (UnknownUnitError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    rows = [i.to_dict() for i in found]
+    columns = ["id", "inspected_on", "facility_code", "facility_name", "unit_name"]
+    _print(rows, fmt, [*columns, "violation", "fine_vnd", "suspended", "commitment_signed"])
+
+
+@app.command("facilities")
+def facilities_command(
+    unit: str = typer.Option("VN", "--unit"),
+    ownership: str = typer.Option(None, "--ownership", help="public or private."),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """The register: facilities offering ultrasound or obstetric services."""
+    engine = make_engine()
+    try:
+        with transaction(engine) as db:
+            found = facility_register(db, unit, ownership=ownership)
+    except UnknownUnitError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    columns = ["code", "name", "unit_code", "unit_name", "kind", "ownership"]
+    _print([f.to_dict() for f in found], fmt, [*columns, "offers_ultrasound", "offers_obstetrics"])
+
+
+@app.command("add-facility")
+def add_facility_command(
+    code: str = typer.Option(..., "--code"),
+    name: str = typer.Option(..., "--name"),
+    unit: str = typer.Option(..., "--unit", help="The commune the facility is in."),
+    kind: str = typer.Option("clinic", "--kind"),
+    ownership: str = typer.Option("private", "--ownership"),
+    ultrasound: bool = typer.Option(True, "--ultrasound/--no-ultrasound"),
+    obstetrics: bool = typer.Option(False, "--obstetrics/--no-obstetrics"),
+    actor: str = typer.Option("cli", "--actor"),
+) -> None:
+    """Add a facility offering ultrasound or obstetric services to the register."""
+    data = {
+        "code": code,
+        "name": name,
+        "unit_code": unit,
+        "kind": kind,
+        "ownership": ownership,
+        "offers_ultrasound": ultrasound,
+        "offers_obstetrics": obstetrics,
+    }
+    engine = make_engine()
+    try:
+        with transaction(engine) as db:
+            register_facility(db, data, actor=actor)
+    except ImportRefused as exc:
+        raise _fail(exc.summary().replace("import refused", "refused")) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{code}: registered")
+
+
+@app.command("ranking")
+def ranking_command(
+    unit: str = typer.Option("01", "--unit", help="A province: its communes are ranked."),
+    year: int = typer.Option(None, "--year", help="Last year of births (default: last year)."),
+    years: int = typer.Option(YEARS_NOT_INSPECTED, "--not-inspected-years"),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Communes by evidence of an excess sex ratio at birth beside their inspection history:
+    high excess and not inspected in N years first."""
+    today = date.today()
+    engine = make_engine()
+    try:
+        with transaction(engine) as db:
+            rows = excess_beside_inspections(
+                db, unit, until_year=year or today.year - 1, as_of=today, years_not_inspected=years
+            )
+    except UnknownUnitError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    columns = ["unit_code", "unit_name", "births", "srb", "z", "flag", "inspections"]
+    found = [r.to_dict() for r in rows]
+    if fmt is Format.table:  # JSON keeps full precision
+        for r in found:
+            r["srb"] = None if r["srb"] is None else round(r["srb"], 1)
+            r["z"] = None if r["z"] is None else round(r["z"], 2)
+    _print(found, fmt, [*columns, "last_inspected", "priority"])

@@ -1,0 +1,187 @@
+"""``chitieu targets``: where each target stands, and the national scorecard."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+import typer
+
+from chitieu.catalog import UnknownCodeError
+from chitieu.cli.units import render_table
+from chitieu.ingest.errors import ImportRefused
+from chitieu.reports.i18n import fmt_number, fmt_percent, fmt_signed
+from chitieu.store.db import make_engine, transaction
+from chitieu.targets.rules import RULES_EN
+from chitieu.targets.scorecard import (
+    NATIONAL,
+    national_scorecard,
+    set_scorecard_result,
+    set_scorecard_target,
+)
+from chitieu.targets.service import evaluate_targets
+from chitieu.units.queries import UnknownUnitError
+
+app = typer.Typer(
+    help="Chỉ tiêu: tình hình thực hiện và bảng điểm quốc gia (targets and the scorecard).",
+    no_args_is_help=True,
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Lỗi (error): {message}", err=True)
+    return typer.Exit(code=1)
+
+
+def _interval(lower: float | None, upper: float | None) -> str:
+    if lower is None or upper is None:
+        return ""
+    return f"{lower:.1f}–{upper:.1f}"
+
+
+@app.command("status")
+def status_command(
+    plan: str = typer.Option(None, "--plan", help="Plan code, e.g. HN-SRB-2026-2030."),
+    unit: str = typer.Option(
+        None, "--unit", help="Evaluate for this unit (default: each target's)."
+    ),
+    year: int = typer.Option(None, "--year", help="Use data up to this year (default: all)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+) -> None:
+    """Each target's latest value with its 95 % interval, the probability of meeting it by its
+    year, the average change per year still needed, and its status."""
+    engine = make_engine()
+    try:
+        with transaction(engine) as db:
+            evaluations = evaluate_targets(db, plan_code=plan, unit_code=unit, until_year=year)
+    except (KeyError, UnknownUnitError, UnknownCodeError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+    finally:
+        engine.dispose()
+    if fmt is Format.json:
+        payload = [e.to_dict(with_series=False) for e in evaluations]
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    rows = []
+    for e in evaluations:
+        latest = e.latest
+        rows.append(
+            {
+                "plan": e.plan_code,
+                "target": e.target_code,
+                "unit": e.unit_code,
+                "goal": f"{'≤' if e.direction == 'at_most' else '≥'} "
+                f"{fmt_number(e.goal_value, 1, 'en')} ({e.target_year})"
+                if e.goal_value is not None
+                else "–",
+                "latest": f"{fmt_number(latest.value, 1, 'en')} ({latest.year})" if latest else "",
+                "95% interval": _interval(latest.lower, latest.upper) if latest else "",
+                "P(met)": fmt_percent(e.prob_target_met),
+                "needed/yr": fmt_signed(e.required_annual_change, 2, "en"),
+                "trend/yr": fmt_signed(e.observed_annual_change, 2, "en"),
+                "status": e.status,
+            }
+        )
+    if rows:
+        typer.echo(render_table(rows, list(rows[0])))
+    else:
+        typer.echo("(không có chỉ tiêu — no targets)")
+    typer.echo(f"\n{RULES_EN}")
+
+
+@app.command("scorecard")
+def scorecard_command(
+    year: int = typer.Option(None, "--year", help="Only this year."),
+    code: str = typer.Option(NATIONAL, "--scorecard", help="Scorecard code."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+) -> None:
+    """The national ten-target scorecard: per year, each target's value and met or not."""
+    engine = make_engine()
+    try:
+        with transaction(engine) as db:
+            card = national_scorecard(db, code, years=[year] if year else None)
+    finally:
+        engine.dispose()
+    if fmt is Format.json:
+        typer.echo(json.dumps(card.to_dict(), ensure_ascii=False, indent=2))
+        return
+    rows: list[dict[str, Any]] = []
+    for r in card.rows:
+        row: dict[str, Any] = {"#": r.position, "code": r.code, "target": r.name_vi}
+        for y in card.years:
+            cell = r.cells.get(y)
+            verdict = {True: "đạt", False: "không đạt", None: "?"}[cell.met if cell else None]
+            value = fmt_number(cell.value, 1, "vi") if cell and cell.value is not None else ""
+            row[str(y)] = f"{verdict} {value}".strip()
+        rows.append(row)
+    typer.echo(render_table(rows, list(rows[0])) if rows else "(trống — empty)")
+    for y in card.years:
+        s = card.summary(y)
+        typer.echo(f"{y}: {s['met']} đạt, {s['not_met']} không đạt, {s['unknown']} chưa rõ")
+
+
+def _yes_no(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    lowered = text.strip().lower()
+    if lowered in ("yes", "true", "1", "đạt", "dat"):
+        return True
+    if lowered in ("no", "false", "0", "không đạt", "khong dat"):
+        return False
+    raise typer.BadParameter("yes or no")
+
+
+@app.command("scorecard-set")
+def scorecard_set_command(
+    code: str = typer.Argument(..., help="Target code in the scorecard, e.g. SLOT_06."),
+    name_vi: str = typer.Option(None, "--name-vi"),
+    name_en: str = typer.Option(None, "--name-en"),
+    indicator: str = typer.Option(None, "--indicator", help="Catalogue indicator code."),
+    direction: str = typer.Option(None, "--direction", help="at_most or at_least."),
+    unit_label: str = typer.Option(None, "--unit-label"),
+    assigned_by: str = typer.Option(None, "--assigned-by", help="national_assembly|government"),
+    legal_basis: str = typer.Option(None, "--legal-basis"),
+    year: int = typer.Option(None, "--year", help="Set this year's figures."),
+    target: float = typer.Option(None, "--target", help="The target for --year."),
+    value: float = typer.Option(None, "--value", help="The value reached in --year."),
+    met: str = typer.Option(None, "--met", help="yes or no (official verdict)."),
+    source: str = typer.Option(None, "--source", help="Where the figures come from."),
+    scorecard: str = typer.Option(NATIONAL, "--scorecard"),
+    actor: str = typer.Option("cli-admin", "--actor", help="Recorded in the audit log."),
+) -> None:
+    """Fill or amend a scorecard target (administrators): its definition, and with --year its
+    target, value and verdict for that year. Audited."""
+    definition = {
+        "name_vi": name_vi,
+        "name_en": name_en,
+        "indicator_code": indicator,
+        "direction": direction,
+        "unit_label": unit_label,
+        "assigned_by": assigned_by,
+        "legal_basis": legal_basis,
+    }
+    definition = {k: v for k, v in definition.items() if v is not None}
+    figures = {"target_value": target, "value": value, "met": _yes_no(met), "source": source}
+    figures = {k: v for k, v in figures.items() if v is not None}
+    if figures and year is None:
+        raise _fail("--target, --value, --met and --source need --year")
+    if not definition and year is None:
+        raise _fail("nothing to set: give a definition (--name-vi, …) or --year with figures")
+    engine = make_engine()
+    try:
+        with transaction(engine) as db:
+            if definition:
+                set_scorecard_target(db, scorecard, code, definition, actor=actor)
+            if year is not None:
+                set_scorecard_result(db, scorecard, code, year, figures, actor=actor)
+    except ImportRefused as exc:
+        raise _fail(exc.summary().replace("import refused", "refused")) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{scorecard}/{code}: saved")

@@ -1,0 +1,230 @@
+"""Activity reports: what each body and commune did for a plan in a quarter.
+
+Bodies (the plan's agencies) report at the plan's unit; communes report for themselves with
+reporter ``"commune"``. A report is one figure per activity: communication sessions held, people
+reached, school programmes, commitments signed by facilities, inspections made, trainings held.
+Reports are quarterly (``2026Q1``): the due rule lives in :mod:`chitieu.plans.tracking`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from chitieu.catalog.periods import PeriodType, parse_period
+from chitieu.ingest.errors import ImportRefused, RowError
+from chitieu.store.audit import record_change
+from chitieu.store.db import transaction
+from chitieu.store.models import ActivityReport, Plan, PlanBody, Task, Unit
+
+COMMUNE_REPORTER = "commune"
+
+#: Activity codes with their Vietnamese and English names (what the report tables print).
+ACTIVITY_KINDS: dict[str, tuple[str, str]] = {
+    "comm_sessions": ("Buổi truyền thông đã tổ chức", "Communication sessions held"),
+    "people_reached": ("Lượt người được tiếp cận", "People reached"),
+    "school_programmes": ("Chương trình tại trường học", "School programmes"),
+    "facility_commitments": ("Cơ sở y tế ký cam kết", "Facility commitments signed"),
+    "inspections": ("Cuộc kiểm tra đã thực hiện", "Inspections made"),
+    "trainings": ("Lớp tập huấn đã tổ chức", "Trainings held"),
+}
+
+#: The monthly commune report's activity elements (catalogue) and the activity each counts.
+ACTIVITY_ELEMENTS: dict[str, str] = {
+    "ACT_COMM_SESSIONS": "comm_sessions",
+    "ACT_PEOPLE_REACHED": "people_reached",
+    "ACT_FACILITY_COMMITMENTS": "facility_commitments",
+    "ACT_INSPECTIONS": "inspections",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityOutcome:
+    """What recording one row did: ``added``, ``updated`` (value changed, audited with the
+    figure before) or ``unchanged`` (the identical report was already there)."""
+
+    plan_code: str
+    reporter: str
+    unit_code: str
+    period: str
+    activity: str
+    action: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _key(row: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
+    return (row["plan_code"], row["reporter"], row["unit_code"], row["period"], row["activity"])
+
+
+class _PlanFacts:
+    """What validation needs to know about a plan, read once per batch."""
+
+    def __init__(self, db: Session, plan: Plan) -> None:
+        self.plan = plan
+        self.bodies = set(
+            db.scalars(select(PlanBody.body_code).where(PlanBody.plan_code == plan.code))
+        )
+        self.tasks = set(db.scalars(select(Task.code).where(Task.plan_code == plan.code)))
+        self.path = db.scalar(select(Unit.path).where(Unit.code == plan.unit_code)) or ""
+
+
+def validate_activity(
+    db: Session,
+    data: Mapping[str, Any],
+    *,
+    row: int | None = None,
+    today: date,
+    plans: dict[str, _PlanFacts | None] | None = None,
+) -> tuple[dict[str, Any], list[RowError]]:
+    """Check one activity report; return the clean row and its problems (empty when valid).
+
+    Refused: an unknown plan; a reporter that is neither one of the plan's bodies nor
+    ``commune``; an unknown unit, or one outside the plan's unit; a commune reporter whose unit
+    is not a commune; a period that is not a quarter, falls outside the plan's years or has not
+    started by ``today``; an unknown activity or task; a value that is not a whole number ≥ 0."""
+    plans = {} if plans is None else plans
+    errors: list[RowError] = []
+
+    def bad(column: str, reason: str) -> None:
+        value = data.get(column)
+        errors.append(RowError(row, column, reason, None if value is None else str(value)))
+
+    clean: dict[str, Any] = {
+        k: str(data.get(k) or "").strip()
+        for k in ("plan_code", "reporter", "unit_code", "period", "activity")
+    }
+    code = clean["plan_code"]
+    if code not in plans:
+        plan = db.get(Plan, code)
+        plans[code] = _PlanFacts(db, plan) if plan is not None else None
+    facts = plans[code]
+    if facts is None:
+        bad("plan_code", "unknown plan")
+
+    unit = db.execute(select(Unit.level, Unit.path).where(Unit.code == clean["unit_code"])).first()
+    if unit is None:
+        bad("unit_code", "unknown unit")
+    elif facts is not None and not (unit.path + "/").startswith(facts.path + "/"):
+        bad("unit_code", f"outside the plan's unit {facts.plan.unit_code}")
+
+    reporter = clean["reporter"]
+    if reporter == COMMUNE_REPORTER:
+        if unit is not None and unit.level != "commune":
+            bad("unit_code", "a commune report must name a commune")
+    elif facts is not None and reporter not in facts.bodies:
+        bad("reporter", "neither a body of this plan nor 'commune'")
+
+    try:
+        period = parse_period(clean["period"])
+    except ValueError as exc:
+        bad("period", str(exc))
+    else:
+        clean["period"] = period.code
+        if period.type is not PeriodType.QUARTERLY:
+            bad("period", "activity reports are quarterly, e.g. 2026Q1")
+        elif facts is not None and not (
+            facts.plan.start_year <= period.start.year <= facts.plan.end_year
+        ):
+            bad("period", f"outside the plan ({facts.plan.start_year}–{facts.plan.end_year})")
+        elif period.start > today:
+            bad("period", "the quarter has not started yet")
+
+    if clean["activity"] not in ACTIVITY_KINDS:
+        bad("activity", f"must be one of {', '.join(ACTIVITY_KINDS)}")
+
+    task = data.get("task_code")
+    clean["task_code"] = str(task).strip() if task not in (None, "") else None
+    if clean["task_code"] and facts is not None and clean["task_code"] not in facts.tasks:
+        bad("task_code", "not a task of this plan")
+
+    value = data.get("value")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        bad("value", "must be a number")
+    else:
+        if not math.isfinite(number) or number < 0 or not number.is_integer():
+            bad("value", "must be a whole number ≥ 0 (a count)")
+        clean["value"] = number
+    note = data.get("note")
+    clean["note"] = str(note).strip() if note not in (None, "") else None
+    clean["synthetic"] = bool(data.get("synthetic", False))
+    return clean, errors
+
+
+def record_activities(
+    db: Session, rows: Iterable[Mapping[str, Any]], *, actor: str, today: date | None = None
+) -> list[ActivityOutcome]:
+    """Validate every row, then add or update them all in the caller's transaction with an
+    audit entry each. On any problem (including the same report twice in one batch) raise
+    :class:`ImportRefused` and write nothing. Sending the same reports again changes nothing."""
+    today = today or date.today()
+    plans: dict[str, _PlanFacts | None] = {}
+    checked = [
+        validate_activity(db, r, row=i, today=today, plans=plans) for i, r in enumerate(rows, 1)
+    ]
+    errors = [e for _, errs in checked for e in errs]
+    seen: dict[tuple[str, ...], int] = {}
+    for i, (clean, errs) in enumerate(checked, 1):
+        if errs:
+            continue
+        key = _key(clean)
+        if key in seen:
+            errors.append(RowError(i, "activity", f"the same report as row {seen[key]}", None))
+        seen.setdefault(key, i)
+    if errors:
+        raise ImportRefused(errors)
+
+    outcomes = []
+    for clean, _ in checked:
+        existing = db.scalar(
+            select(ActivityReport).where(
+                ActivityReport.plan_code == clean["plan_code"],
+                ActivityReport.reporter == clean["reporter"],
+                ActivityReport.unit_code == clean["unit_code"],
+                ActivityReport.period == clean["period"],
+                ActivityReport.activity == clean["activity"],
+            )
+        )
+        fields = ("task_code", "value", "note", "synthetic")
+        key_text = "/".join(_key(clean))
+        if existing is None:
+            db.add(ActivityReport(**clean))
+            action, before = "added", None
+        elif all(getattr(existing, f) == clean[f] for f in fields):
+            outcomes.append(ActivityOutcome(*_key(clean), action="unchanged"))
+            continue
+        else:
+            before = {f: getattr(existing, f) for f in fields}
+            for f in fields:
+                setattr(existing, f, clean[f])
+            action = "updated"
+        db.flush()
+        record_change(
+            db,
+            actor=actor,
+            action="insert" if before is None else "update",
+            table="activity_reports",
+            key=key_text,
+            unit_code=clean["unit_code"],
+            before=before,
+            after={f: clean[f] for f in fields},
+        )
+        outcomes.append(ActivityOutcome(*_key(clean), action=action))
+    return outcomes
+
+
+def record_activity_reports(
+    engine: Engine, rows: Iterable[Mapping[str, Any]], *, actor: str, today: date | None = None
+) -> list[ActivityOutcome]:
+    """:func:`record_activities` in a transaction of its own (all rows or none)."""
+    with transaction(engine) as db:
+        return record_activities(db, rows, actor=actor, today=today)

@@ -1,0 +1,198 @@
+"""Projection of an indicator to its target year, from the statistics engine.
+
+Sex ratios of communes go through the SRB engine (:func:`chitieu.stats.smoothing.smooth_srb`
+and :func:`chitieu.stats.projection.project_srb`: log SRB smoothed over the province's
+communes and years with binomial sampling error, projected with its predictive interval); a
+lone, large series (a province, the country) through the trend model on log SRB with its
+binomial errors (see :func:`project_sex_ratio`); every other indicator through the trend model
+(:func:`chitieu.stats.projection.project_trend`: a straight line plus trend noise, on the logit
+scale for percentages and the log scale for rates, the reported intervals as measurement
+error). This module only adapts their results; it computes no statistic itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import ndtri
+
+from chitieu.catalog.schema import Indicator
+from chitieu.indicators import IndicatorValue
+from chitieu.targets.evaluation import Point
+
+#: Fewer units with births than this and the SRB engine has no region to pool over.
+PANEL_MIN_UNITS = 5
+#: The trend model's scale for each indicator kind.
+TREND_SCALE = {"proportion": "logit", "rate": "log", "mean": "log"}
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """``smoothed``: fitted values over the observed years (empty when the model does not
+    smooth); ``path``: the years after the last observed one up to the target year;
+    ``prob_met``: P(target year satisfies the goal); ``annual_change``: the observed trend
+    per year as the model estimates it (:func:`model_trend`)."""
+
+    smoothed: list[Point] = field(default_factory=list)
+    path: list[Point] = field(default_factory=list)
+    prob_met: float | None = None
+    annual_change: float | None = None
+    method: str = "none"
+
+
+def model_trend(last: Point, path: list[Point]) -> float | None:
+    """The trend per year the model carries forward: the slope along its projected path (the
+    engine reads it from all the observed years, not from two of them); from the last estimate
+    when the path is a single year."""
+    if len(path) >= 2:
+        return (path[-1].value - path[0].value) / (path[-1].year - path[0].year)
+    if not path or path[-1].year <= last.year:
+        return None
+    return (path[-1].value - last.value) / (path[-1].year - last.year)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _path(result, after: int) -> list[Point]:  # type: ignore[no-untyped-def]
+    return [
+        Point(int(y), float(e), _finite(lo), _finite(hi))
+        for y, e, lo, hi in zip(result.years, result.est, result.lower, result.upper, strict=True)
+        if y > after
+    ]
+
+
+def project_sex_ratio(
+    observed: list[IndicatorValue],
+    *,
+    to_year: int,
+    goal: float,
+    direction: str,
+    panel: Mapping[str, Mapping[int, tuple[float, float]]] | None = None,
+    level: float = 0.95,
+) -> Projection:
+    """Estimate and project a unit's SRB to ``to_year`` from its yearly male (numerator) and
+    female (denominator) births; ``prob_met`` is P(SRB in ``to_year`` on the right side of
+    ``goal``).
+
+    With ``panel`` (other units of the same region: code -> year -> (male, female)) giving at
+    least :data:`PANEL_MIN_UNITS` units with births, the SRB engine smooths them all and
+    projects this unit (a small commune borrows strength from its province). A lone series
+    has no region to pool with — the engine cannot tell its level from its deviation — so it is
+    projected by the trend model on log SRB, its binomial sampling errors as measurement
+    error; large units (provinces, the country) are well measured by their own counts."""
+    code = observed[0].unit_code
+    rows = {(code, v.years[0]): (v.numerator, v.denominator) for v in observed}
+    for unit, by_year in (panel or {}).items():
+        if unit != code:
+            rows |= {(unit, y): mf for y, mf in by_year.items() if mf[0] + mf[1] > 0}
+    if len({u for u, _ in rows}) < PANEL_MIN_UNITS:
+        return _lone_sex_ratio(observed, to_year=to_year, goal=goal, direction=direction)
+
+    from chitieu.stats.projection import project_srb
+    from chitieu.stats.smoothing import smooth_srb
+
+    keys = sorted(rows)
+    fit = smooth_srb(
+        np.array([u for u, _ in keys], dtype=object),
+        np.array([y for _, y in keys]),
+        np.array([rows[k][0] for k in keys]),
+        np.array([rows[k][1] for k in keys]),
+        level=level,
+    )
+    mine = fit.unit == code
+    smoothed = [
+        Point(int(y), float(e), float(lo), float(hi))
+        for y, e, lo, hi in zip(
+            fit.year[mine], fit.est[mine], fit.est_lower[mine], fit.est_upper[mine], strict=True
+        )
+    ]
+    [result] = project_srb(fit.fit, to_year, goal, direction, level=level, units=[code])  # type: ignore[arg-type]
+    path = _path(result, smoothed[-1].year)
+    return Projection(
+        smoothed=smoothed,
+        path=path,
+        prob_met=_finite(result.prob_target_met),
+        annual_change=model_trend(smoothed[-1], path),
+        method="srb",
+    )
+
+
+def _lone_sex_ratio(
+    observed: list[IndicatorValue], *, to_year: int, goal: float, direction: str
+) -> Projection:
+    if len(observed) < 2:
+        return Projection()
+    from chitieu.stats.projection import project_trend
+
+    years = np.array([v.years[0] for v in observed])
+    values = np.array([v.value for v in observed], dtype=float)
+    result = project_trend(
+        years,
+        values,
+        to_year,
+        goal,
+        direction,
+        scale="log",
+        se=_standard_errors(observed),  # type: ignore[arg-type]
+    )
+    path = _path(result, int(years[-1]))
+    return Projection(
+        path=path,
+        prob_met=_finite(result.prob_target_met),
+        annual_change=model_trend(Point(int(years[-1]), float(values[-1])), path),
+        method="srb-trend",
+    )
+
+
+def _standard_errors(observed: list[IndicatorValue], level: float = 0.95) -> np.ndarray:
+    """Sampling standard errors read back from the reported intervals (0 where none)."""
+    q = float(ndtri(0.5 + level / 2))
+    return np.array(
+        [
+            (v.upper - v.lower) / (2 * q) if v.upper is not None and v.lower is not None else 0.0
+            for v in observed
+        ]
+    )
+
+
+def project_values(
+    indicator: Indicator,
+    observed: list[IndicatorValue],
+    *,
+    to_year: int,
+    goal: float,
+    direction: str,
+    level: float = 0.95,
+) -> Projection:
+    """Project a count-based indicator (per 10,000, coverage %, mean) along its trend;
+    ``prob_met`` is P(value in ``to_year`` on the right side of ``goal``) (None with fewer than
+    three years: no honest interval)."""
+    from chitieu.stats.projection import project_trend
+
+    years = np.array([v.years[0] for v in observed])
+    values = np.array([v.value for v in observed], dtype=float)
+    se = _standard_errors(observed, level)
+    scale = TREND_SCALE.get(indicator.kind, "identity")
+    if scale == "logit" and np.nanmax(values) >= 100:
+        scale = "identity"  # administrative coverage can pass 100 %: no logit then
+    result = project_trend(
+        years,
+        values,
+        to_year,
+        goal,
+        direction,
+        scale=scale,
+        se=se,
+        level=level,  # type: ignore[arg-type]
+    )
+    path = _path(result, int(years[-1]))
+    return Projection(
+        path=path,
+        prob_met=_finite(result.prob_target_met),
+        annual_change=model_trend(Point(int(years[-1]), float(values[-1])), path),
+        method=f"trend ({scale})",
+    )

@@ -1,0 +1,175 @@
+"""The scorecard files (``data/scorecard/*.yaml``): their shape, validation and loading.
+
+Loading adds only what the database lacks, so an administrator's edits survive a reload.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.orm import Session
+
+from chitieu.catalog import read_catalog
+from chitieu.catalog.yamlfile import DataFileError, pydantic_errors, read_yaml
+from chitieu.ingest.errors import RowError
+from chitieu.store.audit import SYSTEM_ACTOR, record_change
+from chitieu.store.models import ScorecardResult, ScorecardTarget
+
+SCORECARD_DIR = Path(__file__).resolve().parent.parent / "data" / "scorecard"
+NATIONAL = "VN-2025"
+TARGET_FIELDS = (
+    "indicator_code",
+    "name_vi",
+    "name_en",
+    "assigned_by",
+    "legal_basis",
+    "direction",
+    "unit_label",
+    "placeholder",
+    "source",
+)
+RESULT_FIELDS = ("target_value", "value", "met", "source")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ResultSpec(_Strict):
+    year: int
+    target_value: float | None = None
+    value: float | None = None
+    met: bool | None = None
+    source: str | None = None
+
+
+class TargetSpec(_Strict):
+    code: str
+    indicator: str | None = None
+    name_vi: str
+    name_en: str
+    assigned_by: str | None = None
+    legal_basis: str | None = None
+    direction: str | None = None
+    unit_label: str | None = None
+    placeholder: bool = False
+    source: str | None = None
+    results: list[ResultSpec] = []
+
+
+class ScorecardFile(_Strict):
+    code: str
+    title_vi: str
+    title_en: str
+    unit: str
+    year: int
+    source: str
+    targets: list[TargetSpec]
+
+
+def read_scorecard_file(path: Path | str) -> ScorecardFile:
+    """Parse and validate a scorecard file; raise :class:`DataFileError` naming each problem."""
+    raw = read_yaml(path)
+    try:
+        card = ScorecardFile.model_validate(raw)
+    except ValidationError as exc:
+        raise DataFileError(path, pydantic_errors(exc, raw)) from None
+    errors = []
+    for t in card.targets:
+        target_row = {"indicator_code": t.indicator, "direction": t.direction, "code": t.code}
+        errors += [str(e) for e in target_errors(target_row)]
+        for r in t.results:
+            errors += [f"{t.code}: {e}" for e in result_errors(r.model_dump())]
+    if errors:
+        raise DataFileError(path, errors)
+    return card
+
+
+def scorecard_meta(code: str = NATIONAL) -> ScorecardFile:
+    """The shipped file declaring scorecard ``code`` (titles, unit, year)."""
+    for path in sorted(SCORECARD_DIR.glob("*.yaml")):
+        card = read_scorecard_file(path)
+        if card.code == code:
+            return card
+    raise KeyError(f"no scorecard file declares {code!r}")
+
+
+def load_scorecards(conn: Connection, paths: list[Path] | None = None) -> int:
+    """Add the shipped scorecard targets and results that the database lacks; return how many
+    rows were added. Never overwrites: an administrator's edits survive a reload."""
+    added = 0
+    for path in paths or sorted(SCORECARD_DIR.glob("*.yaml")):
+        card = read_scorecard_file(path)
+        have_targets = set(
+            conn.scalars(select(ScorecardTarget.code).where(ScorecardTarget.scorecard == card.code))
+        )
+        have_results = set(
+            conn.execute(
+                select(ScorecardResult.code, ScorecardResult.year).where(
+                    ScorecardResult.scorecard == card.code
+                )
+            ).tuples()
+        )
+        for position, t in enumerate(card.targets, 1):
+            if t.code not in have_targets:
+                row = {"scorecard": card.code, "code": t.code, "position": position}
+                row |= {"indicator_code": t.indicator} | t.model_dump(
+                    include=set(TARGET_FIELDS) - {"indicator_code"}
+                )
+                conn.execute(insert(ScorecardTarget).values(**row))
+                audit(conn, SYSTEM_ACTOR, "insert", "scorecard_targets", row, None)
+                added += 1
+            for r in t.results:
+                if (t.code, r.year) in have_results:
+                    continue
+                row = {"scorecard": card.code, "code": t.code, **r.model_dump()}
+                conn.execute(insert(ScorecardResult).values(**row))
+                audit(conn, SYSTEM_ACTOR, "insert", "scorecard_results", row, None)
+                added += 1
+    return added
+
+
+def audit(
+    db: Connection | Session,
+    actor: str,
+    action: str,
+    table: str,
+    after: dict[str, Any],
+    before: dict[str, Any] | None,
+) -> None:
+    key = "/".join(str(after[k]) for k in ("scorecard", "code", "year") if k in after)
+    record_change(db, actor=actor, action=action, table=table, key=key, before=before, after=after)
+
+
+def target_errors(data: Mapping[str, Any]) -> list[RowError]:
+    errors = []
+    indicator = data.get("indicator_code")
+    if indicator is not None and indicator not in read_catalog().indicators:
+        errors.append(RowError(None, "indicator_code", "unknown indicator", str(indicator)))
+    direction = data.get("direction")
+    if direction not in (None, "at_most", "at_least"):
+        errors.append(RowError(None, "direction", "must be at_most or at_least", str(direction)))
+    for name in ("name_vi", "name_en"):
+        if name in data and not str(data[name] or "").strip():
+            errors.append(RowError(None, name, "a name is required", None))
+    return errors
+
+
+def result_errors(data: Mapping[str, Any]) -> list[RowError]:
+    errors = []
+    year = data.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
+        errors.append(RowError(None, "year", "a year between 1990 and 2100", str(year)))
+    for name in ("target_value", "value"):
+        v = data.get(name)
+        if v is not None and (isinstance(v, bool) or not math.isfinite(float(v))):
+            errors.append(RowError(None, name, "must be a finite number", str(v)))
+    met = data.get("met")
+    if met is not None and not isinstance(met, bool):
+        errors.append(RowError(None, "met", "must be true, false or empty", str(met)))
+    return errors

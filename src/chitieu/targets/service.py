@@ -1,0 +1,253 @@
+"""Evaluate the loaded plans' targets for any unit: the one function behind the CLI
+(``chitieu targets status``), the API (``/api/targets/status``), the dashboard's scorecard and
+the periodic report, so all four print the same numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chitieu.catalog import Catalog, read_catalog
+from chitieu.catalog.schema import Indicator
+from chitieu.indicators import IndicatorValue, indicator_by_children, indicator_series
+from chitieu.store.models import Plan, Target
+from chitieu.targets.evaluation import Point, TargetEvaluation
+from chitieu.targets.projection import Projection, project_sex_ratio, project_values
+from chitieu.targets.provenance import uses_synthetic_data
+from chitieu.targets.rules import (
+    Goal,
+    Status,
+    annual_change_goal,
+    judge,
+    prob_satisfies,
+    required_annual_change,
+)
+from chitieu.units.queries import UnitInfo, get_unit
+
+#: The first year read for a series: enough history for the smoother and the trend.
+FIRST_YEAR = 2005
+#: How many recent years the trend model sees (older levels say little about 2030).
+TREND_YEARS = 8
+
+Projector = Callable[..., Projection]
+
+
+def _goal(target: Target, smoothed_at: Callable[[int], float | None]) -> Goal | None:
+    """The target as a :class:`Goal`; None when it cannot be stated yet (an annual-change target
+    whose baseline is neither given nor estimable) or is context only."""
+    if target.kind == "context":
+        return None
+    if target.annual_change is not None and target.target_value is None:
+        base_year = target.baseline_year or (target.start_year or target.target_year) - 1
+        base_value = target.baseline_value
+        if base_value is None:
+            base_value = smoothed_at(base_year)
+        if base_value is None:
+            return None
+        return annual_change_goal(
+            annual_change=target.annual_change,
+            baseline_value=base_value,
+            baseline_year=base_year,
+            target_year=target.target_year,
+            start_year=target.start_year,
+        )
+    assert target.target_value is not None  # the plan schema requires value or annual change
+    applies = target.start_year if target.kind == "every_year" else target.target_year
+    return Goal(
+        direction=target.direction,
+        value=target.target_value,
+        year=target.target_year,
+        applies_from=applies or target.target_year,
+        baseline_value=target.baseline_value,
+        baseline_year=target.baseline_year,
+    )
+
+
+def _reported(ind: Indicator, v: IndicatorValue) -> bool:
+    """A year with a value. For counts read from reports (coverage, per 10,000, means), a zero
+    numerator means nothing was reported (the population alone was), not a true zero: no
+    health system has no doctors or no insured people."""
+    if v.value is None:
+        return False
+    return ind.kind in ("sex_ratio", "missing_births") or v.numerator > 0
+
+
+def _panel(
+    db: Session, ind: Indicator, unit: UnitInfo, years: list[int], catalog: Catalog
+) -> dict[str, dict[int, tuple[float, float]]] | None:
+    """For a commune's sex ratio: every commune of its province, year -> (male, female), the
+    panel the SRB engine pools over. None for other units and indicators."""
+    if ind.kind != "sex_ratio" or unit.level != "commune" or unit.parent_code is None:
+        return None
+    out: dict[str, dict[int, tuple[float, float]]] = {}
+    for year in years:
+        for v in indicator_by_children(db, ind.code, unit.parent_code, year, catalog=catalog):  # type: ignore[arg-type]
+            out.setdefault(v.unit_code, {})[year] = (v.numerator, v.denominator)
+    return out
+
+
+def _project(
+    ind: Indicator,
+    observed: list[IndicatorValue],
+    to_year: int,
+    goal: float,
+    direction: str,
+    panel: dict[str, dict[int, tuple[float, float]]] | None = None,
+) -> Projection:
+    if not observed:
+        return Projection()
+    if ind.kind == "sex_ratio":
+        return project_sex_ratio(
+            observed, to_year=to_year, goal=goal, direction=direction, panel=panel
+        )
+    recent = observed[-TREND_YEARS:]
+    if len(recent) < 2:
+        return Projection()
+    return project_values(ind, recent, to_year=to_year, goal=goal, direction=direction)
+
+
+def evaluate_target(
+    db: Session,
+    target: Target,
+    *,
+    unit: UnitInfo,
+    until_year: int,
+    catalog: Catalog,
+    synthetic: bool = False,
+) -> TargetEvaluation:
+    """Evaluate ``target`` for ``unit`` with the data up to ``until_year`` (see
+    :mod:`chitieu.targets.rules` for the status rules)."""
+    ind = catalog.indicator(target.indicator_code)
+    years = range(min(FIRST_YEAR, target.baseline_year or FIRST_YEAR), until_year + 1)
+    series = indicator_series(db, ind.code, unit.code, years, catalog=catalog)  # type: ignore[arg-type]
+    observed = [v for v in series if _reported(ind, v)]
+    points = [Point(v.years[0], v.value, v.lower, v.upper) for v in observed]  # type: ignore[arg-type]
+    panel = _panel(db, ind, unit, [p.year for p in points], catalog)
+
+    # A first pass projects to the plain target value, which also yields the smoothed level
+    # an annual-change target needs as its baseline.
+    provisional = target.target_value
+    if provisional is None and observed:
+        provisional = observed[-1].value
+    proj = (
+        _project(ind, observed, target.target_year, provisional, target.direction, panel)
+        if provisional is not None
+        else Projection()
+    )
+    fitted = {p.year: p for p in proj.smoothed} or {p.year: p for p in points}
+
+    def smoothed_at(year: int) -> float | None:
+        return fitted[year].value if year in fitted else None
+
+    goal = _goal(target, smoothed_at)
+    if goal is not None and observed and goal.level_in(goal.year) != provisional:
+        proj = _project(ind, observed, goal.year, goal.level_in(goal.year), goal.direction, panel)
+        fitted = {p.year: p for p in proj.smoothed} or {p.year: p for p in points}
+
+    latest = fitted[max(fitted)] if fitted else None
+    p_now = p_by = required = None
+    if latest is not None and goal is not None:
+        p_now = prob_satisfies(
+            latest.value, latest.lower, latest.upper, goal.level_in(latest.year), goal.direction
+        )
+        p_by = p_now if latest.year >= goal.year else proj.prob_met
+        required = required_annual_change(latest.value, latest.year, goal)
+    if goal is None:
+        status, reason = Status.NO_DATA.value, "no goal can be stated yet"
+        if target.kind == "context":
+            status, reason = "context", "a baseline recorded for context; no target value"
+    else:
+        verdict = judge(
+            goal,
+            latest_year=latest.year if latest else None,
+            p_now=p_now,
+            p_by=p_by,
+            observed_change=proj.annual_change,
+        )
+        status, reason = verdict.status.value, verdict.reason
+    return TargetEvaluation(
+        plan_code=target.plan_code,
+        target_code=target.code,
+        indicator_code=ind.code,
+        indicator_name_vi=ind.name_vi,
+        indicator_name_en=ind.name_en,
+        unit_label_vi=ind.unit_vi,
+        unit_label_en=ind.unit_en,
+        unit_code=unit.code,
+        unit_name=unit.name,
+        kind=target.kind,
+        direction=target.direction,
+        description_vi=target.description_vi,
+        description_en=target.description_en,
+        baseline_value=goal.baseline_value if goal else target.baseline_value,
+        baseline_year=goal.baseline_year if goal else target.baseline_year,
+        target_value=target.target_value,
+        target_year=target.target_year,
+        start_year=target.start_year,
+        annual_change=target.annual_change,
+        goal_value=goal.level_in(goal.year) if goal else None,
+        goal_latest=goal.level_in(latest.year) if goal and latest else None,
+        latest=latest,
+        p_now=p_now,
+        prob_target_met=p_by,
+        required_annual_change=required,
+        observed_annual_change=proj.annual_change,
+        status=status,
+        status_reason=reason,
+        method=proj.method,
+        synthetic=synthetic,
+        series=points,
+        smoothed=list(proj.smoothed),
+        projection=list(proj.path),
+    )
+
+
+def evaluate_targets(
+    db: Session,
+    *,
+    plan_code: str | None = None,
+    unit_code: str | None = None,
+    until_year: int | None = None,
+    catalog: Catalog | None = None,
+) -> list[TargetEvaluation]:
+    """Evaluate every target of ``plan_code`` (all loaded plans when None) for ``unit_code``
+    (each target's own unit when None) with data up to ``until_year`` (default: this year).
+
+    Raises ``KeyError`` for an unknown plan and
+    :class:`~chitieu.units.queries.UnknownUnitError` for an unknown unit."""
+    if plan_code is not None and db.get(Plan, plan_code) is None:
+        raise KeyError(f"unknown plan {plan_code!r}")
+    query = select(Target).order_by(Target.plan_code, Target.id)
+    if plan_code is not None:
+        query = query.where(Target.plan_code == plan_code)
+    targets = db.scalars(query).all()
+    pairs = [(t, unit_code or t.unit_code) for t in targets]
+    return evaluate_pairs(db, pairs, until_year=until_year, catalog=catalog)
+
+
+def evaluate_pairs(
+    db: Session,
+    pairs: Iterable[tuple[Target, str]],
+    *,
+    until_year: int | None = None,
+    catalog: Catalog | None = None,
+) -> list[TargetEvaluation]:
+    """Evaluate each (target, unit code) pair with data up to ``until_year`` (default: this
+    year): :func:`evaluate_targets` for callers that choose the unit per target."""
+    catalog = catalog or read_catalog()
+    until_year = until_year or date.today().year
+    units: dict[str, tuple[UnitInfo, bool]] = {}
+    out = []
+    for target, code in pairs:
+        if code not in units:
+            units[code] = (get_unit(db, code), uses_synthetic_data(db, code))  # type: ignore[arg-type]
+        unit, synthetic = units[code]
+        out.append(
+            evaluate_target(
+                db, target, unit=unit, until_year=until_year, catalog=catalog, synthetic=synthetic
+            )
+        )
+    return out

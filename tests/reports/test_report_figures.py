@@ -1,0 +1,205 @@
+"""The periodic report: its figures equal the API's (values parsed back out of the XLSX and out
+of the PDF's text), the PDF renders to pages with Vietnamese intact, DOCX and English work."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from datetime import date
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from PIL import Image
+
+from chitieu.reports import build_plan_report, render_report
+from chitieu.reports.i18n import fmt_number, fmt_percent, fmt_signed
+from chitieu.reports.xlsx import HEADER_ROW, TARGET_COLUMNS
+from chitieu.store.db import transaction
+from chitieu.store.models import Facility
+
+PLAN = "HN-SRB-2026-2030"
+COMPARED = [
+    "target_code",
+    "goal_value",
+    "latest_value",
+    "latest_lower",
+    "latest_upper",
+    "p_now",
+    "prob_target_met",
+    "required_annual_change",
+    "observed_annual_change",
+    "status",
+]
+
+
+class _Signed:
+    """The test client, each request signed in as ``user`` (admin unless said)."""
+
+    def __init__(self, client, headers) -> None:  # type: ignore[no-untyped-def]
+        self.client, self.headers = client, headers
+
+    def get(self, url: str, params=None, user: str = "admin"):  # type: ignore[no-untyped-def]
+        return self.client.get(url, params=params, headers=self.headers(user))
+
+
+@pytest.fixture
+def client(plan_api):
+    return _Signed(*plan_api)
+
+
+def _api_targets(client) -> list[dict]:
+    r = client.get("/api/targets/status", params={"plan": PLAN, "unit": "01", "year": 2026})
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def _flat(item: dict) -> dict:
+    latest = item["latest"] or {}
+    return {
+        **item,
+        "latest_value": latest.get("value"),
+        "latest_lower": latest.get("lower"),
+        "latest_upper": latest.get("upper"),
+    }
+
+
+def _download(client, fmt: str, lang: str = "vi", **extra) -> bytes:
+    params = {"period": 2026, "format": fmt, "lang": lang, **extra}
+    r = client.get(f"/api/reports/{PLAN}", params=params)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-disposition"].endswith(f'_{lang}.{fmt}"')
+    return r.content
+
+
+def _pdf_text(tmp_path, pdf: bytes) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_xlsx_figures_equal_the_api(client):
+    api = {i["target_code"]: _flat(i) for i in _api_targets(client)}
+    assert set(api) == {"SRB_ANNUAL_FALL", "SRB_AT_MOST_109_BY_2030"}
+    wb = load_workbook(io.BytesIO(_download(client, "xlsx")), data_only=True)
+    ws = wb["Chỉ tiêu"]
+    keys = [k for k, _, _ in TARGET_COLUMNS]
+    headers = [c.value for c in ws[HEADER_ROW]]
+    assert headers == [vi for _, vi, _ in TARGET_COLUMNS]
+    rows = [dict(zip(keys, r, strict=True)) for r in ws.iter_rows(HEADER_ROW + 1, values_only=True)]
+    assert len(rows) == len(api)
+    for row in rows:
+        expected = api[row["target_code"]]
+        for key in COMPARED:
+            value = expected[key]
+            if isinstance(value, float):  # XLSX keeps 15 significant digits of a double
+                value = pytest.approx(value, rel=1e-13)
+            assert row[key] == value, (row["target_code"], key)
+    # the numbers are real figures, not blanks: the SRB in 2025 and a probability
+    assert all(110 < r["latest_value"] < 120 and 0 <= r["prob_target_met"] <= 1 for r in rows)
+
+
+def test_pdf_text_shows_the_api_figures(client, tmp_path):
+    items = _api_targets(client)
+    text = _pdf_text(tmp_path, _download(client, "pdf"))
+    squeezed = _squeeze(text)
+    for item in items:
+        latest = item["latest"]
+        for shown in (
+            fmt_number(latest["value"], 1, "vi"),
+            f"({fmt_number(latest['lower'], 1, 'vi')}–{fmt_number(latest['upper'], 1, 'vi')})",
+            fmt_percent(item["prob_target_met"]),
+            fmt_signed(item["required_annual_change"], 2, "vi"),
+            fmt_signed(item["observed_annual_change"], 2, "vi"),
+            fmt_number(item["goal_value"], 1, "vi"),
+        ):
+            assert _squeeze(shown) in squeezed, (item["target_code"], shown)
+    # enforcement: the 2026 inspections of the plan world (two, one fined 40,000,000 VND)
+    assert "40.000.000" in text
+
+
+def test_pdf_pages_render_with_vietnamese_intact(client, tmp_path):
+    pdf = _download(client, "pdf")
+    text = _pdf_text(tmp_path, pdf)
+    for phrase in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "BÁO CÁO",
+        "Sở Y tế",
+        "Tỷ số giới tính khi sinh",
+        "Căn cứ Nghị quyết số 21-NQ/TW",
+        "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU",
+        "CÔNG TÁC THANH TRA, KIỂM TRA",
+        "Phường Tây Hồ",  # the ward with an excess, named in the proposals
+        "Nơi nhận:",
+    ):
+        assert phrase in text, phrase
+    assert "số liệu mô phỏng" not in text.lower()  # the plan world is not flagged synthetic
+    fonts = subprocess.run(
+        ["pdffonts", str(tmp_path / "report.pdf")], capture_output=True, check=True, text=True
+    ).stdout
+    assert "ReportSerif" in fonts and all(
+        line.split()[-5] == "yes"
+        for line in fonts.splitlines()[2:]  # every font embedded
+    )
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", str(tmp_path / "report.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+    pages = sorted(tmp_path.glob("page-*.png"))
+    info = subprocess.run(
+        ["pdfinfo", str(tmp_path / "report.pdf")], capture_output=True, check=True, text=True
+    ).stdout
+    n_pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert len(pages) == n_pages and 3 <= n_pages <= 12
+    for page in pages:
+        image = Image.open(page).convert("L")
+        assert image.size[0] < image.size[1]  # A4 portrait
+        dark = sum(image.histogram()[:128])
+        assert dark > 500, f"{page.name} looks blank"
+    # the first page carries the title block: ink in its top quarter
+    first = Image.open(pages[0]).convert("L")
+    top = first.crop((0, 0, first.size[0], first.size[1] // 4))
+    assert sum(top.histogram()[:128]) > 2000
+
+
+def test_docx_and_english(client, tmp_path):
+    doc = Document(io.BytesIO(_download(client, "docx")))
+    body = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "BÁO CÁO" in body and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells
+    item = _api_targets(client)[0]
+    assert fmt_number(item["latest"]["value"], 1, "vi") in cells
+    assert len(doc.inline_shapes) == 2  # one chart per target
+    english = _pdf_text(tmp_path, _download(client, "pdf", lang="en"))
+    for phrase in ("SOCIALIST REPUBLIC OF VIET NAM", "Department of Health", "Sex ratio at birth"):
+        assert phrase in english
+    assert fmt_number(item["latest"]["value"], 1, "en") in english
+
+
+def test_synthetic_data_are_labelled(plan_world, tmp_path):
+    with transaction(plan_world) as db:
+        db.get(Facility, "PW-PK").synthetic = True
+    with transaction(plan_world) as db:
+        report = build_plan_report(db, PLAN, 2026, as_of=date(2026, 11, 23))
+    assert report.synthetic
+    text = _pdf_text(tmp_path, render_report(report, "pdf", "vi"))
+    assert "Số liệu mô phỏng" in text
+
+
+def test_report_requests_outside_scope_or_period_are_refused(client):
+    r = client.get(f"/api/reports/{PLAN}", params={"period": 2026}, user="entry.00070")
+    assert r.status_code == 403  # the city's report, asked by a ward user
+    r = client.get(f"/api/reports/{PLAN}", params={"period": 2031})
+    assert r.status_code == 422 and "outside the plan" in r.json()["error"]["message"]
+    r = client.get("/api/reports/NO-PLAN", params={"period": 2026})
+    assert r.status_code == 404
+    r = client.get(f"/api/reports/{PLAN}", params={"period": 2026, "format": "exe"})
+    assert r.status_code == 422
