@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chitieu.cli import births, db, demo, imports, srb, units
+from chitieu.cli import births, db, demo, exchange, imports, serve, srb, units, users
 
 app = typer.Typer(
     name="chitieu",
@@ -18,6 +18,21 @@ app.add_typer(births.app, name="births")
 app.add_typer(imports.app, name="import")
 app.add_typer(srb.app, name="srb")
 app.command(name="demo")(demo.demo)
+# Web app and users (issue 4).
+app.command(name="serve")(serve.serve)
+app.add_typer(users.app, name="users")
+# Data exchange (issue 6): DHIS2/ADX and Excel imports, DHIS2/ADX export, Excel templates.
+imports.app.command(name="dhis2")(exchange.import_dhis2)
+imports.app.command(name="excel")(exchange.import_excel)
+app.add_typer(exchange.export_app, name="export")
+app.add_typer(exchange.template_app, name="template")
+
+# Targets, scorecard, periodic report, inspections (issue 5).
+from chitieu.cli import inspections, report, targets  # noqa: E402
+
+app.add_typer(targets.app, name="targets")
+app.command(name="report")(report.report)
+app.add_typer(inspections.app, name="inspections")
 
 
 def main() -> None:
