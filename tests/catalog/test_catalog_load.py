@@ -75,7 +75,7 @@ def test_shipped_catalogue_declares_every_shared_code():
     assert kinds["DOCTORS_PER_10K"] == ("rate", 10_000, "higher")
     assert kinds["INSURANCE_COVERAGE"] == ("proportion", 100, "higher")
     assert kinds["SRB"] == ("sex_ratio", 100, "lower")
-    assert cat.indicator("MISSING_FEMALE_BIRTHS").reference_srb == 105
+    assert cat.indicator("MISSING_FEMALE_BIRTHS").reference_srb == 106.3
     with pytest.raises(UnknownCodeError, match="unknown indicator 'SRB9'"):
         cat.indicator("SRB9")
 

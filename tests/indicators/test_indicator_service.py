@@ -168,10 +168,11 @@ def test_birth_order_indicators(db):
 
 def test_missing_female_births(db):
     mfb = indicator_value(db, "MISSING_FEMALE_BIRTHS", "01", 2024)
-    assert mfb.value == pytest.approx(192 * 100 / 105 - 170)  # 12.857…
+    # reference SRB 106.3 (Chao et al. 2019 for south-eastern Asia), as the catalogue declares
+    assert mfb.value == pytest.approx(192 * 100 / 106.3 - 170)  # 10.62…
     # the interval maps the SRB interval holding total births fixed
     lo, hi = wilson(192, 362)
-    expected = [362 * (1 - p) * (srb_from_p(p) / 105 - 1) for p in (lo, hi)]
+    expected = [362 * (1 - p) * (srb_from_p(p) / 106.3 - 1) for p in (lo, hi)]
     assert (mfb.lower, mfb.upper) == pytest.approx(expected)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from chitieu.catalog.schema import Indicator
 from chitieu.stats.intervals import proportion_interval, rate_interval, srb_interval
+from chitieu.stats.missing import missing_female_births
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,14 +21,6 @@ class Estimate:
     value: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
-
-
-def missing_girls(total: np.ndarray, srb: np.ndarray, ref: float) -> np.ndarray:
-    """Missing female births when the SRB is ``srb``, holding total births fixed:
-    ``total·100·(srb − ref) / (ref·(100 + srb))``. At the observed SRB this equals
-    ``male·100/ref − female`` (Chao et al. 2019); it rises with ``srb``, so an interval on the
-    SRB maps to one on the missing girls."""
-    return total * 100.0 * (srb - ref) / (ref * (100.0 + srb))
 
 
 def estimate(ind: Indicator, num: np.ndarray, den: np.ndarray, level: float) -> Estimate:
@@ -48,14 +41,15 @@ def estimate(ind: Indicator, num: np.ndarray, den: np.ndarray, level: float) -> 
     kind = ind.kind
 
     if kind == "missing_births":
-        ref = float(ind.reference_srb)  # type: ignore[arg-type]  # the catalogue requires it
-        value[has_den] = num[has_den] * 100.0 / ref - den[has_den]
         ok = has_den
         if ok.any():
-            iv = srb_interval(num[ok], den[ok], level=level)
-            total = num[ok] + den[ok]
-            lower[ok] = missing_girls(total, np.asarray(iv.lower), ref)
-            upper[ok] = missing_girls(total, np.asarray(iv.upper), ref)
+            iv = missing_female_births(
+                num[ok],
+                den[ok],
+                natural_srb=float(ind.reference_srb),
+                level=level,  # type: ignore[arg-type]
+            )
+            value[ok], lower[ok], upper[ok] = iv.estimate, iv.lower, iv.upper
         return Estimate(value, lower, upper)
 
     value[has_den] = ind.multiplier * num[has_den] / den[has_den]
