@@ -1,14 +1,11 @@
 """The web application: ``create_app()`` builds it; ``chitieu serve`` runs it under uvicorn.
 
-The API is mounted at ``/api`` (OpenAPI at ``/docs``); the web pages, when the
-``chitieu.web.routes`` module exists, at ``/`` with their static files at ``/static``
-(otherwise a plain page lists units and a few figures at ``/``).
+The API is mounted at ``/api`` (OpenAPI at ``/docs``); the web pages at ``/`` with their
+static files at ``/static``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,19 +19,11 @@ from chitieu.api.router import api_router
 from chitieu.auth.state import AuthState
 from chitieu.config import Settings, get_settings
 from chitieu.store.db import make_engine, session_factory
+from chitieu.web import routes as web_routes
 
 WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
 #: Smaller responses go as they are: compressing them costs more than it saves.
 GZIP_MIN_BYTES = 800
-
-
-def _web_module():  # type: ignore[no-untyped-def]
-    try:
-        if importlib.util.find_spec("chitieu.web.routes") is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module("chitieu.web.routes")
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -42,8 +31,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     ``app.state`` holds ``settings``, ``engine``, ``sessions`` (a sessionmaker), ``auth``
     (:class:`~chitieu.auth.state.AuthState`) and ``api_cache`` (:mod:`chitieu.api.cache`).
-    A web module ``chitieu.web.routes`` is mounted through its ``router``; if it also defines
-    ``install(app)``, that is called last (e.g. to add HTML error pages)."""
+    The pages of :mod:`chitieu.web.routes` are mounted last, with their middleware and HTML
+    error pages."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
@@ -62,15 +51,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Level 5: within 2 % of level 9's size at a third of its CPU (~0.4 ms for 40 kB of JSON).
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
     app.include_router(api_router(), prefix="/api")
-    web = _web_module()
-    if web is not None:
-        app.include_router(web.router)
-        if WEB_STATIC.is_dir():
-            app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
-        if hasattr(web, "install"):
-            web.install(app)
-    else:
-        from chitieu.api.routes import home
-
-        app.include_router(home.router)
+    app.include_router(web_routes.router)
+    app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
+    web_routes.install(app)
     return app

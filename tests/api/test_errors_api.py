@@ -3,12 +3,6 @@ OpenAPI description and, without the web pages, a plain page of units and figure
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
-from chitieu.api.routes import home
-from chitieu.store.db import session_factory
-
 
 def test_error_shapes(world) -> None:
     c = world.client
@@ -46,16 +40,3 @@ def test_openapi_and_docs(world) -> None:
     ):
         assert path in spec["paths"], path
     assert world.client.get("/docs").status_code == 200
-
-
-def test_plain_home_page(world) -> None:
-    """The page ``create_app`` serves at ``/`` when the web app's pages are not installed
-    (mounted here on its own, since they are)."""
-    app = FastAPI()
-    app.state.sessions = session_factory(world.engine)
-    app.include_router(home.router)
-    r = TestClient(app).get("/?province=31")
-    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-    assert "Thành phố Hà Nội" in r.text and "Thành phố Hải Phòng" in r.text
-    assert "(communes: 114)" in r.text and "Phường Thành Đông" in r.text
-    assert "Tỷ số giới tính khi sinh" in r.text

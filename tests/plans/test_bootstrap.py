@@ -23,7 +23,7 @@ def test_bootstrap_from_an_empty_file(tmp_path):
         first = bootstrap(engine)
         assert first["units"] == 1 + 34 + 3321 and first["catalog"] == 16 and first["plans"] > 0
         assert _counts(engine) == [3356, 16, 3, 10]
-        assert bootstrap(engine) == {"units": 0, "catalog": 0, "plans": 0}
+        assert bootstrap(engine) == {"units": 0, "catalog": 0, "plans": 0, "scorecards": 0}
         assert _counts(engine) == [3356, 16, 3, 10]
     finally:
         engine.dispose()
@@ -31,5 +31,5 @@ def test_bootstrap_from_an_empty_file(tmp_path):
 
 def test_bootstrap_on_both_databases(engine):
     bootstrap(engine)
-    assert bootstrap(engine) == {"units": 0, "catalog": 0, "plans": 0}
+    assert bootstrap(engine) == {"units": 0, "catalog": 0, "plans": 0, "scorecards": 0}
     assert _counts(engine) == [3356, 16, 3, 10]

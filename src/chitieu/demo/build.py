@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from chitieu.auth.users import create_demo_users
 from chitieu.demo.activities import hanoi_activities
 from chitieu.demo.births import BirthTally, write_births
 from chitieu.demo.capacity import haiphong
@@ -63,22 +64,8 @@ class DemoBuild:
     truth: tuple[ExcessCommune, ...] = ()
 
 
-def _load_scorecards(engine: Engine) -> None:
-    """Load the national scorecards too when that module is present (it is optional)."""
-    try:
-        from chitieu.targets.scorecard import load_scorecards
-    except ImportError:
-        return
-    with engine.begin() as conn:
-        load_scorecards(conn)
-
-
 def _create_demo_users(engine: Engine) -> int:
-    """Add the demo's sign-in accounts when the auth module is present (idempotent)."""
-    try:
-        from chitieu.auth.users import create_demo_users
-    except ImportError:
-        return 0
+    """Add the demo's sign-in accounts (the demo database only; idempotent)."""
     with engine.begin() as conn:
         return create_demo_users(conn)
 
@@ -115,7 +102,6 @@ def build_demo(
     started = time.perf_counter()
     say("Chuẩn bị cơ sở dữ liệu (schema, units, catalogue, plans) …")
     bootstrap(engine)
-    _load_scorecards(engine)
     _create_demo_users(engine)
     if demo_present(engine):
         return DemoBuild(built=False, seconds=time.perf_counter() - started)

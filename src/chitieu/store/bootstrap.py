@@ -7,19 +7,22 @@ from sqlalchemy import Engine
 from chitieu.catalog import load_catalog
 from chitieu.plans import load_plans
 from chitieu.store.migrate import upgrade
+from chitieu.targets.scorecard_file import load_scorecards
 from chitieu.units.load import load_units
 
 
 def bootstrap(engine: Engine) -> dict[str, int]:
-    """Migrate the schema to head, then load the units, the catalogue and the plans, in that
-    order (plans refer to units and indicators), in one transaction.
+    """Migrate the schema to head, then load the units, the catalogue, the plans and the
+    national scorecards, in that order (plans refer to units and indicators), in one
+    transaction.
 
     Idempotent: on a ready database it changes nothing. Returns the rows added or changed per
-    step (``units``, ``catalog``, ``plans``), all zero on a second run."""
+    step (``units``, ``catalog``, ``plans``, ``scorecards``), all zero on a second run."""
     upgrade(engine)
     with engine.begin() as conn:
         return {
             "units": load_units(conn),
             "catalog": load_catalog(conn),
             "plans": load_plans(conn),
+            "scorecards": load_scorecards(conn),
         }

@@ -1,45 +1,35 @@
 """The web app's routes, mounted by :func:`chitieu.app.create_app`.
 
     router          # sign-in pages, dashboard page and JSON, data entry
-    install(app)    # gzip, long caching of versioned static files, HTML error pages
+    install(app)    # long caching of versioned static files, HTML error pages
 
 Pages: ``/login`` (GET, POST), ``/logout`` (POST), ``/`` → ``/dashboard``,
 ``/dashboard?unit=&year=&lang=``, ``/entry``, ``/entry/{commune}/{YYYYMM}`` (GET, POST); and the
-plan, scorecard and enforcement pages of :mod:`chitieu.web.pages_plans` when present.
+plan, scorecard and enforcement pages of :mod:`chitieu.web.pages_plans`.
 JSON: ``/api/dashboard/{section}?unit=&year=&lang=``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from fastapi import APIRouter, FastAPI
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chitieu.web import pages_plans
 from chitieu.web.deps import install_page_errors
 from chitieu.web.pages import auth, dashboard, entry
 
 log = logging.getLogger(__name__)
 
-#: Page modules written beside this package's own (plans, scorecard, enforcement: issue 5),
-#: mounted when importable so a module being rewritten cannot take the whole web app down.
-OPTIONAL_PAGES = ("chitieu.web.pages_plans",)
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(dashboard.router)
 router.include_router(dashboard.api_router)
 router.include_router(entry.router)
-for _name in OPTIONAL_PAGES:
-    try:
-        router.include_router(importlib.import_module(_name).router)
-    except Exception:  # logged loudly: the pages are missing, the rest of the app still runs
-        log.exception("web pages %s not mounted", _name)
+router.include_router(pages_plans.router)
 
-#: Responses smaller than this are sent as they are (gzip costs more than it saves).
-GZIP_MIN_BYTES = 800
 STATIC_MAX_AGE = 365 * 24 * 3600
 
 
@@ -73,9 +63,7 @@ class VersionedStaticCache:
 
 
 def install(app: FastAPI) -> None:
-    """Add what the pages need to ``app``: gzip (unless already there), year-long caching of
-    versioned static files, and HTML error pages with the sign-in redirect."""
-    if not any(m.cls is GZipMiddleware for m in app.user_middleware):
-        app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
+    """Add what the pages need to ``app`` (which already compresses responses): year-long
+    caching of versioned static files, and HTML error pages with the sign-in redirect."""
     app.add_middleware(VersionedStaticCache)
     install_page_errors(app)

@@ -111,33 +111,3 @@ def tasks(
     rows, total = paginate(db, query, paging)
     items = [{**_columns(t), "lead_body_vi": vi, "lead_body_en": en} for t, vi, en in rows]
     return json_response(page_of(items, total, paging))
-
-
-targets_router = APIRouter(tags=["plans and targets"])
-
-
-@targets_router.get("/targets", summary="List targets")
-def targets(
-    user: CurrentUser,
-    db: DB,
-    paging: Paging,
-    plan: Annotated[str | None, Query(description="Plan code.")] = None,
-    unit: Annotated[str | None, Query(description="The target's unit.")] = None,
-    indicator: Annotated[str | None, Query(description="Indicator code.")] = None,
-) -> Response:
-    """Targets as the plans set them (indicator, unit, baseline, target value and year,
-    direction, average annual change). Evaluated status comes from ``chitieu.targets`` when
-    that package provides its API."""
-    query = _visible(select(Target, Unit.name), Target.unit_code, user).order_by(
-        Target.plan_code, Target.id
-    )
-    if plan:
-        query = query.where(Target.plan_code == plan)
-    if unit:
-        query = query.where(Target.unit_code == unit)
-    if indicator:
-        query = query.where(Target.indicator_code == indicator)
-    rows, total = paginate(db, query, paging)
-    return json_response(
-        page_of([{**_columns(t), "unit_name": name} for t, name in rows], total, paging)
-    )
