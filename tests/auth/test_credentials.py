@@ -50,7 +50,8 @@ def test_session_cookies_and_their_csrf_tokens() -> None:
     assert cred is not None and cred.session_id
     assert tokens.csrf_matches(SECRET, cred.session_id, csrf)
     assert not tokens.csrf_matches(SECRET, cred.session_id, None)
-    assert not tokens.csrf_matches(SECRET, cred.session_id, csrf[:-1] + "A")
+    tampered = csrf[:-1] + ("A" if csrf[-1] != "A" else "B")  # always differs from csrf
+    assert not tokens.csrf_matches(SECRET, cred.session_id, tampered)
     _, other_csrf = tokens.issue_session(SECRET, "analyst.hanoi", "h")
     assert other_csrf != csrf  # one token per session
     assert tokens.read_credential(SECRET, "bearer", value) is None
