@@ -146,3 +146,40 @@ def test_reml_noise_with_measurement_error_matches_a_grid_search() -> None:
     grid = np.linspace(0.0, 0.1, 20001)
     best = grid[np.argmax([reml(g) for g in grid])]
     assert fit.noise_var == pytest.approx(best, abs=1e-5)
+
+
+def test_smoothed_values_match_the_gaussian_posterior_with_a_flat_line_prior():
+    """The trend's smoothed values equal the exact posterior of θ = Xβ + e given y with a flat
+    prior on β (the BLUP and Henderson's prediction-error variance), computed independently."""
+
+    years = np.arange(2016, 2026, dtype=float)
+    rng = np.random.default_rng(7)
+    c = rng.uniform(0.2, 2.0, len(years))  # measurement variances
+    y = 5.0 - 0.3 * (years - 2020) + rng.normal(0, 1.0, len(years)) + rng.normal(0, np.sqrt(c))
+    fit = fit_linear_trend(years, y, c)
+    mean, var = fit.smoothed(years, y, c)
+
+    # Posterior of z = (β, e) with a flat prior on β and e ~ N(0, τ²I), in information form
+    # (numerically stable); θ = A z with A = [X, I].
+    x = fit.design(years)
+    n = len(y)
+    a = np.hstack([x, np.eye(n)])
+    prior_precision = np.diag(np.r_[0.0, 0.0, np.full(n, 1.0 / fit.noise_var)])
+    post_cov = np.linalg.inv(prior_precision + a.T @ np.diag(1.0 / c) @ a)
+    theta_mean = a @ post_cov @ a.T @ (y / c)
+    theta_cov = a @ post_cov @ a.T
+    np.testing.assert_allclose(mean, theta_mean, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(var, np.diag(theta_cov), rtol=1e-6, atol=1e-10)
+    # Shrinkage: every smoothed value lies between the line and the observation.
+    line = fit.mean(years)
+    assert np.all((mean - line) * (y - mean) >= -1e-12)
+    assert np.all(var < c)
+
+
+def test_project_trend_returns_smoothed_values_for_the_observed_years():
+    years = np.arange(2018, 2026)
+    values = 112.0 - 0.3 * (years - 2018)
+    r = project_trend(years, values, 2030, 109, "at_most", scale="log", se=np.full(8, 0.6))
+    assert list(r.fitted_years) == list(years)
+    assert np.all(r.fitted_lower < r.fitted_est) and np.all(r.fitted_est < r.fitted_upper)
+    np.testing.assert_allclose(r.fitted_est, values, atol=0.05)

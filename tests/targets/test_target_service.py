@@ -120,5 +120,9 @@ def test_communes_pool_with_their_province_large_units_stand_alone(plan_world):
     raw, smooth = ward.series[-1], ward.smoothed[-1]
     assert smooth.upper - smooth.lower < raw.upper - raw.lower
     assert ward.latest == smooth
-    # the city is measured well enough by itself: its own trend, its reported latest value
-    assert city.method == "srb-trend" and city.smoothed == [] and city.latest == city.series[-1]
+    # the city is measured well enough by itself: its own trend; each year's value is shrunk
+    # towards that trend, so the smoothed interval is never wider than the raw one
+    assert city.method == "srb-trend" and len(city.smoothed) == len(city.series)
+    assert city.latest == city.smoothed[-1]
+    for raw, fit in zip(city.series, city.smoothed, strict=True):
+        assert fit.year == raw.year and fit.upper - fit.lower <= raw.upper - raw.lower + 1e-9

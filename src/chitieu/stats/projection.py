@@ -12,7 +12,7 @@ Two entry points share one result shape (:class:`Projection`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -35,7 +35,9 @@ class Projection:
     (or just ``target_year`` when that is not after the data); ``prob_target_met`` is
     P(value in ``target_year`` ≤ target) for ``direction="at_most"`` (≥ for ``"at_least"``);
     ``annual_change_needed`` is (target − ``last_value``)/(``target_year`` − ``last_year``),
-    in the value's units per year. NaN where the data cannot say."""
+    in the value's units per year. NaN where the data cannot say. ``fitted_*`` (trend model
+    only): the smoothed true values over the observed years with their interval; empty when
+    there are too few years or the path comes from the SRB engine (its ``SrbSmooth`` has them)."""
 
     unit: str | None
     years: np.ndarray
@@ -51,6 +53,10 @@ class Projection:
     last_value: float
     level: float
     method: str
+    fitted_years: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
+    fitted_est: np.ndarray = field(default_factory=lambda: np.array([]))
+    fitted_lower: np.ndarray = field(default_factory=lambda: np.array([]))
+    fitted_upper: np.ndarray = field(default_factory=lambda: np.array([]))
 
     @property
     def path(self) -> list[dict[str, Any]]:
@@ -271,8 +277,9 @@ def project_trend(
             unit, path_years, est, nan, nan.copy(), float(target), target_year, direction,
             float("nan"), needed, last_year, last_value, level, "too few years for an interval",
         )  # fmt: skip
-    meas = None if sev is None else (np.nan_to_num(sev) * deriv) ** 2
+    meas = np.zeros(len(y)) if sev is None else (np.nan_to_num(sev) * deriv) ** 2
     tr = fit_linear_trend(yr, y, meas)
+    fit_mean, fit_var = tr.smoothed(yr, y, meas)
     mean = tr.mean(path_years)
     sd = np.sqrt(tr.predictive_var(path_years))
     qt = float(stdtrit(tr.df, 0.5 + level / 2))
@@ -292,4 +299,8 @@ def project_trend(
         last_value=last_value,
         level=level,
         method=f"straight line plus trend noise (REML) on the {scale} scale, Student t",
+        fitted_years=yr.astype(int),
+        fitted_est=_from_scale(fit_mean, scale, bound),
+        fitted_lower=_from_scale(fit_mean - qt * np.sqrt(fit_var), scale, bound),
+        fitted_upper=_from_scale(fit_mean + qt * np.sqrt(fit_var), scale, bound),
     )

@@ -38,6 +38,22 @@ class TrendFit:
         x = self.design(years)
         return np.einsum("hi,ij,hj->h", x, self.coef_cov, x) + self.noise_var
 
+    def smoothed(
+        self, years: np.ndarray, values: np.ndarray, meas_var: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and variance of the true values in the fitted ``years`` given the observed
+        ``values`` and their measurement variances: the best linear unbiased predictor, each
+        value shrunk towards the line by ``τ² / (τ² + c)``, with Henderson's prediction-error
+        variance (which counts the line's own uncertainty)."""
+        x = self.design(years)
+        c = np.asarray(meas_var, dtype=float)
+        k = np.where(self.noise_var + c > 0, self.noise_var / (self.noise_var + c), 0.0)
+        line = x @ self.coef
+        mean = line + k * (np.asarray(values, dtype=float) - line)
+        shrink = (1.0 - k)[:, None] * x
+        var = self.noise_var * (1.0 - k) + np.einsum("hi,ij,hj->h", shrink, self.coef_cov, shrink)
+        return mean, var
+
     def weights(self, years: np.ndarray) -> np.ndarray:
         """(H, n) weights: ``mean(years) = weights @ y`` (how each input reaches a prediction)."""
         return self.design(years) @ self.weights_design

@@ -141,11 +141,26 @@ def _lone_sex_ratio(
     )
     path = _path(result, int(years[-1]))
     return Projection(
+        smoothed=_fitted(result),
         path=path,
         prob_met=_finite(result.prob_target_met),
         annual_change=model_trend(Point(int(years[-1]), float(values[-1])), path),
         method="srb-trend",
     )
+
+
+def _fitted(result) -> list[Point]:  # type: ignore[no-untyped-def]
+    """The trend model's smoothed values over the observed years (see Projection.fitted_*)."""
+    return [
+        Point(int(y), float(e), _finite(lo), _finite(hi))
+        for y, e, lo, hi in zip(
+            result.fitted_years,
+            result.fitted_est,
+            result.fitted_lower,
+            result.fitted_upper,
+            strict=True,
+        )
+    ]
 
 
 def _standard_errors(observed: list[IndicatorValue], level: float = 0.95) -> np.ndarray:

@@ -84,15 +84,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "orders_explain": (
         "Ưa thích con trai thể hiện rõ nhất ở lần sinh thứ ba, nhất là khi gia đình đã có hai "
-        "con gái. Đường ngang là khoảng tin cậy 95 %; mức tự nhiên khoảng 105.",
+        "con gái. Đường ngang là khoảng tin cậy 95 %; mức tự nhiên khoảng 106 (106,3).",
         "Son preference shows most at third births, above all after two girls. Horizontal lines "
-        "are 95 % intervals; the natural level is about 105.",
+        "are 95 % intervals; the natural level is about 106 (106.3).",
     ),
     "sec_missing": ("Trẻ gái thiếu hụt khi sinh", "Missing female births"),
     "missing_explain": (
-        "Số bé gái lẽ ra được sinh ra nếu tỷ số giới tính khi sinh ở mức tự nhiên (105), trừ "
+        "Số bé gái lẽ ra được sinh ra nếu tỷ số giới tính khi sinh ở mức tự nhiên (106,3), trừ "
         "số bé gái thực tế được sinh ra; vạch dọc là khoảng tin cậy 95 %.",
-        "Girls who would have been born at the natural sex ratio (105), minus the girls born; "
+        "Girls who would have been born at the natural sex ratio (106.3), minus the girls born; "
         "vertical lines are 95 % intervals.",
     ),
     "sec_communes_province": ("So sánh các xã, phường", "Communes compared"),
@@ -282,7 +282,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "births_n": ("{n} trẻ", "{n} births"),
     "in_year": ("Năm {year}", "In {year}"),
     "pooled_years": ("Gộp {period}", "Pooled {period}"),
-    "natural_level": ("tự nhiên 105", "natural 105"),
+    "natural_level": ("tự nhiên 106,3", "natural 106.3"),
     "girls_axis": ("trẻ gái", "girls"),
     "flag_none": ("Trong giới hạn", "Within limits"),
     "flag_high": ("Cao bất thường", "Unusually high"),

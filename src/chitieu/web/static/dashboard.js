@@ -266,7 +266,7 @@
         xs.push(v.value);
       });
     });
-    xs.push(105, 109);
+    xs.push(106.3, 109);
     var hasOrders = pts.year.length + pts.pooled.length > 0;
     if (!hasOrders) noData("chart-orders");
     var tip = function (p) {
@@ -291,7 +291,7 @@
         {type: "scatter", name: t("in_year", {year: d.year}), data: pts.year, symbolSize: 9, color: COLORS.year, z: 5},
         {type: "scatter", name: t("pooled_years", {period: d.pooled_period}), data: pts.pooled, symbolSize: 9, color: COLORS.pooled, z: 5,
          markLine: {symbol: "none", silent: true, data: [
-           {xAxis: 105, label: {show: false}, lineStyle: {color: COLORS.none, type: "dotted"}},
+           {xAxis: 106.3, label: {show: false}, lineStyle: {color: COLORS.none, type: "dotted"}},
            {xAxis: 109, label: {formatter: "109", position: "start", color: COLORS.target}, lineStyle: {color: COLORS.target, type: "dashed"}}]}}
       ]
     });
