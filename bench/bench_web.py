@@ -22,27 +22,14 @@ each load, as after any change to the data) and *warm*, on loopback and on a thr
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "web"))
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SLOW_LINE = {
     "offline": False,
     "latency": 150,
@@ -76,19 +63,6 @@ def build_database(url: str | None) -> tuple[str, object]:
     return url, engine
 
 
-def serve(app) -> tuple[str, object]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server
-
-
 def measure(page, url: str, wait_for: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
     page.goto(url, wait_until="commit")
     page.wait_for_selector(wait_for, timeout=120_000)
@@ -102,6 +76,7 @@ def main() -> None:
     parser.add_argument("--unit", default="01")
     args = parser.parse_args()
 
+    from livebrowser import LiveServer, launch_chromium
     from playwright.sync_api import sync_playwright
 
     from chitieu.app import create_app
@@ -109,10 +84,12 @@ def main() -> None:
 
     url, engine = build_database(args.database)
     app = create_app(Settings(database_url=url, secret_key="bench-web"), engine=engine)
-    base, server = serve(app)
+    server = LiveServer(app)
+    server.start()
+    base = server.url
     results: dict[tuple[str, str, str], list[dict[str, float]]] = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.goto(f"{base}/login")
@@ -145,7 +122,7 @@ def main() -> None:
                         runs.append(measure(page, target, "#dashboard[data-loaded='1']"))
                     results[(line, name, cache)] = runs
         browser.close()
-    server.should_exit = True
+    server.stop()
 
     def med(runs: list[dict[str, float]], key: str) -> float:
         return statistics.median(r[key] for r in runs if r[key] is not None)

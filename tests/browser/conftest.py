@@ -7,10 +7,7 @@ No browser is downloaded: Playwright is pointed at ``/usr/bin/chromium`` (instal
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,51 +15,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 
+from livebrowser import CHROMIUM, LiveServer, launch_chromium
 from webworld import PASSWORD, build_world
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 SECRET = "browser-test-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """uvicorn serving ``create_app`` in a background thread until :meth:`stop`."""
-
-    def __init__(self, app, port: int) -> None:  # type: ignore[no-untyped-def]
-        import uvicorn
-
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{port}"
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +35,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     upgrade(engine)
     build_world(engine, hash_password(PASSWORD))
     app = create_app(Settings(database_url=url, secret_key=SECRET), engine=engine)
-    server = LiveServer(app, free_port())
+    server = LiveServer(app)
     server.start()
     yield server
     server.stop()
@@ -91,7 +48,7 @@ def browser() -> Iterator[object]:
         pytest.skip(f"{CHROMIUM} is missing: run scripts/install-system-deps test")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = launch_chromium(pw)
         yield chromium
         chromium.close()
 

@@ -20,8 +20,8 @@ runner = CliRunner()
 @pytest.fixture
 def cli_db(plan_world, monkeypatch):
     url = plan_world.url.render_as_string()
-    for module in ("targets", "report", "inspections"):
-        monkeypatch.setattr(f"chitieu.cli.{module}.make_engine", lambda: make_engine(url))
+    # targets, report and inspections open the database through chitieu.cli.output.database
+    monkeypatch.setattr("chitieu.cli.output.make_engine", lambda: make_engine(url))
     return plan_world
 
 

@@ -104,6 +104,28 @@ def _public(row: DataValue) -> dict[str, Any]:
     return {f: getattr(row, f) for f in _FIELDS}
 
 
+def _audit(
+    db: Session,
+    user: Principal,
+    action: str,
+    key: ValueKey,
+    period: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Audit one change to the value ``key`` at ``period``, by ``user``."""
+    record_change(
+        db,
+        actor=user.username,
+        action=action,
+        table=DataValue.__tablename__,
+        key=key.audit_key(period),
+        unit_code=key.unit,
+        before=before,
+        after=after,
+    )
+
+
 def save_value(
     db: Session,
     user: Principal,
@@ -159,15 +181,7 @@ def save_value(
         )
         row = _stored(db, key, period)
         assert row is not None
-        record_change(
-            db,
-            actor=user.username,
-            action="insert",
-            table=DataValue.__tablename__,
-            key=key.audit_key(period),
-            unit_code=key.unit,
-            after=_public(row),
-        )
+        _audit(db, user, "insert", key, period, after=_public(row))
         return row, "created"
     if create_only:
         raise ApiError(
@@ -191,16 +205,7 @@ def save_value(
     changes["stored_by"] = user.username
     db.execute(update(DataValue).where(DataValue.id == row.id).values(**changes))
     db.refresh(row)
-    record_change(
-        db,
-        actor=user.username,
-        action="update",
-        table=DataValue.__tablename__,
-        key=key.audit_key(period),
-        unit_code=key.unit,
-        before=before,
-        after=_public(row),
-    )
+    _audit(db, user, "update", key, period, before, _public(row))
     return row, "updated"
 
 
@@ -215,15 +220,7 @@ def delete_value(db: Session, user: Principal, key: ValueKey) -> DataValue:
         raise forbidden("the value is locked: only an admin can delete it", code="locked")
     before = _public(row)
     db.execute(delete(DataValue).where(DataValue.id == row.id))
-    record_change(
-        db,
-        actor=user.username,
-        action="delete",
-        table=DataValue.__tablename__,
-        key=key.audit_key(period),
-        unit_code=key.unit,
-        before=before,
-    )
+    _audit(db, user, "delete", key, period, before)
     return row
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any
 
@@ -10,7 +9,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from chitieu.births.counts import birth_counts
-from chitieu.cli.units import FORMAT_OPTION, Format, render_table
+from chitieu.cli.output import FORMAT_OPTION, Format, fail, not_ready, print_json, render_table
 from chitieu.store.db import make_engine
 from chitieu.units.queries import UnknownUnitError
 
@@ -49,18 +48,13 @@ def summary(
         with engine.connect() as conn:
             counts = birth_counts(conn, unit, by=("year", "sex", "birth_order"))
     except UnknownUnitError as exc:
-        typer.echo(f"Lỗi (error): {exc}", err=True)
-        raise typer.Exit(code=1) from None
+        raise fail(str(exc)) from None
     except SQLAlchemyError as exc:
-        typer.echo(
-            f"Lỗi (error): database not ready ({type(exc).__name__}); run: chitieu db upgrade",
-            err=True,
-        )
-        raise typer.Exit(code=1) from None
+        raise fail(not_ready(exc)) from None
     finally:
         engine.dispose()
     if fmt is Format.json:
-        typer.echo(json.dumps(counts, ensure_ascii=False, indent=2))
+        print_json(counts)
         return
     if not counts:
         typer.echo("(chưa có số sinh — no births recorded)")

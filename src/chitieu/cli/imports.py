@@ -8,6 +8,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from chitieu.cli.output import fail, not_ready
 from chitieu.ingest.births import import_births
 from chitieu.ingest.errors import ImportRefused
 from chitieu.store.audit import SYSTEM_ACTOR
@@ -15,11 +16,6 @@ from chitieu.store.db import make_engine
 from chitieu.store.models import Unit
 
 app = typer.Typer(help="Nhập tệp dữ liệu (import data files).", no_args_is_help=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Lỗi (error): {message}", err=True)
-    return typer.Exit(code=1)
 
 
 @app.command("births")
@@ -41,10 +37,9 @@ def births(
             with engine.connect() as conn:
                 has_units = conn.scalar(select(Unit.code).limit(1)) is not None
         except SQLAlchemyError as exc:
-            problem = f"database not ready ({type(exc).__name__}); run: chitieu db upgrade"
-            raise _fail(problem) from None
+            raise fail(not_ready(exc)) from None
         if not has_units:
-            raise _fail("no units in the database; run: chitieu db upgrade")
+            raise fail("no units in the database; run: chitieu db upgrade")
         try:
             result = import_births(engine, file, actor=actor, dry_run=dry_run)
         except ImportRefused as refused:
@@ -55,7 +50,7 @@ def births(
             raise typer.Exit(code=1) from None
         except SQLAlchemyError as exc:  # e.g. another import stored the same ids meanwhile
             detail = getattr(exc, "orig", None) or exc
-            raise _fail(f"database error, nothing was written: {detail}") from None
+            raise fail(f"database error, nothing was written: {detail}") from None
     finally:
         engine.dispose()
     verb = "Kiểm tra xong (dry run)" if result.dry_run else "Đã nhập (imported)"

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import csv
-import json
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from chitieu.cli.units import render_table
+from chitieu.cli.output import FORMAT_OPTION, Format, database, fail, print_rows, refused
 from chitieu.enforcement.inspections import list_inspections, record_inspections
 from chitieu.enforcement.ranking import YEARS_NOT_INSPECTED, excess_beside_inspections
 from chitieu.enforcement.register import facility_register, register_facility
 from chitieu.ingest.errors import ImportRefused
-from chitieu.store.db import make_engine, transaction
 from chitieu.units.queries import UnknownUnitError
 
 app = typer.Typer(
@@ -25,23 +22,7 @@ app = typer.Typer(
 )
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Lỗi (error): {message}", err=True)
-    return typer.Exit(code=1)
-
-
-def _print(rows: list[dict[str, Any]], fmt: Format, columns: list[str]) -> None:
-    if fmt is Format.json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-    elif rows:
-        typer.echo(render_table(rows, columns))
-    else:
-        typer.echo("(không có — none)")
+NONE = "(không có — none)"
 
 
 @app.command("add")
@@ -80,14 +61,11 @@ def add_command(
                 "commitment_signed": commitment,
             }
         ]
-    engine = make_engine()
     try:
-        with transaction(engine) as db:
+        with database() as db:
             outcomes = record_inspections(db, rows, actor=actor)
     except ImportRefused as exc:
-        raise _fail(exc.summary().replace("import refused", "refused")) from None
-    finally:
-        engine.dispose()
+        raise refused(exc) from None
     added = sum(o.created for o in outcomes)
     typer.echo(f"{added} inspection(s) recorded, {len(outcomes) - added} already recorded")
 
@@ -97,12 +75,11 @@ def list_command(
     unit: str = typer.Option("VN", "--unit", help="This unit and everything below it."),
     since: str = typer.Option(None, "--since", help="From this date (YYYY-MM-DD)."),
     until: str = typer.Option(None, "--until", help="Up to this date (YYYY-MM-DD)."),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Inspections of facilities at or below a unit, newest first."""
-    engine = make_engine()
     try:
-        with transaction(engine) as db:
+        with database() as db:
             found = list_inspections(
                 db,
                 unit,
@@ -110,31 +87,26 @@ def list_command(
                 until=date.fromisoformat(until) if until else None,
             )
     except (UnknownUnitError, ValueError) as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        engine.dispose()
+        raise fail(str(exc)) from None
     rows = [i.to_dict() for i in found]
-    columns = ["id", "inspected_on", "facility_code", "facility_name", "unit_name"]
-    _print(rows, fmt, [*columns, "violation", "fine_vnd", "suspended", "commitment_signed"])
+    columns = ["id", "inspected_on", "facility_code", "facility_name", "unit_name", "violation"]
+    print_rows(rows, fmt, [*columns, "fine_vnd", "suspended", "commitment_signed"], empty=NONE)
 
 
 @app.command("facilities")
 def facilities_command(
     unit: str = typer.Option("VN", "--unit"),
     ownership: str = typer.Option(None, "--ownership", help="public or private."),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The register: facilities offering ultrasound or obstetric services."""
-    engine = make_engine()
     try:
-        with transaction(engine) as db:
+        with database() as db:
             found = facility_register(db, unit, ownership=ownership)
     except UnknownUnitError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        engine.dispose()
-    columns = ["code", "name", "unit_code", "unit_name", "kind", "ownership"]
-    _print([f.to_dict() for f in found], fmt, [*columns, "offers_ultrasound", "offers_obstetrics"])
+        raise fail(str(exc)) from None
+    columns = ["code", "name", "unit_code", "unit_name", "kind", "ownership", "offers_ultrasound"]
+    print_rows([f.to_dict() for f in found], fmt, [*columns, "offers_obstetrics"], empty=NONE)
 
 
 @app.command("add-facility")
@@ -158,14 +130,11 @@ def add_facility_command(
         "offers_ultrasound": ultrasound,
         "offers_obstetrics": obstetrics,
     }
-    engine = make_engine()
     try:
-        with transaction(engine) as db:
+        with database() as db:
             register_facility(db, data, actor=actor)
     except ImportRefused as exc:
-        raise _fail(exc.summary().replace("import refused", "refused")) from None
-    finally:
-        engine.dispose()
+        raise refused(exc) from None
     typer.echo(f"{code}: registered")
 
 
@@ -174,25 +143,22 @@ def ranking_command(
     unit: str = typer.Option("01", "--unit", help="A province: its communes are ranked."),
     year: int = typer.Option(None, "--year", help="Last year of births (default: last year)."),
     years: int = typer.Option(YEARS_NOT_INSPECTED, "--not-inspected-years"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Communes by evidence of an excess sex ratio at birth beside their inspection history:
     high excess and not inspected in N years first."""
     today = date.today()
-    engine = make_engine()
     try:
-        with transaction(engine) as db:
+        with database() as db:
             rows = excess_beside_inspections(
                 db, unit, until_year=year or today.year - 1, as_of=today, years_not_inspected=years
             )
     except UnknownUnitError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        engine.dispose()
+        raise fail(str(exc)) from None
     columns = ["unit_code", "unit_name", "births", "srb", "z", "flag", "inspections"]
     found = [r.to_dict() for r in rows]
     if fmt is Format.table:  # JSON keeps full precision
         for r in found:
             r["srb"] = None if r["srb"] is None else round(r["srb"], 1)
             r["z"] = None if r["z"] is None else round(r["z"], 2)
-    _print(found, fmt, [*columns, "last_inspected", "priority"])
+    print_rows(found, fmt, [*columns, "last_inspected", "priority"], empty=NONE)

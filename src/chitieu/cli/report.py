@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
+from chitieu.cli.output import database
 from chitieu.reports import build_plan_report, render_report, report_filename
-from chitieu.store.db import make_engine, transaction
 from chitieu.units.queries import UnknownUnitError
 
 
@@ -35,17 +35,14 @@ def report(
 ) -> None:
     """Write the periodic report of a plan for a year: results against each target with
     intervals and charts, tasks by body, reporting, enforcement, difficulties, proposals."""
-    engine = make_engine()
     started = time.perf_counter()
     try:
-        with transaction(engine) as db:
+        with database() as db:
             content = build_plan_report(db, plan, period, unit_code=unit)
         data = render_report(content, fmt.value, lang.value)
     except (KeyError, ValueError, UnknownUnitError) as exc:
         typer.echo(f"Lỗi (error): {str(exc).strip(chr(39))}", err=True)
         raise typer.Exit(code=1) from None
-    finally:
-        engine.dispose()
     path = out or Path(report_filename(plan, period, content.unit_code, fmt.value, lang.value))
     path.write_bytes(data)
     seconds = time.perf_counter() - started

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from chitieu.cli.units import render_table
+from chitieu.cli.output import fail, render_table
 from chitieu.ingest.errors import ImportRefused
 from chitieu.ingest.srb_csv import SrbTable, read_srb_csv
 from chitieu.stats.projection import Projection, project_srb
@@ -56,14 +56,9 @@ FORMAT_OPTION = typer.Option(Format.json, "--format", help="json, csv or table."
 LEVEL_OPTION = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Interval level.")
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Lỗi (error): {message}", err=True)
-    return typer.Exit(code=1)
-
-
 def _load(file: Path) -> SrbTable:
     if not file.is_file():
-        raise _fail(f"{file}: no such file")
+        raise fail(f"{file}: no such file")
     try:
         return read_srb_csv(file)
     except ImportRefused as exc:
@@ -133,7 +128,7 @@ def estimate(file: Path = FILE_ARG, level: float = LEVEL_OPTION, fmt: Format = F
             table.unit, table.year, table.male, table.female, table.parent, level=level
         )
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     _emit(estimate_rows(res), ESTIMATE_KEYS, fmt)
 
 
@@ -152,9 +147,9 @@ def project(
     """Projected SRB path to --to with intervals, and the probability the target is met."""
     table = _load(file)
     if unit is not None and unit not in set(table.unit.tolist()):
-        raise _fail(f"unit {unit!r} is not in {file}")
+        raise fail(f"unit {unit!r} is not in {file}")
     if to < int(table.year.min()):
-        raise _fail(f"--to {to} is before the first year in {file} ({int(table.year.min())})")
+        raise fail(f"--to {to} is before the first year in {file} ({int(table.year.min())})")
     try:
         res = smooth_srb(
             table.unit, table.year, table.male, table.female, table.parent, level=level
@@ -162,7 +157,7 @@ def project(
         wanted = list(dict.fromkeys(table.unit.tolist())) if unit is None else [unit]
         projections = project_srb(res.fit, to, target, direction.value, level=level, units=wanted)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     records = [projection_record(p) for p in projections]
     if fmt is Format.json:
         _emit(records, (), fmt)

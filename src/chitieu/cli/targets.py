@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from enum import StrEnum
 from typing import Any
 
 import typer
 
 from chitieu.catalog import UnknownCodeError
-from chitieu.cli.units import render_table
+from chitieu.cli.output import (
+    FORMAT_OPTION,
+    Format,
+    database,
+    fail,
+    print_json,
+    refused,
+    render_table,
+)
 from chitieu.ingest.errors import ImportRefused
 from chitieu.reports.i18n import fmt_number, fmt_percent, fmt_signed
-from chitieu.store.db import make_engine, transaction
 from chitieu.targets.rules import RULES_EN
 from chitieu.targets.scorecard import (
     NATIONAL,
@@ -29,16 +34,6 @@ app = typer.Typer(
 )
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Lỗi (error): {message}", err=True)
-    return typer.Exit(code=1)
-
-
 def _interval(lower: float | None, upper: float | None) -> str:
     if lower is None or upper is None:
         return ""
@@ -52,21 +47,18 @@ def status_command(
         None, "--unit", help="Evaluate for this unit (default: each target's)."
     ),
     year: int = typer.Option(None, "--year", help="Use data up to this year (default: all)."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Each target's latest value with its 95 % interval, the probability of meeting it by its
     year, the average change per year still needed, and its status."""
-    engine = make_engine()
     try:
-        with transaction(engine) as db:
+        with database() as db:
             evaluations = evaluate_targets(db, plan_code=plan, unit_code=unit, until_year=year)
     except (KeyError, UnknownUnitError, UnknownCodeError) as exc:
-        raise _fail(str(exc).strip("'\"")) from None
-    finally:
-        engine.dispose()
+        raise fail(str(exc).strip("'\"")) from None
     if fmt is Format.json:
         payload = [e.to_dict(with_series=False) for e in evaluations]
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        print_json(payload)
         return
     rows = []
     for e in evaluations:
@@ -99,17 +91,13 @@ def status_command(
 def scorecard_command(
     year: int = typer.Option(None, "--year", help="Only this year."),
     code: str = typer.Option(NATIONAL, "--scorecard", help="Scorecard code."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The national ten-target scorecard: per year, each target's value and met or not."""
-    engine = make_engine()
-    try:
-        with transaction(engine) as db:
-            card = national_scorecard(db, code, years=[year] if year else None)
-    finally:
-        engine.dispose()
+    with database() as db:
+        card = national_scorecard(db, code, years=[year] if year else None)
     if fmt is Format.json:
-        typer.echo(json.dumps(card.to_dict(), ensure_ascii=False, indent=2))
+        print_json(card.to_dict())
         return
     rows: list[dict[str, Any]] = []
     for r in card.rows:
@@ -170,18 +158,15 @@ def scorecard_set_command(
     figures = {"target_value": target, "value": value, "met": _yes_no(met), "source": source}
     figures = {k: v for k, v in figures.items() if v is not None}
     if figures and year is None:
-        raise _fail("--target, --value, --met and --source need --year")
+        raise fail("--target, --value, --met and --source need --year")
     if not definition and year is None:
-        raise _fail("nothing to set: give a definition (--name-vi, …) or --year with figures")
-    engine = make_engine()
+        raise fail("nothing to set: give a definition (--name-vi, …) or --year with figures")
     try:
-        with transaction(engine) as db:
+        with database() as db:
             if definition:
                 set_scorecard_target(db, scorecard, code, definition, actor=actor)
             if year is not None:
                 set_scorecard_result(db, scorecard, code, year, figures, actor=actor)
     except ImportRefused as exc:
-        raise _fail(exc.summary().replace("import refused", "refused")) from None
-    finally:
-        engine.dispose()
+        raise refused(exc) from None
     typer.echo(f"{scorecard}/{code}: saved")

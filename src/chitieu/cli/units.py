@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any
 
 import typer
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from chitieu.cli.output import FORMAT_OPTION, Format, fail, not_ready, print_json, print_rows
 from chitieu.store.db import make_engine
 from chitieu.store.models import Facility, Unit
 from chitieu.units.queries import UnitInfo, UnknownUnitError, ancestors, get_unit, list_units
@@ -28,19 +27,8 @@ class Level(StrEnum):
     commune = "commune"
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
 LEVEL_OPTION = typer.Option(None, "--level", help="country, province or commune.")
-FORMAT_OPTION = typer.Option(Format.table, "--format", help="table or json.")
 TABLE_COLUMNS = ("code", "name", "level", "parent_code", "division_type")
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Lỗi (error): {message}", err=True)
-    return typer.Exit(code=1)
 
 
 @contextmanager
@@ -52,36 +40,20 @@ def _connection() -> Iterator[Connection]:
             try:
                 has_units = conn.scalar(select(Unit.code).limit(1)) is not None
             except SQLAlchemyError as exc:  # no schema yet: say what to do, not a stack trace
-                problem = f"database not ready ({type(exc).__name__}); run: chitieu db upgrade"
-                raise _fail(problem) from None
+                raise fail(not_ready(exc)) from None
             if not has_units:
-                raise _fail("no units in the database; run: chitieu db upgrade")
+                raise fail("no units in the database; run: chitieu db upgrade")
             try:
                 yield conn
             except (UnknownUnitError, ValueError) as exc:
-                raise _fail(str(exc)) from None
+                raise fail(str(exc)) from None
     finally:
         engine.dispose()
 
 
-def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """Plain aligned columns, a header and a rule; None printed as empty."""
-    cells = [[("" if r[c] is None else str(r[c])) for c in columns] for r in rows]
-    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
-    return "\n".join(line.rstrip() for line in lines)
-
-
 def _print_units(units: list[UnitInfo], fmt: Format) -> None:
     rows = [u.as_dict() for u in units]
-    if fmt is Format.json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif rows:
-        typer.echo(render_table(rows, TABLE_COLUMNS))
-    else:
-        typer.echo("(không có đơn vị nào — no units)")
+    print_rows(rows, fmt, TABLE_COLUMNS, empty="(không có đơn vị nào — no units)")
 
 
 @app.command("list")
@@ -129,7 +101,7 @@ def show_command(
             select(func.count()).select_from(Facility).where(Facility.unit_code == code)
         )
     if fmt is Format.json:
-        typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        print_json(detail)
         return
     chain = " › ".join(a["name"] for a in detail["ancestors"])
     for label, value in (

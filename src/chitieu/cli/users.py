@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from enum import StrEnum
 
 import typer
 
 from chitieu.auth.users import UserError, create_user, list_users, set_password
+from chitieu.cli.output import Format, fail, print_json
 from chitieu.store.db import make_engine, transaction
 
 app = typer.Typer(help="Người dùng (users: role and unit).", no_args_is_help=True)
@@ -19,11 +19,6 @@ class Role(StrEnum):
     entry = "entry"
     analyst = "analyst"
     admin = "admin"
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
 
 
 STDIN_OPTION = typer.Option(
@@ -44,13 +39,8 @@ def _password(from_stdin: bool) -> str:
     else:
         password = typer.prompt("Mật khẩu (password)", hide_input=True, confirmation_prompt=True)
     if not password:
-        raise _fail("the password is empty")
+        raise fail("the password is empty")
     return password
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Lỗi (error): {message}", err=True)
-    return typer.Exit(code=1)
 
 
 @app.command()
@@ -75,7 +65,7 @@ def add(
                 actor=_actor(),
             )
     except (UserError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     typer.echo(f"added {username} ({role.value}, unit {unit})")
 
 
@@ -89,9 +79,9 @@ def list_(
         with transaction(make_engine()) as db:
             found = list_users(db, unit)
     except UserError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if fmt is Format.json:
-        typer.echo(json.dumps([u.as_dict() for u in found], ensure_ascii=False, indent=2))
+        print_json([u.as_dict() for u in found])
         return
     for u in found:
         state = "" if u.active else "  (disabled)"
@@ -109,5 +99,5 @@ def passwd(
         with transaction(make_engine()) as db:
             set_password(db, username, password, actor=_actor())
     except (UserError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     typer.echo(f"password changed for {username}")

@@ -205,6 +205,23 @@ def _values(
     ]
 
 
+def _unit_by_year(
+    conn: Connection,
+    indicator_code: str,
+    unit_code: str,
+    years: int | Iterable[int],
+    catalog: Catalog | None,
+) -> tuple[Indicator, str, tuple[int, ...], np.ndarray, np.ndarray]:
+    """The indicator, the unit's code, the years, and the unit's numerator and denominator
+    (itself and everything below it) as 1 × len(years) arrays."""
+    catalog = catalog or read_catalog()
+    ind = catalog.indicator(indicator_code)
+    ys = _years(years)
+    unit = get_unit(conn, unit_code)
+    num, den = _rolled_up(_unit_totals(conn, ind, unit.path, ys, catalog), None, 1, ys)
+    return ind, unit.code, ys, num, den
+
+
 def indicator_series(
     conn: Connection,
     indicator_code: str,
@@ -218,12 +235,8 @@ def indicator_series(
     in year order; a year with nothing reported has value None. Raises
     :class:`~chitieu.catalog.UnknownCodeError` or :class:`~chitieu.units.queries.UnknownUnitError`
     for unknown codes."""
-    catalog = catalog or read_catalog()
-    ind = catalog.indicator(indicator_code)
-    ys = _years(years)
-    unit = get_unit(conn, unit_code)
-    num, den = _rolled_up(_unit_totals(conn, ind, unit.path, ys, catalog), None, 1, ys)
-    return _values(ind, [(unit.code, (y,)) for y in ys], num[0], den[0], level)
+    ind, code, ys, num, den = _unit_by_year(conn, indicator_code, unit_code, years, catalog)
+    return _values(ind, [(code, (y,)) for y in ys], num[0], den[0], level)
 
 
 def indicator_value(
@@ -236,12 +249,8 @@ def indicator_value(
     catalog: Catalog | None = None,
 ) -> IndicatorValue:
     """The indicator for ``unit_code`` (and everything below it), pooled over ``years``."""
-    catalog = catalog or read_catalog()
-    ind = catalog.indicator(indicator_code)
-    ys = _years(years)
-    unit = get_unit(conn, unit_code)
-    num, den = _rolled_up(_unit_totals(conn, ind, unit.path, ys, catalog), None, 1, ys)
-    return _values(ind, [(unit.code, ys)], num.sum(1), den.sum(1), level)[0]
+    ind, code, ys, num, den = _unit_by_year(conn, indicator_code, unit_code, years, catalog)
+    return _values(ind, [(code, ys)], num.sum(1), den.sum(1), level)[0]
 
 
 def indicator_by_children(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -41,6 +41,11 @@ def page_user(request: Request, user: OptionalUser) -> Principal:
 
 
 PageUser = Annotated[Principal, Depends(page_user)]
+
+#: Query parameters the pages share: the unit shown, the year, and "saved N" after a form.
+UnitCode = Annotated[str | None, Query(max_length=16)]
+Year = Annotated[int | None, Query(ge=1990, le=2100)]
+Saved = Annotated[int | None, Query(ge=0)]
 
 
 def is_page(request: Request) -> bool:

@@ -11,10 +11,10 @@ Every figure comes from the functions the API calls (:func:`evaluate_targets`,
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +40,7 @@ from chitieu.targets.rules import RULES_EN, RULES_VI
 from chitieu.targets.scorecard import NATIONAL, national_scorecard
 from chitieu.targets.service import evaluate_targets
 from chitieu.units.queries import in_subtree
-from chitieu.web.deps import PageUser
+from chitieu.web.deps import PageUser, Saved, UnitCode, Year
 from chitieu.web.i18n import request_language
 from chitieu.web.templating import render
 
@@ -187,9 +187,9 @@ def plan_page(
     request: Request,
     user: PageUser,
     db: DB,
-    unit: Annotated[str | None, Query(max_length=16)] = None,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    saved: Annotated[int | None, Query(ge=0)] = None,
+    unit: UnitCode = None,
+    year: Year = None,
+    saved: Saved = None,
 ) -> Response:
     """A plan: its targets evaluated for the unit, the report download, tasks, reporting."""
     lang = request_language(request)
@@ -264,7 +264,7 @@ def scorecard_page(
     request: Request,
     user: PageUser,
     db: DB,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    year: Year = None,
 ) -> Response:
     lang = request_language(request)
     card = national_scorecard(db, NATIONAL, years=[year] if year else None)
@@ -281,9 +281,9 @@ def enforcement_page(
     request: Request,
     user: PageUser,
     db: DB,
-    unit: Annotated[str | None, Query(max_length=16)] = None,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    saved: Annotated[int | None, Query(ge=0)] = None,
+    unit: UnitCode = None,
+    year: Year = None,
+    saved: Saved = None,
 ) -> Response:
     """Where to inspect (excess beside history), the register, recent inspections, the form."""
     lang = request_language(request)

@@ -26,7 +26,7 @@ from chitieu.dashboard import SECTIONS, View, build_section, data_version, evalu
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.units.queries import UnitInfo, ancestors, list_units
 from chitieu.web.cache import ResultCache
-from chitieu.web.deps import PageUser
+from chitieu.web.deps import PageUser, UnitCode, Year
 from chitieu.web.i18n import messages_for, request_language
 from chitieu.web.messages import CHART_KEYS
 from chitieu.web.templating import render
@@ -38,8 +38,6 @@ api_router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 FETCH_ORDER = ("reporting", "capacity", "signatures", "trend", "scorecard", "communes")
 #: Years offered in the year picker, back from the latest year with data.
 YEARS_OFFERED = 17
-Year = Annotated[int | None, Query(ge=1990, le=2100)]
-UnitCode = Annotated[str | None, Query(max_length=16)]
 
 
 def _cache(request: Request) -> ResultCache:
