@@ -47,7 +47,9 @@ class TrendFit:
         variance (which counts the line's own uncertainty)."""
         x = self.design(years)
         c = np.asarray(meas_var, dtype=float)
-        k = np.where(self.noise_var + c > 0, self.noise_var / (self.noise_var + c), 0.0)
+        total = self.noise_var + c
+        # Where neither the trend nor the measurement has noise the line is the value: k = 0.
+        k = np.divide(self.noise_var, total, out=np.zeros_like(total), where=total > 0)
         line = x @ self.coef
         mean = line + k * (np.asarray(values, dtype=float) - line)
         shrink = (1.0 - k)[:, None] * x
