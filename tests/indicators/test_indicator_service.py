@@ -21,7 +21,12 @@ from scipy import stats
 from sqlalchemy import insert
 
 from chitieu.catalog import UnknownCodeError, load_catalog
-from chitieu.indicators import indicator_by_children, indicator_series, indicator_value
+from chitieu.indicators import (
+    children_by_year,
+    indicator_by_children,
+    indicator_series,
+    indicator_value,
+)
 from chitieu.store.models import BirthAggregate, DataValue, Facility
 from chitieu.units.load import load_units
 from chitieu.units.queries import UnknownUnitError
@@ -185,6 +190,18 @@ def test_pooled_years_and_children(db):
     assert children["00070"].value == pytest.approx(100 * 117 / 102)
     quiet = children["00008"]
     assert (quiet.numerator, quiet.denominator, quiet.value, quiet.lower) == (0, 0, None, None)
+
+
+def test_children_by_year_reads_each_year_as_its_own_pooled_call(db):
+    panel = children_by_year(db, "SRB", "01", [2023, 2024])
+    assert panel.years == (2023, 2024) and len(panel.codes) == 126
+    for j, year in enumerate(panel.years):
+        one_year = indicator_by_children(db, "SRB", "01", year)
+        assert [v.unit_code for v in one_year] == panel.codes
+        assert list(panel.numerator[:, j]) == [v.numerator for v in one_year]
+        assert list(panel.denominator[:, j]) == [v.denominator for v in one_year]
+    i = panel.codes.index("00070")
+    assert (panel.numerator[i].sum(), panel.denominator[i].sum()) == (167, 152)
 
 
 def test_health_system_indicators(db):

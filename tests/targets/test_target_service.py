@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from chitieu.stats.intervals import srb_interval
 from chitieu.store.db import transaction
+from chitieu.store.models import Target
 from chitieu.targets.rules import Status, annual_change_goal, judge, prob_satisfies
-from chitieu.targets.service import evaluate_targets
+from chitieu.targets.service import evaluate_pairs, evaluate_targets
 from chitieu.units.queries import UnknownUnitError
 
 
@@ -126,3 +128,16 @@ def test_communes_pool_with_their_province_large_units_stand_alone(plan_world):
     assert city.latest == city.smoothed[-1]
     for raw, fit in zip(city.series, city.smoothed, strict=True):
         assert fit.year == raw.year and fit.upper - fit.lower <= raw.upper - raw.lower + 1e-9
+
+
+def test_targets_sharing_reads_get_the_numbers_each_gets_alone(plan_world):
+    """Targets evaluated together share their reads and the SRB engine's fit; each must come
+    out exactly as when it is evaluated on its own."""
+    with transaction(plan_world) as db:
+        targets = db.scalars(select(Target).where(Target.indicator_code == "SRB")).all()
+        assert len({t.plan_code for t in targets}) >= 2  # the Hanoi and the national plans
+        pairs = [(t, "00070") for t in targets]
+        together = evaluate_pairs(db, pairs, until_year=2025)
+        alone = [evaluate_pairs(db, [pair], until_year=2025)[0] for pair in pairs]
+    assert together == alone
+    assert all(e.method == "srb" for e in together)

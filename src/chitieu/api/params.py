@@ -16,8 +16,7 @@ from chitieu.api.errors import ApiError
 from chitieu.auth.deps import CurrentUser, ensure_within
 from chitieu.auth.users import Principal
 from chitieu.catalog.periods import Period, parse_period
-from chitieu.store.models import Unit
-from chitieu.units.queries import in_subtree
+from chitieu.units.queries import subtree_codes
 
 MAX_PAGE_SIZE = 1000
 
@@ -78,7 +77,7 @@ class UnitScope:
             return column == self.code
         if "/" not in self.path:  # the country: every unit
             return true()
-        return column.in_(select(Unit.code).where(in_subtree(self.path)))
+        return column.in_(subtree_codes(self.path))
 
     def covers_path(self, path: str) -> bool:
         if not self.children:

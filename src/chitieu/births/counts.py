@@ -14,7 +14,7 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, case, cast, func, 
 from sqlalchemy.orm import Session
 
 from chitieu.store.models import BirthAggregate, Unit
-from chitieu.units.queries import get_unit, in_subtree
+from chitieu.units.queries import get_unit, subtree_codes
 
 #: The columns ``birth_counts`` can group by.
 AGGREGATE_KEYS = ("unit_code", "year", "month", "sex", "birth_order", "prev_boys", "prev_girls")
@@ -27,7 +27,7 @@ def _within(db: Connection | Session, unit_code: str) -> ColumnElement[bool]:
     :class:`~chitieu.units.queries.UnknownUnitError` if the code is unknown."""
     conn = db.connection() if isinstance(db, Session) else db
     path = get_unit(conn, unit_code).path
-    return _AGG.unit_code.in_(select(Unit.code).where(in_subtree(path)))
+    return _AGG.unit_code.in_(subtree_codes(path))
 
 
 def _matches(column: ColumnElement[Any], wanted: int | Iterable[int] | None):  # type: ignore[no-untyped-def]

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chitieu.indicators import IndicatorValue
-from chitieu.store.models import AuditEntry, BirthAggregate, DataValue, ImportBatch, Unit
-from chitieu.units.queries import UnitInfo, in_subtree
+from chitieu.store.models import AuditEntry, BirthAggregate, DataValue, ImportBatch
+from chitieu.units.queries import UnitInfo, subtree_codes
 
 #: Years of history the trend chart shows (the smoother sees them all).
 TREND_FROM = 2005
@@ -40,7 +40,7 @@ def latest_year(db: Session, unit: UnitInfo) -> int:
     """The latest year with births recorded or reported at or below ``unit`` (birth records or
     ``LIVE_BIRTHS`` values); without births, the latest year of any counted figure; the current
     year when there is nothing at all."""
-    below = select(Unit.code).where(in_subtree(unit.path))
+    below = subtree_codes(unit.path)
     from_records = db.scalar(
         select(func.max(BirthAggregate.year)).where(BirthAggregate.unit_code.in_(below))
     )

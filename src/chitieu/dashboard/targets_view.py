@@ -13,13 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chitieu.catalog import read_catalog
 from chitieu.dashboard.common import TREND_FROM, View, num, unit_json
 from chitieu.indicators import indicator_series
-from chitieu.store.models import Plan
+from chitieu.store.models import Plan, Target
 from chitieu.targets.evaluation import Point, TargetEvaluation
 from chitieu.targets.rules import RULES_EN, RULES_VI, STATUS_LABELS
-from chitieu.targets.service import evaluate_targets
+from chitieu.targets.service import evaluate_pairs
 from chitieu.units.queries import UnitInfo
 
 #: Status colours the page uses (green: fine, amber: unsure, red: not on course).
@@ -43,13 +42,11 @@ def covering_plans(db: Session, unit: UnitInfo) -> list[Plan]:
 def evaluations(db: Session, unit: UnitInfo, year: int) -> list[TargetEvaluation]:
     """Every target of every plan covering ``unit``, evaluated for ``unit`` with the data up to
     ``year``, most local plan first."""
-    catalog = read_catalog()
-    out: list[TargetEvaluation] = []
-    for plan in covering_plans(db, unit):
-        out += evaluate_targets(
-            db, plan_code=plan.code, unit_code=unit.code, until_year=year, catalog=catalog
-        )
-    return out
+    plans = [p.code for p in covering_plans(db, unit)]
+    targets = db.scalars(select(Target).where(Target.plan_code.in_(plans))).all()
+    targets = sorted(targets, key=lambda t: (plans.index(t.plan_code), t.id))
+    # one call, so that targets of different plans on the same indicator share their reads
+    return evaluate_pairs(db, [(t, unit.code) for t in targets], until_year=year)
 
 
 def _point(p: Point | None, digits: int = 2) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from chitieu.enforcement.history import CommuneInspections, inspection_history
-from chitieu.indicators import indicator_by_children
+from chitieu.indicators import children_by_year, indicator_by_children
 from chitieu.store.models import Unit
 from chitieu.units.queries import get_unit
 
@@ -86,11 +86,10 @@ def excess_beside_inspections(
     inspection history up to ``as_of``; priorities first (see the module docstring)."""
     unit = get_unit(db, unit_code)  # type: ignore[arg-type]
     years = list(range(until_year - n_years + 1, until_year + 1))
-    per_year = [indicator_by_children(db, "SRB", unit.code, y) for y in years]  # type: ignore[arg-type]
+    panel = children_by_year(db, "SRB", unit.code, years)  # type: ignore[arg-type]
     pooled = indicator_by_children(db, "SRB", unit.code, years)  # type: ignore[arg-type]
-    codes = [v.unit_code for v in pooled]
-    male = np.array([[row[i].numerator for row in per_year] for i in range(len(codes))])
-    female = np.array([[row[i].denominator for row in per_year] for i in range(len(codes))])
+    codes = panel.codes
+    male, female = panel.numerator, panel.denominator
     has_births = (male.sum(axis=1) + female.sum(axis=1)) > 0
     scores = (
         _excess_scores(

@@ -253,6 +253,55 @@ def indicator_value(
     return _values(ind, [(code, ys)], num.sum(1), den.sum(1), level)[0]
 
 
+@dataclass(frozen=True, slots=True)
+class ChildrenPanel:
+    """Numerators and denominators of one indicator for every unit directly below a parent
+    (each with everything below it), one row per child in code order and one column per year:
+    the panel the SRB engine pools over."""
+
+    codes: list[str]
+    years: tuple[int, ...]
+    numerator: np.ndarray  # (children, years)
+    denominator: np.ndarray  # (children, years)
+
+
+def _children_totals(
+    conn: Connection, ind: Indicator, parent_code: str, ys: tuple[int, ...], catalog: Catalog
+) -> ChildrenPanel:
+    """One read of the parent's subtree, rolled up to its children by year."""
+    parent = get_unit(conn, parent_code)
+    depth = parent.path.count("/") + 1  # position of the child's code in a path
+    children = list(
+        conn.scalars(select(Unit.code).where(Unit.parent_code == parent.code).order_by(Unit.code))
+    )
+    index = {c: i for i, c in enumerate(children)}
+    group_of = {
+        code: index[path.split("/")[depth]]
+        for code, path in conn.execute(select(Unit.code, Unit.path).where(in_subtree(parent.path)))
+        if code != parent.code
+    }
+    totals = _unit_totals(conn, ind, parent.path, ys, catalog)
+    num, den = _rolled_up(totals, group_of, len(children), ys)
+    return ChildrenPanel(children, ys, num, den)
+
+
+def children_by_year(
+    conn: Connection,
+    indicator_code: str,
+    parent_code: str,
+    years: int | Iterable[int],
+    *,
+    catalog: Catalog | None = None,
+) -> ChildrenPanel:
+    """Numerator and denominator of the indicator for every unit directly below
+    ``parent_code``, per year, read in one pass (not one query per year). Figures reported at
+    the parent itself belong to no child and are left out."""
+    catalog = catalog or read_catalog()
+    return _children_totals(
+        conn, catalog.indicator(indicator_code), parent_code, _years(years), catalog
+    )
+
+
 def indicator_by_children(
     conn: Connection,
     indicator_code: str,
@@ -270,17 +319,11 @@ def indicator_by_children(
     catalog = catalog or read_catalog()
     ind = catalog.indicator(indicator_code)
     ys = _years(years)
-    parent = get_unit(conn, parent_code)
-    depth = parent.path.count("/") + 1  # position of the child's code in a path
-    children = list(
-        conn.scalars(select(Unit.code).where(Unit.parent_code == parent.code).order_by(Unit.code))
+    panel = _children_totals(conn, ind, parent_code, ys, catalog)
+    return _values(
+        ind,
+        [(c, ys) for c in panel.codes],
+        panel.numerator.sum(1),
+        panel.denominator.sum(1),
+        level,
     )
-    index = {c: i for i, c in enumerate(children)}
-    group_of = {
-        code: index[path.split("/")[depth]]
-        for code, path in conn.execute(select(Unit.code, Unit.path).where(in_subtree(parent.path)))
-        if code != parent.code
-    }
-    totals = _unit_totals(conn, ind, parent.path, ys, catalog)
-    num, den = _rolled_up(totals, group_of, len(children), ys)
-    return _values(ind, [(c, ys) for c in children], num.sum(1), den.sum(1), level)

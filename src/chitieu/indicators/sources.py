@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, Connection, and_, case, false, func, or_, 
 
 from chitieu.catalog.periods import PeriodType, parse_period
 from chitieu.catalog.schema import BirthFilter, Element
-from chitieu.store.models import BirthAggregate, DataValue, Facility, Unit
-from chitieu.units.queries import in_subtree
+from chitieu.store.models import BirthAggregate, DataValue, Facility
+from chitieu.units.queries import subtree_codes
 
 #: Period types from the coarsest to the finest. Within a year, a cell reported at several
 #: types is read from the coarsest one (an annual figure beats the sum of its months), so a
@@ -122,8 +122,7 @@ def read_births(
             summed(births_condition(denominator)),
             func.coalesce(func.sum(ba.births), 0),
         )
-        .join(Unit, Unit.code == ba.unit_code)
-        .where(in_subtree(path), ba.year.in_(list(years)))
+        .where(ba.unit_code.in_(subtree_codes(path)), ba.year.in_(list(years)))
         .group_by(ba.unit_code, ba.year)
     )
     return [BirthCounts(u, int(y), int(n), int(d), int(t)) for u, y, n, d, t in conn.execute(query)]
@@ -175,8 +174,7 @@ def read_reported(
             mapped(2).label("ord"),
             dv.value,
         )
-        .join(Unit, Unit.code == dv.unit_code)
-        .where(in_subtree(path), cells, dv.period.in_(list(maps)))
+        .where(dv.unit_code.in_(subtree_codes(path)), cells, dv.period.in_(list(maps)))
         .subquery()
     )
     keys = [base.c.unit_code, base.c.element_code, base.c.disaggregation, base.c.year, base.c.rank]
@@ -200,8 +198,7 @@ def read_facility_counts(conn: Connection, path: str, kind: str) -> dict[str, in
     """Facilities of ``kind`` per unit, at or below the unit at ``path``."""
     query = (
         select(Facility.unit_code, func.count())
-        .join(Unit, Unit.code == Facility.unit_code)
-        .where(in_subtree(path), Facility.kind == kind)
+        .where(Facility.unit_code.in_(subtree_codes(path)), Facility.kind == kind)
         .group_by(Facility.unit_code)
     )
     return {u: int(n) for u, n in conn.execute(query)}

@@ -12,8 +12,9 @@ error). This module only adapts their results; it computes no statistic itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
@@ -73,6 +74,7 @@ def project_sex_ratio(
     direction: str,
     panel: Mapping[str, Mapping[int, tuple[float, float]]] | None = None,
     level: float = 0.95,
+    fits: dict[Hashable, Any] | None = None,
 ) -> Projection:
     """Estimate and project a unit's SRB to ``to_year`` from its yearly male (numerator) and
     female (denominator) births; ``prob_met`` is P(SRB in ``to_year`` on the right side of
@@ -83,7 +85,10 @@ def project_sex_ratio(
     projects this unit (a small commune borrows strength from its province). A lone series
     has no region to pool with — the engine cannot tell its level from its deviation — so it is
     projected by the trend model on log SRB, its binomial sampling errors as measurement
-    error; large units (provinces, the country) are well measured by their own counts."""
+    error; large units (provinces, the country) are well measured by their own counts.
+
+    ``fits``, when given, keeps the engine's fits by their input, so that targets with other
+    goals or years on the same panel (the Hanoi plan's two SRB targets) fit it once."""
     code = observed[0].unit_code
     rows = {(code, v.years[0]): (v.numerator, v.denominator) for v in observed}
     for unit, by_year in (panel or {}).items():
@@ -96,13 +101,18 @@ def project_sex_ratio(
     from chitieu.stats.smoothing import smooth_srb
 
     keys = sorted(rows)
-    fit = smooth_srb(
-        np.array([u for u, _ in keys], dtype=object),
-        np.array([y for _, y in keys]),
-        np.array([rows[k][0] for k in keys]),
-        np.array([rows[k][1] for k in keys]),
-        level=level,
-    )
+    memo_key = (level, tuple((k, rows[k]) for k in keys))
+    fit = (fits or {}).get(memo_key)
+    if fit is None:
+        fit = smooth_srb(
+            np.array([u for u, _ in keys], dtype=object),
+            np.array([y for _, y in keys]),
+            np.array([rows[k][0] for k in keys]),
+            np.array([rows[k][1] for k in keys]),
+            level=level,
+        )
+        if fits is not None:
+            fits[memo_key] = fit
     mine = fit.unit == code
     smoothed = [
         Point(int(y), float(e), float(lo), float(hi))

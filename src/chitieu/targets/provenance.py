@@ -12,9 +12,8 @@ from chitieu.store.models import (
     Facility,
     ImportBatch,
     Inspection,
-    Unit,
 )
-from chitieu.units.queries import get_unit, in_subtree
+from chitieu.units.queries import get_unit, subtree_codes
 
 #: How the demo generator marks its birth imports (births carry no flag of their own).
 DEMO_BATCH_KINDS = ("demo", "births-demo", "synthetic")
@@ -25,7 +24,7 @@ def uses_synthetic_data(db: Session, unit_code: str) -> bool:
     """True when any data value, facility, inspection or activity report at or below
     ``unit_code`` is flagged synthetic, or any birth import came from the demo generator."""
     path = get_unit(db, unit_code).path  # type: ignore[arg-type]
-    units = select(Unit.code).where(in_subtree(path))
+    units = subtree_codes(path)
     checks = [
         exists().where(DataValue.synthetic, DataValue.unit_code.in_(units)),
         exists().where(Facility.synthetic, Facility.unit_code.in_(units)),

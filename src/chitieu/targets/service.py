@@ -4,15 +4,16 @@ the periodic report, so all four print the same numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.schema import Indicator
-from chitieu.indicators import IndicatorValue, indicator_by_children, indicator_series
+from chitieu.indicators import IndicatorValue, children_by_year, indicator_series
 from chitieu.store.models import Plan, Target
 from chitieu.targets.evaluation import Point, TargetEvaluation
 from chitieu.targets.projection import Projection, project_sex_ratio, project_values
@@ -33,6 +34,8 @@ FIRST_YEAR = 2005
 TREND_YEARS = 8
 
 Projector = Callable[..., Projection]
+#: Unit code -> year -> (male, female) births.
+Panel = dict[str, dict[int, tuple[float, float]]]
 
 
 def _goal(target: Target, smoothed_at: Callable[[int], float | None]) -> Goal | None:
@@ -75,18 +78,50 @@ def _reported(ind: Indicator, v: IndicatorValue) -> bool:
     return ind.kind in ("sex_ratio", "missing_births") or v.numerator > 0
 
 
-def _panel(
-    db: Session, ind: Indicator, unit: UnitInfo, years: list[int], catalog: Catalog
-) -> dict[str, dict[int, tuple[float, float]]] | None:
-    """For a commune's sex ratio: every commune of its province, year -> (male, female), the
-    panel the SRB engine pools over. None for other units and indicators."""
-    if ind.kind != "sex_ratio" or unit.level != "commune" or unit.parent_code is None:
-        return None
-    out: dict[str, dict[int, tuple[float, float]]] = {}
-    for year in years:
-        for v in indicator_by_children(db, ind.code, unit.parent_code, year, catalog=catalog):  # type: ignore[arg-type]
-            out.setdefault(v.unit_code, {})[year] = (v.numerator, v.denominator)
-    return out
+class _Reads:
+    """Reads shared by targets evaluated together. Several targets watch one indicator in one
+    unit (the Hanoi plan's "at most 109 by 2030" and "0.2 points a year"; the national 2025
+    and 2030 SRB targets): they read its series and its province panel once."""
+
+    def __init__(self, db: Session, catalog: Catalog) -> None:
+        self._db = db
+        self._catalog = catalog
+        self._series: dict[tuple[str, str, tuple[int, ...]], list[IndicatorValue]] = {}
+        self._panels: dict[tuple[str, str, tuple[int, ...]], Panel | None] = {}
+        self.fits: dict[Hashable, Any] = {}  # SRB engine fits by their input
+
+    def series(self, ind: Indicator, unit: UnitInfo, years: Iterable[int]) -> list[IndicatorValue]:
+        key = (ind.code, unit.code, tuple(years))
+        if key not in self._series:
+            self._series[key] = indicator_series(
+                self._db,  # type: ignore[arg-type]
+                ind.code,
+                unit.code,
+                key[2],
+                catalog=self._catalog,
+            )
+        return self._series[key]
+
+    def panel(self, ind: Indicator, unit: UnitInfo, years: Iterable[int]) -> Panel | None:
+        """For a commune's sex ratio: every commune of its province, year -> (male, female),
+        the panel the SRB engine pools over. None for other units and indicators."""
+        if ind.kind != "sex_ratio" or unit.level != "commune" or unit.parent_code is None:
+            return None
+        key = (ind.code, unit.parent_code, tuple(years))
+        if not key[2]:
+            return {}  # nothing observed: nothing to pool
+        if key not in self._panels:
+            panel = children_by_year(
+                self._db, ind.code, unit.parent_code, key[2], catalog=self._catalog
+            )  # type: ignore[arg-type]
+            self._panels[key] = {
+                code: {
+                    year: (float(panel.numerator[i, j]), float(panel.denominator[i, j]))
+                    for j, year in enumerate(panel.years)
+                }
+                for i, code in enumerate(panel.codes)
+            }
+        return self._panels[key]
 
 
 def _project(
@@ -95,13 +130,14 @@ def _project(
     to_year: int,
     goal: float,
     direction: str,
-    panel: dict[str, dict[int, tuple[float, float]]] | None = None,
+    panel: Panel | None = None,
+    fits: dict[Hashable, Any] | None = None,
 ) -> Projection:
     if not observed:
         return Projection()
     if ind.kind == "sex_ratio":
         return project_sex_ratio(
-            observed, to_year=to_year, goal=goal, direction=direction, panel=panel
+            observed, to_year=to_year, goal=goal, direction=direction, panel=panel, fits=fits
         )
     recent = observed[-TREND_YEARS:]
     if len(recent) < 2:
@@ -117,15 +153,16 @@ def evaluate_target(
     until_year: int,
     catalog: Catalog,
     synthetic: bool = False,
+    reads: _Reads | None = None,
 ) -> TargetEvaluation:
     """Evaluate ``target`` for ``unit`` with the data up to ``until_year`` (see
     :mod:`chitieu.targets.rules` for the status rules)."""
+    reads = reads or _Reads(db, catalog)
     ind = catalog.indicator(target.indicator_code)
     years = range(min(FIRST_YEAR, target.baseline_year or FIRST_YEAR), until_year + 1)
-    series = indicator_series(db, ind.code, unit.code, years, catalog=catalog)  # type: ignore[arg-type]
-    observed = [v for v in series if _reported(ind, v)]
+    observed = [v for v in reads.series(ind, unit, years) if _reported(ind, v)]
     points = [Point(v.years[0], v.value, v.lower, v.upper) for v in observed]  # type: ignore[arg-type]
-    panel = _panel(db, ind, unit, [p.year for p in points], catalog)
+    panel = reads.panel(ind, unit, [p.year for p in points])
 
     # A first pass projects to the plain target value, which also yields the smoothed level
     # an annual-change target needs as its baseline.
@@ -133,7 +170,9 @@ def evaluate_target(
     if provisional is None and observed:
         provisional = observed[-1].value
     proj = (
-        _project(ind, observed, target.target_year, provisional, target.direction, panel)
+        _project(
+            ind, observed, target.target_year, provisional, target.direction, panel, reads.fits
+        )
         if provisional is not None
         else Projection()
     )
@@ -144,7 +183,9 @@ def evaluate_target(
 
     goal = _goal(target, smoothed_at)
     if goal is not None and observed and goal.level_in(goal.year) != provisional:
-        proj = _project(ind, observed, goal.year, goal.level_in(goal.year), goal.direction, panel)
+        proj = _project(
+            ind, observed, goal.year, goal.level_in(goal.year), goal.direction, panel, reads.fits
+        )
         fitted = {p.year: p for p in proj.smoothed} or {p.year: p for p in points}
 
     latest = fitted[max(fitted)] if fitted else None
@@ -240,6 +281,7 @@ def evaluate_pairs(
     catalog = catalog or read_catalog()
     until_year = until_year or date.today().year
     units: dict[str, tuple[UnitInfo, bool]] = {}
+    reads = _Reads(db, catalog)
     out = []
     for target, code in pairs:
         if code not in units:
@@ -247,7 +289,13 @@ def evaluate_pairs(
         unit, synthetic = units[code]
         out.append(
             evaluate_target(
-                db, target, unit=unit, until_year=until_year, catalog=catalog, synthetic=synthetic
+                db,
+                target,
+                unit=unit,
+                until_year=until_year,
+                catalog=catalog,
+                synthetic=synthetic,
+                reads=reads,
             )
         )
     return out

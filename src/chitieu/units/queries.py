@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, or_, select
 
 from chitieu.store.models import Unit
 
@@ -74,11 +74,18 @@ def in_subtree(path: str) -> ColumnElement[bool]:
     return or_(Unit.path == path, Unit.path.startswith(path + "/", autoescape=True))
 
 
+def subtree_codes(path: str) -> Select[tuple[str]]:
+    """A subquery of the codes of the unit at ``path`` and every unit below it. Filtering a
+    table with ``unit_code IN (subtree_codes(...))`` lets the database look each unit up by
+    its key instead of scanning the table and joining every row to ``units``."""
+    return select(Unit.code).where(in_subtree(path))
+
+
 def descendant_codes(conn: Connection, code: str, level: str | None = None) -> list[str]:
     """Codes of the unit ``code`` and every unit below it (only those at ``level`` if given),
     sorted. :class:`UnknownUnitError` if ``code`` is unknown."""
     check_level(level)
-    query = select(Unit.code).where(in_subtree(get_unit(conn, code).path))
+    query = subtree_codes(get_unit(conn, code).path)
     if level is not None:
         query = query.where(Unit.level == level)
     return list(conn.scalars(query.order_by(Unit.code)))
