@@ -6,6 +6,8 @@ communes, 2012–2025 births, monthly reports: ``tests/web/webworld.py``), or ``
 opens the Hanoi dashboard, measuring from navigation start:
 
 * first contentful paint (``performance.getEntriesByType('paint')``);
+* the scorecard's numbers on screen (``chitieu:scorecard``: each target's estimate with its
+  interval, status and probability, drawn as text without the chart library);
 * first meaningful paint: the ``chitieu:first-chart`` mark, set when the first chart has
   finished drawing;
 * all sections drawn (``chitieu:all-sections``).
@@ -40,8 +42,8 @@ TIMINGS_JS = """() => {
   const mark = (n) => {
     const e = performance.getEntriesByName(n); return e.length ? e[0].startTime : null; };
   const fcp = performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint');
-  return {fcp: fcp ? fcp.startTime : null, fmp: mark('chitieu:first-chart'),
-          all: mark('chitieu:all-sections')};
+  return {fcp: fcp ? fcp.startTime : null, numbers: mark('chitieu:scorecard'),
+          fmp: mark('chitieu:first-chart'), all: mark('chitieu:all-sections')};
 }"""
 
 
@@ -128,11 +130,14 @@ def main() -> None:
         return statistics.median(r[key] for r in runs if r[key] is not None)
 
     print(f"dashboard of unit {args.unit}, median of {args.runs} loads (ms from navigation start)")
-    print(f"{'line':10} {'page':16} {'cache':5} {'FCP':>7} {'first chart':>12} {'all drawn':>10}")
+    print(
+        f"{'line':10} {'page':16} {'cache':5} {'FCP':>7} {'scorecard':>10} {'first chart':>12} "
+        f"{'all drawn':>10}"
+    )
     for (line, name, cache), runs in results.items():
         print(
-            f"{line:10} {name:16} {cache:5} {med(runs, 'fcp'):7.0f} {med(runs, 'fmp'):12.0f} "
-            f"{med(runs, 'all'):10.0f}"
+            f"{line:10} {name:16} {cache:5} {med(runs, 'fcp'):7.0f} {med(runs, 'numbers'):10.0f} "
+            f"{med(runs, 'fmp'):12.0f} {med(runs, 'all'):10.0f}"
         )
     for line in ("loopback", "slow line"):
         for cache in ("cold", "warm"):

@@ -3,7 +3,10 @@ it counted, switch language. Screenshots in tests/artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from webworld import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -39,6 +42,40 @@ def test_analyst_sees_every_chart_drawn_without_errors(page, login, shot):
     assert page.evaluate("performance.getEntriesByName('chitieu:first-chart').length") == 1
     shot(page, "dashboard-hanoi-vi")
     assert page.console_errors == []
+
+
+def test_numbers_do_not_wait_for_the_chart_library(page):
+    """On a slow line the chart library takes a second to arrive: the scorecard's numbers must
+    be on screen before it, and the charts drawn once it comes."""
+    held = []
+    page.route(re.compile(r"/echarts-[^/]*\.js"), lambda route: held.append(route))  # no answer yet
+    page.goto(f"{page.base}/login")
+    page.fill("input[name=username]", "analyst.hanoi")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")  # the page's load event waits for the held script
+    page.wait_for_selector("#sec-scorecard .target", timeout=60_000)
+    assert len(held) == 1 and page.evaluate("typeof window.echarts") == "undefined"
+    assert page.locator("#sec-scorecard .target .figure b").first.inner_text() not in ("", "–")
+    held[0].continue_()
+    page.wait_for_selector("#chart-trend[data-drawn='1']", timeout=60_000)
+    assert drawn_size(page, "chart-trend")[0] > 200
+    assert page.console_errors == []
+
+
+def test_without_the_chart_library_the_numbers_stay_and_charts_say_so(page):
+    page.route(re.compile(r"/echarts-[^/]*\.js"), lambda route: route.abort())
+    page.goto(f"{page.base}/login")
+    page.fill("input[name=username]", "analyst.hanoi")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    wait_loaded(page)
+    assert page.locator("#sec-scorecard .target").count() >= 3
+    assert page.locator("#sec-trend .alert.warn").count() == 1
+    assert drawn_size(page, "chart-trend") == [0, 0]
+    # the refused download and the page saying so; nothing thrown
+    expected = ("Failed to load resource", "chart library not loaded")
+    assert page.console_errors
+    assert [e for e in page.console_errors if not e.startswith(expected)] == []
 
 
 def test_commune_officer_submits_and_the_report_is_counted(page, login, shot):

@@ -59,30 +59,45 @@
     });
   }
 
-  /* ECharts arrives with a deferred script; wait for it without blocking the numbers. */
-  var echartsReady = new Promise(function (resolve) {
+  /* ECharts arrives with an async script, maybe after this one: charts wait for it, the
+     numbers do not. */
+  var echartsReady = new Promise(function (resolve, reject) {
     if (window.echarts) return resolve(window.echarts);
-    window.addEventListener("DOMContentLoaded", function () { resolve(window.echarts); });
+    var script = document.getElementById("echarts-js");
+    if (script.dataset.failed) return reject(new Error("chart library not loaded"));
+    script.addEventListener("load", function () { resolve(window.echarts); });
+    script.addEventListener("error", function () { reject(new Error("chart library not loaded")); });
   });
 
+  /* Each chart's promise settles when it has finished drawing: the page counts as loaded
+     only when every chart is drawn, not when its data has merely arrived. */
+  var drawing = [];
   function chart(id, option) {
     var el = document.getElementById(id);
     if (!el) return Promise.resolve(null);
-    return echartsReady.then(function (echarts) {
-      var c = echarts.init(el, null, {renderer: "canvas"});
-      c.on("finished", function () {
-        if (!firstChart) {
-          firstChart = true;
-          if (window.performance && performance.mark) performance.mark("chitieu:first-chart");
-        }
-        el.setAttribute("data-drawn", "1");
+    var drawn = echartsReady.then(function (echarts) {
+      return new Promise(function (resolve) {
+        var c = echarts.init(el, null, {renderer: "canvas"});
+        c.on("finished", function () {
+          if (!firstChart) {
+            firstChart = true;
+            if (window.performance && performance.mark) performance.mark("chitieu:first-chart");
+          }
+          el.setAttribute("data-drawn", "1");
+          resolve(c);
+        });
+        option.animation = false;
+        option.textStyle = {fontFamily: "inherit"};
+        c.setOption(option);
+        charts.push(c);
       });
-      option.animation = false;
-      option.textStyle = {fontFamily: "inherit"};
-      c.setOption(option);
-      charts.push(c);
-      return c;
     });
+    drawing.push(drawn.catch(function (e) {
+      var section = el.closest("section");
+      if (section) failed(section.id, e);
+      return null;
+    }));
+    return drawn;
   }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 
@@ -149,6 +164,7 @@
         (goal ? "<div class='goal'>" + esc(t("goal")) + ": <b>" + esc(goal) + "</b></div>" : "") +
         prob + change + "</article>";
     }).join("");
+    if (window.performance && performance.mark) performance.mark("chitieu:scorecard");
   }
 
   /* ---- SRB trend ----------------------------------------------------------------------- */
@@ -494,7 +510,7 @@
     if (s[0] === "communes" && root.dataset.level === "commune") return Promise.resolve();
     return load(s[0]).then(s[1]).catch(function (e) { failed(s[2], e); });
   });
-  Promise.all(done).then(function () {
+  Promise.all(done).then(function () { return Promise.all(drawing); }).then(function () {
     root.setAttribute("data-loaded", "1");
     if (window.performance && performance.mark) performance.mark("chitieu:all-sections");
   });
