@@ -1,4 +1,4 @@
-"""Hanoi's demo providers, inspections and fines (seed 000), and the monthly activity reports."""
+"""Hanoi's demo providers, inspections and fines (seed 000), and the activity reports."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from datetime import datetime
 import pytest
 
 from chitieu.demo import DEMO_SEED, SYNTHETIC_LABEL
-from chitieu.demo.activities import hanoi_activities
+from chitieu.demo.activities import AS_OF, PLAN, hanoi_activities, hanoi_body_reports
 from chitieu.demo.enforcement import hanoi_inspections, hanoi_providers
 from chitieu.demo.hanoi import hanoi_profile
+from chitieu.demo.store import insert_values
+from chitieu.plans.activities import record_activities
+from chitieu.plans.tracking import reporting_status
+from chitieu.store.db import transaction
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +66,14 @@ def test_inspections_are_consistent(providers):
 def test_activity_reports_have_gaps_and_late_arrivals(profile):
     reports = hanoi_activities(profile, DEMO_SEED)
     months = {r["period"] for r in reports.values}
-    assert months == {f"{y}{m:02d}" for y in (2024, 2025) for m in range(1, 13)}
+    expected = {f"{y}{m:02d}" for y in (2024, 2025) for m in range(1, 13)}
+    assert months == expected | {f"2026{m:02d}" for m in range(1, 11)}  # up to the demo's day
+    assert max(r["created"] for r in reports.values).date() <= AS_OF
     sent = {(r["unit_code"], r["period"]) for r in reports.values}
-    assert 0.9 * 126 * 24 < len(sent) < 126 * 24  # most, not all
+    assert 0.9 * 126 * 34 < len(sent) < 126 * 34  # most, not all
     per_commune = Counter(u for u, _ in sent)
     for code in reports.struggling:
-        assert per_commune[code] < 20
+        assert per_commune[code] < 34 * 0.75
     assert len(reports.struggling) == 3
 
     def due(period: str) -> datetime:
@@ -86,3 +92,21 @@ def test_activity_reports_have_gaps_and_late_arrivals(profile):
         "ACT_FACILITY_COMMITMENTS",
         "ACT_INSPECTIONS",
     }
+
+
+def test_plan_tracking_on_the_demo_day_shows_reports_and_overdue_ones(ready_sqlite, profile):
+    """Through the real tracking: in 2026 the bodies reported Q1 and most of Q2–Q3, two are
+    overdue for Q3 (one for Q2 too), Q4 is not yet due; the communes' monthly figures count."""
+    with transaction(ready_sqlite) as db:
+        insert_values(db, hanoi_activities(profile, DEMO_SEED).values, step="test")
+        added = record_activities(db, hanoi_body_reports(DEMO_SEED), actor="test", today=AS_OF)
+        assert added and all(o.action == "added" for o in added)
+        status = reporting_status(db, PLAN, as_of=AS_OF, year=2026)
+    assert status.periods == ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    bodies = Counter((c.period, c.status) for c in status.cells if c.kind == "body")
+    assert bodies[("2026Q1", "reported")] == 10
+    assert (bodies[("2026Q2", "overdue")], bodies[("2026Q3", "overdue")]) == (1, 2)
+    assert bodies[("2026Q4", "not_due")] == 10
+    communes = Counter((c.period, c.status) for c in status.cells if c.kind == "commune")
+    for q in ("2026Q1", "2026Q2", "2026Q3"):
+        assert 90 < communes[(q, "reported")] < 126 and communes[(q, "overdue")] > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from chitieu.cli import births, db, demo, exchange, imports, serve, srb, units, users
 
@@ -29,6 +30,7 @@ app.add_typer(exchange.template_app, name="template")
 
 # Targets, scorecard, periodic report, inspections (issue 5).
 from chitieu.cli import inspections, report, targets  # noqa: E402
+from chitieu.cli.output import fail, not_ready  # noqa: E402
 
 app.add_typer(targets.app, name="targets")
 app.command(name="report")(report.report)
@@ -36,4 +38,9 @@ app.add_typer(inspections.app, name="inspections")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except (OperationalError, ProgrammingError) as exc:
+        # Any command on a database without chitieu's schema, or a server that does not
+        # answer: one clear line instead of a stack trace.
+        raise SystemExit(fail(not_ready(exc)).exit_code) from None

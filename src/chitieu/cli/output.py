@@ -7,12 +7,15 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from chitieu.config import get_settings
 from chitieu.ingest.errors import ImportRefused
 from chitieu.store.db import make_engine, transaction
 
@@ -36,9 +39,24 @@ def refused(exc: ImportRefused) -> typer.Exit:
     return fail(exc.summary().replace("import refused", "refused"))
 
 
+def database_label(url: str | None = None) -> str:
+    """The configured database as a user can find it: a SQLite file's absolute path (the
+    default is relative to the working directory), a server URL without its password."""
+    parsed = make_url(url or get_settings().database_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return str(Path(parsed.database).resolve())  # type: ignore[arg-type]
+    return parsed.render_as_string(hide_password=True)
+
+
 def not_ready(exc: SQLAlchemyError) -> str:
-    """The message for a database without its schema: what to run, not a stack trace."""
-    return f"database not ready ({type(exc).__name__}); run: chitieu db upgrade"
+    """The message for a database that cannot be used (no schema yet, server down): where it
+    is, what went wrong in one line, and what to run — not a stack trace."""
+    cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return (
+        f"cannot use the database {database_label()} ({cause}). A new database needs its "
+        "schema: run `chitieu db upgrade`, or `chitieu demo --no-serve` for the demo data; "
+        "another one is chosen with CHITIEU_DATABASE_URL"
+    )
 
 
 @contextmanager

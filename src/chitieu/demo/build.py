@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from chitieu.auth.users import create_demo_users
-from chitieu.demo.activities import hanoi_activities
+from chitieu.demo import activities
 from chitieu.demo.births import BirthTally, write_births
 from chitieu.demo.capacity import haiphong
 from chitieu.demo.communes import labelled
@@ -41,6 +41,7 @@ from chitieu.demo.store import (
 )
 from chitieu.enforcement.inspections import record_inspections
 from chitieu.ingest.births import import_births
+from chitieu.plans.activities import record_activities
 from chitieu.store.bootstrap import bootstrap
 from chitieu.store.db import transaction
 
@@ -133,7 +134,7 @@ def build_demo(
     hanoi_pop = hanoi_population(profile)
     hoa_binh = hoa_binh_in_phu_tho()
     national = national_residuals(hanoi_pop + hp.values + hoa_binh, hanoi_birth_cells(tally))
-    activities = hanoi_activities(profile, seed)
+    monthly = activities.hanoi_activities(profile, seed)
     with transaction(engine) as db:
         n_values = 0
         for step, rows in (
@@ -141,17 +142,21 @@ def build_demo(
             ("haiphong-capacity", hp.values),
             ("hoa-binh-phu-tho", hoa_binh),
             ("national-residuals", national),
-            ("hanoi-activities", activities.values),
+            ("hanoi-activities", monthly.values),
         ):
             n_values += insert_values(db, rows, step=step)
         recorded = record_inspections(db, hanoi_inspections(providers, seed), actor=DEMO_ACTOR)
         n_inspections = sum(r.created for r in recorded)
+        body_reports = record_activities(
+            db, activities.hanoi_body_reports(seed), actor=DEMO_ACTOR, today=activities.AS_OF
+        )
         counts = {
             "births": result.rows_added,
             "facilities": n_facilities,
             "data_values": n_values,
             "inspections": n_inspections,
-            "struggling_reporters": list(activities.struggling),
+            "body_activity_reports": len(body_reports),
+            "struggling_reporters": list(monthly.struggling),
         }
         mark_built(db, _summary(seed, scale, tally, profile.excess, counts))
     return DemoBuild(

@@ -2,7 +2,7 @@
 
 Public maternity and general hospitals, private hospitals and private clinics (where fetal sex
 could be disclosed) are placed in communes in proportion to population. Inspections follow the
-city's yearly August–September campaigns (seed 000) from 2014 to 2025: most end with a signed
+city's yearly August–September campaigns (seed 000) from 2014 to 2026: most end with a signed
 commitment not to disclose fetal sex; a few find violations and fine them. In 2015 exactly two
 cases were found, as the seed reports, one of them the private obstetric clinic in Phường Hà
 Đông fined 40,000,000 VND and suspended. All of it is synthetic.
@@ -23,7 +23,7 @@ from chitieu.demo.rows import Row, facility_row
 _STREAM = 3
 HA_DONG_CLINIC = "SYN-01-PK001"
 HA_DONG_FINE_VND = 40_000_000
-CAMPAIGN_YEARS = range(2014, 2026)
+CAMPAIGN_YEARS = range(2014, 2027)
 TEAM = "Đoàn kiểm tra liên ngành Sở Y tế Hà Nội"
 
 _CITY_HOSPITALS = (
