@@ -16,6 +16,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from chitieu.api.cache import ResponseCache
 from chitieu.api.errors import install_error_handlers
 from chitieu.api.router import api_router
+from chitieu.auth.ratelimit import LoginLimiter
 from chitieu.auth.state import AuthState
 from chitieu.config import Settings, get_settings
 from chitieu.store.db import make_engine, session_factory
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.state.auth = AuthState(secret=settings.secret_key)
+    app.state.auth = AuthState(secret=settings.secret_key, limiter=LoginLimiter(engine))
     app.state.api_cache = ResponseCache()
     install_error_handlers(app)
     # Level 5: within 2 % of level 9's size at a third of its CPU (~0.4 ms for 40 kB of JSON).

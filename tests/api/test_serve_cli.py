@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import Engine
 
 from chitieu.cli.serve import check_database, default_workers
+from chitieu.store.db import make_engine
+from chitieu.store.migrate import upgrade
 
 CHITIEU = str(Path(sys.executable).with_name("chitieu"))
 
@@ -36,6 +38,15 @@ def test_refuses_a_database_without_schema(tmp_path) -> None:  # type: ignore[no
     env = {**os.environ, "CHITIEU_DATABASE_URL": url}
     done = subprocess.run([CHITIEU, "serve"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "chitieu db upgrade" in done.stderr
+
+
+def test_refuses_a_database_with_an_older_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(make_engine(url), "0001_initial")  # as a database made before sign-in limits
+    reason = check_database(url) or ""
+    assert "0001_initial" in reason and "chitieu db upgrade" in reason
+    upgrade(make_engine(url))
+    assert check_database(url) is None
 
 
 def test_serves_the_api(ready_sqlite: Engine) -> None:

@@ -1,4 +1,4 @@
-"""Passwords, signed tokens and session cookies, and the sign-in limiter (no database)."""
+"""Passwords, signed tokens and session cookies, and the sign-in limiter (on both databases)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import time
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import select
 
 from chitieu.auth import tokens
 from chitieu.auth.passwords import hash_password, needs_rehash, verify_password
 from chitieu.auth.ratelimit import LoginLimiter
 from chitieu.auth.state import AccountCache, VerifiedCache
 from chitieu.auth.users import Principal
+from chitieu.store.models import LoginFailure
 
 SECRET = "s3cret"
 
@@ -57,9 +59,9 @@ def test_session_cookies_and_their_csrf_tokens() -> None:
     assert tokens.read_credential(SECRET, "bearer", value) is None
 
 
-def test_limiter_allows_five_failures_in_five_minutes() -> None:
+def test_limiter_allows_five_failures_in_five_minutes(engine) -> None:
     now = [1000.0]
-    limiter = LoginLimiter(clock=lambda: now[0])
+    limiter = LoginLimiter(engine, clock=lambda: now[0])
     for _ in range(4):  # failures at 1000, 1010, 1020, 1030
         limiter.failure("Admin", "1.2.3.4")
         now[0] += 10
@@ -102,3 +104,20 @@ def test_account_cache_forgets_after_its_ttl() -> None:
     for name in ("a", "b", "c"):
         cache.put(name, (who, "h"))
     assert cache.get("a") is None and cache.get("c") is not None  # bounded in size
+
+
+def test_limiter_counts_failures_once_for_every_worker(engine) -> None:
+    """Two workers of one server (two limiters on one database) share the count: five
+    failures spread over both lock the key for both, and old failures are forgotten."""
+    now = [5000.0]
+    workers = [LoginLimiter(engine, clock=lambda: now[0]) for _ in range(2)]
+    for i in range(5):
+        workers[i % 2].failure("entry.00070", "10.0.0.8")
+        now[0] += 1
+    assert all(w.retry_after("entry.00070", "10.0.0.8") > 0 for w in workers)
+    now[0] += 400  # every failure has left the window
+    workers[1].failure("someone.else", "10.0.0.9")  # purges what left every window
+    with engine.connect() as conn:
+        kept = conn.execute(select(LoginFailure.username, LoginFailure.address)).all()
+    assert kept == [("someone.else", "10.0.0.9")]
+    assert workers[0].retry_after("entry.00070", "10.0.0.8") == 0

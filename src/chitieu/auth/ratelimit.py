@@ -1,73 +1,75 @@
 """Sign-in attempts limited per username and client address.
 
 After ``max_failures`` failed attempts within ``window`` seconds, further attempts for that
-username from that address are refused (HTTP 429) until the oldest failure leaves the window;
-a success clears the count. The count lives in the server process: with several workers each
-keeps its own, so an attacker gets at most ``workers × max_failures`` guesses per window.
+username from that address are refused (HTTP 429) until enough failures have left the window;
+a success clears the count. Failures are kept in the database (``login_failures``), not in the
+server process, so a server running several workers counts them once: an attacker gets
+``max_failures`` guesses per window, not ``workers × max_failures``.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
-#: Beyond this many tracked keys the oldest are dropped, bounding memory under a flood.
-MAX_KEYS = 100_000
+from sqlalchemy import Engine, delete, insert, select
+
+from chitieu.store.models import LoginFailure
+
+#: Stored addresses are cut to the column's width.
+ADDRESS_LENGTH = 64
 
 
 class LoginLimiter:
-    """Counts failed sign-ins per ``(username, address)`` in a sliding window."""
+    """Counts failed sign-ins per ``(username, address)`` in a sliding window, in the
+    database at ``engine``; each call is its own short transaction (a refused sign-in rolls its
+    request back, but its failure must stay counted)."""
 
     def __init__(
         self,
+        engine: Engine,
         max_failures: int = 5,
         window: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.engine = engine
         self.max_failures = max_failures
         self.window = window
         self._clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
 
     @staticmethod
     def key(username: str, address: str | None) -> tuple[str, str]:
-        return (username.strip().lower(), address or "?")
+        return (username.strip().lower()[:100], (address or "?")[:ADDRESS_LENGTH])
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float] | None:
-        times = self._failures.get(key)
-        if times is None:
-            return None
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-            return None
-        return times
+    def _where(self, username: str, address: str | None):  # type: ignore[no-untyped-def]
+        user, addr = self.key(username, address)
+        return (LoginFailure.username == user, LoginFailure.address == addr)
 
     def retry_after(self, username: str, address: str | None) -> int:
         """Seconds until another attempt is allowed; 0 when one is allowed now."""
-        key = self.key(username, address)
         now = self._clock()
-        with self._lock:
-            times = self._recent(key, now)
-            if times is None or len(times) < self.max_failures:
-                return 0
-            return max(1, int(times[0] + self.window - now + 0.999))
+        with self.engine.connect() as conn:
+            times = list(
+                conn.scalars(
+                    select(LoginFailure.at)
+                    .where(*self._where(username, address), LoginFailure.at > now - self.window)
+                    .order_by(LoginFailure.at)
+                )
+            )
+        if len(times) < self.max_failures:
+            return 0
+        # allowed again once all but max_failures - 1 of them have left the window
+        leaves = times[len(times) - self.max_failures] + self.window
+        return max(1, int(leaves - now + 0.999))
 
     def failure(self, username: str, address: str | None) -> None:
-        key = self.key(username, address)
         now = self._clock()
-        with self._lock:
-            times = self._recent(key, now)
-            if times is None:
-                if len(self._failures) >= MAX_KEYS:
-                    self._failures.pop(next(iter(self._failures)))
-                times = self._failures[key] = deque()
-            times.append(now)
+        user, addr = self.key(username, address)
+        with self.engine.begin() as conn:
+            # forget what has left every window, so the table stays small
+            conn.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
+            conn.execute(insert(LoginFailure).values(username=user, address=addr, at=now))
 
     def success(self, username: str, address: str | None) -> None:
-        with self._lock:
-            self._failures.pop(self.key(username, address), None)
+        with self.engine.begin() as conn:
+            conn.execute(delete(LoginFailure).where(*self._where(username, address)))

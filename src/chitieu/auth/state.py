@@ -101,7 +101,7 @@ class AuthState:
     """What :mod:`chitieu.auth.deps` needs from the app (kept on ``app.state.auth``)."""
 
     secret: str
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    limiter: LoginLimiter
     accounts: AccountCache = field(default_factory=AccountCache)
     basic_cache: VerifiedCache = field(init=False)
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from chitieu.config import Settings, get_settings
 from chitieu.store.db import is_sqlite, make_engine
+from chitieu.store.migrate import revisions
 
 #: The secret the settings fall back to: fine for the demo, never for real data.
 DEMO_SECRET = Settings.model_fields["secret_key"].default
@@ -28,11 +29,18 @@ def default_workers(database_url: str) -> int:
 
 
 def check_database(database_url: str) -> str | None:
-    """Why the database cannot be served (no schema yet, unreachable), or None if it can."""
+    """Why the database cannot be served (no schema yet, an older schema than this chitieu's,
+    unreachable), or None if it can."""
     engine = make_engine(database_url)
     try:
         if not inspect(engine).has_table("users"):
             return "the database has no schema yet: run `chitieu db upgrade` (or `chitieu demo`)"
+        current, head = revisions(engine)
+        if current != head:
+            return (
+                f"the database schema is at {current}, this chitieu needs {head}: "
+                "run `chitieu db upgrade`"
+            )
     except SQLAlchemyError as exc:
         return f"cannot open the database ({type(exc).__name__}: {exc.args[0] if exc.args else ''})"
     finally:

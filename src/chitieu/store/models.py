@@ -361,6 +361,19 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class LoginFailure(Base):
+    """A failed sign-in, kept for the limiter's window (:mod:`chitieu.auth.ratelimit`): in the
+    database, so that every worker of a server counts the same failures."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key", "username", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the row before and after."""
 
