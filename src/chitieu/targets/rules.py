@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri  # scipy.stats would add half a second of import
 
 #: Probability thresholds of the rules above.
 MET_P = 0.5
@@ -141,13 +141,13 @@ def prob_satisfies(
     ``level`` — exact for a symmetric normal interval, and it respects the skew of ratio and
     proportion intervals near their bounds. Without an interval the estimate is taken as exact.
     """
-    z = norm.ppf(0.5 + level / 2)
+    z = ndtri(0.5 + level / 2)
     side = upper if goal >= estimate else lower
     spread = abs(side - estimate) / z if side is not None and math.isfinite(side) else 0.0
     if spread == 0.0:
         below = 1.0 if estimate < goal else 0.5 if estimate == goal else 0.0
     else:
-        below = float(norm.cdf((goal - estimate) / spread))
+        below = float(ndtr((goal - estimate) / spread))
     return below if direction == "at_most" else 1.0 - below
 
 
