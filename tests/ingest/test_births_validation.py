@@ -127,11 +127,17 @@ def test_each_row_rule_reported_with_row_column_reason(db, tmp_path):
     }
     assert exc.total == len(ROW_RULES)
     assert where(exc) == {(row, column) for row, (_, column, _) in expected.items()}
-    summary = exc.summary()
+    summary, summary_vi = exc.summary(), exc.summary(lang="vi")
+    assert summary_vi.startswith(f"từ chối nhập: {exc.total} lỗi; không ghi gì")
     for e in exc.errors:
         case, column, reason = expected[e.row]
         assert reason in e.reason, f"{case}: {e.reason!r}"
         assert f"row {e.row}, column {column}: {e.reason}" in summary, case
+        # every rule also says it in Vietnamese, for the communes that read it
+        assert e.reason_vi and e.reason_vi != e.reason, case
+        assert f"dòng {e.row}, cột {column}: {e.reason_vi}" in summary_vi, case
+    sex = next(e for e in exc.errors if e.column == "sex")
+    assert sex.text("vi") == f"dòng {sex.row}, cột sex: phải là M (nam) hoặc F (nữ) (giá trị 'X')"
 
 
 def test_boundaries_accepted(db, tmp_path):

@@ -139,3 +139,23 @@ def test_parser_keeps_codes_and_accepts_whole_floats() -> None:
         parse_srb_csv("unit,year,male,female\n01,2020,5,-1\n02,2020,1,x\n")
     assert [e.row for e in info.value.errors] == [1, 2]
     assert np.all([e.column in ("female",) for e in info.value.errors])
+
+
+def test_every_refusal_of_the_srb_file_also_reads_in_vietnamese():
+    text = (
+        "unit,year,male,female,parent\n"
+        ",2020,5,3,A\n"
+        "01,20x0,5,3,A\n"
+        "01,2020,-1,3,A\n"
+        "02,2021,5,3,A\n"
+        "02,2021,5,3,A\n"
+        "02,2020,5,3,A\n"
+        "02,2022,5,3,B\n"
+        "\n"
+    )
+    with pytest.raises(ImportRefused) as info:
+        parse_srb_csv(text)
+    errors = info.value.errors
+    assert len(errors) == 7
+    assert all(e.reason_vi and e.reason_vi != e.reason for e in errors)
+    assert "dòng 5, cột year: đơn vị 02 đã có năm 2021 (dòng 4)" in info.value.summary(lang="vi")

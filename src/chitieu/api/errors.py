@@ -115,7 +115,14 @@ async def _unknown_code(_: Request, exc: UnknownCodeError) -> JSONResponse:
 
 async def _refused(_: Request, exc: ImportRefused) -> JSONResponse:
     rows = [
-        {"row": e.row, "column": e.column, "reason": e.reason, "value": e.value} for e in exc.errors
+        {
+            "row": e.row,
+            "column": e.column,
+            "reason": e.reason,
+            "reason_vi": e.reason_vi or e.reason,
+            "value": e.value,
+        }
+        for e in exc.errors
     ]
     return _json(422, "validation", exc.summary().splitlines()[0], rows)
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from chitieu.ingest.errors import ImportRefused, RowError
+from chitieu.ingest.errors import ImportRefused, RowError, row_error
 
 REQUIRED_COLUMNS = (
     "birth_id",
@@ -68,15 +68,27 @@ def _check_header(names: list[str]) -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            problems.append(RowError(0, name, "column appears twice in the header"))
+            problems.append(
+                row_error(0, name, ("column appears twice in the header", "cột có hai lần"))
+            )
         seen.add(name)
         if name not in COLUMNS:
             problems.append(
-                RowError(0, name, f"unknown column (expected: {', '.join(COLUMNS)})", name)
+                row_error(
+                    0,
+                    name,
+                    (
+                        f"unknown column (expected: {', '.join(COLUMNS)})",
+                        f"cột không biết (cần các cột: {', '.join(COLUMNS)})",
+                    ),
+                    name,
+                )
             )
     for name in REQUIRED_COLUMNS:
         if name not in seen:
-            problems.append(RowError(0, name, "required column is missing"))
+            problems.append(
+                row_error(0, name, ("required column is missing", "thiếu cột bắt buộc"))
+            )
     if problems:
         raise ImportRefused(problems)
 
@@ -93,7 +105,8 @@ def _iter_csv(path: Path) -> Iterator[pa.RecordBatch]:
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise ImportRefused([RowError(None, None, f"not a readable CSV file: {exc}")]) from None
+        reason = (f"not a readable CSV file: {exc}", f"không đọc được tệp CSV: {exc}")
+        raise ImportRefused([row_error(None, None, reason)]) from None
     _check_header(reader.schema.names)
     while True:
         try:
@@ -102,22 +115,28 @@ def _iter_csv(path: Path) -> Iterator[pa.RecordBatch]:
             return
         except pa.ArrowInvalid as exc:
             # Arrow names the CSV line (counting the header as line 1) in its message.
-            raise ImportRefused([RowError(None, None, f"CSV cannot be parsed: {exc}")]) from None
+            reason = (f"CSV cannot be parsed: {exc}", f"tệp CSV sai cấu trúc: {exc}")
+            raise ImportRefused([row_error(None, None, reason)]) from None
 
 
 def _iter_parquet(path: Path) -> Iterator[pa.RecordBatch]:
     try:
         pf = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise ImportRefused([RowError(None, None, f"not a readable Parquet file: {exc}")]) from None
+        reason = (f"not a readable Parquet file: {exc}", f"không đọc được tệp Parquet: {exc}")
+        raise ImportRefused([row_error(None, None, reason)]) from None
     schema = pf.schema_arrow
     _check_header(schema.names)
     wrong = [
-        RowError(
+        row_error(
             0,
             name,
-            f"stored as {schema.field(name).type}: codes are zero-padded text (e.g. 00070), "
-            "write this column as a string column",
+            (
+                f"stored as {schema.field(name).type}: codes are zero-padded text (e.g. 00070), "
+                "write this column as a string column",
+                f"cột lưu dạng {schema.field(name).type}: mã là chuỗi ký tự có số 0 đứng đầu "
+                "(ví dụ 00070), hãy ghi cột này dạng chuỗi",
+            ),
         )
         for name in TEXT_COLUMNS
         if name in schema.names
@@ -139,7 +158,9 @@ def iter_raw_batches(path: Path) -> Iterator[RawBatch]:
     """
     path = Path(path)
     if not path.is_file():
-        raise ImportRefused([RowError(None, None, f"no such file: {path}")])
+        raise ImportRefused(
+            [row_error(None, None, (f"no such file: {path}", f"không có tệp: {path}"))]
+        )
     batches = _iter_parquet(path) if _is_parquet(path) else _iter_csv(path)
     first_row = 1
     for batch in batches:

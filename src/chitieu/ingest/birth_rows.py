@@ -19,7 +19,10 @@ import pyarrow.compute as pc
 
 from chitieu.ingest.birth_reader import RawBatch
 from chitieu.ingest.error_log import ErrorLog
-from chitieu.ingest.errors import RowError
+from chitieu.ingest.errors import RowError, row_error
+
+#: A reason in English and in Vietnamese.
+Reason = tuple[str, str]
 
 #: A mother's age at the birth (birth year minus her year of birth) must lie in this range.
 MOTHER_MIN_AGE, MOTHER_MAX_AGE = 12, 60
@@ -128,10 +131,11 @@ class _Rules:
         self,
         mask: pa.Array | np.ndarray,
         column: str,
-        reason: str | Callable[[int], str],
+        reason: Reason | Callable[[int], Reason],
         shown: pa.Array | None = None,
     ) -> None:
-        """Mark rows where ``mask`` is true as bad; ``reason`` may depend on the row index."""
+        """Mark rows where ``mask`` is true as bad; ``reason`` (English, Vietnamese) may
+        depend on the row index."""
         m = mask if isinstance(mask, np.ndarray) else pc.fill_null(mask, False).to_numpy(False)
         hits = np.flatnonzero(m)
         if not len(hits):
@@ -144,7 +148,7 @@ class _Rules:
         for i in hits[: self.log.room].tolist():
             value = values[i].as_py()
             self.found.append(
-                RowError(
+                row_error(
                     self.raw.first_row + i,
                     column,
                     reason(i) if callable(reason) else reason,
@@ -163,24 +167,33 @@ def check_batch(raw: RawBatch, refs: References, log: ErrorLog) -> CheckedBatch:
     rules = _Rules(raw, log)
 
     birth_id = _text(batch, "birth_id")
-    rules.flag(pc.equal(birth_id, ""), "birth_id", "birth_id is missing")
+    rules.flag(pc.equal(birth_id, ""), "birth_id", ("birth_id is missing", "thiếu mã ca sinh"))
     rules.flag(
         pc.greater(pc.utf8_length(birth_id), MAX_ID_LENGTH),
         "birth_id",
-        f"longer than {MAX_ID_LENGTH} characters",
+        (f"longer than {MAX_ID_LENGTH} characters", f"dài quá {MAX_ID_LENGTH} ký tự"),
     )
 
     birth_date, bad_date = _dates(batch.column("birth_date"))
-    rules.flag(bad_date, "birth_date", "not a date written YYYY-MM-DD")
+    rules.flag(
+        bad_date,
+        "birth_date",
+        ("not a date written YYYY-MM-DD", "không phải ngày viết theo dạng YYYY-MM-DD"),
+    )
     today = pa.scalar(refs.today, pa.date32())
     rules.flag(
-        pc.greater(birth_date, today), "birth_date", f"in the future (today is {refs.today})"
+        pc.greater(birth_date, today),
+        "birth_date",
+        (
+            f"in the future (today is {refs.today})",
+            f"ngày trong tương lai (hôm nay là {refs.today})",
+        ),
     )
 
     unit = _text(batch, "unit_code")
     is_commune = pc.is_in(unit, value_set=refs.communes)
     is_other = pc.is_in(unit, value_set=refs.other_units)
-    rules.flag(pc.equal(unit, ""), "unit_code", "unit_code is missing")
+    rules.flag(pc.equal(unit, ""), "unit_code", ("unit_code is missing", "thiếu mã đơn vị"))
     unknown = pc.and_(pc.not_equal(unit, ""), pc.invert(pc.or_(is_commune, is_other)))
     # A spreadsheet that turned 00070 into 70 is the usual cause: say so.
     padded = pc.utf8_lpad(unit, COMMUNE_CODE_LENGTH, "0")
@@ -188,20 +201,33 @@ def check_batch(raw: RawBatch, refs: References, log: ErrorLog) -> CheckedBatch:
     rules.flag(
         pc.and_(unknown, pc.invert(zeros_lost)),
         "unit_code",
-        "unknown unit code (not in the units table)",
+        ("unknown unit code (not in the units table)", "mã đơn vị không có trong danh mục"),
     )
     rules.flag(
         zeros_lost,
         "unit_code",
         lambda i: (
             f"unknown unit code: leading zeros lost? ({padded[i]} is a commune; codes "
-            "are zero-padded text)"
+            "are zero-padded text)",
+            f"mã đơn vị không có trong danh mục: mất số 0 ở đầu? ({padded[i]} là mã xã; mã "
+            "là chuỗi ký tự có số 0 đứng đầu)",
         ),
     )
-    rules.flag(is_other, "unit_code", "not a commune: births belong to a commune or ward")
+    rules.flag(
+        is_other,
+        "unit_code",
+        (
+            "not a commune: births belong to a commune or ward",
+            "không phải mã xã: ca sinh phải ghi cho xã, phường, đặc khu",
+        ),
+    )
 
     sex = _text(batch, "sex")
-    rules.flag(pc.invert(pc.is_in(sex, value_set=pa.array(["M", "F"]))), "sex", "must be M or F")
+    rules.flag(
+        pc.invert(pc.is_in(sex, value_set=pa.array(["M", "F"]))),
+        "sex",
+        ("must be M or F", "phải là M (nam) hoặc F (nữ)"),
+    )
 
     order, bad_order = _integers(batch.column("birth_order"))
     boys, bad_boys = _integers(batch.column("prev_boys"))
@@ -213,10 +239,10 @@ def check_batch(raw: RawBatch, refs: References, log: ErrorLog) -> CheckedBatch:
         ("prev_girls", bad_girls),
         ("mother_birth_year", bad_mother),
     ):
-        rules.flag(bad, name, "not a whole number")
-    rules.flag(pc.less(order, 1), "birth_order", "must be at least 1")
-    rules.flag(pc.less(boys, 0), "prev_boys", "must not be negative")
-    rules.flag(pc.less(girls, 0), "prev_girls", "must not be negative")
+        rules.flag(bad, name, ("not a whole number", "không phải số nguyên"))
+    rules.flag(pc.less(order, 1), "birth_order", ("must be at least 1", "phải từ 1 trở lên"))
+    rules.flag(pc.less(boys, 0), "prev_boys", ("must not be negative", "không được âm"))
+    rules.flag(pc.less(girls, 0), "prev_girls", ("must not be negative", "không được âm"))
 
     earlier = pc.add(boys, girls)
     mismatch = pc.and_(
@@ -231,7 +257,10 @@ def check_batch(raw: RawBatch, refs: References, log: ErrorLog) -> CheckedBatch:
     rules.flag(
         mismatch,
         "prev_girls",
-        lambda i: f"prev_boys + prev_girls must equal birth_order - 1 = {int(order_np[i]) - 1}",
+        lambda i: (
+            f"prev_boys + prev_girls must equal birth_order - 1 = {int(order_np[i]) - 1}",
+            f"prev_boys + prev_girls phải bằng birth_order - 1 = {int(order_np[i]) - 1}",
+        ),
         shown_prev,
     )
 
@@ -241,12 +270,18 @@ def check_batch(raw: RawBatch, refs: References, log: ErrorLog) -> CheckedBatch:
     rules.flag(
         pc.less(age, MOTHER_MIN_AGE),
         "mother_birth_year",
-        lambda i: f"mother aged {age_np[i]} at the birth: younger than {MOTHER_MIN_AGE}",
+        lambda i: (
+            f"mother aged {age_np[i]} at the birth: younger than {MOTHER_MIN_AGE}",
+            f"mẹ {age_np[i]} tuổi khi sinh: dưới {MOTHER_MIN_AGE} tuổi",
+        ),
     )
     rules.flag(
         pc.greater(age, MOTHER_MAX_AGE),
         "mother_birth_year",
-        lambda i: f"mother aged {age_np[i]} at the birth: older than {MOTHER_MAX_AGE}",
+        lambda i: (
+            f"mother aged {age_np[i]} at the birth: older than {MOTHER_MAX_AGE}",
+            f"mẹ {age_np[i]} tuổi khi sinh: trên {MOTHER_MAX_AGE} tuổi",
+        ),
     )
 
     facility = _text(batch, "facility_code")
@@ -254,7 +289,7 @@ def check_batch(raw: RawBatch, refs: References, log: ErrorLog) -> CheckedBatch:
     rules.flag(
         pc.and_(given, pc.invert(pc.is_in(facility, value_set=refs.facilities))),
         "facility_code",
-        "unknown facility code",
+        ("unknown facility code", "mã cơ sở y tế không có trong danh mục"),
     )
     rules.commit()
 

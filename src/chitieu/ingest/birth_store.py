@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from chitieu.ingest.birth_rows import AGGREGATE_KEY, ORDER_CAP, PREV_CAP, References
 from chitieu.ingest.birth_staging import COUNTS, STAGE
 from chitieu.ingest.error_log import ErrorLog
-from chitieu.ingest.errors import RowError
+from chitieu.ingest.errors import RowError, row_error
 from chitieu.store.models import BirthAggregate, BirthRecord, Facility, Unit
 
 RECORDS = BirthRecord.__table__
@@ -101,17 +101,24 @@ def _conflict(r) -> RowError:  # type: ignore[no-untyped-def]
         if values[2 * i] != values[2 * i + 1]
     ]
     detail = "; ".join(f"{c}: stored {_show(old)}, file {_show(new)}" for c, new, old in diffs)
+    detail_vi = "; ".join(
+        f"{c}: đã lưu {_show(old, 'trống')}, trong tệp {_show(new, 'trống')}"
+        for c, new, old in diffs
+    )
     column, new, _ = diffs[0]
-    return RowError(
+    return row_error(
         r.row_no,
         column,
-        f"birth_id {r.birth_id} is already stored with other content ({detail})",
+        (
+            f"birth_id {r.birth_id} is already stored with other content ({detail})",
+            f"mã ca sinh {r.birth_id} đã lưu với nội dung khác ({detail_vi})",
+        ),
         None if new is None else str(new),
     )
 
 
-def _show(value: object) -> str:
-    return "empty" if value is None else str(value)
+def _show(value: object, empty: str = "empty") -> str:
+    return empty if value is None else str(value)
 
 
 def _upsert_counts(conn: Connection, counts) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from chitieu.ingest.birth_reader import COLUMNS, file_sha256, iter_raw_batches
 from chitieu.ingest.birth_rows import References, check_batch, merge_counts
 from chitieu.ingest.birth_staging import COUNTS, STAGE, create_stage, drop_stage, stage
 from chitieu.ingest.error_log import ErrorLog
-from chitieu.ingest.errors import ImportRefused, RowError
+from chitieu.ingest.errors import ImportRefused, RowError, row_error
 from chitieu.ingest.prefetch import prefetch
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
 from chitieu.store.models import ImportBatch
@@ -86,8 +86,11 @@ def find_duplicates(
             continue
         count += 1
         if len(repeats) < log.limit:
-            reason = f"duplicate birth_id (first on row {first_row[text]})"
-            repeats.append(RowError(row, "birth_id", reason, text))
+            reason = (
+                f"duplicate birth_id (first on row {first_row[text]})",
+                f"mã ca sinh trùng (đã có ở dòng {first_row[text]})",
+            )
+            repeats.append(row_error(row, "birth_id", reason, text))
     if count:
         log.add(repeats, count=count)
 
@@ -111,7 +114,7 @@ def _stage_file(
         counts.append(checked.counts)
         stage(conn, STAGE, checked.valid)
     if rows_read == 0:
-        log.add([RowError(None, None, "the file holds no records")])
+        log.add([row_error(None, None, ("the file holds no records", "tệp không có bản ghi nào"))])
     find_duplicates(ids, id_rows, id_hashes, log)
     return rows_read, counts
 
@@ -163,7 +166,9 @@ def import_births(
     """
     path = Path(path)
     if not path.is_file():
-        raise ImportRefused([RowError(None, None, f"no such file: {path}")])
+        raise ImportRefused(
+            [row_error(None, None, (f"no such file: {path}", f"không có tệp: {path}"))]
+        )
     digest = file_sha256(path)
     log = ErrorLog(COLUMNS)
     with engine.connect() as conn:

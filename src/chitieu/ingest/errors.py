@@ -8,23 +8,51 @@ from dataclasses import dataclass, field
 SHOWN_ERRORS = 50
 
 
+#: Reasons several readers give, in English and Vietnamese.
+REQUIRED_MISSING = ("required column is missing", "thiếu cột bắt buộc")
+
+#: Words of the frame around a reason, per language.
+_FRAME = {
+    "en": ("row", "column", "file", "value"),
+    "vi": ("dòng", "cột", "tệp", "giá trị"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """One problem in an input file. ``row`` counts data rows from 1 (the header is row 0)."""
+    """One problem in an input file. ``row`` counts data rows from 1 (the header is row 0).
+
+    ``reason`` is English; ``reason_vi``, where the check gives one, is the same in Vietnamese
+    (shown first to Vietnamese users, see :meth:`text`)."""
 
     row: int | None
     column: str | None
     reason: str
     value: str | None = None
+    reason_vi: str | None = None
 
-    def __str__(self) -> str:
+    def text(self, lang: str = "en") -> str:
+        """``row 3, column sex: must be M or F (value 'X')``, or in Vietnamese ``dòng 3, cột
+        sex: phải là M hoặc F (giá trị 'X')`` (the English reason where none was given)."""
+        row_w, column_w, file_w, value_w = _FRAME.get(lang, _FRAME["en"])
         where = []
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"{row_w} {self.row}")
         if self.column:
-            where.append(f"column {self.column}")
-        shown = f" (value {self.value!r})" if self.value is not None else ""
-        return f"{', '.join(where) or 'file'}: {self.reason}{shown}"
+            where.append(f"{column_w} {self.column}")
+        reason = self.reason_vi if lang == "vi" and self.reason_vi else self.reason
+        shown = f" ({value_w} {self.value!r})" if self.value is not None else ""
+        return f"{', '.join(where) or file_w}: {reason}{shown}"
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def row_error(
+    row: int | None, column: str | None, reason: tuple[str, str], value: str | None = None
+) -> RowError:
+    """A :class:`RowError` from an (English, Vietnamese) reason pair."""
+    return RowError(row, column, reason[0], value, reason[1])
 
 
 @dataclass
@@ -38,9 +66,16 @@ class ImportRefused(Exception):
         self.total = max(self.total, len(self.errors))
         super().__init__(self.summary())
 
-    def summary(self, limit: int = SHOWN_ERRORS) -> str:
-        lines = [f"import refused: {self.total} problem(s); nothing was written"]
-        lines += [f"  {e}" for e in self.errors[:limit]]
+    def summary(self, limit: int = SHOWN_ERRORS, lang: str = "en") -> str:
+        """The first ``limit`` problems, one a line, under a line saying nothing was written
+        (in Vietnamese with ``lang="vi"``)."""
+        if lang == "vi":
+            lines = [f"từ chối nhập: {self.total} lỗi; không ghi gì vào cơ sở dữ liệu"]
+            more = "… và {n} lỗi khác"
+        else:
+            lines = [f"import refused: {self.total} problem(s); nothing was written"]
+            more = "… and {n} more"
+        lines += [f"  {e.text(lang)}" for e in self.errors[:limit]]
         if self.total > limit:
-            lines.append(f"  … and {self.total - limit} more")
+            lines.append("  " + more.format(n=self.total - limit))
         return "\n".join(lines)

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from chitieu.ingest.errors import ImportRefused, RowError
+from chitieu.ingest.errors import REQUIRED_MISSING, ImportRefused, RowError, row_error
 
 REQUIRED = ("unit", "year", "male", "female")
 OPTIONAL = ("parent",)
 YEAR_RANGE = (1900, 2100)
 #: Stop collecting problems after this many (the rest are only counted).
 MAX_ERRORS = 200
+NOT_A_COUNT = ("births must be a whole number, zero or more", "số sinh phải là số nguyên ≥ 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,23 +51,26 @@ def parse_srb_csv(text: str) -> SrbTable:
     errors: list[RowError] = []
     total = 0
 
-    def bad(row: int | None, column: str | None, reason: str, value: str | None = None) -> None:
+    def bad(
+        row: int | None, column: str | None, reason: tuple[str, str], value: str | None = None
+    ) -> None:
         nonlocal total
         total += 1
         if len(errors) < MAX_ERRORS:
-            errors.append(RowError(row, column, reason, value))
+            errors.append(row_error(row, column, reason, value))
 
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None)
     if header is None or not any(h.strip() for h in header):
-        raise ImportRefused([RowError(None, None, "the file is empty (no header)")])
+        empty = ("the file is empty (no header)", "tệp trống (không có dòng tiêu đề)")
+        raise ImportRefused([row_error(None, None, empty)])
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in names]
     for c in missing:
-        bad(0, c, "required column is missing")
+        bad(0, c, REQUIRED_MISSING)
     dup = sorted({c for c in names if c and names.count(c) > 1})
     for c in dup:
-        bad(0, c, "column appears twice")
+        bad(0, c, ("column appears twice", "cột có hai lần"))
     if missing or dup:
         raise ImportRefused(errors, total)
     col = {c: names.index(c) for c in REQUIRED + OPTIONAL if c in names}
@@ -82,7 +86,7 @@ def parse_srb_csv(text: str) -> SrbTable:
     row_no = 0
     for row_no, raw in enumerate(reader, start=1):
         if not any(cell.strip() for cell in raw):
-            bad(row_no, None, "empty row")
+            bad(row_no, None, ("empty row", "dòng trống"))
             continue
         if len(raw) < len(names):
             raw = raw + [""] * (len(names) - len(raw))
@@ -90,35 +94,48 @@ def parse_srb_csv(text: str) -> SrbTable:
         ok = True
         unit = cells["unit"]
         if not unit:
-            bad(row_no, "unit", "unit code is empty")
+            bad(row_no, "unit", ("unit code is empty", "thiếu mã đơn vị"))
             ok = False
         year_text = cells["year"]
         year = _count(year_text)
         if year is None or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-            reason = f"year must be a whole number from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}"
+            lo, hi = YEAR_RANGE
+            reason = (
+                f"year must be a whole number from {lo} to {hi}",
+                f"năm phải là số nguyên từ {lo} đến {hi}",
+            )
             bad(row_no, "year", reason, year_text)
             ok = False
         counts = {}
         for c in ("male", "female"):
             counts[c] = _count(cells[c])
             if counts[c] is None:
-                bad(row_no, c, "births must be a whole number, zero or more", cells[c])
+                bad(row_no, c, NOT_A_COUNT, cells[c])
                 ok = False
         parent = cells.get("parent", "")
         if has_parent and unit:
             seen = parent_of.setdefault(unit, (parent, row_no))
             if seen[0] != parent:
-                bad(
-                    row_no, "parent", f"unit {unit} had parent {seen[0]!r} in row {seen[1]}", parent
+                reason = (
+                    f"unit {unit} had parent {seen[0]!r} in row {seen[1]}",
+                    f"đơn vị {unit} có đơn vị cấp trên {seen[0]!r} ở dòng {seen[1]}",
                 )
+                bad(row_no, "parent", reason, parent)
                 ok = False
         if unit and year is not None:  # order is checked even when a count is bad
             prev = last_year.get(unit)
             if prev is not None and year == prev[0]:
-                bad(row_no, "year", f"unit {unit} already has {year} (row {prev[1]})", year_text)
+                reason = (
+                    f"unit {unit} already has {year} (row {prev[1]})",
+                    f"đơn vị {unit} đã có năm {year} (dòng {prev[1]})",
+                )
+                bad(row_no, "year", reason, year_text)
                 ok = False
             elif prev is not None and year < prev[0]:
-                reason = f"year out of order: unit {unit} had {prev[0]} in row {prev[1]}"
+                reason = (
+                    f"year out of order: unit {unit} had {prev[0]} in row {prev[1]}",
+                    f"năm không theo thứ tự: đơn vị {unit} đã có năm {prev[0]} ở dòng {prev[1]}",
+                )
                 bad(row_no, "year", reason, year_text)
                 ok = False
             else:
@@ -130,7 +147,7 @@ def parse_srb_csv(text: str) -> SrbTable:
             females.append(int(counts["female"]))  # type: ignore[arg-type]
             parents.append(parent)
     if row_no == 0:
-        bad(None, None, "the file has a header but no data rows")
+        bad(None, None, ("the file has a header but no data rows", "tệp chỉ có dòng tiêu đề"))
     if errors:
         raise ImportRefused(errors, total)
     return SrbTable(
@@ -147,6 +164,13 @@ def read_srb_csv(path: str | Path) -> SrbTable:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problem = RowError(None, None, f"the file is not UTF-8 text ({exc.reason})")
+        problem = row_error(
+            None,
+            None,
+            (
+                f"the file is not UTF-8 text ({exc.reason})",
+                f"tệp không phải văn bản UTF-8 ({exc.reason})",
+            ),
+        )
         raise ImportRefused([problem]) from None
     return parse_srb_csv(text)
