@@ -1,4 +1,8 @@
-"""The ``chitieu`` command: a thin Typer layer; each command group lives in its own module."""
+"""The ``chitieu`` command: a thin Typer layer; each command group lives in its own module.
+
+The command modules import chitieu's domain modules (pandas, SciPy, FastAPI, Alembic,
+WeasyPrint, openpyxl…) inside the command functions: at module level every start-up, even
+``chitieu --help``, would pay for all of them (tests/test_cli_startup.py keeps it so)."""
 
 from __future__ import annotations
 

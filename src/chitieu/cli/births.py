@@ -8,10 +8,10 @@ from typing import Any
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from chitieu.births.counts import birth_counts
 from chitieu.cli.output import FORMAT_OPTION, Format, fail, not_ready, print_json, render_table
 from chitieu.store.db import make_engine
-from chitieu.units.queries import UnknownUnitError
+
+# Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
 app = typer.Typer(help="Số sinh (birth counts) by year, sex and birth order.", no_args_is_help=True)
 
@@ -43,6 +43,9 @@ def summary(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Số sinh theo năm, giới tính và thứ tự sinh (births by year, sex and birth order)."""
+    from chitieu.births.counts import birth_counts
+    from chitieu.units.queries import UnknownUnitError
+
     engine = make_engine()
     try:
         with engine.connect() as conn:

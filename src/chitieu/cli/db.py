@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from chitieu.store.bootstrap import bootstrap
 from chitieu.store.db import make_engine
+
+# Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
 app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 
@@ -16,6 +17,8 @@ def upgrade() -> None:
 
     Safe to run again: it adds only what is missing.
     """
+    from chitieu.store.bootstrap import bootstrap
+
     engine = make_engine()
     added = bootstrap(engine)
     typer.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")

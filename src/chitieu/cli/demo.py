@@ -9,14 +9,22 @@ import typer
 from sqlalchemy import Engine
 
 from chitieu.config import get_settings
-from chitieu.demo import DEMO_SEED, SYNTHETIC_LABEL, build_demo
 from chitieu.store.db import is_sqlite, make_engine
 
-SYNTHETIC_NOTE = (
-    f"Lưu ý: toàn bộ số liệu demo là {SYNTHETIC_LABEL.split(' / ')[0]}, sinh ngẫu nhiên từ một "
-    "seed cố định, chỉ để minh họa.\n"
-    "Note: all demo figures are synthetic, generated from a fixed seed, for illustration only."
-)
+# Domain modules are imported inside the commands, not here: every start-up would pay for them.
+
+#: chitieu.demo.DEMO_SEED, which cannot be imported without pandas (tests check they agree).
+DEMO_SEED = 21
+
+
+def _synthetic_note() -> str:
+    from chitieu.demo import SYNTHETIC_LABEL
+
+    return (
+        f"Lưu ý: toàn bộ số liệu demo là {SYNTHETIC_LABEL.split(' / ')[0]}, sinh ngẫu nhiên từ một "
+        "seed cố định, chỉ để minh họa.\n"
+        "Note: all demo figures are synthetic, generated from a fixed seed, for illustration only."
+    )
 
 
 def database_label(engine: Engine) -> str:
@@ -46,6 +54,8 @@ def demo(
     seed: int = typer.Option(DEMO_SEED, "--seed", help="Random seed of the synthetic data."),
 ) -> None:
     """Build the synthetic demo database (fixed seed) and serve the web app."""
+    from chitieu.demo import build_demo
+
     engine = make_engine(get_settings().database_url)
     typer.echo(f"Cơ sở dữ liệu (database): {database_label(engine)}")
     try:
@@ -60,7 +70,7 @@ def demo(
         )
     else:
         typer.echo("Cơ sở dữ liệu đã có dữ liệu demo: bỏ qua (the demo is already there; skipped).")
-    typer.echo(SYNTHETIC_NOTE)
+    typer.echo(_synthetic_note())
     _print_logins()
     if not serve:
         return

@@ -7,17 +7,16 @@ import getpass
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from chitieu.exchange.crosswalk import SPLIT_RULES
-from chitieu.exchange.dhis2 import FORMATS, import_datavalueset
-from chitieu.exchange.excel import import_excel as import_excel_file
-from chitieu.exchange.excel import write_template
-from chitieu.exchange.export import export_datavalues
-from chitieu.exchange.mapping import MappingError, read_mapping
-from chitieu.exchange.summary import ImportSummary
 from chitieu.store.db import make_engine
+
+if TYPE_CHECKING:
+    from chitieu.exchange.summary import ImportSummary
+
+# Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
 export_app = typer.Typer(help="Xuất dữ liệu / export data (DHIS2, ADX).", no_args_is_help=True)
 template_app = typer.Typer(help="Mẫu báo cáo Excel / Excel report templates.", no_args_is_help=True)
@@ -81,6 +80,10 @@ def import_dhis2(
     """Nhập tệp DHIS2 (JSON, CSV, XML) hoặc ADX / import a DHIS2 data value set or ADX file.
 
     Every value is checked first; if any is refused, nothing is written."""
+    from chitieu.exchange.crosswalk import SPLIT_RULES
+    from chitieu.exchange.dhis2 import FORMATS, import_datavalueset
+    from chitieu.exchange.mapping import MappingError, read_mapping
+
     if fmt != "auto" and fmt not in FORMATS:
         raise typer.BadParameter(f"use auto or one of {', '.join(FORMATS)}", param_hint="--format")
     if split_rule not in SPLIT_RULES:
@@ -117,6 +120,8 @@ def import_excel(
     """Nhập mẫu báo cáo Excel đã điền / import a filled Excel report template.
 
     Each bad cell is named (sheet, cell, reason); if any is bad, nothing is written."""
+    from chitieu.exchange.excel import import_excel as import_excel_file
+
     _report(import_excel_file(make_engine(), file, actor=_actor(actor), dry_run=dry_run), as_json)
 
 
@@ -135,6 +140,10 @@ def export_dhis2(
     out: Path | None = typer.Option(None, "--out", help="Write here instead of stdout."),
 ) -> None:
     """Xuất dữ liệu theo định dạng DHIS2 hoặc ADX / export data values for DHIS2 or ADX."""
+    from chitieu.exchange.dhis2 import FORMATS
+    from chitieu.exchange.export import export_datavalues
+    from chitieu.exchange.mapping import read_mapping
+
     if fmt not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     if period and (start or end):
@@ -174,6 +183,8 @@ def template_commune_monthly(
     out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
 ) -> None:
     """Tạo mẫu báo cáo tháng của xã / write the commune monthly report template (XLSX)."""
+    from chitieu.exchange.excel import write_template
+
     try:
         with make_engine().connect() as conn:
             n = write_template(conn, unit, period, out)

@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from chitieu.cli.output import fail, not_ready
-from chitieu.ingest.births import import_births
 from chitieu.ingest.errors import ImportRefused
-from chitieu.store.audit import SYSTEM_ACTOR
 from chitieu.store.db import make_engine
-from chitieu.store.models import Unit
+
+# Domain modules are imported inside the commands, not here: every start-up would pay for them.
+
+#: chitieu.store.audit.SYSTEM_ACTOR, which loads every model (tests check they agree).
+SYSTEM_ACTOR = "system"
 
 app = typer.Typer(help="Nhập tệp dữ liệu (import data files).", no_args_is_help=True)
 
@@ -31,6 +33,9 @@ def births(
     """Nhập bản ghi sinh (import birth records): everything is checked first; on any problem
     nothing is written and each bad row is listed (row, column, reason). Importing the same
     file again adds nothing."""
+    from chitieu.ingest.births import import_births
+    from chitieu.store.models import Unit
+
     engine = make_engine()
     try:
         try:

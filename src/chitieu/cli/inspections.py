@@ -10,11 +10,12 @@ from typing import Any
 import typer
 
 from chitieu.cli.output import FORMAT_OPTION, Format, database, fail, print_rows, refused
-from chitieu.enforcement.inspections import list_inspections, record_inspections
-from chitieu.enforcement.ranking import YEARS_NOT_INSPECTED, excess_beside_inspections
-from chitieu.enforcement.register import facility_register, register_facility
 from chitieu.ingest.errors import ImportRefused
-from chitieu.units.queries import UnknownUnitError
+
+# Domain modules are imported inside the commands, not here: every start-up would pay for them.
+
+#: chitieu.enforcement.ranking.YEARS_NOT_INSPECTED, which loads SciPy (tests check they agree).
+YEARS_NOT_INSPECTED = 2
 
 app = typer.Typer(
     help="Thanh tra, kiểm tra cơ sở siêu âm, sản khoa (inspections and the facility register).",
@@ -45,6 +46,8 @@ def add_command(
 ) -> None:
     """Record inspections (validated first: nothing is written if any row is wrong; an
     identical inspection sent again changes nothing)."""
+    from chitieu.enforcement.inspections import record_inspections
+
     if file is not None:
         with file.open(encoding="utf-8-sig", newline="") as fh:
             rows: list[dict[str, Any]] = list(csv.DictReader(fh))
@@ -78,6 +81,9 @@ def list_command(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Inspections of facilities at or below a unit, newest first."""
+    from chitieu.enforcement.inspections import list_inspections
+    from chitieu.units.queries import UnknownUnitError
+
     try:
         with database() as db:
             found = list_inspections(
@@ -100,6 +106,9 @@ def facilities_command(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The register: facilities offering ultrasound or obstetric services."""
+    from chitieu.enforcement.register import facility_register
+    from chitieu.units.queries import UnknownUnitError
+
     try:
         with database() as db:
             found = facility_register(db, unit, ownership=ownership)
@@ -121,6 +130,8 @@ def add_facility_command(
     actor: str = typer.Option("cli", "--actor"),
 ) -> None:
     """Add a facility offering ultrasound or obstetric services to the register."""
+    from chitieu.enforcement.register import register_facility
+
     data = {
         "code": code,
         "name": name,
@@ -147,6 +158,9 @@ def ranking_command(
 ) -> None:
     """Communes by evidence of an excess sex ratio at birth beside their inspection history:
     high excess and not inspected in N years first."""
+    from chitieu.enforcement.ranking import excess_beside_inspections
+    from chitieu.units.queries import UnknownUnitError
+
     today = date.today()
     try:
         with database() as db:

@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 
 from chitieu.cli.output import database
-from chitieu.reports import build_plan_report, render_report, report_filename
-from chitieu.units.queries import UnknownUnitError
+
+# Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
 
 class Format(StrEnum):
@@ -35,6 +35,9 @@ def report(
 ) -> None:
     """Write the periodic report of a plan for a year: results against each target with
     intervals and charts, tasks by body, reporting, enforcement, difficulties, proposals."""
+    from chitieu.reports import build_plan_report, render_report, report_filename
+    from chitieu.units.queries import UnknownUnitError
+
     started = time.perf_counter()
     try:
         with database() as db:

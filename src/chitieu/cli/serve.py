@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 
 import typer
-import uvicorn
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from chitieu.config import Settings, get_settings
 from chitieu.store.db import is_sqlite, make_engine
-from chitieu.store.migrate import revisions
+
+# uvicorn and Alembic are imported inside the functions, not here: every start-up would pay.
 
 #: The secret the settings fall back to: fine for the demo, never for real data.
 DEMO_SECRET = Settings.model_fields["secret_key"].default
@@ -31,6 +31,8 @@ def default_workers(database_url: str) -> int:
 def check_database(database_url: str) -> str | None:
     """Why the database cannot be served (no schema yet, an older schema than this chitieu's,
     unreachable), or None if it can."""
+    from chitieu.store.migrate import revisions
+
     engine = make_engine(database_url)
     try:
         if not inspect(engine).has_table("users"):
@@ -53,6 +55,8 @@ def run_server(
 ) -> None:
     """Serve ``chitieu.app:create_app`` (host, port and workers default to the settings and to
     :func:`default_workers`). Blocks until stopped."""
+    import uvicorn
+
     settings = get_settings()
     workers = workers or (settings.workers if settings.workers > 1 else None)
     workers = workers or default_workers(settings.database_url)

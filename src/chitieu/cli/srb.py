@@ -15,16 +15,19 @@ import json
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
 
 from chitieu.cli.output import fail, render_table
 from chitieu.ingest.errors import ImportRefused
-from chitieu.ingest.srb_csv import SrbTable, read_srb_csv
-from chitieu.stats.projection import Projection, project_srb
-from chitieu.stats.smoothing import SrbSmooth, smooth_srb
+
+if TYPE_CHECKING:
+    from chitieu.ingest.srb_csv import SrbTable
+    from chitieu.stats.projection import Projection
+    from chitieu.stats.smoothing import SrbSmooth
+
+# NumPy and the statistics are imported inside the functions, not here: every start-up would pay.
 
 app = typer.Typer(
     help="Sex ratio at birth: estimates and projections from a CSV, no database needed.",
@@ -57,6 +60,8 @@ LEVEL_OPTION = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Interval 
 
 
 def _load(file: Path) -> SrbTable:
+    from chitieu.ingest.srb_csv import read_srb_csv
+
     if not file.is_file():
         raise fail(f"{file}: no such file")
     try:
@@ -73,6 +78,8 @@ def _num(value: Any, digits: int = 4) -> float | None:
 
 def _column(values: Any, digits: int = 4) -> list[Any]:
     """Rounded floats as a list, non-finite values as None."""
+    import numpy as np
+
     arr = np.asarray(values, dtype=float)
     out = np.round(arr, digits).astype(object)
     out[~np.isfinite(arr)] = None
@@ -122,6 +129,8 @@ def _emit(records: list[dict[str, Any]], keys: tuple[str, ...], fmt: Format) -> 
 def estimate(file: Path = FILE_ARG, level: float = LEVEL_OPTION, fmt: Format = FORMAT_OPTION):
     """Raw SRB with its interval, the smoothed SRB with its interval, and the excess z-score with
     its flag, for every unit and year (per 100 girls)."""
+    from chitieu.stats.smoothing import smooth_srb
+
     table = _load(file)
     try:
         res = smooth_srb(
@@ -145,6 +154,9 @@ def project(
     fmt: Format = FORMAT_OPTION,
 ):
     """Projected SRB path to --to with intervals, and the probability the target is met."""
+    from chitieu.stats.projection import project_srb
+    from chitieu.stats.smoothing import smooth_srb
+
     table = _load(file)
     if unit is not None and unit not in set(table.unit.tolist()):
         raise fail(f"unit {unit!r} is not in {file}")

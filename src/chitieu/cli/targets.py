@@ -6,7 +6,6 @@ from typing import Any
 
 import typer
 
-from chitieu.catalog import UnknownCodeError
 from chitieu.cli.output import (
     FORMAT_OPTION,
     Format,
@@ -17,16 +16,11 @@ from chitieu.cli.output import (
     render_table,
 )
 from chitieu.ingest.errors import ImportRefused
-from chitieu.reports.i18n import fmt_number, fmt_percent, fmt_signed
-from chitieu.targets.rules import RULES_EN
-from chitieu.targets.scorecard import (
-    NATIONAL,
-    national_scorecard,
-    set_scorecard_result,
-    set_scorecard_target,
-)
-from chitieu.targets.service import evaluate_targets
-from chitieu.units.queries import UnknownUnitError
+
+# Domain modules are imported inside the commands, not here: every start-up would pay for them.
+
+#: chitieu.targets.scorecard.NATIONAL, which loads the catalogue (tests check they agree).
+NATIONAL = "VN-2025"
 
 app = typer.Typer(
     help="Chỉ tiêu: tình hình thực hiện và bảng điểm quốc gia (targets and the scorecard).",
@@ -51,6 +45,12 @@ def status_command(
 ) -> None:
     """Each target's latest value with its 95 % interval, the probability of meeting it by its
     year, the average change per year still needed, and its status."""
+    from chitieu.catalog import UnknownCodeError
+    from chitieu.reports.i18n import fmt_number, fmt_percent, fmt_signed
+    from chitieu.targets.rules import RULES_EN
+    from chitieu.targets.service import evaluate_targets
+    from chitieu.units.queries import UnknownUnitError
+
     try:
         with database() as db:
             evaluations = evaluate_targets(db, plan_code=plan, unit_code=unit, until_year=year)
@@ -94,6 +94,9 @@ def scorecard_command(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The national ten-target scorecard: per year, each target's value and met or not."""
+    from chitieu.reports.i18n import fmt_number
+    from chitieu.targets.scorecard import national_scorecard
+
     with database() as db:
         card = national_scorecard(db, code, years=[year] if year else None)
     if fmt is Format.json:
@@ -145,6 +148,8 @@ def scorecard_set_command(
 ) -> None:
     """Fill or amend a scorecard target (administrators): its definition, and with --year its
     target, value and verdict for that year. Audited."""
+    from chitieu.targets.scorecard import set_scorecard_result, set_scorecard_target
+
     definition = {
         "name_vi": name_vi,
         "name_en": name_en,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 from sqlalchemy import Connection, func, select
@@ -12,9 +13,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from chitieu.cli.output import FORMAT_OPTION, Format, fail, not_ready, print_json, print_rows
 from chitieu.store.db import make_engine
-from chitieu.store.models import Facility, Unit
-from chitieu.units.queries import UnitInfo, UnknownUnitError, ancestors, get_unit, list_units
-from chitieu.units.search import search_units
+
+if TYPE_CHECKING:
+    from chitieu.units.queries import UnitInfo
+
+# Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
 app = typer.Typer(
     help="Đơn vị hành chính (units of the administrative hierarchy).", no_args_is_help=True
@@ -34,6 +37,9 @@ TABLE_COLUMNS = ("code", "name", "level", "parent_code", "division_type")
 @contextmanager
 def _connection() -> Iterator[Connection]:
     """A read connection to the configured database, refusing one without units."""
+    from chitieu.store.models import Unit
+    from chitieu.units.queries import UnknownUnitError
+
     engine = make_engine()
     try:
         with engine.connect() as conn:
@@ -64,6 +70,8 @@ def list_command(
 ) -> None:
     """List units: the provinces by default; a unit's children with --parent; every unit at a
     level (below --parent if given) with --level."""
+    from chitieu.units.queries import list_units
+
     with _connection() as conn:
         _print_units(list_units(conn, parent, level.value if level else None), fmt)
 
@@ -79,6 +87,8 @@ def search_command(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Find units by name; best matches first."""
+    from chitieu.units.search import search_units
+
     with _connection() as conn:
         found = search_units(conn, text, level.value if level else None, parent, limit)
         _print_units(found, fmt)
@@ -90,6 +100,9 @@ def show_command(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Show one unit: names, level, where it sits, and what lies below it."""
+    from chitieu.store.models import Facility, Unit
+    from chitieu.units.queries import ancestors, get_unit
+
     with _connection() as conn:
         unit = get_unit(conn, code)
         detail = unit.as_dict()

@@ -8,9 +8,10 @@ from enum import StrEnum
 
 import typer
 
-from chitieu.auth.users import UserError, create_user, list_users, set_password
 from chitieu.cli.output import Format, fail, print_json
 from chitieu.store.db import make_engine, transaction
+
+# chitieu.auth (FastAPI) is imported inside the commands, not here: every start-up would pay.
 
 app = typer.Typer(help="Người dùng (users: role and unit).", no_args_is_help=True)
 
@@ -52,6 +53,8 @@ def add(
     password_stdin: bool = STDIN_OPTION,
 ) -> None:
     """Add a user who reads and writes UNIT and everything below it."""
+    from chitieu.auth.users import UserError, create_user
+
     password = _password(password_stdin)
     try:
         with transaction(make_engine()) as db:
@@ -75,6 +78,8 @@ def list_(
     fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
 ) -> None:
     """List users with their role and unit."""
+    from chitieu.auth.users import UserError, list_users
+
     try:
         with transaction(make_engine()) as db:
             found = list_users(db, unit)
@@ -94,6 +99,8 @@ def passwd(
     password_stdin: bool = STDIN_OPTION,
 ) -> None:
     """Change a user's password (their tokens and sessions stop working)."""
+    from chitieu.auth.users import UserError, set_password
+
     password = _password(password_stdin)
     try:
         with transaction(make_engine()) as db:
