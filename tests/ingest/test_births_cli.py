@@ -72,12 +72,24 @@ def test_refused_file_lists_rows_exits_1_without_traceback(cli_db, tmp_path):
     bad = [*ROWS[:1], ("H2", "2023-02-07", "00070", "X", 2, 0, 0, 1988)]
     result = runner.invoke(app, ["import", "births", str(write(tmp_path / "bad.csv", bad))])
     assert result.exit_code == 1
-    assert "Từ chối nhập: 2 lỗi" in result.stderr
-    assert "row 2, column sex: must be M or F (value 'X')" in result.stderr
-    assert "row 2, column prev_girls" in result.stderr
+    # Vietnamese by default (CHITIEU_LANGUAGE=vi): a commune reads it as it is
+    assert "từ chối nhập: 2 lỗi; không ghi gì vào cơ sở dữ liệu" in result.stderr
+    assert "dòng 2, cột sex: phải là M (nam) hoặc F (nữ) (giá trị 'X')" in result.stderr
+    assert "dòng 2, cột prev_girls: prev_boys + prev_girls phải bằng" in result.stderr
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an uncaught error
     assert n_records(cli_db) == (0, 0, 0)
+
+
+def test_refusal_in_english_when_configured(cli_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHITIEU_LANGUAGE", "en")
+    get_settings.cache_clear()
+    bad = [*ROWS[:1], ("H2", "2023-02-07", "00070", "X", 2, 0, 0, 1988)]
+    result = runner.invoke(app, ["import", "births", str(write(tmp_path / "bad.csv", bad))])
+    get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "import refused: 2 problem(s); nothing was written" in result.stderr
+    assert "row 2, column sex: must be M or F (value 'X')" in result.stderr
 
 
 def test_dry_run_and_missing_file(cli_db, tmp_path):
@@ -85,7 +97,7 @@ def test_dry_run_and_missing_file(cli_db, tmp_path):
     assert dry.exit_code == 0 and "dry run" in dry.stdout
     assert n_records(cli_db) == (0, 0, 0)
     missing = runner.invoke(app, ["import", "births", str(tmp_path / "nope.csv")])
-    assert missing.exit_code == 1 and "no such file" in missing.stderr
+    assert missing.exit_code == 1 and "không có tệp" in missing.stderr
 
 
 def test_summary_json_for_a_province_counts_its_communes_only(cli_db, tmp_path):

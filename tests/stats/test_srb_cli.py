@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chitieu.cli import app
+from chitieu.config import get_settings
 from chitieu.ingest.errors import ImportRefused
 from chitieu.ingest.srb_csv import parse_srb_csv
 from chitieu.stats import simulate_srb, smooth_srb
@@ -98,6 +100,22 @@ def test_project_one_unit_and_all(srb_csv: Path) -> None:
     assert len(rows) == 25 * 11 and {"unit", "prob_target_met", "year", "est"} <= set(rows[0])
 
 
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The CLI in English (CHITIEU_LANGUAGE=en): the reasons below are the English ones."""
+    monkeypatch.setenv("CHITIEU_LANGUAGE", "en")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_refusals_are_in_vietnamese_by_default(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("unit,year,male,female\n01,2020,5,-1\n", encoding="utf-8")
+    code, _, err = run("srb", "estimate", str(path))
+    assert code == 1 and "dòng 1, cột female: số sinh phải là số nguyên ≥ 0" in err
+
+
 @pytest.mark.parametrize(
     ("text", "where"),
     [
@@ -113,7 +131,9 @@ def test_project_one_unit_and_all(srb_csv: Path) -> None:
         ("", "the file is empty"),
     ],
 )
-def test_bad_files_are_refused_with_the_row(tmp_path: Path, text: str, where: str) -> None:
+def test_bad_files_are_refused_with_the_row(
+    tmp_path: Path, text: str, where: str, english: None
+) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(text, encoding="utf-8")
     for command in (["estimate"], ["project", "--to", "2030", "--target", "109"]):

@@ -100,6 +100,7 @@ def test_activities_reported_within_scope_and_tracked(api, plan_world):
             "row": 2,
             "column": "value",
             "reason": "must be a whole number ≥ 0 (a count)",
+            "reason_vi": "phải là số nguyên ≥ 0",
             "value": "-1.0",
         }
     ]

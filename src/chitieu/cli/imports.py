@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from chitieu.cli.output import fail, not_ready
+from chitieu.cli.output import fail, not_ready, refusal_text
 from chitieu.ingest.errors import ImportRefused
 from chitieu.store.db import make_engine
 
@@ -48,10 +48,7 @@ def births(
         try:
             result = import_births(engine, file, actor=actor, dry_run=dry_run)
         except ImportRefused as refused:
-            typer.echo(
-                f"Từ chối nhập: {refused.total} lỗi, không ghi gì vào cơ sở dữ liệu.", err=True
-            )
-            typer.echo(refused.summary(), err=True)
+            typer.echo(refusal_text(refused), err=True)
             raise typer.Exit(code=1) from None
         except SQLAlchemyError as exc:  # e.g. another import stored the same ids meanwhile
             detail = getattr(exc, "orig", None) or exc

@@ -34,9 +34,15 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def refusal_text(exc: ImportRefused, what: str = "import") -> str:
+    """A refusal's summary (every row, column and reason) in the configured language
+    (``CHITIEU_LANGUAGE``, Vietnamese by default)."""
+    return exc.summary(lang=get_settings().language, what=what)
+
+
 def refused(exc: ImportRefused) -> typer.Exit:
-    """:func:`fail` with a refusal's summary (every row, column and reason)."""
-    return fail(exc.summary().replace("import refused", "refused"))
+    """:func:`fail` with a refusal's summary."""
+    return fail(refusal_text(exc, what="change"))
 
 
 def database_label(url: str | None = None) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from chitieu.cli.output import fail, render_table
+from chitieu.cli.output import fail, refusal_text, render_table
 from chitieu.ingest.errors import ImportRefused
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _load(file: Path) -> SrbTable:
     try:
         return read_srb_csv(file)
     except ImportRefused as exc:
-        typer.echo(f"{file}: {exc.summary()}", err=True)
+        typer.echo(f"{file}: {refusal_text(exc)}", err=True)
         raise typer.Exit(code=1) from None
 
 

@@ -11,6 +11,12 @@ SHOWN_ERRORS = 50
 #: Reasons several readers give, in English and Vietnamese.
 REQUIRED_MISSING = ("required column is missing", "thiếu cột bắt buộc")
 
+#: The first word of a refusal, per language and what was refused.
+_REFUSED = {
+    "en": {"import": "import refused", "change": "refused"},
+    "vi": {"import": "từ chối nhập", "change": "từ chối"},
+}
+
 #: Words of the frame around a reason, per language.
 _FRAME = {
     "en": ("row", "column", "file", "value"),
@@ -66,14 +72,16 @@ class ImportRefused(Exception):
         self.total = max(self.total, len(self.errors))
         super().__init__(self.summary())
 
-    def summary(self, limit: int = SHOWN_ERRORS, lang: str = "en") -> str:
+    def summary(self, limit: int = SHOWN_ERRORS, lang: str = "en", what: str = "import") -> str:
         """The first ``limit`` problems, one a line, under a line saying nothing was written
-        (in Vietnamese with ``lang="vi"``)."""
+        (in Vietnamese with ``lang="vi"``); ``what="change"`` for a refused change that is no
+        import (an inspection, a target)."""
+        verb = _REFUSED[lang if lang in _REFUSED else "en"][what]
         if lang == "vi":
-            lines = [f"từ chối nhập: {self.total} lỗi; không ghi gì vào cơ sở dữ liệu"]
+            lines = [f"{verb}: {self.total} lỗi; không ghi gì vào cơ sở dữ liệu"]
             more = "… và {n} lỗi khác"
         else:
-            lines = [f"import refused: {self.total} problem(s); nothing was written"]
+            lines = [f"{verb}: {self.total} problem(s); nothing was written"]
             more = "… and {n} more"
         lines += [f"  {e.text(lang)}" for e in self.errors[:limit]]
         if self.total > limit:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import PeriodType, parse_period
-from chitieu.ingest.errors import ImportRefused, RowError
+from chitieu.ingest.errors import ImportRefused, RowError, row_error
 from chitieu.store.audit import record_change
 from chitieu.store.db import transaction
 from chitieu.store.models import ActivityReport, Plan, PlanBody, Task, Unit
@@ -93,9 +93,10 @@ def validate_activity(
     plans = {} if plans is None else plans
     errors: list[RowError] = []
 
-    def bad(column: str, reason: str) -> None:
+    def bad(column: str, reason: str | tuple[str, str]) -> None:
         value = data.get(column)
-        errors.append(RowError(row, column, reason, None if value is None else str(value)))
+        en, vi = (reason, None) if isinstance(reason, str) else reason
+        errors.append(RowError(row, column, en, None if value is None else str(value), vi))
 
     clean: dict[str, Any] = {
         k: str(data.get(k) or "").strip()
@@ -107,20 +108,33 @@ def validate_activity(
         plans[code] = _PlanFacts(db, plan) if plan is not None else None
     facts = plans[code]
     if facts is None:
-        bad("plan_code", "unknown plan")
+        bad("plan_code", ("unknown plan", "không có kế hoạch này"))
 
     unit = db.execute(select(Unit.level, Unit.path).where(Unit.code == clean["unit_code"])).first()
     if unit is None:
-        bad("unit_code", "unknown unit")
+        bad("unit_code", ("unknown unit", "mã đơn vị không có trong danh mục"))
     elif facts is not None and not (unit.path + "/").startswith(facts.path + "/"):
-        bad("unit_code", f"outside the plan's unit {facts.plan.unit_code}")
+        unit_code = facts.plan.unit_code
+        bad(
+            "unit_code",
+            (f"outside the plan's unit {unit_code}", f"ngoài đơn vị của kế hoạch {unit_code}"),
+        )
 
     reporter = clean["reporter"]
     if reporter == COMMUNE_REPORTER:
         if unit is not None and unit.level != "commune":
-            bad("unit_code", "a commune report must name a commune")
+            bad(
+                "unit_code",
+                ("a commune report must name a commune", "báo cáo của xã phải ghi mã xã"),
+            )
     elif facts is not None and reporter not in facts.bodies:
-        bad("reporter", "neither a body of this plan nor 'commune'")
+        bad(
+            "reporter",
+            (
+                "neither a body of this plan nor 'commune'",
+                "không phải cơ quan của kế hoạch này, cũng không phải 'commune'",
+            ),
+        )
 
     try:
         period = parse_period(clean["period"])
@@ -129,30 +143,40 @@ def validate_activity(
     else:
         clean["period"] = period.code
         if period.type is not PeriodType.QUARTERLY:
-            bad("period", "activity reports are quarterly, e.g. 2026Q1")
+            bad(
+                "period",
+                (
+                    "activity reports are quarterly, e.g. 2026Q1",
+                    "báo cáo hoạt động theo quý, ví dụ 2026Q1",
+                ),
+            )
         elif facts is not None and not (
             facts.plan.start_year <= period.start.year <= facts.plan.end_year
         ):
-            bad("period", f"outside the plan ({facts.plan.start_year}–{facts.plan.end_year})")
+            years = f"{facts.plan.start_year}–{facts.plan.end_year}"
+            bad(
+                "period", (f"outside the plan ({years})", f"ngoài thời gian của kế hoạch ({years})")
+            )
         elif period.start > today:
-            bad("period", "the quarter has not started yet")
+            bad("period", ("the quarter has not started yet", "quý này chưa bắt đầu"))
 
     if clean["activity"] not in ACTIVITY_KINDS:
-        bad("activity", f"must be one of {', '.join(ACTIVITY_KINDS)}")
+        kinds = ", ".join(ACTIVITY_KINDS)
+        bad("activity", (f"must be one of {kinds}", f"phải là một trong: {kinds}"))
 
     task = data.get("task_code")
     clean["task_code"] = str(task).strip() if task not in (None, "") else None
     if clean["task_code"] and facts is not None and clean["task_code"] not in facts.tasks:
-        bad("task_code", "not a task of this plan")
+        bad("task_code", ("not a task of this plan", "không phải nhiệm vụ của kế hoạch này"))
 
     value = data.get("value")
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        bad("value", "must be a number")
+        bad("value", ("must be a number", "phải là số"))
     else:
         if not math.isfinite(number) or number < 0 or not number.is_integer():
-            bad("value", "must be a whole number ≥ 0 (a count)")
+            bad("value", ("must be a whole number ≥ 0 (a count)", "phải là số nguyên ≥ 0"))
         clean["value"] = number
     note = data.get("note")
     clean["note"] = str(note).strip() if note not in (None, "") else None
@@ -178,7 +202,8 @@ def record_activities(
             continue
         key = _key(clean)
         if key in seen:
-            errors.append(RowError(i, "activity", f"the same report as row {seen[key]}", None))
+            reason = (f"the same report as row {seen[key]}", f"trùng báo cáo ở dòng {seen[key]}")
+            errors.append(row_error(i, "activity", reason))
         seen.setdefault(key, i)
     if errors:
         raise ImportRefused(errors)

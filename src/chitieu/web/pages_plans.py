@@ -231,9 +231,13 @@ def plan_page(
     return render(request, "plans/plan.html", context, user=user)
 
 
-def _reasons(exc: ImportRefused) -> str:
-    """The refusal's reasons for a redirect URL (shown on the page as text, escaped there)."""
-    return quote("; ".join(f"{e.column}: {e.reason}" for e in exc.errors))
+def _reasons(exc: ImportRefused, request: Request) -> str:
+    """The refusal's reasons, in the page's language where the check gives one, for a redirect
+    URL (shown on the page as text, escaped there)."""
+    vi = request_language(request) == "vi"
+    return quote(
+        "; ".join(f"{e.column}: {(e.reason_vi if vi else None) or e.reason}" for e in exc.errors)
+    )
 
 
 def _path(db: Session, code: str) -> str:
@@ -255,7 +259,7 @@ async def post_activity(code: str, request: Request, user: PageUser, db: DB) -> 
         record_activities(db, [row], actor=user.username)
     except ImportRefused as exc:
         db.rollback()
-        return RedirectResponse(f"/plans/{code}?error={_reasons(exc)}", status_code=303)
+        return RedirectResponse(f"/plans/{code}?error={_reasons(exc, request)}", status_code=303)
     return RedirectResponse(f"/plans/{code}?saved=1", status_code=303)
 
 
@@ -334,5 +338,5 @@ async def post_inspection(request: Request, user: PageUser, db: DB) -> Response:
         outcomes = record_inspections(db, [data], actor=user.username)
     except ImportRefused as exc:
         db.rollback()
-        return RedirectResponse(f"{back}&error={_reasons(exc)}", status_code=303)
+        return RedirectResponse(f"{back}&error={_reasons(exc, request)}", status_code=303)
     return RedirectResponse(f"{back}&saved={int(outcomes[0].created)}", status_code=303)
