@@ -80,6 +80,7 @@ def test_register_refuses_bad_facilities(db):
     reasons = {e.column: e.reason for e in refused.value.errors}
     assert set(reasons) == {"code", "unit_code", "ownership"}
     assert "already registered" in reasons["code"] and reasons["unit_code"] == "unknown unit"
+    assert all(e.reason_vi for e in refused.value.errors)
     assert _count(db, Facility) == 2 and _count(db, AuditEntry) == before
 
 
@@ -137,6 +138,7 @@ def test_bad_inspections_are_refused_and_nothing_is_written(db, change, column, 
         record_inspections(s, [good, dict(FINED, **change)], actor="x", today=TODAY)
     [error] = refused.value.errors
     assert (error.row, error.column) == (2, column) and reason in error.reason
+    assert error.reason_vi and error.reason_vi != error.reason  # inspectors read Vietnamese
     assert _count(db, Inspection) == 0 and _count(db, AuditEntry) == audits
 
 

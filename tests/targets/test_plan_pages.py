@@ -96,7 +96,7 @@ def test_enforcement_page_and_inspection_form(web, plan_world):
         "unit": "01",
     }
     bad = web("POST", "/enforcement/inspections", data=form)
-    assert bad.status_code == 303 and "cannot be negative" in unquote(bad.headers["location"])
+    assert bad.status_code == 303 and "tiền phạt không được âm" in unquote(bad.headers["location"])
     assert _count(plan_world, Inspection) == before
     ok = web("POST", "/enforcement/inspections", data=dict(form, fine_vnd="5000000"))
     assert ok.status_code == 303 and ok.headers["location"].endswith("saved=1")

@@ -112,9 +112,9 @@ def test_inspections_add_refuses_bad_input_and_lists(cli_db, tmp_path):
         "--fine",
         "-5",
     )
-    assert bad.exit_code == 1 and "fine_vnd: the fine cannot be negative" in bad.output
+    assert bad.exit_code == 1 and "cột fine_vnd: tiền phạt không được âm" in bad.output
     unknown = run("inspections", "add", "--facility", "NOPE", "--date", "2026-02-01")
-    assert unknown.exit_code == 1 and "unknown facility" in unknown.output
+    assert unknown.exit_code == 1 and "cơ sở chưa có trong sổ quản lý" in unknown.output
     assert count() == before
     csv = tmp_path / "inspections.csv"
     csv.write_text(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from chitieu.ingest.errors import ImportRefused, RowError
+from chitieu.ingest.errors import ImportRefused, RowError, field_problems, row_error
 from chitieu.store.audit import record_change
 from chitieu.store.db import transaction
 from chitieu.store.models import Facility, Inspection, Unit
@@ -111,52 +111,75 @@ def validate_inspection(
     suspension without a violation."""
     errors: list[RowError] = []
 
-    def bad(column: str, reason: str) -> None:
-        value = data.get(column)
-        errors.append(RowError(row, column, reason, None if value is None else str(value)))
+    bad = field_problems(data, row, errors)
 
     clean: dict[str, Any] = {}
     facility_code = str(data.get("facility_code") or "").strip()
     if not facility_code:
-        bad("facility_code", "a facility code is required")
+        bad("facility_code", ("a facility code is required", "cần mã cơ sở"))
     elif db.scalar(select(Facility.code).where(Facility.code == facility_code)) is None:
-        bad("facility_code", "unknown facility: register it first")
+        bad(
+            "facility_code",
+            (
+                "unknown facility: register it first",
+                "cơ sở chưa có trong sổ quản lý: đăng ký trước",
+            ),
+        )
     clean["facility_code"] = facility_code
 
     inspected_on = _as_date(data.get("inspected_on"))
     if inspected_on is None:
-        bad("inspected_on", "a date written YYYY-MM-DD is required")
+        bad(
+            "inspected_on",
+            ("a date written YYYY-MM-DD is required", "cần ngày kiểm tra dạng YYYY-MM-DD"),
+        )
     elif inspected_on > today:
-        bad("inspected_on", f"the date is in the future (today is {today.isoformat()})")
+        day = today.isoformat()
+        bad(
+            "inspected_on",
+            (
+                f"the date is in the future (today is {day})",
+                f"ngày trong tương lai (hôm nay là {day})",
+            ),
+        )
     clean["inspected_on"] = inspected_on
 
     unreadable = set()
     for column in ("violation", "suspended", "commitment_signed", "synthetic"):
         flag = _as_bool(data.get(column, False))
         if flag is None:
-            bad(column, "must be yes or no")
+            bad(column, ("must be yes or no", "phải là có hoặc không"))
             unreadable.add(column)
         clean[column] = bool(flag)
 
     fine = _as_fine(data.get("fine_vnd", 0))
     if fine is None:
-        bad("fine_vnd", "the fine must be a whole number of VND")
+        bad(
+            "fine_vnd",
+            ("the fine must be a whole number of VND", "tiền phạt phải là số nguyên (đồng)"),
+        )
     elif fine < 0:
-        bad("fine_vnd", "the fine cannot be negative")
+        bad("fine_vnd", ("the fine cannot be negative", "tiền phạt không được âm"))
     clean["fine_vnd"] = fine or 0
 
     # Consistency is judged only on readable fields, so one typo gives one error.
     if "violation" not in unreadable and not clean["violation"]:
         if clean["fine_vnd"] > 0:
-            bad("fine_vnd", "a fine needs a violation: set violation to yes or the fine to 0")
+            bad(
+                "fine_vnd",
+                (
+                    "a fine needs a violation: set violation to yes or the fine to 0",
+                    "có phạt tiền thì phải có vi phạm: ghi có vi phạm hoặc tiền phạt bằng 0",
+                ),
+            )
         if clean["suspended"]:
-            bad("suspended", "a suspension needs a violation")
+            bad("suspended", ("a suspension needs a violation", "đình chỉ phải có vi phạm"))
 
     for column in ("team", "findings"):
         text = data.get(column)
         clean[column] = str(text).strip() if text not in (None, "") else None
     if clean["team"] and len(clean["team"]) > 300:
-        bad("team", "at most 300 characters")
+        bad("team", ("at most 300 characters", "tối đa 300 ký tự"))
     return clean, errors
 
 
@@ -200,11 +223,15 @@ def record_inspections(
             outcomes.append(Recorded(found.id, created=False))
         else:
             errors.append(
-                RowError(
+                row_error(
                     i,
                     "inspected_on",
-                    f"inspection {found.id} of this facility on this date by this team already "
-                    "exists with other figures; amend it instead",
+                    (
+                        f"inspection {found.id} of this facility on this date by this team "
+                        "already exists with other figures; amend it instead",
+                        f"cuộc kiểm tra {found.id} của đoàn này tại cơ sở này ngày này đã có với "
+                        "số liệu khác; hãy sửa bản ghi đó",
+                    ),
                     clean["inspected_on"].isoformat(),
                 )
             )

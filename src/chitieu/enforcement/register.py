@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 from sqlalchemy.orm import Session
 
-from chitieu.ingest.errors import ImportRefused, RowError
+from chitieu.ingest.errors import ImportRefused, RowError, field_problems
 from chitieu.store.audit import record_change
 from chitieu.store.models import Facility, Unit
 from chitieu.units.queries import get_unit, in_subtree
@@ -75,26 +75,34 @@ def facility_register(
 def _facility_errors(db: Session, data: Mapping[str, Any]) -> list[RowError]:
     errors: list[RowError] = []
 
-    def bad(column: str, reason: str) -> None:
-        value = data.get(column)
-        errors.append(RowError(None, column, reason, None if value is None else str(value)))
+    bad = field_problems(data, None, errors)
 
     code = str(data.get("code") or "").strip()
     if not code or len(code) > 32:
-        bad("code", "a facility code of 1–32 characters is required")
+        bad("code", ("a facility code of 1–32 characters is required", "cần mã cơ sở 1–32 ký tự"))
     elif db.get(Facility, code) is not None:
-        bad("code", "a facility with this code is already registered")
+        bad(
+            "code",
+            ("a facility with this code is already registered", "mã cơ sở này đã được đăng ký"),
+        )
     if not str(data.get("name") or "").strip():
-        bad("name", "a name is required")
+        bad("name", ("a name is required", "cần tên cơ sở"))
     unit = db.get(Unit, str(data.get("unit_code") or ""))
     if unit is None:
-        bad("unit_code", "unknown unit")
+        bad("unit_code", ("unknown unit", "mã đơn vị không có trong danh mục"))
     if data.get("kind") not in FACILITY_KINDS:
-        bad("kind", f"must be one of {', '.join(FACILITY_KINDS)}")
+        kinds = ", ".join(FACILITY_KINDS)
+        bad("kind", (f"must be one of {kinds}", f"phải là một trong: {kinds}"))
     if data.get("ownership") not in OWNERSHIPS:
-        bad("ownership", "must be public or private")
+        bad("ownership", ("must be public or private", "phải là public (công lập) hoặc private"))
     if not (data.get("offers_ultrasound") or data.get("offers_obstetrics")):
-        bad("offers_ultrasound", "the register holds facilities offering ultrasound or obstetrics")
+        bad(
+            "offers_ultrasound",
+            (
+                "the register holds facilities offering ultrasound or obstetrics",
+                "sổ quản lý chỉ ghi cơ sở có siêu âm hoặc sản khoa",
+            ),
+        )
     return errors
 
 

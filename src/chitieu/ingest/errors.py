@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 #: How many problems an import prints before it only counts the rest.
 SHOWN_ERRORS = 50
@@ -54,11 +56,29 @@ class RowError:
         return self.text("en")
 
 
+#: A reason: English, or (English, Vietnamese).
+Reason = str | tuple[str, str]
+
+
 def row_error(
-    row: int | None, column: str | None, reason: tuple[str, str], value: str | None = None
+    row: int | None, column: str | None, reason: Reason, value: str | None = None
 ) -> RowError:
-    """A :class:`RowError` from an (English, Vietnamese) reason pair."""
-    return RowError(row, column, reason[0], value, reason[1])
+    """A :class:`RowError` from a reason, in English or as an (English, Vietnamese) pair."""
+    en, vi = (reason, None) if isinstance(reason, str) else reason
+    return RowError(row, column, en, value, vi)
+
+
+def field_problems(
+    data: Mapping[str, Any], row: int | None, errors: list[RowError]
+) -> Callable[[str, Reason], None]:
+    """``bad(column, reason)`` for checking one record (a form, a JSON object): appends to
+    ``errors`` a :class:`RowError` showing ``data[column]`` as the value given."""
+
+    def bad(column: str, reason: Reason) -> None:
+        value = data.get(column)
+        errors.append(row_error(row, column, reason, None if value is None else str(value)))
+
+    return bad
 
 
 @dataclass

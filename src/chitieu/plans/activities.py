@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import PeriodType, parse_period
-from chitieu.ingest.errors import ImportRefused, RowError, row_error
+from chitieu.ingest.errors import ImportRefused, RowError, field_problems, row_error
 from chitieu.store.audit import record_change
 from chitieu.store.db import transaction
 from chitieu.store.models import ActivityReport, Plan, PlanBody, Task, Unit
@@ -93,10 +93,7 @@ def validate_activity(
     plans = {} if plans is None else plans
     errors: list[RowError] = []
 
-    def bad(column: str, reason: str | tuple[str, str]) -> None:
-        value = data.get(column)
-        en, vi = (reason, None) if isinstance(reason, str) else reason
-        errors.append(RowError(row, column, en, None if value is None else str(value), vi))
+    bad = field_problems(data, row, errors)
 
     clean: dict[str, Any] = {
         k: str(data.get(k) or "").strip()
