@@ -17,12 +17,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chitieu.api.responses import json_bytes
 from chitieu.auth.users import Principal
-from chitieu.store.models import AuditEntry, ImportBatch
+from chitieu.store.audit import data_version
 
 #: Entries kept, and their total size: a few dozen dashboards' worth.
 MAX_ENTRIES = 512
@@ -30,14 +29,6 @@ MAX_BYTES = 64 * 1024 * 1024
 #: Builds of answers are serialised per stripe of keys, so that many clients asking the same
 #: uncached question at once wait for one computation instead of each starting their own.
 STRIPES = 64
-
-
-def data_version(db: Session) -> tuple[int, int]:
-    """Changes whenever stored data change: the latest audit entry and import batch ids."""
-    audit = select(func.max(AuditEntry.id)).scalar_subquery()
-    batch = select(func.max(ImportBatch.id)).scalar_subquery()
-    row = db.execute(select(audit, batch)).one()  # one round trip for both
-    return int(row[0] or 0), int(row[1] or 0)
 
 
 class ResponseCache:

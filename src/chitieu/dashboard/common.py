@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chitieu.indicators import IndicatorValue
-from chitieu.store.models import AuditEntry, BirthAggregate, DataValue, ImportBatch
+from chitieu.store.models import BirthAggregate, DataValue
 from chitieu.units.queries import UnitInfo, subtree_codes
 
 #: Years of history the trend chart shows (the smoother sees them all).
@@ -63,14 +63,6 @@ def latest_year(db: Session, unit: UnitInfo) -> int:
         )
     )
     return int(period[:4]) if period and period[:4].isdigit() else date.today().year
-
-
-def data_version(db: Session) -> tuple[int, int]:
-    """A stamp that changes whenever stored data change: every change is audited and every
-    import is a batch, so the latest audit entry and batch ids say "nothing new" cheaply."""
-    audit = db.scalar(select(func.max(AuditEntry.id))) or 0
-    batch = db.scalar(select(func.max(ImportBatch.id))) or 0
-    return int(audit), int(batch)
 
 
 def num(x: float | None, digits: int = 2) -> float | None:

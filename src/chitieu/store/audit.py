@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
-from chitieu.store.models import AuditEntry
+from chitieu.store.models import AuditEntry, ImportBatch
 
 SYSTEM_ACTOR = "system"
 
@@ -49,3 +49,13 @@ def record_change(
 ) -> None:
     """Append one audit entry inside the caller's transaction."""
     record_changes(db, [Change(actor, action, table, key, unit_code, before, after)])
+
+
+def data_version(db: Connection | Session) -> tuple[int, int]:
+    """A stamp that changes whenever stored data change: every change is audited and every
+    import is a batch, so the latest audit entry and import batch ids say "nothing new"
+    cheaply (one round trip for both; caches of computed answers key on it)."""
+    audit = select(func.max(AuditEntry.id)).scalar_subquery()
+    batch = select(func.max(ImportBatch.id)).scalar_subquery()
+    row = db.execute(select(audit, batch)).one()
+    return int(row[0] or 0), int(row[1] or 0)
