@@ -121,3 +121,15 @@ def test_limiter_counts_failures_once_for_every_worker(engine) -> None:
         kept = conn.execute(select(LoginFailure.username, LoginFailure.address)).all()
     assert kept == [("someone.else", "10.0.0.9")]
     assert workers[0].retry_after("entry.00070", "10.0.0.8") == 0
+
+
+def test_guesses_spread_over_many_addresses_are_limited_per_username(engine) -> None:
+    now = [9000.0]
+    limiter = LoginLimiter(engine, clock=lambda: now[0], max_user_failures=12)
+    for i in range(12):  # three guesses from each of four addresses: none is over 5 alone
+        limiter.failure("admin", f"198.51.100.{i % 4}")
+    assert limiter.retry_after("admin", "203.0.113.50") == 300  # a fresh address is held too
+    assert limiter.retry_after("analyst.hanoi", "198.51.100.0") == 0  # other users are not
+    now[0] += 1
+    limiter.success("admin", "198.51.100.0")  # clears that address's three: nine remain
+    assert limiter.retry_after("admin", "203.0.113.50") == 0

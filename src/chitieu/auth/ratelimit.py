@@ -2,7 +2,10 @@
 
 After ``max_failures`` failed attempts within ``window`` seconds, further attempts for that
 username from that address are refused (HTTP 429) until enough failures have left the window;
-a success clears the count. Failures are kept in the database (``login_failures``), not in the
+a success clears that address's count. A username that collects ``max_user_failures`` failures
+from all addresses together is refused from every address the same way: guesses spread over
+many addresses do not go unchecked (at the price that such an attack also holds the user back
+until the window passes). Failures are kept in the database (``login_failures``), not in the
 server process, so a server running several workers counts them once: an attacker gets
 ``max_failures`` guesses per window, not ``workers × max_failures``.
 """
@@ -31,9 +34,11 @@ class LoginLimiter:
         max_failures: int = 5,
         window: float = 300.0,
         clock: Callable[[], float] = time.time,
+        max_user_failures: int = 50,
     ) -> None:
         self.engine = engine
         self.max_failures = max_failures
+        self.max_user_failures = max_user_failures
         self.window = window
         self._clock = clock
 
@@ -41,25 +46,28 @@ class LoginLimiter:
     def key(username: str, address: str | None) -> tuple[str, str]:
         return (username.strip().lower()[:100], (address or "?")[:ADDRESS_LENGTH])
 
-    def _where(self, username: str, address: str | None):  # type: ignore[no-untyped-def]
-        user, addr = self.key(username, address)
-        return (LoginFailure.username == user, LoginFailure.address == addr)
-
     def retry_after(self, username: str, address: str | None) -> int:
         """Seconds until another attempt is allowed; 0 when one is allowed now."""
         now = self._clock()
+        user, addr = self.key(username, address)
         with self.engine.connect() as conn:
-            times = list(
-                conn.scalars(
-                    select(LoginFailure.at)
-                    .where(*self._where(username, address), LoginFailure.at > now - self.window)
-                    .order_by(LoginFailure.at)
-                )
-            )
-        if len(times) < self.max_failures:
+            rows = conn.execute(
+                select(LoginFailure.at, LoginFailure.address)
+                .where(LoginFailure.username == user, LoginFailure.at > now - self.window)
+                .order_by(LoginFailure.at)
+            ).all()
+        here = [at for at, a in rows if a == addr]
+        everywhere = [at for at, _ in rows]
+        return max(
+            self._wait(here, self.max_failures, now),
+            self._wait(everywhere, self.max_user_failures, now),
+        )
+
+    def _wait(self, times: list[float], limit: int, now: float) -> int:
+        """Seconds until fewer than ``limit`` of ``times`` (sorted) lie in the window."""
+        if len(times) < limit:
             return 0
-        # allowed again once all but max_failures - 1 of them have left the window
-        leaves = times[len(times) - self.max_failures] + self.window
+        leaves = times[len(times) - limit] + self.window
         return max(1, int(leaves - now + 0.999))
 
     def failure(self, username: str, address: str | None) -> None:
@@ -72,4 +80,9 @@ class LoginLimiter:
 
     def success(self, username: str, address: str | None) -> None:
         with self.engine.begin() as conn:
-            conn.execute(delete(LoginFailure).where(*self._where(username, address)))
+            user, addr = self.key(username, address)
+            conn.execute(
+                delete(LoginFailure).where(
+                    LoginFailure.username == user, LoginFailure.address == addr
+                )
+            )
