@@ -52,10 +52,16 @@ def _view(db: Session, user: Principal, unit: str | None, year: int | None, lang
     return View(info, year or latest_year(db, info), lang)
 
 
-def section_data(request: Request, db: Session, view: View, name: str) -> dict[str, Any]:
+def section_data(
+    request: Request,
+    db: Session,
+    view: View,
+    name: str,
+    version: tuple[int, int] | None = None,
+) -> dict[str, Any]:
     """Section ``name`` for ``view``, from the cache when the data have not changed."""
     cache = _cache(request)
-    version = data_version(db)
+    version = version or data_version(db)
     key_evals = ("evals", view.unit.code, view.year, version)
 
     def evals():  # type: ignore[no-untyped-def]
@@ -65,8 +71,19 @@ def section_data(request: Request, db: Session, view: View, name: str) -> dict[s
     return cache.get_or_build(key, lambda: build_section(db, view, name, evals))
 
 
-def _json_bytes(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+def section_body(request: Request, db: Session, view: View, name: str) -> tuple[bytes, str]:
+    """Section ``name`` as JSON bytes with its ETag, encoded once per data version (the
+    encoding and hashing of the larger sections cost more than answering from the cache)."""
+    version = data_version(db)
+
+    def encode() -> tuple[bytes, str]:
+        data = section_data(request, db, view, name, version)
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        encoded = body.encode()
+        return encoded, '"' + hashlib.sha256(encoded).hexdigest()[:20] + '"'
+
+    key = ("body", name, view.unit.code, view.year, view.lang, version)
+    return _cache(request).get_or_build(key, encode)
 
 
 @api_router.get("/{section}", summary="One section of the dashboard, as the charts draw it")
@@ -85,10 +102,9 @@ def dashboard_section(
         raise ApiError(404, f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
     view = _view(db, user, unit, year, lang or request_language(request))
     try:
-        body = _json_bytes(section_data(request, db, view, section))
+        body, etag = section_body(request, db, view, section)
     except ImportError as exc:  # a part of the statistics engine not installed yet
         raise ApiError(503, f"not available yet: {exc}", code="unavailable") from None
-    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
