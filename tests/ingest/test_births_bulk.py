@@ -85,4 +85,12 @@ def test_postgres_bulk_path_restores_foreign_keys(engine: Engine, tmp_path, monk
 
     with engine.connect() as conn:
         assert conn.execute(FOREIGN_KEYS).all() == before
+        # a large load leaves fresh planner statistics, not work for autovacuum under users
+        analysed = conn.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                "AND relname IN ('birth_records', 'birth_aggregates') ORDER BY relname"
+            )
+        ).scalars()
+        assert list(analysed) == ["birth_aggregates", "birth_records"]
     assert stored_aggregates(engine) == recount(rows)

@@ -13,6 +13,7 @@ from datetime import date
 import pyarrow as pa
 from sqlalchemy import (
     Connection,
+    Engine,
     case,
     exists,
     extract,
@@ -170,6 +171,17 @@ def write_new(conn: Connection, batch_id: int, *, skipped: int) -> None:
     # Inserting in key order keeps the primary-key index appends local.
     rows = select(*(s[f] for f in fields), literal(batch_id)).where(new).order_by(s.birth_id)
     conn.execute(insert(RECORDS).from_select([*fields, "batch_id"], rows))
+
+
+def refresh_statistics(engine: Engine, added: int) -> None:
+    """After a large load on PostgreSQL, gather the birth tables' planner statistics at once
+    (a sample, about a second for millions of rows) rather than leave plans on stale counts
+    until autovacuum comes round, whose pass would then run under the first users' queries."""
+    if engine.dialect.name != "postgresql" or added < BULK_FK_MIN_ROWS:
+        return
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE birth_records, birth_aggregates"))
+        conn.commit()
 
 
 @contextmanager

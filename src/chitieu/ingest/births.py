@@ -191,8 +191,9 @@ def import_births(
                 batch_id = _record_import(conn, path, result, actor)
                 with birth_store.bulk_load(conn, added):
                     birth_store.write_new(conn, batch_id, skipped=skipped)
-                return dataclasses.replace(result, batch_id=batch_id)
         finally:
             # Temporary tables live as long as the connection, which the pool keeps.
             drop_stage(conn)
             conn.commit()
+    birth_store.refresh_statistics(engine, added)
+    return dataclasses.replace(result, batch_id=batch_id)
