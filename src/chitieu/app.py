@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -21,6 +20,7 @@ from chitieu.auth.state import AuthState
 from chitieu.config import Settings, get_settings
 from chitieu.store.db import make_engine, session_factory
 from chitieu.web import routes as web_routes
+from chitieu.web.static_files import PrecompressedStaticFiles
 
 WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
 #: Smaller responses go as they are: compressing them costs more than it saves.
@@ -53,6 +53,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
     app.include_router(api_router(), prefix="/api")
     app.include_router(web_routes.router)
-    app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
+    app.mount("/static", PrecompressedStaticFiles(directory=WEB_STATIC), name="static")
     web_routes.install(app)
     return app

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import gzip
 
+import brotli
+import pytest
 from webworld import PASSWORD, form_token
 
+from chitieu.app import WEB_STATIC as STATIC
 from chitieu.auth.deps import SESSION_COOKIE
 from chitieu.web.i18n import LANG_COOKIE
+from chitieu.web.static_files import compressible
 
 
 def test_login_page_is_vietnamese_with_a_csrf_field(site):
@@ -116,6 +120,42 @@ def test_static_files_are_versioned_and_kept(site):
     response = client.get("/static/dashboard.js?v=1")
     assert response.status_code == 200
     assert "immutable" in response.headers["cache-control"]
+
+
+ECHARTS = STATIC / "echarts-5.6.0.common.min.js"
+
+
+def test_every_large_static_file_has_a_fresh_brotli_copy():
+    """scripts/compress-static writes them; a stale or missing copy would serve old code."""
+    files = compressible(STATIC)
+    assert ECHARTS in files
+    for path in files:
+        copy = path.with_name(path.name + ".br")
+        assert copy.is_file(), f"{copy.name} missing: run scripts/compress-static"
+        assert brotli.decompress(copy.read_bytes()) == path.read_bytes(), f"{copy.name} is stale"
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"),
+    [
+        ("gzip, deflate, br, zstd", "br"),  # what Chromium sends
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("identity", None),
+    ],
+)
+def test_the_chart_library_goes_out_as_brotli_where_accepted(site, accept, encoding):
+    response = site.client().get(
+        "/static/echarts-5.6.0.common.min.js?v=1", headers={"Accept-Encoding": accept}
+    )
+    assert response.status_code == 200
+    assert response.headers.get("content-encoding") == encoding
+    assert response.headers["content-type"].startswith(
+        ("text/javascript", "application/javascript")
+    )
+    assert "Accept-Encoding" in response.headers["vary"]
+    assert "immutable" in response.headers["cache-control"]
+    assert response.content == ECHARTS.read_bytes()  # decoded by the client as a browser does
 
 
 def test_sign_out_needs_the_session_token(site):
