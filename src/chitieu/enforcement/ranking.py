@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from chitieu.catalog import read_catalog
 from chitieu.enforcement.history import CommuneInspections, inspection_history
-from chitieu.indicators import children_by_year, indicator_by_children
+from chitieu.indicators import children_by_year, pooled_by_children
 from chitieu.store.models import Unit
 from chitieu.units.queries import get_unit
 
@@ -86,8 +87,9 @@ def excess_beside_inspections(
     inspection history up to ``as_of``; priorities first (see the module docstring)."""
     unit = get_unit(db, unit_code)  # type: ignore[arg-type]
     years = list(range(until_year - n_years + 1, until_year + 1))
-    panel = children_by_year(db, "SRB", unit.code, years)  # type: ignore[arg-type]
-    pooled = indicator_by_children(db, "SRB", unit.code, years)  # type: ignore[arg-type]
+    catalog = read_catalog()
+    panel = children_by_year(db, "SRB", unit.code, years, catalog=catalog)  # type: ignore[arg-type]
+    pooled = pooled_by_children(panel, catalog.indicator("SRB"))  # one read serves both
     codes = panel.codes
     male, female = panel.numerator, panel.denominator
     has_births = (male.sum(axis=1) + female.sum(axis=1)) > 0

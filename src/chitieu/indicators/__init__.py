@@ -7,6 +7,7 @@ from chitieu.indicators.service import (
     indicator_by_children,
     indicator_series,
     indicator_value,
+    pooled_by_children,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "indicator_by_children",
     "indicator_series",
     "indicator_value",
+    "pooled_by_children",
 ]

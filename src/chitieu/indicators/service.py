@@ -318,11 +318,18 @@ def indicator_by_children(
     For ranking communes, rank by interval, not by ``value`` alone: small units swing widely."""
     catalog = catalog or read_catalog()
     ind = catalog.indicator(indicator_code)
-    ys = _years(years)
-    panel = _children_totals(conn, ind, parent_code, ys, catalog)
+    panel = _children_totals(conn, ind, parent_code, _years(years), catalog)
+    return pooled_by_children(panel, ind, level=level)
+
+
+def pooled_by_children(
+    panel: ChildrenPanel, indicator: Indicator, *, level: float = 0.95
+) -> list[IndicatorValue]:
+    """:func:`indicator_by_children` from a panel already read (each child pooled over the
+    panel's years), for callers that need both the years and the pooled values."""
     return _values(
-        ind,
-        [(c, ys) for c in panel.codes],
+        indicator,
+        [(c, panel.years) for c in panel.codes],
         panel.numerator.sum(1),
         panel.denominator.sum(1),
         level,
