@@ -79,7 +79,7 @@ def _draw(ax, ev: TargetEvaluation, lang: str) -> None:  # type: ignore[no-untyp
             [p.value for p in ev.smoothed],
             color=_BLUE,
             lw=1.6,
-            label=t("chart_smoothed", lang),
+            label=t("smoothed", lang),
         )
     if ev.projection:
         # the path starts from the last estimate, so the line and band join the series
@@ -99,9 +99,9 @@ def _draw(ax, ev: TargetEvaluation, lang: str) -> None:  # type: ignore[no-untyp
             )
     line = _target_line(ev, years or [ev.target_year])
     if line is not None:
-        label = f"{t('chart_target', lang)} ({fmt_number(ev.goal_value, 1, lang)})"
+        label = f"{t('goal', lang)} ({fmt_number(ev.goal_value, 1, lang)})"
         ax.plot(*line, color=_RED, lw=1.2, ls=":", label=label)
-    ax.set_xlabel(t("col_year", lang))
+    ax.set_xlabel(t("year", lang))
     ax.set_ylabel(ev.unit_label_vi if lang == "vi" else ev.unit_label_en)
     ax.grid(alpha=0.3, lw=0.5)
     ax.spines[["top", "right"]].set_visible(False)

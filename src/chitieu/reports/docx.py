@@ -118,7 +118,7 @@ def render_docx(report: PlanReport, lang: str = "vi") -> bytes:
 
     _para(doc, t("sec_tasks", lang), bold=True)
     _table(doc, tasks_table(report, lang), width)
-    _para(doc, t("sec_reporting", lang), italic=True)
+    _para(doc, t("sec_periodic_reporting", lang), italic=True)
     _table(doc, bodies_table(report, lang), width)
     _table(doc, reporting_table(report, lang), width)
     _para(doc, f"{t('communes_reporting', lang)}: {report.activities.communes_reporting}")

@@ -80,11 +80,11 @@ def targets_table(report: PlanReport, lang: str) -> Table:
         "col_target",
         "col_goal",
         "col_latest",
-        "col_year",
+        "year",
         "col_prob",
         "col_needed",
         "col_observed",
-        "col_status",
+        "col_assessment",
     ]
     widths = [0.23, 0.17, 0.15, 0.06, 0.07, 0.08, 0.08, 0.16]
     return Table([t(k, lang) for k in keys], rows, widths)
@@ -196,10 +196,10 @@ def excess_table(report: PlanReport, lang: str) -> Table:
     srb_header = "TSGTKS (KTC 95%)" if lang == "vi" else "SRB (95% interval)"
     headers = [
         t("col_commune", lang),
-        t("col_births", lang),
+        t("births", lang),
         srb_header,
-        t("col_z", lang),
-        t("col_last", lang),
+        t("col_excess_z", lang),
+        t("col_inspected", lang),
         t("col_count", lang),
         t("col_fines", lang),
     ]

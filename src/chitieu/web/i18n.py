@@ -2,8 +2,7 @@
 
 The language of a request is, in order: ``?lang=vi|en`` in the query (which also sets the
 ``chitieu_lang`` cookie, so the choice sticks), the cookie, then ``Settings.language``.
-Messages live in :mod:`chitieu.web.messages`, each key with its Vietnamese and English text
-side by side, so a message cannot exist in one language only.
+Messages live in the one catalogue, :mod:`chitieu.catalog.messages`.
 """
 
 from __future__ import annotations
@@ -13,14 +12,76 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from chitieu.web.messages import MESSAGES
+from chitieu.catalog.messages import LANGUAGES, message
 
-LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 LANG_COOKIE = "chitieu_lang"
 LANG_COOKIE_AGE = 365 * 24 * 3600
 
 Translate = Callable[..., str]
+
+#: Keys the dashboard's script needs (sent with the page, in its language).
+CHART_KEYS = (
+    "section_failed",
+    "interval95",
+    "ci95",
+    "no_targets",
+    "prob_met",
+    "change_needed",
+    "goal",
+    "kpi_prob_target",
+    "kpi_prob_note",
+    "no_target_line",
+    "band_smoothed",
+    "band_projection",
+    "projection",
+    "observed_interval",
+    "observed",
+    "smoothed",
+    "target_label",
+    "srb_axis",
+    "srb_short",
+    "kpi_srb_detail",
+    "no_data",
+    "all_births",
+    "lbl_SRB_O1",
+    "lbl_SRB_O2",
+    "lbl_SRB_O3P",
+    "lbl_SRB_O3_AFTER_2G",
+    "births_n",
+    "in_year",
+    "pooled_years",
+    "natural_level",
+    "girls_axis",
+    "flag_none",
+    "flag_high",
+    "flag_low",
+    "limit95",
+    "limit998",
+    "centre",
+    "births_axis",
+    "ranking_note",
+    "unit",
+    "col_z",
+    "col_srb",
+    "col_births",
+    "col_inspected",
+    "flag_high_short",
+    "priority",
+    "never",
+    "show_all",
+    "capacity_group",
+    "coverage_group",
+    "kpi_reporting_note",
+    "month_short",
+    "completeness",
+    "timeliness",
+    "cell_T",
+    "late",
+    "cell_D",
+    "cell_missing",
+    "cell_N",
+)
 
 
 def _valid(lang: str | None) -> str | None:
@@ -45,14 +106,6 @@ def remember_language(request: Request, response: Response) -> None:
         response.set_cookie(
             LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, path="/", samesite="lax", httponly=False
         )
-
-
-def message(key: str, lang: str, **values: Any) -> str:
-    """The text of ``key`` in ``lang``, with ``{name}`` fields filled from ``values``.
-    An unknown key raises KeyError: a typo must fail the tests, not show a code to people."""
-    vi, en = MESSAGES[key]
-    text = en if lang == "en" else vi
-    return text.format(**values) if values else text
 
 
 def translator(lang: str) -> Translate:

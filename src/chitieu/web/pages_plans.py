@@ -46,94 +46,6 @@ from chitieu.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-#: Page words, Vietnamese and English side by side.
-LABELS: dict[str, tuple[str, str]] = {
-    "plans": ("Kế hoạch", "Plans"),
-    "plan": ("Kế hoạch", "Plan"),
-    "targets": ("Chỉ tiêu", "Targets"),
-    "for_unit": ("Đánh giá cho", "Evaluated for"),
-    "data_to": ("Số liệu đến năm", "Data up to"),
-    "show": ("Xem", "Show"),
-    "latest": ("Ước tính gần nhất", "Latest estimate"),
-    "goal": ("Mục tiêu", "Goal"),
-    "prob": ("Xác suất đạt vào năm mục tiêu", "Probability of meeting it"),
-    "needed": ("Thay đổi cần mỗi năm", "Change needed per year"),
-    "observed": ("Xu hướng mỗi năm", "Trend per year"),
-    "rules": ("Quy tắc đánh giá", "How the status is decided"),
-    "report": ("Báo cáo định kỳ", "Periodic report"),
-    "report_note": (
-        "Các số liệu trong báo cáo trùng với số liệu trên trang này và trong API.",
-        "The report's figures are those on this page and in the API.",
-    ),
-    "tasks": ("Nhiệm vụ và cơ quan thực hiện", "Tasks and who carries them out"),
-    "lead": ("Chủ trì", "Lead"),
-    "partners": ("Phối hợp", "Partners"),
-    "reporting": ("Tình hình báo cáo hoạt động", "Activity reporting"),
-    "due_rule": (
-        "Báo cáo theo quý, hạn ngày 15 của tháng đầu quý sau.",
-        "Quarterly, due by the 15th of the month after the quarter.",
-    ),
-    "period": ("Kỳ", "Period"),
-    "reported": ("Đã báo cáo", "Reported"),
-    "overdue": ("Quá hạn", "Overdue"),
-    "not_due": ("Chưa đến hạn", "Not yet due"),
-    "overdue_list": ("Chưa báo cáo (quá hạn)", "Not reported (overdue)"),
-    "add_activity": ("Nhập báo cáo hoạt động", "Report an activity"),
-    "reporter": ("Đơn vị báo cáo", "Reporter"),
-    "commune": ("Xã, phường (tự báo cáo)", "Commune (its own report)"),
-    "unit": ("Đơn vị hành chính", "Unit"),
-    "activity": ("Hoạt động", "Activity"),
-    "value": ("Số lượng", "Count"),
-    "task": ("Nhiệm vụ", "Task"),
-    "save": ("Lưu", "Save"),
-    "saved": ("Đã lưu {n} dòng.", "Saved {n} row(s)."),
-    "refused": ("Không lưu: ", "Not saved: "),
-    "scorecard": ("Bảng điểm quốc gia", "National scorecard"),
-    "met": ("Đạt", "Met"),
-    "not_met": ("Không đạt", "Not met"),
-    "unknown": ("Chưa rõ", "Unknown"),
-    "placeholder": ("chưa điền", "to be filled"),
-    "derived": ("suy ra từ giá trị và mục tiêu", "derived from value and target"),
-    "enforcement": ("Thanh tra, kiểm tra", "Enforcement"),
-    "where_to_look": (
-        "Nơi nên kiểm tra: xã, phường có dấu hiệu vượt, bên cạnh lịch sử kiểm tra",
-        "Where to look: communes by evidence of excess, beside their inspection history",
-    ),
-    "priority_note": (
-        "● ưu tiên: chỉ số vượt z ≥ 1,96 và chưa kiểm tra trong {n} năm.",
-        "● priority: excess z ≥ 1.96 and not inspected in {n} years.",
-    ),
-    "births": ("Số sinh", "Births"),
-    "srb": ("TSGTKS (KTC 95%)", "SRB (95% interval)"),
-    "z": ("Chỉ số vượt z", "Excess z"),
-    "last": ("Kiểm tra gần nhất", "Last inspected"),
-    "count": ("Số lần", "Inspections"),
-    "fines": ("Tiền phạt (VNĐ)", "Fines (VND)"),
-    "never": ("chưa kiểm tra", "never"),
-    "register": (
-        "Sổ quản lý cơ sở siêu âm, sản khoa",
-        "Register of ultrasound/obstetric facilities",
-    ),
-    "recent": ("Các cuộc kiểm tra gần đây", "Recent inspections"),
-    "record": ("Ghi nhận cuộc kiểm tra", "Record an inspection"),
-    "facility": ("Cơ sở", "Facility"),
-    "date": ("Ngày", "Date"),
-    "team": ("Đoàn kiểm tra", "Team"),
-    "findings": ("Kết quả", "Findings"),
-    "violation": ("Vi phạm", "Violation"),
-    "fine": ("Tiền phạt (VNĐ)", "Fine (VND)"),
-    "suspended": ("Đình chỉ", "Suspended"),
-    "commitment": ("Ký cam kết", "Commitment signed"),
-    "public": ("công lập", "public"),
-    "private": ("ngoài công lập", "private"),
-    "synthetic": ("Số liệu mô phỏng", "Simulated data"),
-    "none": ("Không có", "None"),
-}
-
-
-def labels(lang: str) -> dict[str, str]:
-    return {k: (vi if lang == "vi" else en) for k, (vi, en) in LABELS.items()}
-
 
 def _unit_choices(db: Session, user: Principal, plan: Plan) -> list[tuple[str, str]]:
     """The plan's unit and the communes below it, those the user covers, the plan's first."""
@@ -147,14 +59,13 @@ def _unit_choices(db: Session, user: Principal, plan: Plan) -> list[tuple[str, s
 
 @router.get("/plans")
 def plans_page(request: Request, user: PageUser, db: DB) -> Response:
-    lang = request_language(request)
     rows = db.execute(
         select(Plan, Unit.name)
         .join(Unit, Unit.code == Plan.unit_code)
         .where(related_units(user))
         .order_by(Plan.code)
     ).all()
-    return render(request, "plans/list.html", {"L": labels(lang), "plans": rows}, user=user)
+    return render(request, "plans/list.html", {"plans": rows}, user=user)
 
 
 def _evaluation_rows(evaluations: list[Any], lang: str) -> list[dict[str, Any]]:
@@ -209,7 +120,6 @@ def plan_page(
         .order_by(PlanBody.position)
     ).all()
     context = {
-        "L": labels(lang),
         "plan": plan,
         "unit": info,
         "year": year,
@@ -270,12 +180,11 @@ def scorecard_page(
     db: DB,
     year: Year = None,
 ) -> Response:
-    lang = request_language(request)
     card = national_scorecard(db, NATIONAL, years=[year] if year else None)
     return render(
         request,
         "plans/scorecard.html",
-        {"L": labels(lang), "card": card, "summaries": {y: card.summary(y) for y in card.years}},
+        {"card": card, "summaries": {y: card.summary(y) for y in card.years}},
         user=user,
     )
 
@@ -303,7 +212,6 @@ def enforcement_page(
             if r.z is not None
         ]
     context = {
-        "L": labels(lang),
         "unit": info,
         "ranking": ranking[:30],
         "register": facility_register(db, info.code),

@@ -45,7 +45,7 @@ _INTEGER = re.compile(r"[+-]?\d+")
 @dataclass(frozen=True, slots=True)
 class Issue:
     """A problem with the form: the field (or ``""`` for the whole form), a message key of
-    :mod:`chitieu.web.messages` and the values its sentence needs."""
+    :mod:`chitieu.catalog.messages` and the values its sentence needs."""
 
     field: str
     key: str

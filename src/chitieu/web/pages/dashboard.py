@@ -27,8 +27,7 @@ from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.units.queries import UnitInfo, ancestors, list_units
 from chitieu.web.cache import ResultCache
 from chitieu.web.deps import PageUser, UnitCode, Year
-from chitieu.web.i18n import messages_for, request_language
-from chitieu.web.messages import CHART_KEYS
+from chitieu.web.i18n import CHART_KEYS, messages_for, request_language
 from chitieu.web.templating import render
 
 router = APIRouter(include_in_schema=False)

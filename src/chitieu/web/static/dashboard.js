@@ -225,7 +225,7 @@
         lineStyle: {type: "dashed", width: 2.5, color: COLORS.proj}, color: COLORS.proj, z: 4});
     }
     if (target) {
-      series.push({type: "line", name: t("target_line"), data: [], color: COLORS.target,
+      series.push({type: "line", name: t("goal"), data: [], color: COLORS.target,
         markLine: {symbol: "none", silent: true, lineStyle: {color: COLORS.target, type: "dashed", width: 2},
           label: {formatter: t("target_label", {value: fmt(target.value, 0), year: target.year}), position: "insideEndTop", color: COLORS.target},
           data: [{yAxis: target.value}]}});
@@ -238,7 +238,7 @@
     };
     chart("chart-trend", {
       grid: {left: 48, right: 24, top: 40, bottom: 30},
-      legend: {top: 0, data: [t("observed"), t("smoothed"), t("projection")].concat(target ? [t("target_line")] : [])},
+      legend: {top: 0, data: [t("observed"), t("smoothed"), t("projection")].concat(target ? [t("goal")] : [])},
       tooltip: {trigger: "axis", axisPointer: {type: "line"}, formatter: function (ps) {
         var yr = +ps[0].axisValue;
         return "<b>" + yr + "</b><br>" + line(t("observed"), obs[yr], 1) + line(t("smoothed"), sm[yr], 1) +
@@ -391,7 +391,7 @@
     function render(all) {
       var list = all ? rows : rows.slice(0, shown);
       body.innerHTML = "<p class='muted small'>" + esc(t("ranking_note", {period: d.excess_years})) + "</p>" +
-        "<table class='rank'><thead><tr><th>#</th><th>" + esc(t("col_unit")) + "</th><th class='num'>" + esc(t("col_z")) +
+        "<table class='rank'><thead><tr><th>#</th><th>" + esc(t("unit")) + "</th><th class='num'>" + esc(t("col_z")) +
         "</th><th class='num'>" + esc(t("col_srb")) + "</th><th class='num'>" + esc(t("col_births")) + "</th><th>" +
         esc(t("col_inspected")) + "</th></tr></thead><tbody>" +
         list.map(function (r, i) {
@@ -472,10 +472,11 @@
     });
     var body = $("#sec-reporting [data-body]");
     var legend = "<p class='legend small'><span class='cell T'></span>" + esc(t("cell_T")) + " <span class='cell L'></span>" +
-      esc(t("cell_L")) + " <span class='cell D'></span>" + esc(t("cell_D")) + " <span class='cell M'></span>" + esc(t("cell_missing")) +
+      esc(t("late")) + " <span class='cell D'></span>" + esc(t("cell_D")) + " <span class='cell M'></span>" + esc(t("cell_missing")) +
       " <span class='cell N'></span>" + esc(t("cell_N")) + "</p>";
-    var head = "<tr><th>" + esc(t("col_unit")) + "</th>" + months.map(function (x) { return "<th>" + esc(x) + "</th>"; }).join("") + "</tr>";
+    var head = "<tr><th>" + esc(t("unit")) + "</th>" + months.map(function (x) { return "<th>" + esc(x) + "</th>"; }).join("") + "</tr>";
     var cls = {"T": "T", "L": "L", "D": "D", ".": "M", "_": "N"};
+    var cellText = {"T": "cell_T", "L": "late", "D": "cell_D", "M": "cell_missing", "N": "cell_N"};
     var rows = d.rows.slice();
     if (rows.length && rows[0].cells !== undefined) {
       var bad = function (r) { return (r.cells.match(/[.LD]/g) || []).length; };
@@ -486,7 +487,7 @@
       for (var i = 0; i < 12; i++) {
         if (r.cells !== undefined) {
           var c = r.cells[i];
-          cells.push(c === undefined ? "<td></td>" : "<td class='cell " + cls[c] + "' title='" + esc(t("cell_" + (cls[c] === "M" ? "missing" : cls[c]))) + "'></td>");
+          cells.push(c === undefined ? "<td></td>" : "<td class='cell " + cls[c] + "' title='" + esc(t(cellText[cls[c]])) + "'></td>");
         } else {
           var v = r.completeness[i];
           cells.push(v === null ? "<td></td>" : "<td class='pct' style='--p:" + v + "'>" + fmt(v, 0) + "</td>");
