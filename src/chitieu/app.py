@@ -14,7 +14,9 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from chitieu.api.cache import ResponseCache
 from chitieu.api.errors import install_error_handlers
+from chitieu.api.request_metrics import API_PREFIX, RequestMetrics
 from chitieu.api.router import api_router
+from chitieu.api.routes import ops as ops_routes
 from chitieu.auth.ratelimit import LoginLimiter
 from chitieu.auth.state import AuthState
 from chitieu.config import Settings, get_settings
@@ -51,7 +53,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     # Level 5: within 2 % of level 9's size at a third of its CPU (~0.4 ms for 40 kB of JSON).
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
-    app.include_router(api_router(), prefix="/api")
+    app.add_middleware(RequestMetrics)
+    app.include_router(ops_routes.router)
+    app.include_router(api_router(), prefix=API_PREFIX)
     app.include_router(web_routes.router)
     app.mount("/static", PrecompressedStaticFiles(directory=WEB_STATIC), name="static")
     web_routes.install(app)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from chitieu.api.responses import json_bytes
 from chitieu.auth.users import Principal
+from chitieu.metrics import record_cache
 from chitieu.store.audit import data_version
 
 #: Entries kept, and their total size: a few dozen dashboards' worth.
@@ -63,9 +64,11 @@ class ResponseCache:
             body = self._items.get(key)
             if body is None:
                 self.misses += 1
+                record_cache("api", hit=False)
                 return None
             self._items.move_to_end(key)
             self.hits += 1
+            record_cache("api", hit=True)
             return body
 
     def put(self, key: Hashable, body: bytes) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from chitieu.cli import births, db, demo, exchange, imports, serve, srb, units, users
+from chitieu.cli import backup, births, db, demo, exchange, imports, serve, srb, units, users
 
 app = typer.Typer(
     name="chitieu",
@@ -26,6 +26,8 @@ app.command(name="demo")(demo.demo)
 # Web app and users (issue 4).
 app.command(name="serve")(serve.serve)
 app.add_typer(users.app, name="users")
+app.command(name="backup")(backup.backup)
+app.command(name="restore")(backup.restore)
 # Data exchange (issue 6): DHIS2/ADX and Excel imports, DHIS2/ADX export, Excel templates.
 imports.app.command(name="dhis2")(exchange.import_dhis2)
 imports.app.command(name="excel")(exchange.import_excel)

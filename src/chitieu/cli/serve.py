@@ -50,6 +50,18 @@ def check_database(database_url: str) -> str | None:
     return None
 
 
+def share_metrics_between_workers() -> None:
+    """Give the worker processes one directory to write their Prometheus figures to, so that
+    ``/metrics`` on any worker adds up all of them (an operator's own directory is kept; a
+    fresh one is made otherwise: figures from an earlier run must not be added in)."""
+    import tempfile
+
+    from chitieu.metrics import MULTIPROC_ENV
+
+    if not os.environ.get(MULTIPROC_ENV):
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="chitieu-metrics-")
+
+
 def run_server(
     host: str | None = None, port: int | None = None, workers: int | None = None
 ) -> None:
@@ -66,6 +78,8 @@ def run_server(
             "own before serving real data.",
             err=True,
         )
+    if workers > 1:
+        share_metrics_between_workers()
     uvicorn.run(
         "chitieu.app:create_app",
         factory=True,

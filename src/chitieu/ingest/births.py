@@ -16,6 +16,7 @@ nothing the second time (and then records no batch either: nothing changes).
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -31,6 +32,7 @@ from chitieu.ingest.birth_staging import COUNTS, STAGE, create_stage, drop_stage
 from chitieu.ingest.error_log import ErrorLog
 from chitieu.ingest.errors import ImportRefused, RowError, row_error
 from chitieu.ingest.prefetch import prefetch
+from chitieu.metrics import record_import
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
 from chitieu.store.models import ImportBatch
 
@@ -169,6 +171,7 @@ def import_births(
         raise ImportRefused(
             [row_error(None, None, (f"no such file: {path}", f"không có tệp: {path}"))]
         )
+    started = time.perf_counter()
     digest = file_sha256(path)
     log = ErrorLog(COLUMNS)
     with engine.connect() as conn:
@@ -196,4 +199,5 @@ def import_births(
             drop_stage(conn)
             conn.commit()
     birth_store.refresh_statistics(engine, added)
+    record_import("births", added, time.perf_counter() - started)
     return dataclasses.replace(result, batch_id=batch_id)

@@ -9,6 +9,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from chitieu.metrics import record_cache
+
 T = TypeVar("T")
 DEFAULT_SIZE = 512
 
@@ -31,7 +33,9 @@ class ResultCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 self.hits += 1
+                record_cache("pages", hit=True)
                 return True, self._items[key]
+        record_cache("pages", hit=False)
         return False, None
 
     def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:

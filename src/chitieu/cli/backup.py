@@ -1,0 +1,57 @@
+"""``chitieu backup`` and ``chitieu restore``: the whole database to one file and back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from chitieu.cli.output import database_label, fail
+from chitieu.config import get_settings
+
+
+def backup(
+    out: Path = typer.Argument(..., help="File to write (must not exist yet)."),
+) -> None:
+    """Sao lưu toàn bộ cơ sở dữ liệu ra một tệp (back up the whole database to one file).
+
+    SQLite: an online copy that the running server does not notice. PostgreSQL: pg_dump's
+    custom format (needs pg_dump on PATH)."""
+    from chitieu.store.backup import BackupError
+    from chitieu.store.backup import backup as run_backup
+
+    try:
+        info = run_backup(get_settings().database_url, out)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"backup written: {info.path.resolve()} ({info.kind}, {info.bytes:,} bytes)")
+
+
+def restore(
+    source: Path = typer.Argument(..., help="A file written by `chitieu backup`."),
+    yes: bool = typer.Option(
+        False, "--yes", help="Replace the database without asking (for scripts)."
+    ),
+) -> None:
+    """Khôi phục cơ sở dữ liệu từ tệp sao lưu (restore the database from a backup file).
+
+    Every table of the configured database is replaced by the backup's. Stop the server first
+    on PostgreSQL; then run `chitieu db upgrade` if the backup is older than this chitieu."""
+    from chitieu.store.backup import BackupError, backup_kind
+    from chitieu.store.backup import restore as run_restore
+
+    target = database_label()
+    try:
+        kind = backup_kind(source)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    if not yes and not typer.confirm(
+        f"Replace every table of {target} with the {kind} backup {source}?", default=False
+    ):
+        raise typer.Exit(code=1)
+    try:
+        run_restore(get_settings().database_url, source)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"restored {target} from {Path(source).resolve()}")
+    typer.echo("next: chitieu db upgrade   (brings an older backup to this chitieu's schema)")
