@@ -81,7 +81,7 @@ def sqlite_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def _bootstrapped_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file bootstrapped once per session; tests get copies of it."""
-    from chitieu.store.bootstrap import bootstrap
+    from chitieu.bootstrap import bootstrap
 
     path = tmp_path_factory.mktemp("template") / "ready.db"
     eng = make_engine(f"sqlite:///{path}")
@@ -117,7 +117,7 @@ def ready_engine(request: pytest.FixtureRequest) -> Engine:
     """:func:`ready_sqlite`, and the same loaded into a fresh PostgreSQL database."""
     if request.param == "sqlite":
         return request.getfixturevalue("ready_sqlite")
-    from chitieu.store.bootstrap import bootstrap
+    from chitieu.bootstrap import bootstrap
 
     eng = _fresh_pg_engine(request.getfixturevalue("pg_url"))
     bootstrap(eng)

@@ -24,8 +24,8 @@ from sqlalchemy import Engine, func, insert, select, text
 from chitieu.app import create_app
 from chitieu.auth import tokens
 from chitieu.auth.users import create_user
+from chitieu.bootstrap import bootstrap
 from chitieu.config import Settings
-from chitieu.store.bootstrap import bootstrap
 from chitieu.store.db import make_engine
 from chitieu.store.models import Base, DataValue, Facility
 

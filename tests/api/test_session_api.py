@@ -9,7 +9,8 @@ from fastapi import Form
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from chitieu.auth import CurrentUser, tokens
+from chitieu.api.deps import CurrentUser
+from chitieu.auth import tokens
 from chitieu.auth.passwords import hash_password
 from chitieu.store.models import User
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from chitieu.store.bootstrap import bootstrap
+from chitieu.bootstrap import bootstrap
 from chitieu.store.db import make_engine
 from chitieu.store.models import DataElement, Plan, Target, Unit
 

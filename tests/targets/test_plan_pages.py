@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from chitieu.reports.i18n import fmt_number
 from chitieu.store.models import ActivityReport, Inspection
-from chitieu.web import pages_plans
+from chitieu.web.pages import plans as pages_plans
 
 PLAN = "HN-SRB-2026-2030"
 

@@ -8,8 +8,8 @@ import brotli
 import pytest
 from webworld import PASSWORD, form_token
 
+from chitieu.api.deps import SESSION_COOKIE
 from chitieu.app import WEB_STATIC as STATIC
-from chitieu.auth.deps import SESSION_COOKIE
 from chitieu.web.i18n import LANG_COOKIE
 from chitieu.web.static_files import compressible
 

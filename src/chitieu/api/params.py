@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import Session
 
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError
-from chitieu.auth.deps import CurrentUser, ensure_within
 from chitieu.auth.users import Principal
 from chitieu.catalog.periods import Period, parse_period
 from chitieu.units.queries import subtree_codes

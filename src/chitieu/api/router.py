@@ -5,25 +5,38 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from chitieu.api.routes import (
+    activities,
     audit,
     births,
     datavalues,
     dhis2,
+    enforcement,
     indicators,
     inspections,
     plans,
     session,
+    targets,
     units,
 )
-from chitieu.targets import api as targets_api
 
 
 def api_router() -> APIRouter:
-    """All API routes, relative to ``/api``; targets with their evaluated status come from
-    :mod:`chitieu.targets.api`."""
+    """All API routes, relative to ``/api``, one router per module of
+    :mod:`chitieu.api.routes`."""
     router = APIRouter()
-    for module in (session, units, datavalues, births, indicators, plans, inspections, audit):
+    for module in (
+        session,
+        units,
+        datavalues,
+        births,
+        indicators,
+        plans,
+        inspections,
+        audit,
+        activities,
+        enforcement,
+        targets,
+        dhis2,
+    ):
         router.include_router(module.router)
-    router.include_router(targets_api.router)
-    router.include_router(dhis2.router)
     return router

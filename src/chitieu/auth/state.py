@@ -98,7 +98,7 @@ class AccountCache:
 
 @dataclass
 class AuthState:
-    """What :mod:`chitieu.auth.deps` needs from the app (kept on ``app.state.auth``)."""
+    """What :mod:`chitieu.api.deps` needs from the app (kept on ``app.state.auth``)."""
 
     secret: str
     limiter: LoginLimiter

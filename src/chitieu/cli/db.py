@@ -17,7 +17,7 @@ def upgrade() -> None:
 
     Safe to run again: it adds only what is missing.
     """
-    from chitieu.store.bootstrap import bootstrap
+    from chitieu.bootstrap import bootstrap
 
     engine = make_engine()
     added = bootstrap(engine)

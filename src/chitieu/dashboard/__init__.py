@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from chitieu.dashboard.common import View, latest_year
 from chitieu.dashboard.communes import communes_json
-from chitieu.dashboard.indicators_view import capacity_json, signatures_json
+from chitieu.dashboard.indicators import capacity_json, signatures_json
 from chitieu.dashboard.reporting import reporting_json
-from chitieu.dashboard.targets_view import evaluations, scorecard_json, trend_json
+from chitieu.dashboard.targets import evaluations, scorecard_json, trend_json
 from chitieu.store.audit import data_version
 from chitieu.targets.evaluation import TargetEvaluation
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from chitieu.auth.users import create_demo_users
+from chitieu.bootstrap import bootstrap
 from chitieu.demo import activities
 from chitieu.demo.births import BirthTally, write_births
 from chitieu.demo.capacity import haiphong
@@ -42,7 +43,6 @@ from chitieu.demo.store import (
 from chitieu.enforcement.inspections import record_inspections
 from chitieu.ingest.births import import_births
 from chitieu.plans.activities import record_activities
-from chitieu.store.bootstrap import bootstrap
 from chitieu.store.db import transaction
 
 #: The demo's seed. Chosen among the first 45 seeds as one whose realised yearly SRB (with its

@@ -1,6 +1,6 @@
 """The national scorecard: the ten targets assigned each year, per year met or not (seed 004).
 
-The targets are data (``data/scorecard/*.yaml``, read by :mod:`.scorecard_file`) loaded into
+The targets are data (``data/scorecard/*.yaml``, read by :mod:`.scorecard_load`) loaded into
 ``scorecard_targets`` and ``scorecard_results``; slots the seeds do not fill are placeholders an
 administrator completes through :func:`set_scorecard_target` / :func:`set_scorecard_result`
 (the CLI and the API call these).
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from chitieu.ingest.errors import ImportRefused, RowError
 from chitieu.store.models import ScorecardResult, ScorecardTarget
-from chitieu.targets.scorecard_file import (
+from chitieu.targets.scorecard_load import (
     NATIONAL,
     RESULT_FIELDS,
     SCORECARD_DIR,

@@ -1,7 +1,7 @@
 """Page-side dependencies and error pages.
 
 Pages use :data:`PageUser`: the signed-in user, or a redirect to the sign-in page (an API call
-gets a JSON 401 instead, from :func:`chitieu.auth.current_user`). Errors raised under a page
+gets a JSON 401 instead, from :func:`chitieu.api.deps.current_user`). Errors raised under a page
 path (not ``/api``, ``/docs``, ``/static``) are shown as an HTML page in the user's language
 with the same status; the API keeps its JSON errors.
 """
@@ -16,8 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chitieu.api.deps import OptionalUser
 from chitieu.api.errors import ApiError
-from chitieu.auth.deps import OptionalUser
 from chitieu.auth.users import Principal
 from chitieu.web.templating import render
 

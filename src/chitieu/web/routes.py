@@ -5,7 +5,7 @@
 
 Pages: ``/login`` (GET, POST), ``/logout`` (POST), ``/`` → ``/dashboard``,
 ``/dashboard?unit=&year=&lang=``, ``/entry``, ``/entry/{commune}/{YYYYMM}`` (GET, POST); and the
-plan, scorecard and enforcement pages of :mod:`chitieu.web.pages_plans`.
+plan, scorecard and enforcement pages of :mod:`chitieu.web.pages.plans`.
 JSON: ``/api/dashboard/{section}?unit=&year=&lang=``.
 """
 
@@ -16,9 +16,8 @@ import logging
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chitieu.web import pages_plans
 from chitieu.web.deps import install_page_errors
-from chitieu.web.pages import auth, dashboard, entry
+from chitieu.web.pages import auth, dashboard, entry, plans
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ router.include_router(auth.router)
 router.include_router(dashboard.router)
 router.include_router(dashboard.api_router)
 router.include_router(entry.router)
-router.include_router(pages_plans.router)
+router.include_router(plans.router)
 
 STATIC_MAX_AGE = 365 * 24 * 3600
 

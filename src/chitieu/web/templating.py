@@ -18,7 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from chitieu.auth.deps import csrf_token
+from chitieu.api.deps import csrf_token
 from chitieu.auth.users import Principal
 from chitieu.web.i18n import remember_language, request_language, translator
 

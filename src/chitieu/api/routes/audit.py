@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from chitieu.api.db import DB
+from chitieu.api.deps import require_role
 from chitieu.api.params import Paging, page_of, paginate, resolve_scope
 from chitieu.api.responses import json_response
-from chitieu.auth.deps import require_role
 from chitieu.auth.users import Principal
 from chitieu.store.models import AuditEntry
 

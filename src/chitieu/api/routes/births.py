@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser
 from chitieu.api.errors import ApiError
 from chitieu.api.params import (
     PageParams,
@@ -22,7 +23,6 @@ from chitieu.api.params import (
     page_of,
     paginate,
 )
-from chitieu.auth.deps import CurrentUser
 from chitieu.store.models import BirthAggregate
 
 router = APIRouter(tags=["births"])

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser
 from chitieu.api.params import Paging, Periods, Scope, page_of, paginate
 from chitieu.api.responses import json_response
 from chitieu.api.values import Status, ValueKey, delete_value, save_value, set_status, value_json
-from chitieu.auth.deps import CurrentUser
 from chitieu.catalog import read_catalog
 from chitieu.store.models import DataValue
 

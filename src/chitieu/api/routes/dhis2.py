@@ -18,8 +18,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
+from chitieu.api.deps import CurrentUser
 from chitieu.api.errors import ApiError, error_body
-from chitieu.auth.deps import CurrentUser
 from chitieu.exchange import summary as sm
 from chitieu.exchange.dhis2 import FORMATS, import_datavalueset
 from chitieu.exchange.export import export_datavalueset

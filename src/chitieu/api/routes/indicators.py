@@ -12,10 +12,10 @@ from fastapi.responses import Response
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError
 from chitieu.api.params import Paging, Periods, paginate_list
 from chitieu.api.responses import json_response
-from chitieu.auth.deps import CurrentUser, ensure_within
 from chitieu.catalog import read_catalog
 from chitieu.catalog.schema import Indicator
 from chitieu.indicators import indicator_by_children, indicator_series, indicator_value

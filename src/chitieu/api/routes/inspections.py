@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser, ensure_within, require_role
 from chitieu.api.params import Paging, paginate_list
 from chitieu.api.responses import json_response
-from chitieu.auth.deps import CurrentUser, ensure_within, require_role
 from chitieu.auth.users import Principal
 from chitieu.enforcement.inspections import list_inspections, record_inspections
 from chitieu.store.models import Facility

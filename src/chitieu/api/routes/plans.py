@@ -14,10 +14,10 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser
 from chitieu.api.errors import forbidden, not_found
 from chitieu.api.params import Paging, page_of, paginate
 from chitieu.api.responses import json_response
-from chitieu.auth.deps import CurrentUser
 from chitieu.auth.users import Principal
 from chitieu.store.models import Body, Plan, PlanBody, Target, Task, Unit
 from chitieu.units.queries import in_subtree

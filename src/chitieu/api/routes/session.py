@@ -9,9 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from chitieu.api.db import DB
-from chitieu.api.responses import json_response
-from chitieu.auth import tokens
-from chitieu.auth.deps import (
+from chitieu.api.deps import (
     CSRF_HEADER,
     CurrentUser,
     end_session,
@@ -19,6 +17,8 @@ from chitieu.auth.deps import (
     login_page_user,
     start_session,
 )
+from chitieu.api.responses import json_response
+from chitieu.auth import tokens
 from chitieu.auth.users import Principal
 from chitieu.store.models import Unit
 

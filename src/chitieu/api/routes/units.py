@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError, not_found
 from chitieu.api.params import Paging, Scope, page_of, paginate, paginate_list
 from chitieu.api.responses import json_response
-from chitieu.auth.deps import CurrentUser, ensure_within
 from chitieu.store.models import Facility, Unit
 from chitieu.units.names import fold
 from chitieu.units.queries import ancestors, get_unit, list_units

@@ -3,7 +3,7 @@
 Before sign-in there is no session to tie a CSRF token to, so the sign-in form uses a
 double-submit token: a random value in a short-lived cookie and in the form; a post whose two
 copies differ (a form posted from another site, which cannot read the cookie) is refused.
-After sign-in, forms carry the session's CSRF token (:func:`chitieu.auth.csrf_token`).
+After sign-in, forms carry the session's CSRF token (:func:`chitieu.api.deps.csrf_token`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser, end_session, login_page_user, start_session
 from chitieu.api.errors import ApiError
-from chitieu.auth.deps import CurrentUser, end_session, login_page_user, start_session
 from chitieu.web.deps import safe_next
 from chitieu.web.i18n import request_language, translator
 from chitieu.web.templating import render

@@ -19,8 +19,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError
-from chitieu.auth.deps import CurrentUser, ensure_within
 from chitieu.auth.users import Principal
 from chitieu.dashboard import SECTIONS, View, build_section, data_version, evaluations, latest_year
 from chitieu.targets.provenance import uses_synthetic_data

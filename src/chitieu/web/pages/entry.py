@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.api.db import DB
+from chitieu.api.deps import ensure_within
 from chitieu.api.errors import ApiError, forbidden
 from chitieu.api.values import ValueKey, delete_value, save_value, set_status
-from chitieu.auth.deps import ensure_within
 from chitieu.auth.users import Principal
 from chitieu.dashboard.reporting import (
     DEADLINE_DAY,

@@ -1,7 +1,5 @@
 """HTTP API for targets with their evaluated status, the national scorecard, and the periodic
-report download. The API mounts :data:`router` under ``/api``; it also carries the routers for
-plan activities (:mod:`chitieu.targets.api_activities`) and enforcement
-(:mod:`chitieu.enforcement.api`).
+report download.
 
 A target is evaluated for the unit asked (within the caller's unit); without one, for the
 target's own unit when the caller covers it, else for the caller's own unit (a commune sees the
@@ -17,16 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser, ensure_within, require_role
 from chitieu.api.errors import ApiError, not_found
 from chitieu.api.params import Paging, paginate_list
+from chitieu.api.routes.activities import visible_plan
 from chitieu.api.routes.plans import related_units
-from chitieu.auth.deps import CurrentUser, ensure_within, require_role
 from chitieu.auth.users import Principal
-from chitieu.enforcement.api import router as enforcement_router
 from chitieu.reports import FORMATS, build_plan_report, render_report, report_filename
 from chitieu.store.models import Plan, Target, Unit
-from chitieu.targets.api_activities import router as activities_router
-from chitieu.targets.api_activities import visible_plan
 from chitieu.targets.rules import RULES_EN, RULES_VI
 from chitieu.targets.scorecard import (
     NATIONAL,
@@ -37,8 +33,6 @@ from chitieu.targets.scorecard import (
 from chitieu.targets.service import evaluate_pairs
 
 router = APIRouter(tags=["targets and scorecard"])
-router.include_router(activities_router)
-router.include_router(enforcement_router)
 
 Year = Annotated[
     int | None, Query(ge=1990, le=2100, description="Use data up to this year (default: all).")

@@ -6,6 +6,29 @@ state-changing request (not GET/HEAD/OPTIONS) authenticated by the cookie must c
 session's CSRF token in the ``X-CSRF-Token`` header or a ``csrf_token`` form field; bearer
 and Basic requests need none (the server never asks a browser for Basic credentials, so a
 browser never sends them on its own).
+
+Dependencies for handlers (``DB`` is :data:`chitieu.api.db.DB`, the request's session)::
+
+    CurrentUser  = Annotated[Principal, Depends(current_user)]         # 401 when not signed in
+    OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+
+    def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]
+        # Depends(require_role("admin", "analyst")) -> the user, or 403
+    def require_scope(param: str = "unit") -> Callable[..., UnitInfo]
+        # Depends(require_scope("unit")) -> the unit named by that path/query parameter
+        # (the user's own unit when absent), 404 unknown, 403 outside the user's unit
+    def ensure_within(user: Principal, unit_code: str, db: Session) -> UnitInfo   # 404 / 403
+    def csrf_token(request: Request) -> str | None       # the session's CSRF token, for forms
+    async def verify_csrf(request: Request) -> None      # Depends(verify_csrf): 403 without it
+    def login_page_user(request, db, username, password) -> Principal   # rate-limited; 401/429
+    def start_session(response, request, db, user) -> str   # sets the cookie; the CSRF token
+    def end_session(response) -> None
+    def issue_api_token(request, db, user) -> str
+
+:func:`current_user` enforces the CSRF rule, so a page handler that depends on ``CurrentUser``
+is protected without more code. Handlers and dependencies that query the database must be
+plain ``def`` functions (FastAPI runs them in worker threads): a query on the event loop that
+waits for a pooled connection would stall every request.
 """
 
 from __future__ import annotations

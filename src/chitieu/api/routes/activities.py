@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import forbidden, not_found
 from chitieu.api.params import Paging, paginate_list
 from chitieu.api.routes.plans import is_related
-from chitieu.auth.deps import CurrentUser, ensure_within
 from chitieu.auth.users import Principal
 from chitieu.plans.activities import ACTIVITY_KINDS, record_activities
 from chitieu.plans.tracking import ReportingCell, activity_summary, reporting_status

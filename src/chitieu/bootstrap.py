@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from chitieu.catalog import load_catalog
 from chitieu.plans import load_plans
 from chitieu.store.migrate import upgrade
-from chitieu.targets.scorecard_file import load_scorecards
+from chitieu.targets.scorecard_load import load_scorecards
 from chitieu.units.load import load_units
 
 

@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.api.db import DB
+from chitieu.api.deps import ensure_within
 from chitieu.api.errors import forbidden
+from chitieu.api.routes.activities import visible_cells, visible_plan
 from chitieu.api.routes.plans import related_units
-from chitieu.auth.deps import ensure_within
 from chitieu.auth.users import Principal
 from chitieu.enforcement.inspections import list_inspections, record_inspections
 from chitieu.enforcement.ranking import excess_beside_inspections
@@ -34,7 +35,6 @@ from chitieu.reports.build import plan_tasks
 from chitieu.reports.i18n import fmt_interval, fmt_number, fmt_percent, fmt_signed
 from chitieu.reports.tables import goal_text, status_label
 from chitieu.store.models import Body, Facility, Plan, PlanBody, Unit
-from chitieu.targets.api_activities import visible_cells, visible_plan
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.targets.rules import RULES_EN, RULES_VI
 from chitieu.targets.scorecard import NATIONAL, national_scorecard

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from chitieu.api.db import DB
+from chitieu.api.deps import CurrentUser, ensure_within, require_role
 from chitieu.api.params import Paging, paginate_list
-from chitieu.auth.deps import CurrentUser, ensure_within, require_role
 from chitieu.auth.users import Principal
 from chitieu.enforcement.ranking import YEARS_NOT_INSPECTED, excess_beside_inspections
 from chitieu.enforcement.register import facility_register, register_facility
