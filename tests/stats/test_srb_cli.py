@@ -84,7 +84,8 @@ def test_project_one_unit_and_all(srb_csv: Path) -> None:
                        "--unit", "00003")  # fmt: skip
     assert code == 0
     (one,) = json.loads(out)
-    assert {"unit", "target", "prob_target_met", "path"} <= set(one)
+    assert {"unit", "target", "prob_target_met", "path", "scenario"} <= set(one)
+    assert one["scenario"] == "transition" and "pooled" not in one["method"]
     assert one["unit"] == "00003" and one["target"] == 109
     assert [p["year"] for p in one["path"]] == list(range(2016, 2031))
     assert set(one["path"][0]) == {"year", "est", "lower", "upper"}
@@ -98,6 +99,13 @@ def test_project_one_unit_and_all(srb_csv: Path) -> None:
                        "--format", "csv")  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 25 * 11 and {"unit", "prob_target_met", "year", "est"} <= set(rows[0])
+    code, out, _ = run("srb", "project", str(srb_csv), "--to", "2030", "--target", "109",
+                       "--unit", "00003", "--scenario", "trend")  # fmt: skip
+    (trend,) = json.loads(out)
+    assert trend["scenario"] == "trend" and trend["path"][-1]["est"] != one["path"][-1]["est"]
+    code, _, _ = run("srb", "project", str(srb_csv), "--to", "2030", "--target", "109",
+                       "--scenario", "hope")  # fmt: skip
+    assert code != 0
 
 
 @pytest.fixture

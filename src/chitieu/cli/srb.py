@@ -3,7 +3,8 @@
 The output keys are a public contract (design.md, "Interfaces"): ``estimate`` prints one row per
 unit and year with ``unit, year, male, female, srb, srb_lower, srb_upper, est, est_lower,
 est_upper, z, flag``; ``project`` prints per unit ``unit, target, prob_target_met, path`` (a list
-of ``{year, est, lower, upper}``) and also ``annual_change_needed``. Numbers that do not exist
+of ``{year, est, lower, upper}``) and also ``annual_change_needed``, ``scenario`` (the
+long-run assumption: ``transition`` or ``trend``) and ``method``. Numbers that do not exist
 (no births, no girls) are ``null`` in JSON and empty in CSV.
 """
 
@@ -39,7 +40,8 @@ ESTIMATE_KEYS = (
     "est", "est_lower", "est_upper", "z", "flag",
 )  # fmt: skip
 PROJECT_ROW_KEYS = (
-    "unit", "target", "prob_target_met", "annual_change_needed", "year", "est", "lower", "upper",
+    "unit", "target", "prob_target_met", "annual_change_needed", "scenario", "year", "est",
+    "lower", "upper",
 )  # fmt: skip
 
 
@@ -47,6 +49,11 @@ class Format(StrEnum):
     json = "json"
     csv = "csv"
     table = "table"
+
+
+class Scenario(StrEnum):
+    transition = "transition"
+    trend = "trend"
 
 
 class Direction(StrEnum):
@@ -107,6 +114,8 @@ def projection_record(p: Projection) -> dict[str, Any]:
         "target": p.target,
         "prob_target_met": _num(p.prob_target_met),
         "annual_change_needed": _num(p.annual_change_needed),
+        "scenario": p.scenario,
+        "method": p.method,
         "path": path,
     }
 
@@ -151,6 +160,12 @@ def project(
         Direction.at_most, "--direction", help="at_most (SRB ≤ target) or at_least."
     ),
     level: float = LEVEL_OPTION,
+    scenario: Scenario = typer.Option(
+        Scenario.transition,
+        "--scenario",
+        help="transition (decline towards 106.3 once past the rise; default) or trend "
+        "(today's drift fades).",
+    ),
     fmt: Format = FORMAT_OPTION,
 ):
     """Projected SRB path to --to with intervals, and the probability the target is met."""
@@ -167,12 +182,15 @@ def project(
             table.unit, table.year, table.male, table.female, table.parent, level=level
         )
         wanted = list(dict.fromkeys(table.unit.tolist())) if unit is None else [unit]
-        projections = project_srb(res.fit, to, target, direction.value, level=level, units=wanted)
+        projections = project_srb(
+            res.fit, to, target, direction.value, level=level, units=wanted,
+            scenario=scenario.value,  # type: ignore[arg-type]
+        )  # fmt: skip
     except ValueError as exc:
         raise fail(str(exc)) from None
     records = [projection_record(p) for p in projections]
     if fmt is Format.json:
         _emit(records, (), fmt)
         return
-    rows = [{k: r[k] for k in PROJECT_ROW_KEYS[:4]} | point for r in records for point in r["path"]]
+    rows = [{k: r[k] for k in PROJECT_ROW_KEYS[:5]} | point for r in records for point in r["path"]]
     _emit(rows, PROJECT_ROW_KEYS, fmt)

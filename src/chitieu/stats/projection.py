@@ -21,6 +21,7 @@ from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
 from chitieu.stats.smoothing import SrbFit
 from chitieu.stats.srb_laplace import prior_matrices
+from chitieu.stats.statespace import SCENARIOS, Forecast, Scenario, forecast
 from chitieu.stats.trend import fit_linear_trend
 
 Direction = Literal["at_most", "at_least"]
@@ -53,6 +54,7 @@ class Projection:
     last_value: float
     level: float
     method: str
+    scenario: str = "trend"
     fitted_years: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
     fitted_est: np.ndarray = field(default_factory=lambda: np.array([]))
     fitted_lower: np.ndarray = field(default_factory=lambda: np.array([]))
@@ -96,6 +98,7 @@ def project_srb(
     *,
     level: float = 0.95,
     units: list[str] | None = None,
+    scenario: Scenario = "transition",
 ) -> list[Projection]:
     """Project each unit's SRB (per 100 girls) to ``to_year``; one :class:`Projection` per unit
     (all units unless ``units`` names some; ``KeyError`` for an unknown code).
@@ -106,6 +109,8 @@ def project_srb(
     ``θ`` through both terms. ``annual_change_needed`` starts from the smoothed SRB in the
     unit's last year with births."""
     _check_direction(direction)
+    if scenario not in SCENARIOS:
+        raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
     q = float(ndtri(0.5 + level / 2))
     years = fit.years
     target_year = int(to_year)
@@ -114,8 +119,9 @@ def project_srb(
     pick = np.array(
         range(len(fit.units)) if units is None else [fit.unit_index(c) for c in units], dtype=int
     )
+    source = "none"
     if h:
-        mean, var = _future_moments(fit, pick, future)
+        mean, var, source = _future_moments(fit, pick, future, scenario)
         path_years = future
     else:
         k = target_year - years[0]
@@ -124,7 +130,10 @@ def project_srb(
         mean, var = fit.model.theta[pick, k : k + 1], fit.model.theta_var[pick, k : k + 1]
         path_years = np.array([target_year])
     sd = np.sqrt(np.maximum(var, 0))
-    method = "hierarchical AR(1) smoothing; region level: line with noise (REML)"
+    method = (
+        "hierarchical AR(1) smoothing; region level: damped local linear trend "
+        f"(Kalman; hyperparameters: {source}); scenario: {scenario}"
+    )
     out = []
     for i, u in enumerate(pick):
         last_k = fit.last_observed[u]
@@ -148,19 +157,20 @@ def project_srb(
                 last_value=last_value,
                 level=level,
                 method=method,
+                scenario=scenario,
             )
         )
     return out
 
 
 def _future_moments(
-    fit: SrbFit, pick: np.ndarray, future: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    fit: SrbFit, pick: np.ndarray, future: np.ndarray, scenario: str
+) -> tuple[np.ndarray, np.ndarray, str]:
     """Mean and variance of log(SRB/100) in the ``future`` years for the units ``pick``,
-    all units at once: shapes (units, H)."""
+    all units at once: shapes (units, H); and where the trend's hyperparameters came from."""
     m = fit.model
     t, h = len(fit.years), len(future)
-    level_mean, level_load, level_noise = _region_paths(fit, future)
+    level = region_forecast(fit, h, scenario)
     sig = prior_matrices(m.eta, t + h)[0]
     s_tt, s_ft, s_ff = sig[:, :t, :t], sig[:, t:, :t], sig[:, t:, t:]
     s_tt_inv = np.linalg.inv(s_tt)
@@ -169,36 +179,22 @@ def _future_moments(
     r = fit.region_of[pick]
     g = gain[r]
     post = m.post_cov[pick]
-    mean = level_mean[r] + (g @ m.deviation[pick][..., None])[..., 0]
+    mean = level.mean[r] + (g @ m.deviation[pick][..., None])[..., 0]
     var_x = prior_left[r] + np.einsum("uhi,uij,uhj->uh", g, post, g)
-    # θ_future depends on the estimated levels a_r through the line and through x̂: x̂ moves by
-    # −P W = −(I − P Σ⁻¹) per unit of a.
-    load = level_load[r] - g @ (np.eye(t) - post @ s_tt_inv[r])
+    # The deviation's estimate also leans on the region levels (x̂ moves by −(I − P Σ⁻¹) per
+    # unit of a); that part of its uncertainty decays with the deviation's own persistence.
+    load = g @ (np.eye(t) - post @ s_tt_inv[r])
     var_a = np.einsum("uhi,uij,uhj->uh", load, m.level_cov[r], load)
-    return mean, var_x + var_a + level_noise[r]
+    return mean, var_x + var_a + level.var[r], level.hyper_source
 
 
-def _region_paths(fit: SrbFit, future: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per region: projected level mean (R, H), its weights on the estimated levels (R, H, T),
-    and the variance the trend noise adds (R, H): the future level's wander around the line and
-    the past wander's effect on the fitted line. Fewer than three years: the level stays at the
-    last year's, with no trend noise (there is nothing to estimate it from)."""
+def region_forecast(fit: SrbFit, horizon: int, scenario: str = "transition") -> Forecast:
+    """The region levels' damped-trend forecast (:mod:`chitieu.stats.statespace`), the
+    smoother's variance of each estimated level as its sampling variance; hyperparameters
+    pooled over the regions (documented defaults below :data:`MIN_POOL_SERIES` regions)."""
     m = fit.model
-    r_n, t = m.level.shape
-    h = len(future)
-    mean = np.zeros((r_n, h))
-    load = np.zeros((r_n, h, t))
-    noise = np.zeros((r_n, h))
-    for r in range(r_n if h else 0):
-        if t >= 3:
-            tr = fit_linear_trend(fit.years, m.level[r], m.level_cov[r])
-            mean[r] = tr.mean(future)
-            load[r] = tr.weights(future)
-            noise[r] = tr.noise_var * (1.0 + (load[r] ** 2).sum(axis=1))
-        else:
-            mean[r] = m.level[r, -1]
-            load[r, :, -1] = 1.0
-    return mean, load, noise
+    v = np.diagonal(m.level_cov, axis1=1, axis2=2)
+    return forecast(m.level, v, horizon, scenario=scenario)  # type: ignore[arg-type]
 
 
 def _to_scale(v: np.ndarray, scale: str, bound: float) -> tuple[np.ndarray, np.ndarray]:

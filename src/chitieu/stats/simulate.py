@@ -98,3 +98,79 @@ def simulate_srb(
     units = np.array([f"{i:05d}" for i in range(u)])
     parents = np.array([f"R{k}" for k in range(n_regions)])[region]
     return SimulatedSrb(units, years, parents, male, n - male, log_srb, excess, excess_unit)
+
+
+#: Where the regions of :func:`simulate_transition` stand at the forecast origin.
+TransitionStage = Literal["rising", "turning", "declined", "mixed"]
+
+
+def simulate_transition(
+    stage: TransitionStage,
+    n_regions: int = 12,
+    units_per_region: int = 40,
+    *,
+    first_year: int = 2010,
+    origin: int = 2024,
+    horizon: int = 6,
+    births: tuple[int, int] = (150, 6_000),
+    unit_sd: float = 0.02,
+    deviation_sd: float = 0.015,
+    phi: float = 0.6,
+    shock_sd: float = 0.003,
+    seed: int = 0,
+) -> SimulatedSrb:
+    """Regions going through the sex-ratio transition (rise, plateau, decline towards 106.3,
+    the trapezoid of Chao et al. 2019), observed ``first_year``..``origin`` and simulated
+    ``horizon`` years further (the truth to forecast). Each region's imbalance over the natural
+    level rises linearly to a peak of 3–7 % (log scale) over 8–15 years, stays 2–6 years and
+    declines at 0.2–1 point a year; its timing puts the region, at ``origin``:
+
+    - ``"rising"``: still rising (the peak 2–8 years after the origin);
+    - ``"turning"``: the decline started 0–4 years before the origin (just past the plateau);
+    - ``"declined"``: declining since 6–12 years before the origin;
+    - ``"mixed"``: the decline starts 8 years before to 2 years after the origin (some
+      regions turn within the forecast, which no data can show beforehand).
+
+    Region-years get a small non-persistent shock (``shock_sd``); units a permanent effect and
+    an AR(1) deviation; births per unit-year are log-uniform in ``births``. No excess units."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(first_year, origin + horizon + 1)
+    t = len(years)
+    base = np.log(1.063)
+    peak = rng.uniform(0.03, 0.07, n_regions)
+    rise = rng.uniform(8, 15, n_regions)
+    plateau = rng.uniform(2, 6, n_regions)
+    fall = rng.uniform(0.002, 0.01, n_regions)  # log points a year ≈ SRB points / 100
+    if stage == "rising":
+        peak_year = origin + rng.uniform(2, 8, n_regions)
+        decline_start = peak_year + plateau
+    elif stage == "turning":
+        decline_start = origin - rng.uniform(0, 4, n_regions)
+        peak_year = decline_start - plateau
+    elif stage == "mixed":
+        decline_start = origin + rng.uniform(-8, 2, n_regions)
+        peak_year = decline_start - plateau
+    else:
+        decline_start = origin - rng.uniform(6, 12, n_regions)
+        peak_year = decline_start - plateau
+    yr = years[None, :].astype(float)
+    up = np.clip((yr - (peak_year - rise)[:, None]) / rise[:, None], 0, 1) * peak[:, None]
+    down = np.clip(yr - decline_start[:, None], 0, None) * fall[:, None]
+    imbalance = np.where(yr >= decline_start[:, None], np.maximum(peak[:, None] - down, 0), up)
+    level = base + imbalance + rng.normal(0, shock_sd, (n_regions, t))
+    u = n_regions * units_per_region
+    region = np.repeat(np.arange(n_regions), units_per_region)
+    effect = rng.normal(0, unit_sd, u)
+    dev = np.empty((u, t))
+    dev[:, 0] = rng.normal(0, deviation_sd, u)
+    innov = deviation_sd * np.sqrt(1 - phi**2)
+    for j in range(1, t):
+        dev[:, j] = phi * dev[:, j - 1] + rng.normal(0, innov, u)
+    log_srb = level[region] + effect[:, None] + dev
+    scale = np.exp(rng.uniform(np.log(births[0]), np.log(births[1]), u))
+    n = np.maximum(1, np.round(scale[:, None] * rng.uniform(0.9, 1.1, (u, t)))).astype(int)
+    male = rng.binomial(n, 1 / (1 + np.exp(-log_srb)))
+    units = np.array([f"{i:05d}" for i in range(u)])
+    parents = np.array([f"R{k:02d}" for k in range(n_regions)])[region]
+    none = np.zeros((u, t), bool)
+    return SimulatedSrb(units, years, parents, male, n - male, log_srb, none, none[:, 0].copy())
