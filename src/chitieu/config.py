@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    #: Addresses of reverse proxies whose ``X-Forwarded-For`` / ``X-Forwarded-Proto`` headers
+    #: are believed (comma-separated IPs or networks, e.g. ``10.0.0.5,192.168.1.0/24``). None
+    #: by default, not even 127.0.0.1: a client's address is the connection's, so whoever can
+    #: reach the server cannot pick the address the sign-in limit counts against.
+    trusted_proxies: str = ""
     #: Default UI language: "vi" first, "en" available.
     language: str = "vi"
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chitieu.auth import tokens
 from chitieu.auth.passwords import hash_password, needs_rehash, verify_password
@@ -133,3 +133,14 @@ def test_guesses_spread_over_many_addresses_are_limited_per_username(engine) -> 
     now[0] += 1
     limiter.success("admin", "198.51.100.0")  # clears that address's three: nine remain
     assert limiter.retry_after("admin", "203.0.113.50") == 0
+
+
+def test_reserve_counts_the_attempt_before_it_is_checked(engine) -> None:
+    now = [20_000.0]
+    limiter = LoginLimiter(engine, clock=lambda: now[0])
+    assert [limiter.reserve("admin", "10.0.0.1") for _ in range(5)] == [0] * 5
+    assert limiter.reserve("admin", "10.0.0.1") == 300  # the sixth is refused, not stored
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(LoginFailure)) == 5
+    limiter.success("admin", "10.0.0.1")  # a right password drops its reservation
+    assert limiter.reserve("admin", "10.0.0.1") == 0

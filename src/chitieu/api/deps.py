@@ -20,7 +20,7 @@ Dependencies for handlers (``DB`` is :data:`chitieu.api.db.DB`, the request's se
     def ensure_within(user: Principal, unit_code: str, db: Session) -> UnitInfo   # 404 / 403
     def csrf_token(request: Request) -> str | None       # the session's CSRF token, for forms
     async def verify_csrf(request: Request) -> None      # Depends(verify_csrf): 403 without it
-    def login_page_user(request, db, username, password) -> Principal   # rate-limited; 401/429
+    async def login_page_user(request, username, password) -> Principal  # rate-limited; 401/429
     def start_session(response, request, db, user) -> str   # sets the cookie; the CSRF token
     def end_session(response) -> None
     def issue_api_token(request, db, user) -> str
@@ -48,8 +48,9 @@ from sqlalchemy.orm import Session
 from chitieu.api.db import DB
 from chitieu.api.errors import ApiError, forbidden
 from chitieu.auth import tokens
+from chitieu.auth.signin import TooManyAttempts, WrongCredentials, check_password
 from chitieu.auth.state import AuthState
-from chitieu.auth.users import Principal, authenticate, load_account
+from chitieu.auth.users import Principal, load_account
 from chitieu.units.queries import UnitInfo, UnknownUnitError, get_unit
 
 SESSION_COOKIE = "chitieu_session"
@@ -149,23 +150,19 @@ async def credentials(request: Request) -> Presented | None:
     return Presented("session", cred.username, cred.fingerprint, session_id=cred.session_id)
 
 
-def _check_password(request: Request, db: Session, username: str, password: str) -> Principal:
-    """Verify a username and password, limited per username and address (429 when over)."""
-    state = _auth(request)
-    address = client_address(request)
-    wait = state.limiter.retry_after(username, address)
-    if wait:
-        raise _too_many(wait)
-    account = load_account(db, username)
-    if account is not None and state.basic_cache.hit(account[1], password):
-        return account[0]
-    checked = authenticate(db, username, password)
-    if checked is None:
-        state.limiter.failure(username, address)
-        raise _unauthenticated("wrong username or password (sai tên đăng nhập hoặc mật khẩu)")
-    state.limiter.success(username, address)
-    state.basic_cache.add(checked[1], password)
-    return checked[0]
+async def _sign_in(request: Request, username: str, password: str) -> Principal:
+    """Check a username and password, limited per username and address (401, or 429 when
+    over the limit); see :mod:`chitieu.auth.signin` for why no connection is held meanwhile."""
+    try:
+        return await check_password(
+            _auth(request), request.app.state.engine, username, password, client_address(request)
+        )
+    except TooManyAttempts as exc:
+        raise _too_many(exc.seconds) from None
+    except WrongCredentials:
+        raise _unauthenticated(
+            "wrong username or password (sai tên đăng nhập hoặc mật khẩu)"
+        ) from None
 
 
 async def optional_user(
@@ -182,9 +179,7 @@ async def optional_user(
     if presented is None:
         return None
     if presented.via == "basic":
-        checked = await run_in_threadpool(
-            _check_password, request, db, presented.username, presented.password or ""
-        )
+        checked = await _sign_in(request, presented.username, presented.password or "")
         return replace(checked, via="basic")
     state = _auth(request)
     account = state.accounts.get(presented.username)
@@ -287,9 +282,9 @@ async def verify_csrf(request: Request) -> None:
     await credentials(request)
 
 
-def login_page_user(request: Request, db: Session, username: str, password: str) -> Principal:
+async def login_page_user(request: Request, username: str, password: str) -> Principal:
     """Check a sign-in form's username and password (rate-limited): the user, or 401 / 429."""
-    return replace(_check_password(request, db, username.strip(), password), via="session")
+    return replace(await _sign_in(request, username.strip(), password), via="session")
 
 
 def start_session(response: Response, request: Request, db: Session, user: Principal) -> str:

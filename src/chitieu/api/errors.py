@@ -1,7 +1,10 @@
 """JSON errors with the right status: ``{"error": {"code", "message", "details"}}``.
 
 400 malformed body · 401 not signed in · 403 outside your unit, role or CSRF · 404 unknown
-id · 409 conflicts with stored data · 422 invalid values · 429 too many sign-in attempts.
+id · 409 conflicts with stored data · 413 body too large · 422 invalid values · 429 too many
+sign-in attempts · 503 the database is busy (no pooled connection free in time, SQLite's write
+lock held too long, the server's connection slots full), with ``Retry-After``: a load to wait
+out, never a 500.
 Every handler raises inside the request's transaction, which is then rolled back, so a
 refused request changes nothing.
 """
@@ -14,7 +17,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chitieu.catalog.load import UnknownCodeError
@@ -34,7 +38,13 @@ _CODES = {
     415: "unsupported_media_type",
     422: "validation",
     429: "rate_limited",
+    503: "busy",
 }
+
+#: Seconds a client is asked to wait when the database is busy.
+BUSY_RETRY_AFTER = 5
+#: Driver messages that mean "busy, try again", not "broken".
+_BUSY_MESSAGES = ("database is locked", "too many clients", "remaining connection slots")
 
 
 class ApiError(Exception):
@@ -127,6 +137,44 @@ async def _refused(_: Request, exc: ImportRefused) -> JSONResponse:
     return _json(422, "validation", exc.summary().splitlines()[0], rows)
 
 
+def busy_response() -> JSONResponse:
+    return _json(
+        503,
+        "busy",
+        "the server is busy; try again in a few seconds (máy chủ đang bận, hãy thử lại sau)",
+        {"retry_after": BUSY_RETRY_AFTER},
+        {"Retry-After": str(BUSY_RETRY_AFTER)},
+    )
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for a database error that means a load to wait out: no pooled connection free
+    in time, a lock held too long, no connection slot left on the server."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    return isinstance(exc, OperationalError) and any(
+        m in str(exc.orig).lower() for m in _BUSY_MESSAGES
+    )
+
+
+def has_nul(exc: BaseException) -> bool:
+    """True for a statement refused because a text value holds a NUL character (PostgreSQL
+    cannot store one)."""
+    return isinstance(exc, StatementError) and "NUL" in str(getattr(exc, "orig", "") or "")
+
+
+async def _database_error(request: Request, exc: StatementError) -> JSONResponse:
+    if is_busy(exc):
+        return busy_response()
+    if has_nul(exc):
+        return _json(400, "bad_request", "a text value contains a NUL character (ký tự NUL)")
+    return await _unexpected(request, exc)
+
+
+async def _pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:
+    return busy_response()
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _json(500, "internal", "internal error; nothing was changed")
@@ -138,6 +186,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeout, _pool_timeout)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StatementError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(UnknownUnitError, _unknown_unit)  # type: ignore[arg-type]
     app.add_exception_handler(UnknownCodeError, _unknown_code)  # type: ignore[arg-type]
     app.add_exception_handler(ImportRefused, _refused)  # type: ignore[arg-type]

@@ -8,6 +8,11 @@ many addresses do not go unchecked (at the price that such an attack also holds 
 until the window passes). Failures are kept in the database (``login_failures``), not in the
 server process, so a server running several workers counts them once: an attacker gets
 ``max_failures`` guesses per window, not ``workers × max_failures``.
+
+A sign-in reserves its attempt before the password is checked (:meth:`LoginLimiter.reserve`):
+the attempt is stored as a failure and counted in one transaction that no other reservation
+for the same username can interleave with, and a success removes it afterwards. So however
+many guesses arrive at once, at most ``max_failures`` of them reach the password check.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from chitieu.store.models import LoginFailure
 
@@ -70,12 +75,42 @@ class LoginLimiter:
         leaves = times[len(times) - limit] + self.window
         return max(1, int(leaves - now + 0.999))
 
+    def reserve(self, username: str, address: str | None) -> int:
+        """Count an attempt about to be checked as a failure, if the limits allow it: 0 when
+        reserved (call :meth:`success` if the password turns out right), else the seconds to
+        wait (nothing stored). Reservations for one username are serialised: on PostgreSQL by
+        a transaction-scoped advisory lock on the username, on SQLite by the write lock that
+        the first statement (a delete) takes."""
+        now = self._clock()
+        user, addr = self.key(username, address)
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(user))))
+            self._forget_old(conn, now)
+            rows = conn.execute(
+                select(LoginFailure.at, LoginFailure.address)
+                .where(LoginFailure.username == user, LoginFailure.at > now - self.window)
+                .order_by(LoginFailure.at)
+            ).all()
+            here = [at for at, a in rows if a == addr]
+            everywhere = [at for at, _ in rows]
+            wait = max(
+                self._wait(here, self.max_failures, now),
+                self._wait(everywhere, self.max_user_failures, now),
+            )
+            if not wait:
+                conn.execute(insert(LoginFailure).values(username=user, address=addr, at=now))
+        return wait
+
+    def _forget_old(self, conn: Connection, now: float) -> None:
+        """Forget what has left every window, so the table stays small."""
+        conn.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
+
     def failure(self, username: str, address: str | None) -> None:
         now = self._clock()
         user, addr = self.key(username, address)
         with self.engine.begin() as conn:
-            # forget what has left every window, so the table stays small
-            conn.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
+            self._forget_old(conn, now)
             conn.execute(insert(LoginFailure).values(username=user, address=addr, at=now))
 
     def success(self, username: str, address: str | None) -> None:

@@ -194,13 +194,14 @@ def authenticate(db: Db, username: str, password: str) -> tuple[Principal, str] 
     account = load_account(db, username)
     if account is None:
         # Spend the same time as a real check, so timing does not say which usernames exist.
-        verify_password(_dummy_hash(), password)
+        verify_password(dummy_hash(), password)
         return None
     return account if verify_password(account[1], password) else None
 
 
 @cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
+    """A hash to verify against when there is no such user (made once per process)."""
     return hash_password("chitieu-no-such-user")
 
 

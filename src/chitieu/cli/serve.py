@@ -80,6 +80,7 @@ def run_server(
         )
     if workers > 1:
         share_metrics_between_workers()
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     uvicorn.run(
         "chitieu.app:create_app",
         factory=True,
@@ -87,6 +88,9 @@ def run_server(
         port=port or settings.port,
         workers=workers,
         log_level="info",
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or [],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -42,11 +43,7 @@ def _user_json(db: DB, user: Principal) -> dict[str, Any]:
     }
 
 
-@router.post("/login", summary="Get a bearer token")
-def login(body: LoginIn, request: Request, db: DB) -> dict[str, Any]:
-    """Exchange a username and password for a bearer token (``Authorization: Bearer …``).
-    Five failed attempts for a username from one address within 5 minutes give 429."""
-    user = login_page_user(request, db, body.username, body.password)
+def _token_body(request: Request, db: DB, user: Principal) -> dict[str, Any]:
     return {
         "access_token": issue_api_token(request, db, user),
         "token_type": "bearer",
@@ -55,13 +52,32 @@ def login(body: LoginIn, request: Request, db: DB) -> dict[str, Any]:
     }
 
 
-@router.post("/session", summary="Sign in with a session cookie")
-def open_session(body: LoginIn, request: Request, response: Response, db: DB) -> dict[str, Any]:
-    """Sign a browser in: sets the session cookie and returns the session's CSRF token, which
-    every later state-changing request must send in the ``X-CSRF-Token`` header."""
-    user = login_page_user(request, db, body.username, body.password)
+def _session_body(request: Request, response: Response, db: DB, user: Principal) -> dict:
     csrf = start_session(response, request, db, user)
     return {"user": _user_json(db, user), "csrf_token": csrf, "csrf_header": CSRF_HEADER}
+
+
+# The sign-in handlers are coroutines: the password check holds no database connection and no
+# request thread while it waits (see chitieu.auth.signin); the session's connection is taken
+# only once the password is right.
+
+
+@router.post("/login", summary="Get a bearer token")
+async def login(body: LoginIn, request: Request, db: DB) -> dict[str, Any]:
+    """Exchange a username and password for a bearer token (``Authorization: Bearer …``).
+    Five failed attempts for a username from one address within 5 minutes give 429."""
+    user = await login_page_user(request, body.username, body.password)
+    return await run_in_threadpool(_token_body, request, db, user)
+
+
+@router.post("/session", summary="Sign in with a session cookie")
+async def open_session(
+    body: LoginIn, request: Request, response: Response, db: DB
+) -> dict[str, Any]:
+    """Sign a browser in: sets the session cookie and returns the session's CSRF token, which
+    every later state-changing request must send in the ``X-CSRF-Token`` header."""
+    user = await login_page_user(request, body.username, body.password)
+    return await run_in_threadpool(_session_body, request, response, db, user)
 
 
 @router.delete("/session", summary="Sign out")

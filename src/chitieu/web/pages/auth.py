@@ -13,6 +13,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from chitieu.api.db import DB
@@ -57,7 +58,7 @@ def login_page(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-def login_submit(
+async def login_submit(
     request: Request,
     db: DB,
     username: Annotated[str, Form(max_length=100)] = "",
@@ -82,14 +83,15 @@ def login_submit(
             status=422,
         )
     try:
-        user = login_page_user(request, db, username, password)
+        # a coroutine: the password check holds no connection or thread (chitieu.auth.signin)
+        user = await login_page_user(request, username, password)
     except ApiError as exc:
         key = "login_too_many" if exc.status == 429 else "login_wrong"
         return _login_form(
             request, next_url=safe_next(next), error=t(key), username=username, status=exc.status
         )
     response = RedirectResponse(safe_next(next), status_code=303)
-    start_session(response, request, db, user)
+    await run_in_threadpool(start_session, response, request, db, user)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
