@@ -68,7 +68,7 @@ def pg_database() -> Iterator[str]:
 
 
 def bootstrapped_pg(url: str) -> Engine:
-    from chitieu.store.bootstrap import bootstrap
+    from chitieu.bootstrap import bootstrap
 
     engine = make_engine(url)
     bootstrap(engine)
