@@ -84,7 +84,28 @@ def status_command(
         typer.echo(render_table(rows, list(rows[0])))
     else:
         typer.echo("(không có chỉ tiêu — no targets)")
+    for line in _provisional_lines(evaluations):
+        typer.echo(line)
     typer.echo(f"\n{RULES_EN}")
+
+
+def _provisional_lines(evaluations: list[Any]) -> list[str]:
+    """One line per unit and indicator whose latest year is still arriving: shown, not judged."""
+    from chitieu.reports.i18n import fmt_number
+
+    lines: list[str] = []
+    for e in evaluations:
+        p = e.current
+        if p is None or p.completeness is None:
+            continue
+        line = (
+            f"{e.unit_code} {e.indicator_code} {p.year}: {fmt_number(p.value, 1, 'en')} "
+            f"{_interval(p.lower, p.upper)} — {p.completeness.text('vi')} "
+            f"({p.completeness.text('en')})"
+        )
+        if line not in lines:
+            lines.append(line)
+    return ["", *lines] if lines else []
 
 
 @app.command("scorecard")

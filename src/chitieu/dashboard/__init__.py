@@ -5,7 +5,8 @@ computed here).
     SECTIONS                                    # names, in the page's order
     build_section(db, view, name, evals=None) -> dict
     View(unit: UnitInfo, year: int, lang="vi")
-    latest_year(db, unit) -> int
+    latest_year(db, unit) -> int              # the last complete year: the headline
+    latest_data_year(db, unit) -> int         # the latest year with any data (may be partial)
     data_version(db) -> tuple[int, int]        # changes whenever stored data change
 
 Sections: ``scorecard`` (targets with status and probability), ``trend`` (SRB with interval
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chitieu.dashboard.common import View, latest_year
+from chitieu.dashboard.common import View, latest_data_year, latest_year
 from chitieu.dashboard.communes import communes_json
 from chitieu.dashboard.indicators import capacity_json, signatures_json
 from chitieu.dashboard.reporting import reporting_json
@@ -56,4 +57,12 @@ def build_section(
     return reporting_json(db, view.unit, view.year, lang=view.lang)
 
 
-__all__ = ["SECTIONS", "View", "build_section", "data_version", "evaluations", "latest_year"]
+__all__ = [
+    "SECTIONS",
+    "View",
+    "build_section",
+    "data_version",
+    "evaluations",
+    "latest_data_year",
+    "latest_year",
+]

@@ -8,7 +8,7 @@ The dashboard layer only assembles: every figure comes from :mod:`chitieu.indica
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chitieu.indicators import IndicatorValue
+from chitieu.indicators.completeness import births_completeness, last_complete_year
 from chitieu.store.models import BirthAggregate, DataValue
 from chitieu.units.queries import UnitInfo, subtree_codes
 
@@ -37,9 +38,46 @@ class View:
 
 
 def latest_year(db: Session, unit: UnitInfo) -> int:
+    """The year the dashboard leads with: the last year whose births are complete at or below
+    ``unit`` (:mod:`chitieu.indicators.completeness`; a year still arriving is shown as
+    provisional beside it, never as the headline); without a complete year, the latest with
+    data (:func:`latest_data_year`)."""
+    last = latest_data_year(db, unit)
+    complete = last_complete_year(births_completeness(db.connection(), unit.code, last))
+    return complete if complete is not None else last
+
+
+def provisional_json(
+    db: Session, unit: UnitInfo, year: int, lang: str = "vi"
+) -> dict[str, Any] | None:
+    """The year after ``year`` whose births are still arriving, with its completeness:
+    ``{year, provisional: true, completeness, text}`` (None when there is none)."""
+    last = latest_data_year(db, unit)
+    done = births_completeness(db.connection(), unit.code, last)
+    later = [c for y, c in done.items() if y > year and not c.complete]
+    if not later:
+        return None
+    return {
+        "year": later[-1].year,
+        "provisional": True,
+        "completeness": asdict(later[-1]),
+        "text": later[-1].text(lang),
+    }
+
+
+def completeness_json(
+    db: Session, unit: UnitInfo, year: int, lang: str = "vi"
+) -> dict[str, Any] | None:
+    """The births completeness of ``year`` for ``unit`` with its ``text`` (None when it has
+    no births)."""
+    done = births_completeness(db.connection(), unit.code, year)
+    return {**asdict(done[year]), "text": done[year].text(lang)} if year in done else None
+
+
+def latest_data_year(db: Session, unit: UnitInfo) -> int:
     """The latest year with births recorded or reported at or below ``unit`` (birth records or
-    ``LIVE_BIRTHS`` values); without births, the latest year of any counted figure; the current
-    year when there is nothing at all."""
+    ``LIVE_BIRTHS`` values), complete or not; without births, the latest year of any counted
+    figure; the current year when there is nothing at all."""
     below = subtree_codes(unit.path)
     from_records = db.scalar(
         select(func.max(BirthAggregate.year)).where(BirthAggregate.unit_code.in_(below))

@@ -8,7 +8,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chitieu.catalog import read_catalog
-from chitieu.dashboard.common import View, interval_json, num
+from chitieu.dashboard.common import (
+    View,
+    completeness_json,
+    interval_json,
+    num,
+    provisional_json,
+)
 from chitieu.indicators import indicator_series, indicator_value
 
 #: SRB by birth order, then third births after two girls (birth records only).
@@ -33,7 +39,9 @@ CAPACITY_LOOKBACK = 5
 def signatures_json(db: Session, view: View) -> dict[str, Any]:
     """SRB for all births and by birth order and after two girls, for the year and pooled over
     the ``POOLED_YEARS`` years up to it (boys per 100 girls, 95 % intervals); the share of
-    third-or-later births (%); missing female births (girls) per year with intervals."""
+    third-or-later births (%); missing female births (girls) per year with intervals. The
+    year's births ``completeness``, and a later year still arriving as ``provisional`` (its
+    completeness and SRB), shown beside the headline, never as it."""
     catalog = read_catalog()
     conn = db.connection()
     code = view.unit.code
@@ -63,8 +71,14 @@ def signatures_json(db: Session, view: View) -> dict[str, Any]:
         range(view.year - MISSING_YEARS + 1, view.year + 1),
         catalog=catalog,
     )
+    provisional = provisional_json(db, view.unit, view.year, view.lang)
+    if provisional is not None:
+        value = indicator_value(conn, "SRB", code, provisional["year"], catalog=catalog)
+        provisional["srb"] = interval_json(value, 1)
     return {
         "year": view.year,
+        "completeness": completeness_json(db, view.unit, view.year, view.lang),
+        "provisional": provisional,
         "pooled_period": f"{pooled[0]}-{pooled[-1]}",
         "srb": interval_json(srb, 1),
         "orders": orders,

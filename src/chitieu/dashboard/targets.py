@@ -8,6 +8,7 @@ most local plan to the national one.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
@@ -57,6 +58,8 @@ def _point(p: Point | None, digits: int = 2) -> dict[str, Any] | None:
         "value": num(p.value, digits),
         "lower": num(p.lower, digits),
         "upper": num(p.upper, digits),
+        "provisional": p.provisional,
+        "completeness": asdict(p.completeness) if p.completeness else None,
     }
 
 
@@ -87,6 +90,7 @@ def scorecard_json(view: View, evals: list[TargetEvaluation]) -> dict[str, Any]:
                 "goal_latest": num(e.goal_latest),
                 "target_year": e.target_year,
                 "latest": _point(e.latest),
+                "current": _point(e.current),
                 "status": e.status,
                 "status_label": label_en if view.lang == "en" else label_vi,
                 "tone": STATUS_TONE.get(e.status, "none"),

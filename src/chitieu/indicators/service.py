@@ -153,6 +153,24 @@ def _unit_totals(
     return totals
 
 
+def birth_based(ind: Indicator, catalog: Catalog) -> bool:
+    """True when the indicator's numerator or denominator is read from births."""
+    return any(_birth_filters(op, catalog) for op in (ind.numerator, ind.denominator))
+
+
+def unit_year_totals(
+    conn: Connection,
+    ind: Indicator,
+    path: str,
+    years: tuple[int, ...],
+    catalog: Catalog | None = None,
+) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
+    """Numerator and denominator of ``ind`` per (unit, year) for the units at or below
+    ``path``, before any rolling up (each unit's own figures)."""
+    totals = _unit_totals(conn, ind, path, years, catalog or read_catalog())
+    return totals.num, totals.den
+
+
 def _rolled_up(
     totals: _Totals, group_of: dict[str, int] | None, n_groups: int, years: tuple[int, ...]
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from chitieu.reports.tables import (
     enforcement_lines,
     excess_table,
     reporting_table,
+    target_notes,
     targets_table,
     tasks_table,
 )
@@ -108,6 +109,8 @@ def render_docx(report: PlanReport, lang: str = "vi") -> bytes:
 
     _para(doc, t("sec_targets", lang), bold=True)
     _table(doc, targets_table(report, lang), width)
+    for note in target_notes(report, lang):
+        _para(doc, note, italic=True, size=10)
     for n, ev in enumerate([e for e in report.evaluations if e.series], start=1):
         doc.add_picture(io.BytesIO(target_chart(ev, lang, "png")), width=Cm(width))
         name = ev.description_vi if lang == "vi" else ev.description_en

@@ -21,6 +21,7 @@ from chitieu.reports.tables import (
     enforcement_lines,
     excess_table,
     reporting_table,
+    target_notes,
     targets_table,
     tasks_table,
 )
@@ -102,6 +103,7 @@ def render_html(report: PlanReport, lang: str = "vi") -> str:
         doc_year=max(report.year, report.as_of.year),
         bases=bases,
         targets=Markup(_table_html(targets, [e.status for e in report.evaluations])),
+        target_notes=target_notes(report, lang),
         charts=charts,
         rules=RULES_VI if lang == "vi" else RULES_EN,
         tasks=tasks_table(report, lang),

@@ -90,6 +90,28 @@ def targets_table(report: PlanReport, lang: str) -> Table:
     return Table([t(k, lang) for k in keys], rows, widths)
 
 
+def provisional_text(ev: TargetEvaluation, lang: str) -> str | None:
+    """The year still arriving, beside the figures: ``Tỷ số giới tính khi sinh 2026:
+    110,0 (77,7–155,8) — tạm tính: 1/126 xã, 1 tháng`` (None when there is none)."""
+    p = ev.current
+    if p is None or p.completeness is None:
+        return None
+    d = digits_for(ev.kind)
+    name = _pick(ev.indicator_name_vi, ev.indicator_name_en, lang)
+    value = f"{fmt_number(p.value, d, lang)} {fmt_interval(p.lower, p.upper, d, lang)}".strip()
+    return f"{name} {p.year}: {value} — {p.completeness.text(lang)}"
+
+
+def target_notes(report: PlanReport, lang: str) -> list[str]:
+    """Notes printed under the targets table: the provisional years (once per indicator)."""
+    notes: list[str] = []
+    for ev in report.evaluations:
+        text = provisional_text(ev, lang)
+        if text is not None and text not in notes:
+            notes.append(text)
+    return notes
+
+
 def tasks_table(report: PlanReport, lang: str) -> Table:
     rows = [
         [

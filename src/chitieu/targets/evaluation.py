@@ -6,15 +6,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from chitieu.indicators.completeness import Completeness
+
 
 @dataclass(frozen=True, slots=True)
 class Point:
-    """A value for a year with its interval (``lower``/``upper`` None when none applies)."""
+    """A value for a year with its interval (``lower``/``upper`` None when none applies).
+
+    ``completeness`` says how much of the year's births have arrived (birth-based indicators;
+    None otherwise); ``provisional`` is True for a year that is not complete (see
+    :mod:`chitieu.indicators.completeness`)."""
 
     year: int
     value: float
     lower: float | None = None
     upper: float | None = None
+    provisional: bool = False
+    completeness: Completeness | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +34,9 @@ class TargetEvaluation:
     probability that the latest year satisfies the target as it stands that year;
     ``prob_target_met`` the probability that the target year satisfies it (from the projection).
     ``required_annual_change`` is the average change per year still needed from the latest value
-    to ``goal_value`` in ``target_year``; ``observed_annual_change`` the recent trend per year."""
+    to ``goal_value`` in ``target_year``; ``observed_annual_change`` the recent trend per year.
+    ``current`` is the year after ``latest`` whose births are still arriving (provisional, with
+    its completeness): shown beside the figures, never judged on."""
 
     plan_code: str
     target_code: str
@@ -59,6 +69,7 @@ class TargetEvaluation:
     method: str
     level: float = 0.95
     synthetic: bool = False
+    current: Point | None = None
     series: list[Point] = field(default_factory=list)
     smoothed: list[Point] = field(default_factory=list)
     projection: list[Point] = field(default_factory=list)

@@ -5,6 +5,7 @@ the periodic report, so all four print the same numbers."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.schema import Indicator
 from chitieu.indicators import IndicatorValue, children_by_year, indicator_series
+from chitieu.indicators.completeness import Completeness, births_completeness, needs_births
 from chitieu.store.models import Plan, Target
 from chitieu.targets.evaluation import Point, TargetEvaluation
 from chitieu.targets.projection import Projection, project_sex_ratio, project_values
@@ -32,6 +34,9 @@ from chitieu.units.queries import UnitInfo, get_unit
 FIRST_YEAR = 2005
 #: How many recent years the trend model sees (older levels say little about 2030).
 TREND_YEARS = 8
+
+#: Stands for a year the completeness does not know (a year without births is not partial).
+_COMPLETE = Completeness(0, 0, 0, 0, 0, None, None, True, True)
 
 Projector = Callable[..., Projection]
 #: Unit code -> year -> (male, female) births.
@@ -89,6 +94,19 @@ class _Reads:
         self._series: dict[tuple[str, str, tuple[int, ...]], list[IndicatorValue]] = {}
         self._panels: dict[tuple[str, str, tuple[int, ...]], Panel | None] = {}
         self.fits: dict[Hashable, Any] = {}  # SRB engine fits by their input
+        self._completeness: dict[tuple[str, int], dict[int, Completeness]] = {}
+
+    def completeness(self, unit: UnitInfo, until_year: int) -> dict[int, Completeness]:
+        """The unit's births completeness per year up to ``until_year``."""
+        key = (unit.code, until_year)
+        if key not in self._completeness:
+            self._completeness[key] = births_completeness(
+                self._db,  # type: ignore[arg-type]
+                unit.code,
+                until_year,
+                catalog=self._catalog,
+            )
+        return self._completeness[key]
 
     def series(self, ind: Indicator, unit: UnitInfo, years: Iterable[int]) -> list[IndicatorValue]:
         key = (ind.code, unit.code, tuple(years))
@@ -161,6 +179,21 @@ def evaluate_target(
     ind = catalog.indicator(target.indicator_code)
     years = range(min(FIRST_YEAR, target.baseline_year or FIRST_YEAR), until_year + 1)
     observed = [v for v in reads.series(ind, unit, years) if _reported(ind, v)]
+    done = reads.completeness(unit, until_year) if needs_births(ind, catalog) else {}
+    current = None
+    if done:  # a year whose births are still arriving is shown, never judged on
+        partial = [v for v in observed if not done.get(v.years[0], _COMPLETE).complete]
+        observed = [v for v in observed if done.get(v.years[0], _COMPLETE).complete]
+        if partial and (not observed or partial[-1].years[0] > observed[-1].years[0]):
+            v = partial[-1]
+            current = Point(
+                v.years[0],
+                v.value,
+                v.lower,
+                v.upper,
+                True,
+                done[v.years[0]],  # type: ignore[arg-type]
+            )
     points = [Point(v.years[0], v.value, v.lower, v.upper) for v in observed]  # type: ignore[arg-type]
     panel = reads.panel(ind, unit, [p.year for p in points])
 
@@ -189,6 +222,8 @@ def evaluate_target(
         fitted = {p.year: p for p in proj.smoothed} or {p.year: p for p in points}
 
     latest = fitted[max(fitted)] if fitted else None
+    if latest is not None and done:
+        latest = replace(latest, completeness=done.get(latest.year))
     p_now = p_by = required = None
     if latest is not None and goal is not None:
         p_now = prob_satisfies(
@@ -243,6 +278,7 @@ def evaluate_target(
         series=points,
         smoothed=list(proj.smoothed),
         projection=list(proj.path),
+        current=current,
     )
 
 

@@ -42,6 +42,7 @@ CHART_KEYS = (
     "srb_axis",
     "srb_short",
     "kpi_srb_detail",
+    "kpi_provisional",
     "no_data",
     "all_births",
     "lbl_SRB_O1",

@@ -22,7 +22,15 @@ from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError
 from chitieu.auth.users import Principal
-from chitieu.dashboard import SECTIONS, View, build_section, data_version, evaluations, latest_year
+from chitieu.dashboard import (
+    SECTIONS,
+    View,
+    build_section,
+    data_version,
+    evaluations,
+    latest_data_year,
+    latest_year,
+)
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.units.queries import UnitInfo, ancestors, list_units
 from chitieu.web.cache import ResultCache
@@ -96,7 +104,7 @@ def dashboard_section(
     lang: Annotated[str | None, Query(pattern="^(vi|en)$")] = None,
 ) -> Response:
     """``section`` is one of scorecard, trend, signatures, communes, capacity, reporting; the
-    unit defaults to your own, the year to the latest with births. 403 outside your unit."""
+    unit defaults to your own, the year to the last with complete births. 403 outside your unit."""
     if section not in SECTIONS:
         raise ApiError(404, f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
     view = _view(db, user, unit, year, lang or request_language(request))
@@ -127,7 +135,7 @@ def dashboard_page(
     """The dashboard for a unit (default: yours) and a year (default: the latest with data)."""
     lang = request_language(request)
     view = _view(db, user, unit, year, lang)
-    last = latest_year(db, view.unit)
+    last = latest_data_year(db, view.unit)  # a provisional year can still be picked
     children = [] if view.unit.level == "commune" else list_units(db.connection(), view.unit.code)
     data = {name: section_data(request, db, view, name) for name in SECTIONS} if inline else None
     context = {

@@ -255,9 +255,21 @@
   function drawSignatures(d) {
     if (d.srb) {
       var tone = d.srb.value > 109 ? "bad" : d.srb.value > 107 ? "warn" : "good";
-      kpi("kpi-srb", fmt(d.srb.value, 1), t("kpi_srb_detail", {iv: interval(d.srb, 1), births: fmt(d.srb.num + d.srb.den, 0)}), tone);
+      var note = t("kpi_srb_detail", {iv: interval(d.srb, 1), births: fmt(d.srb.num + d.srb.den, 0)});
+      /* a year whose births are still arriving is labelled, and a later one shown beside */
+      if (d.completeness && !d.completeness.complete) note += " · " + d.completeness.text;
+      kpi("kpi-srb", fmt(d.srb.value, 1), note, tone);
     } else {
       kpi("kpi-srb", "–", t("no_data"));
+    }
+    if (d.provisional) {
+      var later = document.createElement("div");
+      later.className = "kpi-note muted";
+      later.setAttribute("data-provisional", d.provisional.year);
+      later.textContent = t("kpi_provisional", {year: d.provisional.year,
+        srb: d.provisional.srb ? fmt(d.provisional.srb.value, 1) + " (" + interval(d.provisional.srb, 1) + ")" : "–",
+        text: d.provisional.text});
+      document.getElementById("kpi-srb").appendChild(later);
     }
     var m = d.missing;
     if (m.latest) {
