@@ -19,7 +19,7 @@ from chitieu.api.router import api_router
 from chitieu.api.routes import ops as ops_routes
 from chitieu.auth.ratelimit import LoginLimiter
 from chitieu.auth.state import AuthState
-from chitieu.config import Settings, get_settings
+from chitieu.config import Settings, get_settings, signing_secret
 from chitieu.store.db import make_engine, session_factory
 from chitieu.web import routes as web_routes
 from chitieu.web.static_files import PrecompressedStaticFiles
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.state.auth = AuthState(secret=settings.secret_key, limiter=LoginLimiter(engine))
+    app.state.auth = AuthState(secret=signing_secret(settings), limiter=LoginLimiter(engine))
     app.state.api_cache = ResponseCache()
     install_error_handlers(app)
     # Level 5: within 2 % of level 9's size at a third of its CPU (~0.4 ms for 40 kB of JSON).

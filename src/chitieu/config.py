@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import re
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATA_DIR = Path("var")
+#: The secret the settings fall back to. No server signs with it: on loopback a random secret
+#: kept beside the database takes its place (:func:`signing_secret`); elsewhere ``chitieu
+#: serve`` refuses to start without a real one.
+DEMO_SECRET = "chitieu-demo-secret-change-me"
+#: Shortest secret accepted for a server that others can reach.
+MIN_SECRET_LENGTH = 16
 
 
 class Settings(BaseSettings):
@@ -16,7 +27,7 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL. SQLite file by default; ``postgresql+psycopg://…`` for a server.
     database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'chitieu.db'}"
     #: Secret for session cookies and CSRF tokens; the default is for the demo only.
-    secret_key: str = "chitieu-demo-secret-change-me"
+    secret_key: str = DEMO_SECRET
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -32,3 +43,52 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def is_loopback(host: str) -> bool:
+    """True if ``host`` is reachable only from this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def has_real_secret(settings: Settings) -> bool:
+    """True if the operator set a secret of their own (not the default, not too short)."""
+    key = settings.secret_key
+    return key != DEMO_SECRET and len(key) >= MIN_SECRET_LENGTH
+
+
+def secret_file(database_url: str) -> Path:
+    """Where the generated secret of a database lives: beside a SQLite file
+    (``chitieu.db.secret``), under the data directory for a server database."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database + ".secret")
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{url.host or 'local'}_{url.port or ''}_{url.database}")
+    return DEFAULT_DATA_DIR / f"{name}.secret"
+
+
+def signing_secret(settings: Settings) -> str:
+    """The key tokens and cookies are signed with: the configured ``CHITIEU_SECRET_KEY``, or,
+    when it is left at the default, a random key made once per database and kept beside it
+    (mode 600), so that no server ever signs with the published default. Safe when several
+    worker processes ask at once: the first file written wins and all read it."""
+    if settings.secret_key != DEMO_SECRET:
+        return settings.secret_key
+    path = secret_file(settings.database_url)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+        try:
+            os.link(tmp, path)  # atomic, and fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

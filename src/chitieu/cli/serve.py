@@ -8,13 +8,18 @@ import typer
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from chitieu.config import Settings, get_settings
+from chitieu.config import (
+    DEMO_SECRET,
+    MIN_SECRET_LENGTH,
+    get_settings,
+    has_real_secret,
+    is_loopback,
+    secret_file,
+    signing_secret,
+)
 from chitieu.store.db import is_sqlite, make_engine
 
 # uvicorn and Alembic are imported inside the functions, not here: every start-up would pay.
-
-#: The secret the settings fall back to: fine for the demo, never for real data.
-DEMO_SECRET = Settings.model_fields["secret_key"].default
 
 
 def default_workers(database_url: str) -> int:
@@ -72,19 +77,29 @@ def run_server(
     settings = get_settings()
     workers = workers or (settings.workers if settings.workers > 1 else None)
     workers = workers or default_workers(settings.database_url)
-    if settings.secret_key == DEMO_SECRET:
-        typer.echo(
-            "Cảnh báo (warning): CHITIEU_SECRET_KEY is the demo default; set a secret of your "
-            "own before serving real data.",
-            err=True,
-        )
+    host = host or settings.host
+    if not has_real_secret(settings):
+        if not is_loopback(host):
+            typer.echo(
+                f"Lỗi (error): refusing to serve on {host} without a secret of your own: set "
+                f"CHITIEU_SECRET_KEY to a random value of at least {MIN_SECRET_LENGTH} characters "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`); with the "
+                "default anyone could sign tokens for any user (đặt CHITIEU_SECRET_KEY trước khi "
+                "phục vụ trên mạng).",
+                err=True,
+            )
+            raise typer.Exit(code=1)
+        if settings.secret_key == DEMO_SECRET:
+            where = secret_file(settings.database_url)
+            signing_secret(settings)  # made once here, before the workers start
+            typer.echo(f"Khoá ký (signing key): generated for this database, kept in {where}")
     if workers > 1:
         share_metrics_between_workers()
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     uvicorn.run(
         "chitieu.app:create_app",
         factory=True,
-        host=host or settings.host,
+        host=host,
         port=port or settings.port,
         workers=workers,
         log_level="info",
