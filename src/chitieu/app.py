@@ -14,6 +14,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from chitieu.api.cache import ResponseCache
 from chitieu.api.errors import install_error_handlers
+from chitieu.api.paths import MAX_VERSION, MIN_VERSION, Dhis2Paths
 from chitieu.api.request_metrics import API_PREFIX, RequestMetrics
 from chitieu.api.router import api_router
 from chitieu.api.routes import ops as ops_routes
@@ -25,6 +26,12 @@ from chitieu.web import routes as web_routes
 from chitieu.web.static_files import PrecompressedStaticFiles
 
 WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
+API_DESCRIPTION = f"""Every route below is also served, as DHIS2 clients call it, at
+`/api/NN/…` for API versions {MIN_VERSION}–{MAX_VERSION} (e.g. `/api/41/organisationUnits`)
+and, for GET, with a `.json` suffix (`/api/me.json`). Sign in with HTTP Basic, a bearer token
+(`POST /api/login`), a personal access token (`Authorization: ApiToken d2pat_…`, see
+`/api/apiToken`) or the session cookie. Errors carry DHIS2's WebMessage (`httpStatus`,
+`httpStatusCode`, `status`, `message`, `errorCode`) and chitieu's `error` object."""
 #: Smaller responses go as they are: compressing them costs more than it saves.
 GZIP_MIN_BYTES = 800
 
@@ -41,6 +48,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = FastAPI(
         title="chitieu",
         summary="Chỉ tiêu y tế và dân số — health and population targets",
+        description=API_DESCRIPTION,
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
@@ -56,6 +64,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(RequestMetrics)
     app.include_router(ops_routes.router)
     app.include_router(api_router(), prefix=API_PREFIX)
+    app.add_middleware(Dhis2Paths)
     app.include_router(web_routes.router)
     app.mount("/static", PrecompressedStaticFiles(directory=WEB_STATIC), name="static")
     web_routes.install(app)

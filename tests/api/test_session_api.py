@@ -56,7 +56,15 @@ def test_wrong_or_missing_credentials_are_401(world) -> None:
     assert c.get("/api/me", headers={"Authorization": "Digest abc"}).status_code == 401
     r = c.get("/api/me", headers=_basic("analyst.hanoi", "wrong"))
     assert r.status_code == 401
-    assert r.headers["WWW-Authenticate"].startswith("Bearer")  # never invites a Basic prompt
+    # scripts (DHIS2 clients) are offered Basic too; a browser never is, so it never prompts
+    # for and then silently resends Basic credentials (which need no CSRF token)
+    assert r.headers.get_list("WWW-Authenticate") == [
+        'Basic realm="DHIS2"',
+        'Bearer realm="chitieu"',
+    ]
+    browser = c.get("/api/me", headers={"Sec-Fetch-Mode": "cors"})
+    assert browser.headers.get_list("WWW-Authenticate") == ['Bearer realm="chitieu"']
+    assert r.json()["httpStatusCode"] == 401 and r.json()["status"] == "ERROR"
 
 
 def test_basic_auth(world) -> None:

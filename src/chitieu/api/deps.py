@@ -1,7 +1,9 @@
 """FastAPI dependencies for sign-in, roles, unit scope and CSRF (pages and API alike).
 
 Credentials are read in this order: ``Authorization: Bearer <token>``, ``Authorization: Basic
-…``, then the session cookie. A cookie is ambient (the browser sends it by itself), so any
+…``, ``Authorization: ApiToken d2pat_…`` (a personal access token,
+:mod:`chitieu.auth.api_tokens`), then the session cookie. A cookie is ambient (the browser
+sends it by itself), so any
 state-changing request (not GET/HEAD/OPTIONS) authenticated by the cookie must carry the
 session's CSRF token in the ``X-CSRF-Token`` header or a ``csrf_token`` form field; bearer
 and Basic requests need none (the server never asks a browser for Basic credentials, so a
@@ -47,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from chitieu.api.db import DB
 from chitieu.api.errors import ApiError, forbidden
-from chitieu.auth import tokens
+from chitieu.auth import api_tokens, tokens
 from chitieu.auth.signin import TooManyAttempts, WrongCredentials, check_password
 from chitieu.auth.state import AuthState
 from chitieu.auth.users import Principal, load_account
@@ -92,10 +94,10 @@ class Presented:
     """Credentials a request carries, checked for signature and CSRF but not yet against the
     database."""
 
-    via: str  # session | bearer | basic
+    via: str  # session | bearer | basic | apitoken
     username: str
     fingerprint: str | None = None  # bearer and session
-    password: str | None = None  # basic
+    password: str | None = None  # basic; apitoken: the token
     session_id: str | None = None
 
 
@@ -132,7 +134,14 @@ async def credentials(request: Request) -> Presented | None:
             if not sep:
                 raise _unauthenticated("malformed Basic credentials")
             return Presented("basic", username, password=password)
-        raise _unauthenticated(f"unsupported authorization scheme {scheme!r}")
+        if scheme == "apitoken":
+            token = value.strip()
+            if not api_tokens.well_formed(token):
+                raise _unauthenticated("malformed personal access token (expected d2pat_…)")
+            return Presented("apitoken", "", password=token)
+        raise _unauthenticated(
+            f"unsupported authorization scheme {scheme!r} (use Basic, Bearer or ApiToken)"
+        )
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -181,6 +190,11 @@ async def optional_user(
     if presented.via == "basic":
         checked = await _sign_in(request, presented.username, presented.password or "")
         return replace(checked, via="basic")
+    if presented.via == "apitoken":
+        user = await run_in_threadpool(api_tokens.authenticate_token, db, presented.password or "")
+        if user is None:
+            raise _unauthenticated("the personal access token is unknown, expired or revoked")
+        return user
     state = _auth(request)
     account = state.accounts.get(presented.username)
     if account is None:

@@ -1,4 +1,11 @@
-"""JSON errors with the right status: ``{"error": {"code", "message", "details"}}``.
+"""JSON errors with the right status: DHIS2's WebMessage (``httpStatus``,
+``httpStatusCode``, ``status: "ERROR"``, ``message``, ``errorCode``: chitieu's stable code)
+beside chitieu's own ``{"error": {"code", "message", "details"}}``, on every API route, so a
+DHIS2 client reports the message and chitieu's clients keep reading ``error``.
+
+A 401 challenges with ``Basic realm="DHIS2"`` as well as ``Bearer`` for scripts; a request a
+browser makes (it sends ``Sec-Fetch-Mode``) is challenged with Bearer only, so the browser
+never asks for and then silently resends Basic credentials, which need no CSRF token.
 
 400 malformed body · 401 not signed in · 403 outside your unit, role or CSRF · 404 unknown
 id · 409 conflicts with stored data · 413 body too large · 422 invalid values · 429 too many
@@ -75,12 +82,58 @@ def forbidden(message: str, code: str = "forbidden") -> ApiError:
     return ApiError(403, message, code=code)
 
 
-def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": details}}
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
+#: The challenges of a 401 for scripts (DHIS2 clients look for Basic) and for browsers.
+SCRIPT_CHALLENGES = ('Basic realm="DHIS2"', 'Bearer realm="chitieu"')
+BROWSER_CHALLENGES = ('Bearer realm="chitieu"',)
+
+
+def web_message(status: int, message: str, error_code: str | None = None) -> dict[str, Any]:
+    """DHIS2's WebMessage for an error answered with ``status``."""
+    body: dict[str, Any] = {
+        "httpStatus": _REASONS.get(status, "Error"),
+        "httpStatusCode": status,
+        "status": "ERROR",
+        "message": message,
+    }
+    if error_code:
+        body["errorCode"] = error_code
+    return body
+
+
+def error_body(
+    code: str, message: str, details: Any = None, status: int | None = None
+) -> dict[str, Any]:
+    """chitieu's ``error`` object, with DHIS2's WebMessage around it when ``status`` is given."""
+    own = {"error": {"code": code, "message": message, "details": details}}
+    return {**web_message(status, message, code), **own} if status is not None else own
 
 
 def _json(status: int, code: str, message: str, details: Any = None, headers=None) -> JSONResponse:  # type: ignore[no-untyped-def]
-    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+    body = error_body(code, message, details, status)
+    response = JSONResponse(body, status_code=status, headers=headers)
+    return response
+
+
+def _challenge(request: Request, response: JSONResponse) -> JSONResponse:
+    if response.status_code == 401:
+        browser = "sec-fetch-mode" in request.headers
+        del response.headers["www-authenticate"]
+        for challenge in BROWSER_CHALLENGES if browser else SCRIPT_CHALLENGES:
+            response.headers.append("WWW-Authenticate", challenge)
+    return response
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -94,8 +147,8 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
-async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-    return _json(exc.status, exc.code, exc.message, exc.details, exc.headers)
+async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return _challenge(request, _json(exc.status, exc.code, exc.message, exc.details, exc.headers))
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

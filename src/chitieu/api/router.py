@@ -6,15 +6,18 @@ from fastapi import APIRouter
 
 from chitieu.api.routes import (
     activities,
+    api_tokens,
     audit,
     births,
     datavalues,
     dhis2,
+    dhis2_metadata,
     enforcement,
     indicators,
     inspections,
     plans,
     session,
+    system,
     targets,
     units,
 )
@@ -37,6 +40,9 @@ def api_router() -> APIRouter:
         enforcement,
         targets,
         dhis2,
+        system,
+        dhis2_metadata,
+        api_tokens,
     ):
         router.include_router(module.router)
     return router

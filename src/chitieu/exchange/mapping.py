@@ -8,7 +8,6 @@ chitieu code, so a catalogue element added later still imports and exports by co
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,13 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from chitieu.catalog import read_catalog
 from chitieu.catalog.yamlfile import DataFileError, pydantic_errors, read_yaml
+from chitieu.store.uids import UID_PATTERN
 
 DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "data" / "dhis2" / "mapping.yaml"
 DEFAULT_DISAGGREGATION = "default"
 #: The data set ADX groups name when an element belongs to no listed data set.
 FALLBACK_DATA_SET = "CHITIEU_ALL"
-#: DHIS2's identifier rule: 11 characters, a letter first (CodeGenerator.isValidUid).
-UID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{10}")
 
 
 class IdScheme(StrEnum):
@@ -148,6 +146,23 @@ class DataSet:
     elements: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CategoryInfo:
+    """A category as the mapping declares it: UID, name and option code -> option name."""
+
+    uid: str | None
+    name: str
+    options: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ComboInfo:
+    """A category combo: its UID and its categories' codes, in order."""
+
+    uid: str | None
+    categories: tuple[str, ...]
+
+
 @dataclass
 class Dhis2Mapping:
     """Identifiers of chitieu's objects in DHIS2, both ways."""
@@ -164,6 +179,12 @@ class Dhis2Mapping:
     _coc_ix: _Index = field(repr=False)
     _dataset_ix: _Index = field(repr=False)
     _unit_ix: _Index = field(repr=False)
+    #: category code -> its UID, name and options (for the metadata API)
+    category_info: dict[str, CategoryInfo] = field(default_factory=dict)
+    #: category combo code -> its UID and categories
+    category_combos: dict[str, ComboInfo] = field(default_factory=dict)
+    #: data element code -> its category combo code (elements not listed use the default)
+    element_combos: dict[str, str] = field(default_factory=dict)
 
     # -- import: DHIS2 identifier -> chitieu code (None when unknown) --
 
@@ -301,6 +322,15 @@ def parse_mapping(raw: object, path: Path | str = "<mapping>") -> Dhis2Mapping:
         _coc_ix=_Index("category_option_combos", cocs.values(), errors),
         _dataset_ix=_Index("data_sets", (d.obj for d in data_sets.values()), errors),
         _unit_ix=_Index("org_units", org_units.values(), errors),
+        category_info={
+            c: CategoryInfo(cat.uid, cat.name, dict(cat.options)) for c, cat in f.categories.items()
+        },
+        category_combos={
+            c: ComboInfo(cc.uid, tuple(cc.categories)) for c, cc in f.category_combos.items()
+        },
+        element_combos={
+            c: e.category_combo for c, e in f.data_elements.items() if e.category_combo
+        },
     )
     if errors:
         raise MappingError(path, errors)

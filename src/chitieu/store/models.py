@@ -50,6 +50,11 @@ class Unit(Base):
     codename: Mapped[str] = mapped_column(String(200))
     #: Materialised path "VN/01/00070": "this unit and everything below" is a prefix match.
     path: Mapped[str] = mapped_column(String(64), index=True)
+    #: The unit's DHIS2 identifier (11 characters, a letter first), derived once from the code
+    #: (:func:`chitieu.store.uids.derived_uid`) and stored; DHIS2 clients name units by it.
+    uid: Mapped[str] = mapped_column(String(11), unique=True)
+    #: When chitieu last recorded a change to the unit (UTC): DHIS2's ``lastUpdated``.
+    last_updated: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Facility(Base):
@@ -372,6 +377,26 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch
+
+
+class ApiToken(Base):
+    """A personal access token (``Authorization: ApiToken d2pat_…``). Only the SHA-256 digest
+    of the token is stored; the token itself is shown once, when it is created. It acts as its
+    user within ``unit_code`` (the user's unit or a unit below it) and only while the user is
+    active and still has the role ``role`` and a unit covering ``unit_code``."""
+
+    __tablename__ = "api_tokens"
+
+    uid: Mapped[str] = mapped_column(String(11), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    created: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    expires: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    last_used: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditEntry(Base):

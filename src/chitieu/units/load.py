@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select
 from vietnam_provinces import Province, Ward
 
 from chitieu.store.models import Unit
+from chitieu.store.uids import derived_uid
 from chitieu.units import COUNTRY_CODE
 from chitieu.units.names import fold
 
@@ -70,6 +72,7 @@ def load_units(conn: Connection) -> int:
     Idempotent: running it again adds nothing.
     """
     existing = set(conn.scalars(select(Unit.code)))
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     rows = [
         {
             "code": u.code,
@@ -80,6 +83,8 @@ def load_units(conn: Connection) -> int:
             "division_type": u.division_type,
             "codename": u.codename,
             "path": u.path,
+            "uid": derived_uid("unit", u.code),
+            "last_updated": now,
         }
         for u in iter_official_units()
         if u.code not in existing

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -18,9 +18,12 @@ from chitieu.api.deps import (
     login_page_user,
     start_session,
 )
+from chitieu.api.errors import ApiError
+from chitieu.api.me import dhis2_me
 from chitieu.api.responses import json_response
 from chitieu.auth import tokens
 from chitieu.auth.users import Principal
+from chitieu.exchange.metadata_query import QueryError, parse_fields, project
 from chitieu.store.models import Unit
 
 router = APIRouter(tags=["sign-in"])
@@ -87,7 +90,20 @@ def close_session(user: CurrentUser, response: Response) -> dict[str, Any]:
     return {"signed_out": user.username}
 
 
-@router.get("/me", summary="Who am I")
-def me(user: CurrentUser, db: DB) -> Response:
-    """The signed-in user, how they signed in, and (for a cookie session) its CSRF token."""
-    return json_response({**_user_json(db, user), "via": user.via, "csrf_token": user.csrf})
+@router.get("/me", summary="Who am I (chitieu's fields and DHIS2's)")
+def me(
+    user: CurrentUser,
+    db: DB,
+    fields: Annotated[str | None, Query(description="DHIS2 fields, e.g. id,name")] = None,
+) -> Response:
+    """The signed-in user, how they signed in, and (for a cookie session) its CSRF token,
+    with DHIS2's ``id``, ``username``, ``name``, ``displayName``, ``organisationUnits``,
+    ``userRoles``, ``authorities`` and ``settings``; ``fields`` picks among them."""
+    own = {**_user_json(db, user), "via": user.via, "csrf_token": user.csrf}
+    body = {**own, **dhis2_me(db, user)}
+    if fields:
+        try:
+            body = project(body, parse_fields(fields, "*"))
+        except QueryError as exc:
+            raise ApiError(400, str(exc)) from None
+    return json_response(body)

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from chitieu.api.db import DB
-from chitieu.api.deps import CurrentUser, end_session, login_page_user, start_session
+from chitieu.api.deps import CurrentUser, OptionalUser, end_session, login_page_user, start_session
 from chitieu.api.errors import ApiError
 from chitieu.web.deps import safe_next
 from chitieu.web.i18n import request_language, translator
@@ -105,6 +105,8 @@ def logout(user: CurrentUser) -> Response:
 
 
 @router.get("/")
-def home() -> Response:
-    """The dashboard (which sends anyone not signed in to the sign-in page)."""
-    return RedirectResponse("/dashboard", status_code=303)
+def home(user: OptionalUser) -> Response:
+    """The dashboard when signed in, else the sign-in page, whose form then leads to the
+    dashboard. The redirect carries no query string: a DHIS2 client (dhis2w) follows it
+    from its base URL and adopts where it lands, minus a trailing ``/login``, as the base."""
+    return RedirectResponse("/dashboard" if user else "/login", status_code=303)

@@ -1,0 +1,171 @@
+"""DHIS2's client-facing surface in process: system info, metadata lists with fields, filters
+and paging (checked against the units table read independently), ``/api/me``, versioned and
+``.json`` paths, WebMessage errors, and GET / for a client probing its base URL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+from tests.api.conftest import HAIPHONG, HK
+
+LEVEL = {"country": 1, "province": 2, "commune": 3}
+
+
+def _units(world, where: str = "1=1", **params) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    with world.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT u.code, u.uid, u.name, u.level, p.uid AS puid, p.name AS pname "
+                f"FROM units u LEFT JOIN units p ON p.code = u.parent_code WHERE {where}"
+            ),
+            params,
+        ).mappings()
+        return {r["uid"]: dict(r) for r in rows}
+
+
+def test_system_info_is_strings_and_root_redirect_has_no_query(world) -> None:
+    r = world.client.get("/api/system/info", headers=world.as_("entry"))
+    assert r.status_code == 200
+    info = r.json()
+    for key in ("version", "revision", "buildTime", "serverDate", "contextPath", "calendar"):
+        assert isinstance(info[key], str) and info[key], key
+    assert info["version"].startswith("2.41.") and info["systemName"] == "chitieu"
+    datetime.fromisoformat(info["serverDate"])
+    assert world.client.get("/api/system/info").status_code == 401
+    assert world.client.get("/api/ping").text == "pong"
+    root = world.client.get("/", follow_redirects=False)
+    assert root.status_code == 303 and root.headers["location"] == "/login"
+
+
+def test_org_units_paged_with_nested_fields_match_the_units_table(world) -> None:
+    expected = _units(world, "u.path = '01' OR u.path LIKE 'VN/01/%' OR u.path = 'VN/01'")
+    r = world.client.get(
+        "/api/organisationUnits",
+        params={"fields": "id,code,level,parent[id,name]", "pageSize": 50, "page": 2},
+        headers=world.as_("analyst"),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    pager = body["pager"]
+    assert pager["total"] == len(expected) == 127  # Hanoi and its 126 communes
+    assert pager["page"] == 2 and pager["pageCount"] == 3 and pager["pageSize"] == 50
+    assert "page=3" in pager["nextPage"]
+    assert len(body["organisationUnits"]) == 50
+    for ou in body["organisationUnits"]:
+        row = expected[ou["id"]]
+        assert set(ou) == {"id", "code", "level", "parent"}
+        assert ou["code"] == row["code"] and ou["level"] == LEVEL[row["level"]]
+        assert ou["parent"] == {"id": row["puid"], "name": row["pname"]}
+    last = world.client.get(
+        "/api/organisationUnits", params={"page": 3}, headers=world.as_("analyst")
+    ).json()
+    assert len(last["organisationUnits"]) == 27 and "nextPage" not in last["pager"]
+    assert set(last["organisationUnits"][0]) == {"id", "displayName"}  # DHIS2's default
+
+
+def test_org_units_unpaged_and_filtered(world) -> None:
+    everything = _units(world)
+    r = world.client.get(
+        "/api/organisationUnits.json",
+        params={"paging": "false", "fields": "id,level,parent[id]"},
+        headers=world.as_("admin"),
+    )
+    units = r.json()["organisationUnits"]
+    assert "pager" not in r.json() and len(units) == len(everything) == 3356
+    levels = [u["level"] for u in units]
+    assert (levels.count(1), levels.count(2), levels.count(3)) == (1, 34, 3321)
+    assert all(u["parent"]["id"] == everything[u["id"]]["puid"] for u in units if u["level"] > 1)
+
+    hk = next(uid for uid, row in everything.items() if row["code"] == HK)
+    hp = next(uid for uid, row in everything.items() if row["code"] == HAIPHONG)
+    get = world.client.get
+    both = get(
+        "/api/organisationUnits",
+        params={"filter": f"id:in:[{hk},{hp}]", "fields": "code"},
+        headers=world.as_("admin"),
+    ).json()
+    assert sorted(u["code"] for u in both["organisationUnits"]) == sorted([HAIPHONG, HK])
+    anded = get(
+        "/api/organisationUnits",
+        params=[("filter", "level:eq:3"), ("filter", "name:ilike:hoàn kiếm"), ("fields", "code")],
+        headers=world.as_("admin"),
+    ).json()
+    assert [u["code"] for u in anded["organisationUnits"]] == [HK]
+    ored = get(
+        "/api/organisationUnits",
+        params=[("filter", "code:eq:01"), ("filter", f"code:eq:{HK}"), ("rootJunction", "OR")],
+        headers=world.as_("admin"),
+    ).json()
+    assert ored["pager"]["total"] == 2
+    since = get(
+        "/api/organisationUnits",
+        params={"filter": "lastUpdated:ge:2999-01-01"},
+        headers=world.as_("admin"),
+    ).json()
+    assert since["pager"]["total"] == 0
+    # scope: Hanoi's analyst sees no Hai Phong unit, by list or by id
+    outside = get(
+        "/api/organisationUnits", params={"filter": f"id:eq:{hp}"}, headers=world.as_("analyst")
+    ).json()
+    assert outside["pager"]["total"] == 0
+    one = get(f"/api/organisationUnits/{hp}", headers=world.as_("analyst"))
+    assert one.status_code == 404 and one.json()["httpStatusCode"] == 404
+    mine = get(f"/api/40/organisationUnits/{hk}", headers=world.as_("entry")).json()
+    assert mine["code"] == HK and mine["path"].endswith(f"/{hk}") and mine["level"] == 3
+
+
+def test_refusals_are_web_messages(world) -> None:
+    r = world.client.get(
+        "/api/organisationUnits", params={"dataElementGroup": "x"}, headers=world.as_("admin")
+    )
+    assert r.status_code == 400
+    body = r.json()
+    assert body["httpStatus"] == "Bad Request" and body["status"] == "ERROR"
+    assert "dataElementGroup" in body["message"] and body["error"]["code"] == body["errorCode"]
+    bad = world.client.get(
+        "/api/organisationUnits", params={"filter": "level:near:3"}, headers=world.as_("admin")
+    )
+    assert bad.status_code == 400 and "near" in bad.json()["message"]
+    assert world.client.get("/api/99/me", headers=world.as_("admin")).status_code == 404
+
+
+def test_catalogue_metadata(world) -> None:
+    get = world.client.get
+    de = get(
+        "/api/dataElements",
+        params={"filter": "code:eq:LIVE_BIRTHS", "fields": "id,valueType,categoryCombo[id,code]"},
+        headers=world.as_("entry"),
+    ).json()["dataElements"]
+    assert de == [
+        {
+            "id": "EC7ifkjl5Zf",
+            "valueType": "INTEGER",
+            "categoryCombo": {"id": "zTosfon5dr5", "code": "SEX_BIRTH_ORDER"},
+        }
+    ]
+    combo = get("/api/categoryCombos/zTosfon5dr5", headers=world.as_("entry")).json()
+    assert len(combo["categoryOptionCombos"]) == 6 and len(combo["categories"]) == 2
+    cocs = get(
+        "/api/categoryOptionCombos.json",
+        params={"paging": "false", "filter": "categoryCombo.id:eq:zTosfon5dr5"},
+        headers=world.as_("entry"),
+    ).json()["categoryOptionCombos"]
+    assert {c["id"] for c in cocs} == {c["id"] for c in combo["categoryOptionCombos"]}
+    ds = get("/api/dataSets/COMMUNE_MONTHLY", headers=world.as_("entry")).json()
+    assert ds["id"] == "rkabtlZLGek" and ds["periodType"] == "Monthly"
+    levels = get("/api/organisationUnitLevels", headers=world.as_("entry")).json()
+    assert levels["pager"]["total"] == 3
+    assert get("/api/dataElements/NOPE", headers=world.as_("entry")).status_code == 404
+
+
+def test_me_in_dhis2_shape_with_fields(world) -> None:
+    me = world.client.get("/api/41/me.json", headers=world.as_("entry")).json()
+    hk_uid = next(iter(_units(world, "u.code = :c", c=HK)))
+    assert me["username"] == "entry.00070" and len(me["id"]) == 11
+    assert me["organisationUnits"][0]["id"] == hk_uid
+    assert me["unit"] == HK and me["role"] == "entry"  # chitieu's own fields stay
+    picked = world.client.get(
+        "/api/me", params={"fields": "id,organisationUnits[id,code]"}, headers=world.as_("entry")
+    ).json()
+    assert picked == {"id": me["id"], "organisationUnits": [{"id": hk_uid, "code": HK}]}
