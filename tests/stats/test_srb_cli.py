@@ -22,6 +22,7 @@ runner = CliRunner()
 ESTIMATE_KEYS = [
     "unit", "year", "male", "female", "srb", "srb_lower", "srb_upper",
     "est", "est_lower", "est_upper", "z", "flag",
+    "p_excess", "onset", "excess", "excess_lower", "excess_upper",
 ]  # fmt: skip
 
 
@@ -58,6 +59,10 @@ def test_estimate_json_keys_and_values(srb_csv: Path) -> None:
     assert first["srb_lower"] < first["srb"] < first["srb_upper"]
     assert first["est_lower"] < first["est"] < first["est_upper"]
     assert first["flag"] in (None, "high", "low")
+    assert 0 <= first["p_excess"] <= 1
+    assert (first["flag"] == "high") == (first["p_excess"] >= 0.5)
+    assert first["excess_lower"] <= first["excess"] <= first["excess_upper"]
+    assert first["onset"] == 2010  # the first year: the only onset possible by then
     empty = rows[-1]
     assert empty["unit"] == "00999" and empty["srb"] is None and empty["srb_upper"] is None
     assert empty["est"] is not None  # the model still has a view: the region's level

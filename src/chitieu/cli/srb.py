@@ -38,6 +38,7 @@ app = typer.Typer(
 ESTIMATE_KEYS = (
     "unit", "year", "male", "female", "srb", "srb_lower", "srb_upper",
     "est", "est_lower", "est_upper", "z", "flag",
+    "p_excess", "onset", "excess", "excess_lower", "excess_upper",
 )  # fmt: skip
 PROJECT_ROW_KEYS = (
     "unit", "target", "prob_target_met", "annual_change_needed", "scenario", "year", "est",
@@ -103,6 +104,9 @@ def estimate_rows(res: SrbSmooth) -> list[dict[str, Any]]:
         *(_column(getattr(res, k)) for k in ESTIMATE_KEYS[4:10]),
         _column(res.z, 3),
         res.flag.tolist(),
+        _column(res.p_excess, 4),
+        res.onset.tolist(),
+        *(_column(getattr(res, k), 3) for k in ESTIMATE_KEYS[14:]),
     ]
     return [dict(zip(ESTIMATE_KEYS, row, strict=True)) for row in zip(*columns, strict=True)]
 

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 from scipy.special import ndtri
 from threadpoolctl import threadpool_limits
 
+from chitieu.stats.change import FLAG_P, ChangeFit, fit_change
 from chitieu.stats.excess import excess_z
 from chitieu.stats.intervals import srb_interval
 from chitieu.stats.srb_model import ModelFit, Panel, fit_model, hyper_values
@@ -75,6 +76,12 @@ class SrbSmooth:
     flag: np.ndarray  # object array of "high" / "low" / None
     level: float
     fit: SrbFit
+    p_excess: np.ndarray
+    onset: np.ndarray  # object array: year or None
+    excess: np.ndarray
+    excess_lower: np.ndarray
+    excess_upper: np.ndarray
+    change: ChangeFit
 
 
 def _regions(parent: np.ndarray | None, unit_idx: np.ndarray, n_units: int) -> np.ndarray:
@@ -145,7 +152,10 @@ def smooth_srb(
     # (measured 3× slower on 2 cores), so the fit runs single-threaded.
     with threadpool_limits(limits=1, user_api="blas"):
         model = fit_model(panel)
-        z, _null = excess_z(panel, model)
+        z, null = excess_z(panel, model)
+        sb, sd, phi = hyper_values(null.eta)
+        ri = region_of
+        change = fit_change(gm, gf, null.level[ri], sb[ri], sd[ri], phi[ri], level_ci=level)
     flag_z = float(ndtri(0.5 + flag_level / 2))
     births = gm + gf
     observed = births > 0
@@ -158,9 +168,12 @@ def smooth_srb(
     theta = model.theta[ui, ti]
     sd = np.sqrt(model.theta_var[ui, ti])
     zz = z[ui, ti]
+    p_excess = change.p_excess[ui, ti]
     flag = np.full(len(ui), None, dtype=object)
-    flag[zz > flag_z] = "high"
     flag[zz < -flag_z] = "low"
+    flag[p_excess >= FLAG_P] = "high"
+    onset_idx = change.onset[ui, ti]
+    onset = np.where(onset_idx >= 0, years[0] + onset_idx, None).astype(object)
     return SrbSmooth(
         unit=units[ui],
         year=years[ti],
@@ -176,4 +189,10 @@ def smooth_srb(
         flag=flag,
         level=level,
         fit=fit,
+        p_excess=p_excess,
+        onset=onset,
+        excess=change.excess[ui, ti],
+        excess_lower=change.excess_lower[ui, ti],
+        excess_upper=change.excess_upper[ui, ti],
+        change=change,
     )

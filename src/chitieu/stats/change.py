@@ -1,0 +1,173 @@
+"""Excess found as a change: a step in a unit's SRB from an unknown onset year.
+
+For unit ``u`` with region level ``a_t`` (the robust fit of :mod:`chitieu.stats.excess`, which
+leaves hot units out), on the log scale ``y_t = log((m+½)/(f+½)) − a_t``::
+
+    y_t = μ + e_t + δ·[t ≥ τ] + ε_t,     μ ~ N(0, σ_b²),  e ~ AR(1)(φ, s_d²),  ε_t ~ N(0, v_t)
+    δ ~ N(0, σ_δ²),   τ ∈ {first..last year} with prior π / T each, or no step (prior 1 − π)
+
+``v_t = 1/(n p(1−p))`` is the binomial variance at the region's level; ``σ_b, s_d, φ`` are the
+region's hyperparameters from the robust smoother fit (hot units do not widen them). Given the
+onset the model is Gaussian and linear in ``(μ, δ)``: a Kalman pass over the years whitens the
+data and every step regressor at once (the AR noise's covariance is never formed), so the
+marginal likelihood of each onset is closed-form (Bayesian regression evidence with two
+coefficients) and the cost is linear in units and, per onset, in years. ``π`` and ``σ_δ`` are
+estimated by empirical Bayes: they maximise the marginal likelihood of all units (a grid).
+
+Per unit-year: ``p_excess`` = P(a step with δ > 0 began by year t | data); ``onset`` = the most
+probable such onset; ``excess`` = the posterior mean of the step given that it began by ``t``
+(SRB points at the region's level), with an interval from the mixture's mean and variance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit, logsumexp, ndtr, ndtri
+
+#: Grids of the empirical-Bayes hyperparameters: prior share of units with a step, step SD.
+PI_GRID = np.array([0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3])
+STEP_SD_GRID = np.array([0.03, 0.05, 0.08, 0.12, 0.18, 0.25])
+#: ``flag = "high"`` at or above this posterior probability of an excess.
+FLAG_P = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFit:
+    """(U, T) arrays: ``p_excess``, ``onset`` (year index, −1 where none), ``excess`` and its
+    ``excess_lower``/``excess_upper`` (SRB points); ``pi`` and ``step_sd`` the fitted prior."""
+
+    p_excess: np.ndarray
+    onset: np.ndarray
+    excess: np.ndarray
+    excess_lower: np.ndarray
+    excess_upper: np.ndarray
+    pi: float
+    step_sd: float
+
+
+def _whiten(
+    cols: np.ndarray, v: np.ndarray, phi: np.ndarray, sd: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman innovations of every column under e ~ AR(1) + N(0, v): ``cols`` (U, T, C) →
+    whitened (U, T, C) (innovation / √variance; 0 in years without data) and the log
+    determinant of the noise covariance per unit (U,)."""
+    u, t, c = cols.shape
+    pred = np.zeros((u, c))
+    p = sd**2
+    out = np.zeros_like(cols)
+    logdet = np.zeros(u)
+    q = sd**2 * (1 - phi**2)
+    for k in range(t):
+        ok = np.isfinite(v[:, k])
+        f = p + np.where(ok, v[:, k], 0.0)
+        innov = np.where(ok[:, None], cols[:, k] - pred, 0.0)
+        out[:, k] = innov / np.sqrt(f)[:, None]
+        logdet += np.where(ok, np.log(f), 0.0)
+        gain = np.where(ok, p / f, 0.0)
+        pred = phi[:, None] * (pred + gain[:, None] * innov)
+        p = phi**2 * p * (1 - gain) + q
+    return out, logdet
+
+
+def fit_change(
+    male: np.ndarray,
+    female: np.ndarray,
+    level: np.ndarray,
+    unit_sd: np.ndarray,
+    deviation_sd: np.ndarray,
+    phi: np.ndarray,
+    *,
+    level_ci: float = 0.95,
+) -> ChangeFit:
+    """Posterior of a step per unit (see the module docstring). ``male``/``female`` (U, T),
+    ``level`` (U, T) the unit's region level on the log scale, ``unit_sd``, ``deviation_sd``,
+    ``phi`` (U,) the region's hyperparameters."""
+    n = male + female
+    has = n > 0
+    y = np.where(has, np.log((male + 0.5) / (female + 0.5)) - level, 0.0)
+    p0 = expit(level)
+    with np.errstate(divide="ignore"):
+        v = np.where(has, 1.0 / (np.maximum(n, 1) * p0 * (1 - p0)), np.inf)
+    u, t = y.shape
+    steps = np.tril(np.ones((t, t)))  # column τ: 1 from year τ on
+    cols = np.concatenate(
+        [y[..., None], np.ones((u, t, 1)), np.broadcast_to(steps, (u, t, t))], axis=2
+    )
+    w, logdet = _whiten(cols, v, phi, deviation_sd)
+    wy, w1, ws = w[..., 0], w[..., 1], w[..., 2:]
+    yy = (wy**2).sum(axis=1)
+    y1 = (wy * w1).sum(axis=1)
+    o1 = (w1**2).sum(axis=1)
+    ys = np.einsum("ut,uts->us", wy, ws)
+    s1 = np.einsum("ut,uts->us", w1, ws)
+    ss = (ws**2).sum(axis=1)
+    sb2 = unit_sd**2
+    # No step: one coefficient μ.
+    a0 = 1 / sb2 + o1
+    ll0 = -0.5 * (logdet + np.log(sb2 * a0) + yy - y1**2 / a0)
+    observed = has.any(axis=1)
+    first = np.where(observed, np.argmax(has, axis=1), 0)
+    last = np.where(observed, t - 1 - np.argmax(has[:, ::-1], axis=1), -1)
+    allowed = (np.arange(t)[None, :] >= first[:, None]) & (np.arange(t)[None, :] <= last[:, None])
+    n_onsets = np.maximum(allowed.sum(axis=1), 1)
+
+    def onset_terms(step_sd: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per (unit, onset): log evidence, posterior mean and variance of δ."""
+        d2 = step_sd**2
+        # Posterior precision of (μ, δ): [[1/σ_b² + 1ᵀ1, 1ᵀs], [1ᵀs, 1/σ_δ² + sᵀs]].
+        p11 = (1 / sb2 + o1)[:, None]
+        p12 = s1
+        p22 = 1 / d2 + ss
+        det = p11 * p22 - p12**2
+        quad = (p22 * y1[:, None] ** 2 - 2 * p12 * y1[:, None] * ys + p11 * ys**2) / det
+        ll = -0.5 * (logdet[:, None] + np.log(sb2[:, None] * d2 * det) + yy[:, None] - quad)
+        mean = (p11 * ys - p12 * y1[:, None]) / det
+        return np.where(allowed, ll, -np.inf), mean, p11 / det
+
+    best = (-np.inf, PI_GRID[0], STEP_SD_GRID[0])
+    for step_sd in STEP_SD_GRID:
+        ll, _, _ = onset_terms(step_sd)
+        any_step = logsumexp(ll, axis=1) - np.log(n_onsets)
+        for pi in PI_GRID:
+            total = np.logaddexp(np.log1p(-pi) + ll0, np.log(pi) + any_step)[observed].sum()
+            if total > best[0]:
+                best = (total, pi, step_sd)
+    _, pi, step_sd = best
+    ll, mean, var = onset_terms(step_sd)
+    log_post = np.log(pi) - np.log(n_onsets)[:, None] + ll
+    norm = np.logaddexp(np.log1p(-pi) + ll0, logsumexp(log_post, axis=1))
+    post = np.exp(log_post - norm[:, None])  # P(onset τ, step | data); rows sum to ≤ 1
+    positive = post * ndtr(mean / np.sqrt(var))
+    by_t = np.cumsum(positive, axis=1)  # P(positive step began by t)
+    p_excess = np.where(observed[:, None], np.minimum(by_t, 1.0), np.nan)
+    # Mixture of the onsets up to t: its mean and variance, and the most probable onset.
+    w_cum = np.cumsum(post, axis=1)
+    m1 = np.cumsum(post * mean, axis=1)
+    m2 = np.cumsum(post * (var + mean**2), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mix_mean = m1 / w_cum
+        mix_sd = np.sqrt(np.maximum(m2 / w_cum - mix_mean**2, 0.0))
+    running = np.maximum.accumulate(np.where(allowed, positive, -1.0), axis=1)
+    onset = np.empty((u, t), dtype=int)
+    best_idx = np.zeros(u, dtype=int)
+    for k in range(t):
+        better = np.where(allowed[:, k], positive[:, k] >= running[:, k], False)
+        best_idx = np.where(better, k, best_idx)
+        onset[:, k] = np.where(allowed[:, : k + 1].any(axis=1), best_idx, -1)
+    q = float(ndtri(0.5 + level_ci / 2))
+    scale = 100 * np.exp(level)
+
+    def points(d: np.ndarray) -> np.ndarray:
+        return np.where(w_cum > 0, scale * np.expm1(d), np.nan)
+
+    return ChangeFit(
+        p_excess=p_excess,
+        onset=onset,
+        excess=points(mix_mean),
+        excess_lower=points(mix_mean - q * mix_sd),
+        excess_upper=points(mix_mean + q * mix_sd),
+        pi=float(pi),
+        step_sd=float(step_sd),
+    )
