@@ -64,7 +64,11 @@ class TokenInfo:
         return "expired" if self.expires <= (now or utcnow()) else "active"
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "state": self.state()}
+        """JSON-ready: times as ISO strings (UTC)."""
+        plain = {
+            k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(self).items()
+        }
+        return {**plain, "state": self.state()}
 
 
 def utcnow() -> datetime:
@@ -96,23 +100,24 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def _info(row: ApiToken) -> TokenInfo:
-    return TokenInfo(
-        row.uid,
-        row.username,
-        row.name,
-        row.role,
-        row.unit_code,
-        row.created,
-        row.expires,
-        row.last_used,
-        row.revoked,
-    )
+#: The columns that make a :class:`TokenInfo`, in its field order (plain columns, so the
+#: same queries work on a Connection and on a Session).
+_COLUMNS = (
+    ApiToken.uid,
+    ApiToken.username,
+    ApiToken.name,
+    ApiToken.role,
+    ApiToken.unit_code,
+    ApiToken.created,
+    ApiToken.expires,
+    ApiToken.last_used,
+    ApiToken.revoked,
+)
 
 
 def _audit(db: Db, actor: str, action: str, info: TokenInfo, before: dict | None = None) -> None:
-    after = {k: v for k, v in info.as_dict().items() if k in ("username", "name", "unit_code")}
-    after |= {"expires": info.expires.isoformat(), "state": info.state()}
+    keep = ("username", "name", "unit_code", "expires", "state")
+    after = {k: v for k, v in info.as_dict().items() if k in keep}
     record_change(
         db,
         actor=actor,
@@ -182,7 +187,7 @@ def create_token(
         revoked=None,
     )
     db.execute(insert(ApiToken).values({c.key: getattr(row, c.key) for c in ApiToken.__table__.c}))
-    info = _info(row)
+    info = TokenInfo(*(getattr(row, c.key) for c in _COLUMNS))
     _audit(db, actor or username, "insert", info)
     return info, token
 
@@ -190,18 +195,18 @@ def create_token(
 def list_tokens(db: Db, username: str) -> list[TokenInfo]:
     """The user's tokens, newest first (revoked and expired ones too)."""
     rows = db.execute(
-        select(ApiToken).where(ApiToken.username == username).order_by(ApiToken.created.desc())
+        select(*_COLUMNS).where(ApiToken.username == username).order_by(ApiToken.created.desc())
     )
-    return [_info(r) for (r,) in rows]
+    return [TokenInfo(*r) for r in rows]
 
 
 def _own(db: Db, username: str, uid: str) -> TokenInfo:
     row = db.execute(
-        select(ApiToken).where(ApiToken.uid == uid, ApiToken.username == username)
+        select(*_COLUMNS).where(ApiToken.uid == uid, ApiToken.username == username)
     ).first()
     if row is None:
         raise LookupError(f"no token {uid!r} of {username!r}")
-    return _info(row[0])
+    return TokenInfo(*row)
 
 
 def get_token(db: Db, username: str, uid: str) -> TokenInfo:
@@ -248,15 +253,15 @@ def authenticate_token(db: Db, token: str, now: datetime | None = None) -> Princ
     if not well_formed(token):
         return None
     row = db.execute(
-        select(ApiToken, Unit.path)
+        select(*_COLUMNS, Unit.path)
         .join(Unit, Unit.code == ApiToken.unit_code)
         .where(ApiToken.token_hash == token_digest(token))
     ).first()
     if row is None:
         return None
-    stored, path = row
+    stored, path = TokenInfo(*row[:-1]), row[-1]
     now = now or utcnow()
-    if stored.revoked is not None or stored.expires <= now:
+    if stored.state(now) != "active":
         return None
     account = load_account(db, stored.username)
     if account is None:

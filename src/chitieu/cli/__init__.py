@@ -9,7 +9,19 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from chitieu.cli import backup, births, db, demo, exchange, imports, serve, srb, units, users
+from chitieu.cli import (
+    backup,
+    births,
+    db,
+    demo,
+    exchange,
+    imports,
+    serve,
+    srb,
+    tokens,
+    units,
+    users,
+)
 
 app = typer.Typer(
     name="chitieu",
@@ -26,6 +38,7 @@ app.command(name="demo")(demo.demo)
 # Web app and users (issue 4).
 app.command(name="serve")(serve.serve)
 app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
 app.command(name="backup")(backup.backup)
 app.command(name="restore")(backup.restore)
 # Data exchange (issue 6): DHIS2/ADX and Excel imports, DHIS2/ADX export, Excel templates.

@@ -1,0 +1,92 @@
+"""``chitieu tokens``: personal access tokens for DHIS2 clients and scripts, made, listed,
+re-dated and revoked for a user from the server's command line (users manage their own
+through ``/api/apiToken``). The token is printed once; only its digest is stored."""
+
+from __future__ import annotations
+
+import typer
+
+from chitieu.cli.output import Format, fail, print_json
+from chitieu.cli.users import _actor
+from chitieu.store.db import make_engine, transaction
+
+app = typer.Typer(
+    help="Mã truy cập cá nhân (personal access tokens: Authorization: ApiToken d2pat_…).",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def create(
+    username: str = typer.Argument(..., help="The user the token acts for."),
+    name: str = typer.Option(None, "--name", help="What the token is for (shown in lists)."),
+    unit: str = typer.Option(None, "--unit", help="Narrow to a unit within the user's unit."),
+    days: int = typer.Option(30, "--days", min=1, max=365, help="Valid for this many days."),
+) -> None:
+    """Make a token for USERNAME and print it (this once); then the id, unit and expiry."""
+    from chitieu.auth.api_tokens import TokenError, create_token
+
+    try:
+        with transaction(make_engine()) as db:
+            info, token = create_token(
+                db, username, name=name, unit_code=unit, days=days, actor=_actor()
+            )
+    except TokenError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(token)
+    typer.echo(
+        f"id {info.uid}, unit {info.unit_code}, expires {info.expires:%Y-%m-%d %H:%M} UTC "
+        "(the token is not shown again)",
+        err=True,
+    )
+
+
+@app.command(name="list")
+def list_(
+    username: str = typer.Argument(...),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+) -> None:
+    """The user's tokens (never the tokens themselves), newest first."""
+    from chitieu.auth.api_tokens import list_tokens
+
+    with transaction(make_engine()) as db:
+        found = list_tokens(db, username)
+    if fmt is Format.json:
+        print_json([t.as_dict() for t in found])
+        return
+    for t in found:
+        used = f"{t.last_used:%Y-%m-%d %H:%M}" if t.last_used else "never"
+        typer.echo(
+            f"{t.uid}  {t.state():<8} {t.unit_code:<6} expires {t.expires:%Y-%m-%d %H:%M}  "
+            f"used {used}  {t.name or ''}"
+        )
+
+
+@app.command()
+def expire(
+    username: str = typer.Argument(...),
+    uid: str = typer.Argument(..., help="The token's id (from `chitieu tokens list`)."),
+    days: int = typer.Option(..., "--days", min=1, max=365, help="Valid this many days more."),
+) -> None:
+    """Give one of the user's tokens a new expiry, counted from now."""
+    from chitieu.auth.api_tokens import TokenError, set_expiry
+
+    try:
+        with transaction(make_engine()) as db:
+            info = set_expiry(db, username, uid, days=days, actor=_actor())
+    except (TokenError, LookupError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"{uid} expires {info.expires:%Y-%m-%d %H:%M} UTC")
+
+
+@app.command()
+def revoke(username: str = typer.Argument(...), uid: str = typer.Argument(...)) -> None:
+    """Revoke one of the user's tokens now."""
+    from chitieu.auth.api_tokens import revoke_token
+
+    try:
+        with transaction(make_engine()) as db:
+            revoke_token(db, username, uid, actor=_actor())
+    except LookupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"{uid} revoked")
