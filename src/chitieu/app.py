@@ -1,4 +1,5 @@
-"""The web application: ``create_app()`` builds it; ``chitieu serve`` runs it under uvicorn.
+"""The web application: ``create_app()`` builds it; ``chitieu serve`` runs ``serve_app()`` (the
+same app, with logging configured) under uvicorn.
 
 The API is mounted at ``/api`` (OpenAPI at ``/docs``); the web pages at ``/`` with their
 static files at ``/static``.
@@ -6,6 +7,8 @@ static files at ``/static``.
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,15 +18,19 @@ from starlette.middleware.gzip import GZipMiddleware
 from chitieu.api.cache import ResponseCache
 from chitieu.api.errors import install_error_handlers
 from chitieu.api.paths import MAX_VERSION, MIN_VERSION, Dhis2Paths
+from chitieu.api.request_log import install_request_logging
 from chitieu.api.request_metrics import API_PREFIX, RequestMetrics
 from chitieu.api.router import api_router
 from chitieu.api.routes import ops as ops_routes
 from chitieu.auth.ratelimit import LoginLimiter
 from chitieu.auth.state import AuthState
 from chitieu.config import Settings, get_settings, signing_secret
+from chitieu.logs import configure_logging
 from chitieu.store.db import make_engine, session_factory
 from chitieu.web import routes as web_routes
 from chitieu.web.static_files import PrecompressedStaticFiles
+
+log = logging.getLogger(__name__)
 
 WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
 API_DESCRIPTION = f"""Every route below is also served, as DHIS2 clients call it, at
@@ -68,4 +75,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(web_routes.router)
     app.mount("/static", PrecompressedStaticFiles(directory=WEB_STATIC), name="static")
     web_routes.install(app)
+    install_request_logging(app)
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The app as ``chitieu serve`` runs it (uvicorn's factory, once per worker process): logs
+    configured from the settings (``CHITIEU_LOG_FORMAT``, ``CHITIEU_LOG_LEVEL``), then
+    :func:`create_app`."""
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level or "INFO")
+    app = create_app(settings)
+    log.info(
+        "serving",
+        extra={"database": app.state.engine.dialect.name, "pid": os.getpid()},
+    )
     return app

@@ -8,6 +8,7 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     #: Default UI language: "vi" first, "en" available.
     language: str = "vi"
+    #: Log lines as plain ``text`` or as ``json`` (one object a line), on stderr.
+    log_format: Literal["text", "json"] = "text"
+    #: Lowest level logged; unset: INFO for the server, WARNING for other commands.
+    log_level: str | None = None
 
 
 @lru_cache

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Annotated
@@ -53,7 +54,10 @@ from chitieu.auth import api_tokens, tokens
 from chitieu.auth.signin import TooManyAttempts, WrongCredentials, check_password
 from chitieu.auth.state import AuthState
 from chitieu.auth.users import Principal, load_account
+from chitieu.logs import bind_user
 from chitieu.units.queries import UnitInfo, UnknownUnitError, get_unit
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "chitieu_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -167,8 +171,10 @@ async def _sign_in(request: Request, username: str, password: str) -> Principal:
             _auth(request), request.app.state.engine, username, password, client_address(request)
         )
     except TooManyAttempts as exc:
+        log.warning("sign-in refused: too many failures", extra={"username": username})
         raise _too_many(exc.seconds) from None
     except WrongCredentials:
+        log.warning("sign-in failed", extra={"username": username})
         raise _unauthenticated(
             "wrong username or password (sai tên đăng nhập hoặc mật khẩu)"
         ) from None
@@ -181,8 +187,17 @@ async def optional_user(
 ) -> Principal | None:
     """The signed-in user, or None for an anonymous request or an expired/revoked session.
     A bad bearer token or Basic password is still an error (401), never silently anonymous.
+    The request's log lines carry the user and their unit from here on."""
+    user = await _signed_in(request, db, presented)
+    if user is not None:
+        bind_user(user.username, user.unit_code)
+    return user
 
-    The account comes from :class:`~chitieu.auth.state.AccountCache` (two seconds) or from
+
+async def _signed_in(
+    request: Request, db: Session, presented: Presented | None
+) -> Principal | None:
+    """The account comes from :class:`~chitieu.auth.state.AccountCache` (two seconds) or from
     the database in a worker thread; database work never runs on the event loop, where
     waiting for a pooled connection would stall every request."""
     if presented is None:

@@ -147,7 +147,15 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def log_refusal(exc: ApiError) -> None:
+    """Log a refused request with its reason (the access line has only the status): a refusal
+    by scope, role, CSRF or rate limit as a warning, any other as information."""
+    level = logging.WARNING if exc.status in (403, 429) else logging.INFO
+    log.log(level, "refused", extra={"status": exc.status, "code": exc.code, "reason": exc.message})
+
+
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    log_refusal(exc)
     return _challenge(request, _json(exc.status, exc.code, exc.message, exc.details, exc.headers))
 
 
@@ -165,6 +173,7 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
 
 async def _integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "constraint"
+    log.warning("conflict with stored data", extra={"reason": reason})
     return _json(409, "conflict", "the change conflicts with stored data", {"reason": reason})
 
 
@@ -187,6 +196,7 @@ async def _refused(_: Request, exc: ImportRefused) -> JSONResponse:
         }
         for e in exc.errors
     ]
+    log.info("import refused", extra={"errors": len(exc.errors)})
     return _json(422, "validation", exc.summary().splitlines()[0], rows)
 
 

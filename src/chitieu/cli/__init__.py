@@ -57,6 +57,12 @@ app.add_typer(inspections.app, name="inspections")
 
 
 def main() -> None:
+    from chitieu.config import get_settings
+    from chitieu.logs import configure_logging
+
+    # Commands print their own results: their log lines show from WARNING up unless asked.
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level or "WARNING")
     try:
         app()
     except (OperationalError, ProgrammingError) as exc:

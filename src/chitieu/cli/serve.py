@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import typer
@@ -17,7 +18,10 @@ from chitieu.config import (
     secret_file,
     signing_secret,
 )
+from chitieu.logs import configure_logging
 from chitieu.store.db import is_sqlite, make_engine
+
+log = logging.getLogger(__name__)
 
 # uvicorn and Alembic are imported inside the functions, not here: every start-up would pay.
 
@@ -70,7 +74,7 @@ def share_metrics_between_workers() -> None:
 def run_server(
     host: str | None = None, port: int | None = None, workers: int | None = None
 ) -> None:
-    """Serve ``chitieu.app:create_app`` (host, port and workers default to the settings and to
+    """Serve ``chitieu.app:serve_app`` (host, port and workers default to the settings and to
     :func:`default_workers`). Blocks until stopped."""
     import uvicorn
 
@@ -96,13 +100,18 @@ def run_server(
     if workers > 1:
         share_metrics_between_workers()
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    configure_logging(settings.log_format, settings.log_level or "INFO")
+    port = port or settings.port
+    log.info("starting server", extra={"host": host, "port": port, "workers": workers})
     uvicorn.run(
-        "chitieu.app:create_app",
+        "chitieu.app:serve_app",
         factory=True,
         host=host,
-        port=port or settings.port,
+        port=port,
         workers=workers,
-        log_level="info",
+        # chitieu.logs formats every line (uvicorn's included) and writes the access lines.
+        log_config=None,
+        access_log=False,
         # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or [],

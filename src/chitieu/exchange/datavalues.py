@@ -17,6 +17,7 @@ nothing the second time. Following DHIS2, an empty value deletes the stored one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,8 @@ from chitieu.exchange.validate import (
 from chitieu.store.audit import Change, record_changes
 from chitieu.store.db import transaction
 from chitieu.store.models import DataValue, ImportBatch
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ImportSource",
@@ -182,6 +185,7 @@ def import_values(
             )
             all_conflicts = [*prior_conflicts, *conflicts]
             if all_conflicts:
+                log.info("import refused", extra={"values": n, "conflicts": len(all_conflicts)})
                 return sm.refused(all_conflicts, n, dry_run=dry_run)
             count = count_actions(actions)
             if not dry_run:
@@ -201,7 +205,19 @@ def import_values(
         # Another import wrote one of these keys between our check and our write; the whole
         # transaction was rolled back, so nothing is half-written and a retry will see it.
         why = f"a concurrent change to the same values; nothing was written, retry ({exc.orig})"
+        log.warning("import refused: concurrent change", extra={"values": n})
         return sm.refused([Conflict("payload", why, None, "payload")], n, dry_run=dry_run)
+    log.info(
+        "values imported" if not dry_run else "values checked (dry run)",
+        extra={
+            "source": source.kind if source else None,
+            "values": n,
+            "imported": count.imported,
+            "updated": count.updated,
+            "deleted": count.deleted,
+            "ignored": count.ignored,
+        },
+    )
     verb = "would be" if dry_run else "were"
     return ImportSummary(
         status="SUCCESS",

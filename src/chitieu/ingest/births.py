@@ -16,6 +16,7 @@ nothing the second time (and then records no batch either: nothing changes).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -35,6 +36,9 @@ from chitieu.ingest.prefetch import prefetch
 from chitieu.metrics import record_import
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
 from chitieu.store.models import ImportBatch
+
+# ``log`` names the import's ErrorLog below.
+logger = logging.getLogger(__name__)
 
 #: Vietnam keeps UTC+7 all year; "a date in the future" is judged by the local calendar.
 VIETNAM_TZ = timezone(timedelta(hours=7))
@@ -182,6 +186,10 @@ def import_births(
                 rows_read, counts = _stage_file(conn, path, refs, log)
                 skipped = birth_store.compare_with_stored(conn, log)
                 if log:
+                    logger.info(
+                        "birth import refused",
+                        extra={"file": path.name, "rows_read": rows_read, "problems": log.total},
+                    )
                     raise log.refusal()
                 added = rows_read - skipped
                 result = BirthImportResult(rows_read, added, skipped, None, digest, dry_run)
@@ -200,4 +208,8 @@ def import_births(
             conn.commit()
     birth_store.refresh_statistics(engine, added)
     record_import("births", added, time.perf_counter() - started)
+    logger.info(
+        "births imported",
+        extra={"file": path.name, "rows_read": rows_read, "added": added, "skipped": skipped},
+    )
     return dataclasses.replace(result, batch_id=batch_id)

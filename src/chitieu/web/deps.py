@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chitieu.api.deps import OptionalUser
-from chitieu.api.errors import ApiError
+from chitieu.api.errors import ApiError, log_refusal
 from chitieu.auth.users import Principal
 from chitieu.web.templating import render
 
@@ -86,6 +86,7 @@ def install_page_errors(app: FastAPI) -> None:
             if not is_page(request) and original is not None:
                 return await original(request, exc)  # type: ignore[misc]
             if isinstance(exc, ApiError):
+                log_refusal(exc)
                 if exc.status == 401:
                     return await login_required(request, LoginRequired(request.url.path))
                 return error_page(request, exc.status, exc.message)
