@@ -95,6 +95,6 @@ def test_failed_sign_in_is_logged_without_the_password(site, log_format, capsys)
     err = capsys.readouterr().err
     failed = [line for line in err.splitlines() if "sign-in failed" in line]
     assert len(failed) == 1
-    assert f"WARNING chitieu.auth.deps [{SANE_ID} None None] sign-in failed" in failed[0]
+    assert f"WARNING chitieu.api.deps [{SANE_ID} None None] sign-in failed" in failed[0]
     assert "username=analyst.hanoi" in failed[0]
     assert wrong not in err
