@@ -5,7 +5,7 @@
     services   targets, enforcement, indicators, exchange, plans, auth, births, demo,
                reporting, bootstrap
     reference  catalog, units, ingest
-    ground     store, config, errors, metrics, stats
+    ground     store, config, errors, metrics, logs, stats
 
 A package may import its own layer or any layer below; ``stats`` imports nothing of the
 project; and no two packages import each other, directly or round a longer loop. Every import
@@ -42,7 +42,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "bootstrap",
     ),
     ("catalog", "units", "ingest"),
-    ("store", "config", "errors", "metrics", "stats"),
+    ("store", "config", "errors", "metrics", "logs", "stats"),
 )
 #: Packages that import nothing of the project.
 ISOLATED = ("stats",)
