@@ -169,3 +169,35 @@ def test_me_in_dhis2_shape_with_fields(world) -> None:
         "/api/me", params={"fields": "id,organisationUnits[id,code]"}, headers=world.as_("entry")
     ).json()
     assert picked == {"id": me["id"], "organisationUnits": [{"id": hk_uid, "code": HK}]}
+
+
+def test_values_posted_by_unit_uid_or_code_and_exported_with_uids(world) -> None:
+    hk_uid = next(iter(_units(world, "u.code = :c", c=HK)))
+    doctors, nurses = "rcQBvnolVP7", "lhetRKgQTzl"  # data element UIDs of the mapping file
+    payload = {
+        "dataValues": [
+            {"dataElement": doctors, "period": "2025", "orgUnit": hk_uid, "value": "12"},
+            {"dataElement": nurses, "period": "2025", "orgUnit": HK, "value": "30"},
+        ]
+    }
+    r = world.client.post("/api/41/dataValueSets", json=payload, headers=world.as_("entry"))
+    assert r.status_code == 200, r.text
+    assert r.json()["response"]["importCount"]["imported"] == 2
+    stored = world.scalar(
+        "SELECT count(*) FROM data_values WHERE unit_code = :c AND period = '2025'", c=HK
+    )
+    assert stored == 2  # both landed on the unit's code
+    by_uid = world.client.get(
+        f"/api/dataValueSets.json?orgUnit={hk_uid}&period=2025", headers=world.as_("entry")
+    ).json()["dataValues"]
+    assert {(v["dataElement"], v["orgUnit"]) for v in by_uid} == {
+        (doctors, hk_uid),
+        (nurses, hk_uid),
+    }
+    by_code = world.client.get(
+        f"/api/dataValueSets?orgUnit={HK}&period=2025&idScheme=CODE", headers=world.as_("entry")
+    ).json()["dataValues"]
+    assert {(v["dataElement"], v["orgUnit"]) for v in by_code} == {
+        ("DOCTORS", HK),
+        ("NURSES", HK),
+    }

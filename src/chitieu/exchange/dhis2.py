@@ -35,6 +35,7 @@ from chitieu.exchange.mapping import (
 from chitieu.exchange.payload import Payload, PayloadError, RawValue
 from chitieu.exchange.summary import Conflict, ImportSummary
 from chitieu.store.models import Unit
+from chitieu.store.uids import is_uid
 
 FORMATS = ("json", "csv", "xml", "adx")
 MEDIA_TYPES = {
@@ -125,14 +126,32 @@ def unit_names(conn: Connection, names: set[str]) -> dict[str, list[str]]:
     return found
 
 
+def unit_uids(conn: Connection, idents: set[str]) -> dict[str, str]:
+    """Unit UID -> unit code, for the identifiers in ``idents`` that are units' UIDs."""
+    wanted = sorted(i for i in idents if is_uid(i))
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), 500):
+        stmt = select(Unit.uid, Unit.code).where(Unit.uid.in_(wanted[i : i + 500]))
+        found.update(dict(conn.execute(stmt).all()))
+    return found
+
+
 def resolve_unit(
-    ident: str, scheme: IdScheme, mapping: Dhis2Mapping, names: dict[str, list[str]]
+    ident: str,
+    scheme: IdScheme,
+    mapping: Dhis2Mapping,
+    names: dict[str, list[str]],
+    uids: dict[str, str] | None = None,
 ) -> str | list[str]:
     """The chitieu unit code for an org unit identifier; a list of candidates when a name is
-    ambiguous. Unlisted identifiers are taken to be chitieu codes."""
+    ambiguous. A unit's UID (``uids``, from :func:`unit_uids`) is accepted under the UID and
+    code schemes alike (codes never look like UIDs); other identifiers are taken to be
+    chitieu codes."""
     mapped = mapping.mapped_unit(ident, scheme)
     if mapped:
         return mapped
+    if uids and scheme is not IdScheme.NAME and ident in uids:
+        return uids[ident]
     if scheme is IdScheme.NAME:
         codes = names.get(ident, [])
         return codes[0] if len(codes) == 1 else codes or ident
@@ -156,11 +175,9 @@ def to_values(
                 "header",
             )
         )
-    names = (
-        unit_names(conn, {v.org_unit for v in payload.values if v.org_unit})
-        if schemes.org_unit is IdScheme.NAME
-        else {}
-    )
+    idents = {v.org_unit for v in payload.values if v.org_unit}
+    names = unit_names(conn, idents) if schemes.org_unit is IdScheme.NAME else {}
+    uids = unit_uids(conn, idents) if schemes.org_unit is not IdScheme.NAME else {}
     values: list[ValueIn] = []
     for raw in payload.values:
         problems: list[tuple[str, str, str | None, str]] = []
@@ -197,7 +214,7 @@ def to_values(
         disaggregation = _disaggregation(raw, mapping, schemes, problems)
         unit = raw.org_unit or ""
         if raw.org_unit:
-            resolved = resolve_unit(raw.org_unit, schemes.org_unit, mapping, names)
+            resolved = resolve_unit(raw.org_unit, schemes.org_unit, mapping, names, uids)
             if isinstance(resolved, list):
                 problems.append(
                     (

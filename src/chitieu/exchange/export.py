@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine, select
 
 from chitieu.exchange.adx import write_adx
-from chitieu.exchange.dhis2 import FORMATS, MEDIA_TYPES, resolve_unit, unit_names
+from chitieu.exchange.dhis2 import FORMATS, MEDIA_TYPES, resolve_unit, unit_names, unit_uids
 from chitieu.exchange.dxf import OutValue, write_csv, write_json, write_xml
 from chitieu.exchange.mapping import DEFAULT_DISAGGREGATION, Dhis2Mapping, IdScheme, read_mapping
 from chitieu.exchange.query import StoredValue, format_value, query_values
@@ -33,6 +33,7 @@ def _out(
     coc_scheme: IdScheme,
     ds_scheme: IdScheme,
     data_set: str | None,
+    unit_uids: dict[str, str],
 ) -> OutValue:
     adx = fmt == "adx"
     default = v.disaggregation == DEFAULT_DISAGGREGATION
@@ -42,7 +43,7 @@ def _out(
     return OutValue(
         data_element=mapping.element_id(v.element, de_scheme),
         period=v.period,
-        org_unit=mapping.unit_id(v.unit, ou_scheme, v.unit_name),
+        org_unit=mapping.unit_id(v.unit, ou_scheme, v.unit_name, unit_uids.get(v.unit)),
         category_option_combo=coc,
         attribute_option_combo=mapping.coc_id(DEFAULT_DISAGGREGATION, coc_scheme),
         value=format_value(v.value, v.value_type),
@@ -76,7 +77,10 @@ def export_datavalues(
 
     ``units``, ``periods``, ``elements`` are chitieu codes (periods in any DHIS2 spelling);
     None selects all. ``data_set`` (a chitieu data set code from the mapping) limits the
-    elements to that data set's. ``id_scheme`` defaults to ``uid`` (``code`` for ADX).
+    elements to that data set's. ``id_scheme`` defaults to ``uid`` (``code`` for ADX); org
+    units are written as their UIDs only when the UID scheme is asked for by name (here
+    ``id_scheme`` or ``org_unit_id_scheme``; the HTTP export asks for it by default, as DHIS2
+    does), so chitieu's own exports keep writing unit codes by default.
     ``ValueError`` for an unknown format, scheme, data set or period."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
@@ -85,6 +89,8 @@ def export_datavalues(
     de_scheme = IdScheme.parse(data_element_id_scheme, base)
     ou_scheme = IdScheme.parse(org_unit_id_scheme, base)
     coc_scheme = IdScheme.parse(category_option_combo_id_scheme, base)
+    named_uid = ou_scheme is IdScheme.UID and bool(org_unit_id_scheme or id_scheme)
+    unit_uids = dict(conn.execute(select(Unit.code, Unit.uid)).all()) if named_uid else {}
     if data_set is not None:
         if data_set not in mapping.data_sets:
             raise ValueError(f"unknown data set {data_set!r}")
@@ -99,7 +105,10 @@ def export_datavalues(
         end=end_date,
         elements=elements,
     )
-    out = [_out(v, mapping, fmt, de_scheme, ou_scheme, coc_scheme, base, data_set) for v in rows]
+    out = [
+        _out(v, mapping, fmt, de_scheme, ou_scheme, coc_scheme, base, data_set, unit_uids)
+        for v in rows
+    ]
     if fmt == "json":
         header = {"dataSet": mapping.data_set_id(data_set, base)} if data_set else None
         return write_json(out, header)
@@ -136,7 +145,8 @@ def export_datavalueset(
     required (``ValueError`` otherwise); no ``data_set`` means every element. ``allowed_unit``
     is the caller's scope: asking for a unit outside it raises ``PermissionError``."""
     mapping = mapping or read_mapping()
-    base = IdScheme.parse(id_scheme, IdScheme.CODE if fmt == "adx" else IdScheme.UID)
+    adx = fmt == "adx"
+    base = IdScheme.parse(id_scheme, IdScheme.CODE if adx else IdScheme.UID)
     ou_scheme = IdScheme.parse(org_unit_id_scheme, base)
     de_scheme = IdScheme.parse(data_element_id_scheme, base)
     if not period and not (start_date and end_date):
@@ -149,9 +159,10 @@ def export_datavalueset(
         raise ValueError("At least one organisation unit must be specified")
     with engine.connect() as conn:
         names = unit_names(conn, set(org_unit)) if ou_scheme is IdScheme.NAME else {}
+        uids = unit_uids(conn, set(org_unit))
         units = []
         for ident in org_unit:
-            code = resolve_unit(ident, ou_scheme, mapping, names)
+            code = resolve_unit(ident, ou_scheme, mapping, names, uids)
             if isinstance(code, list):
                 raise ValueError(f"organisation unit name {ident!r} is ambiguous")
             units.append(code)
@@ -176,7 +187,8 @@ def export_datavalueset(
             end_date=end_date,
             data_set=sets[0] if len(sets) == 1 else None,
             data_element_id_scheme=data_element_id_scheme,
-            org_unit_id_scheme=org_unit_id_scheme,
+            # as DHIS2: org units as UIDs unless a scheme says otherwise (ADX: codes)
+            org_unit_id_scheme=org_unit_id_scheme or id_scheme or ("code" if adx else "uid"),
             mapping=mapping,
         )
     return body, MEDIA_TYPES[fmt]

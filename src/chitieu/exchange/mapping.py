@@ -232,10 +232,16 @@ class Dhis2Mapping:
         obj = self.cocs.get(disaggregation)
         return obj.id(scheme) if obj else disaggregation
 
-    def unit_id(self, unit_code: str, scheme: IdScheme, name: str | None = None) -> str:
+    def unit_id(
+        self, unit_code: str, scheme: IdScheme, name: str | None = None, uid: str | None = None
+    ) -> str:
+        """A unit's identifier under ``scheme``: under UID the mapping's UID, else the unit's
+        stored ``uid`` when given, else its code."""
         obj = self.org_units.get(unit_code)
         if scheme is IdScheme.UID and obj and obj.uid:
             return obj.uid
+        if scheme is IdScheme.UID and uid:
+            return uid
         if scheme is IdScheme.NAME and name:
             return name
         return unit_code
