@@ -55,6 +55,12 @@ def births(
             raise fail(f"database error, nothing was written: {detail}") from None
     finally:
         engine.dispose()
+    if result.same_file_as is not None:
+        typer.echo(
+            f"Tệp này đã được nhập (lô {result.same_file_as}), mọi bản ghi đều còn: không có gì "
+            f"để thêm. This very file (sha256 {result.sha256[:12]}…) was imported as batch "
+            f"{result.same_file_as} and all its records are stored: nothing to add."
+        )
     verb = "Kiểm tra xong (dry run)" if result.dry_run else "Đã nhập (imported)"
     typer.echo(
         f"{verb}: {result.rows_read:,} dòng đọc (rows read), {result.rows_added:,} bản ghi mới "

@@ -72,8 +72,8 @@ class CheckedBatch:
     valid: pa.RecordBatch
     counts: pa.Table
     ids: pa.Array  # birth_id of every row with one, for the duplicate check
-    id_rows: np.ndarray  # their row numbers (int64)
-    id_hashes: np.ndarray  # their hashes (int64): 8 bytes a row to find repeats
+    id_hashes: np.ndarray  # their hashes (int64)
+    refused_ids: pa.Table  # row_no and birth_id of the refused rows that have an id
 
 
 def _text(batch: pa.RecordBatch, name: str) -> pa.Array:
@@ -316,8 +316,9 @@ def check_batch(raw: RawBatch, refs: References, log: ErrorLog) -> CheckedBatch:
     ids = birth_id.filter(has_id)
     # Python's string hash (64-bit SipHash): the same in every thread of this process.
     hashes = np.fromiter(map(hash, ids.to_pylist()), dtype=np.int64, count=len(ids))
-    id_rows = rows.filter(has_id).to_numpy()
-    return CheckedBatch(valid, count_births(valid), ids, id_rows, hashes)
+    refused = pc.and_(has_id, pc.invert(keep))
+    refused_ids = pa.table({"row_no": rows.filter(refused), "birth_id": birth_id.filter(refused)})
+    return CheckedBatch(valid, count_births(valid), ids, hashes, refused_ids)
 
 
 def count_births(valid: pa.RecordBatch | pa.Table) -> pa.Table:

@@ -54,16 +54,36 @@ COUNTS = Table(
 )
 
 
+#: Ids of the rows refused by the per-row checks (not in STAGE), for the repeated-id check.
+REFUSED_IDS = Table(
+    "birth_import_refused_ids",
+    _metadata,
+    Column("row_no", BigInteger, nullable=False),
+    Column("birth_id", String, nullable=False),  # refused rows' ids may be too long
+    prefixes=["TEMPORARY"],
+)
+
+#: Ids that may repeat (:mod:`chitieu.ingest.repeats`), looked up in one join.
+SUSPECTS = Table(
+    "birth_import_suspects",
+    _metadata,
+    Column("birth_id", String, primary_key=True),
+    prefixes=["TEMPORARY"],
+)
+
+_TABLES = (STAGE, COUNTS, REFUSED_IDS, SUSPECTS)
+
+
 def create_stage(conn: Connection) -> None:
     """Create the empty staging tables on ``conn`` (dropping any left by an earlier failure)."""
     drop_stage(conn)
-    STAGE.create(conn)
-    COUNTS.create(conn)
+    for table in _TABLES:
+        table.create(conn)
 
 
 def drop_stage(conn: Connection) -> None:
-    COUNTS.drop(conn, checkfirst=True)
-    STAGE.drop(conn, checkfirst=True)
+    for table in reversed(_TABLES):
+        table.drop(conn, checkfirst=True)
 
 
 def _copy_postgres(conn: Connection, table: Table, batch: pa.RecordBatch | pa.Table) -> None:

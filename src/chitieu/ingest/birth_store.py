@@ -152,20 +152,24 @@ def _counts_of_new_rows():  # type: ignore[no-untyped-def]
     return select(*key, func.count()).where(new).group_by(*key)
 
 
-def write_new(conn: Connection, batch_id: int, *, skipped: int) -> None:
+def write_new(conn: Connection, batch_id: int, *, skipped: int, count_chunks: int = 1) -> None:
     """Add the staged rows not stored yet to ``birth_records`` (with ``batch_id``) and their
     births to ``birth_aggregates``. With ``skipped == 0`` every staged row is new and the
-    counts staged while reading are used as they are."""
+    counts staged while reading are used: as they are when staged in one chunk, summed by key
+    when in several."""
     s = STAGE.c
     if skipped:
         # Counts first: once the records are in, "not stored yet" selects nothing.
         _upsert_counts(conn, _counts_of_new_rows())
         new = ~exists().where(RECORDS.c.birth_id == s.birth_id)
     else:
+        key = [COUNTS.c[k] for k in AGGREGATE_KEY]
         # SQLite needs a WHERE clause in INSERT … SELECT … ON CONFLICT (a parsing ambiguity).
-        _upsert_counts(
-            conn, select(*(COUNTS.c[k] for k in (*AGGREGATE_KEY, "births"))).where(true())
-        )
+        if count_chunks > 1:
+            staged = select(*key, func.sum(COUNTS.c.births)).where(true()).group_by(*key)
+        else:
+            staged = select(*key, COUNTS.c.births).where(true())
+        _upsert_counts(conn, staged)
         new = true()
     fields = ["birth_id", *COMPARED]
     # Inserting in key order keeps the primary-key index appends local.

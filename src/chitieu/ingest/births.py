@@ -22,20 +22,27 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, Engine, Row, func, insert, select
 
 from chitieu.ingest import birth_store
 from chitieu.ingest.birth_reader import COLUMNS, file_sha256, iter_raw_batches
 from chitieu.ingest.birth_rows import References, check_batch, merge_counts
-from chitieu.ingest.birth_staging import COUNTS, STAGE, create_stage, drop_stage, stage
+from chitieu.ingest.birth_staging import (
+    COUNTS,
+    REFUSED_IDS,
+    STAGE,
+    create_stage,
+    drop_stage,
+    stage,
+)
 from chitieu.ingest.error_log import ErrorLog
-from chitieu.ingest.errors import ImportRefused, RowError, row_error
+from chitieu.ingest.errors import ImportRefused, row_error
 from chitieu.ingest.prefetch import prefetch
+from chitieu.ingest.repeats import RepeatFinder
 from chitieu.metrics import record_import
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
-from chitieu.store.models import ImportBatch
+from chitieu.store.models import BirthRecord, ImportBatch
 
 # ``log`` names the import's ErrorLog below.
 logger = logging.getLogger(__name__)
@@ -59,70 +66,107 @@ class BirthImportResult:
     batch_id: int | None
     sha256: str
     dry_run: bool = False
+    #: The earlier batch of the very same file (same SHA-256), when the import was skipped
+    #: because every record of it is stored already.
+    same_file_as: int | None = None
 
 
 def vietnam_today() -> date:
     return datetime.now(VIETNAM_TZ).date()
 
 
-def find_duplicates(
-    ids: list[pa.Array], rows: list[np.ndarray], hashes: list[np.ndarray], log: ErrorLog
-) -> None:
-    """Record in ``log`` every row whose birth_id appeared on an earlier row.
-
-    Sorting the ids' 64-bit hashes finds candidate repeats in 24 bytes a row (a hash table of
-    the ids themselves needs about ten times that); candidates are then compared as text, so a
-    hash collision is never reported as a duplicate."""
-    if not hashes:
-        return
-    all_hashes, all_rows = np.concatenate(hashes), np.concatenate(rows)
-    order = np.argsort(all_hashes, kind="stable")
-    sorted_hashes = all_hashes[order]
-    same = sorted_hashes[1:] == sorted_hashes[:-1]
-    if not same.any():
-        return  # the usual case
-    candidates = np.unique(np.concatenate([order[1:][same], order[:-1][same]]))
-    texts = pa.chunked_array(ids, pa.string()).take(candidates).to_pylist()
-    first_row: dict[str, int] = {}
-    repeats: list[RowError] = []
-    count = 0
-    for text, row in zip(texts, all_rows[candidates].tolist(), strict=True):
-        if text not in first_row:
-            first_row[text] = row
-            continue
-        count += 1
-        if len(repeats) < log.limit:
-            reason = (
-                f"duplicate birth_id (first on row {first_row[text]})",
-                f"mã ca sinh trùng (đã có ở dòng {first_row[text]})",
-            )
-            repeats.append(row_error(row, "birth_id", reason, text))
-    if count:
-        log.add(repeats, count=count)
+#: Per-batch birth counts are merged in memory until they hold this many rows; a merged table
+#: still that large is staged in the database and memory starts again, so the counts held in
+#: memory stay below a constant, however long the file.
+COUNTS_IN_MEMORY = 1_000_000
 
 
-def _stage_file(
-    conn: Connection, path: Path, refs: References, log: ErrorLog
-) -> tuple[int, list[pa.Table]]:
-    """Read, check and stage every batch of ``path``, then look for ids used twice.
+class RunningCounts:
+    """Births by aggregate key over the batches read so far: merged in memory, staged in
+    ``COUNTS`` in chunks (:data:`COUNTS_IN_MEMORY`). ``chunks`` says how many were staged: the
+    same key may be in several of them, to be summed when they are written."""
 
-    Returns the number of rows read and each batch's counts by aggregate key."""
-    rows_read, ids, id_rows, id_hashes, counts = 0, [], [], [], []
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._parts: list[pa.Table] = []
+        self._rows = 0
+        self.chunks = 0
+
+    def add(self, counts: pa.Table) -> None:
+        self._parts.append(counts)
+        self._rows += counts.num_rows
+        if self._rows < COUNTS_IN_MEMORY:
+            return
+        merged = merge_counts(self._parts)
+        if merged.num_rows < COUNTS_IN_MEMORY // 2:
+            self._parts, self._rows = [merged], merged.num_rows
+            return
+        self._stage(merged)
+
+    def _stage(self, merged: pa.Table) -> None:
+        stage(self._conn, COUNTS, merged)
+        self.chunks += 1
+        self._parts, self._rows = [], 0
+
+    def finish(self) -> None:
+        """Stage what is still in memory."""
+        if self._parts:
+            self._stage(merge_counts(self._parts))
+
+
+def expected_rows(path: Path) -> int:
+    """About how many records ``path`` holds, to size the repeat filter: a Parquet file says;
+    a CSV file is guessed from its size (a record takes 50–70 bytes)."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except (OSError, pa.ArrowException):
+            pass
+    return path.stat().st_size // 40
+
+
+def _stage_file(conn: Connection, path: Path, refs: References, log: ErrorLog) -> tuple[int, int]:
+    """Read, check and stage every batch of ``path`` and its births by aggregate key, then look
+    for ids used twice. Returns the number of rows read and of count chunks staged."""
+    rows_read = 0
+    repeats = RepeatFinder(expected_rows(path))
+    counts = RunningCounts(conn)
     # The next batch is read and checked in a worker thread while this one is staged.
     checked_batches = (
         (raw.batch.num_rows, check_batch(raw, refs, log)) for raw in iter_raw_batches(path)
     )
     for n, checked in prefetch(checked_batches):
         rows_read += n
-        ids.append(checked.ids)
-        id_rows.append(checked.id_rows)
-        id_hashes.append(checked.id_hashes)
-        counts.append(checked.counts)
+        repeats.add(checked.ids, checked.id_hashes)
+        counts.add(checked.counts)
         stage(conn, STAGE, checked.valid)
+        if checked.refused_ids.num_rows:
+            stage(conn, REFUSED_IDS, checked.refused_ids)
+    counts.finish()
     if rows_read == 0:
         log.add([row_error(None, None, ("the file holds no records", "tệp không có bản ghi nào"))])
-    find_duplicates(ids, id_rows, id_hashes, log)
-    return rows_read, counts
+    repeats.report(conn, log)
+    return rows_read, counts.chunks
+
+
+def _same_file_stored(conn: Connection, digest: str) -> Row | None:
+    """The earlier import of the file with SHA-256 ``digest`` whose records are all still
+    stored, or None. Its rows passed every check then; a record checked against a later
+    ``today`` cannot fail it, as the file's dates do not move."""
+    batch = conn.execute(
+        select(ImportBatch.id, ImportBatch.rows_read, ImportBatch.rows_added)
+        .where(ImportBatch.kind == "births", ImportBatch.sha256 == digest)
+        .order_by(ImportBatch.id.desc())
+        .limit(1)
+    ).first()
+    if batch is None:
+        return None
+    kept = conn.scalar(
+        select(func.count()).select_from(BirthRecord).where(BirthRecord.batch_id == batch.id)
+    )
+    return batch if kept == batch.rows_added else None
 
 
 def _record_import(conn: Connection, path: Path, result: BirthImportResult, actor: str) -> int:
@@ -179,11 +223,16 @@ def import_births(
     digest = file_sha256(path)
     log = ErrorLog(COLUMNS)
     with engine.connect() as conn:
+        earlier = _same_file_stored(conn, digest)
+        conn.rollback()
+        if earlier is not None:
+            rows = earlier.rows_read
+            return BirthImportResult(rows, 0, rows, None, digest, dry_run, earlier.id)
         try:
             with conn.begin() as tx:
                 refs = birth_store.load_references(conn, today or vietnam_today())
                 create_stage(conn)
-                rows_read, counts = _stage_file(conn, path, refs, log)
+                rows_read, count_chunks = _stage_file(conn, path, refs, log)
                 skipped = birth_store.compare_with_stored(conn, log)
                 if log:
                     logger.info(
@@ -196,12 +245,11 @@ def import_births(
                 if dry_run or added == 0:
                     tx.rollback()
                     return result
-                if not skipped:
-                    stage(conn, COUNTS, merge_counts(counts))
-                del counts
                 batch_id = _record_import(conn, path, result, actor)
                 with birth_store.bulk_load(conn, added):
-                    birth_store.write_new(conn, batch_id, skipped=skipped)
+                    birth_store.write_new(
+                        conn, batch_id, skipped=skipped, count_chunks=count_chunks
+                    )
         finally:
             # Temporary tables live as long as the connection, which the pool keeps.
             drop_stage(conn)
