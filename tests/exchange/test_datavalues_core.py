@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from chitieu.exchange.datavalues import (
+from chitieu.reporting.imports import (
     ImportSource,
     ImportStrategy,
     ValueIn,

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from chitieu.exchange.datavalues import ValueIn, import_values
 from chitieu.exchange.dhis2 import import_datavalueset
 from chitieu.exchange.export import export_datavalues, export_datavalueset
+from chitieu.reporting.imports import ValueIn, import_values
 
 HK, CUA_NAM, HP = "00070", "00073", "11533"
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from webworld import form_token
 
-from chitieu.dashboard.reporting import deadline, reporting_json
+from chitieu.dashboard.reporting import reporting_json
+from chitieu.reporting.state import deadline
 from chitieu.store.db import transaction
 from chitieu.store.models import AuditEntry, DataValue
 from chitieu.units.queries import get_unit

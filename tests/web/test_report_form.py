@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from chitieu.reporting.form import check_report
 from chitieu.web.i18n import message
-from chitieu.web.report_form import check_report
 
 FULL = {
     "M_O1": "30",

@@ -12,8 +12,9 @@ id · 409 conflicts with stored data · 413 body too large · 422 invalid values
 sign-in attempts · 503 the database is busy (no pooled connection free in time, SQLite's write
 lock held too long, the server's connection slots full), with ``Retry-After``: a load to wait
 out, never a 500.
-Every handler raises inside the request's transaction, which is then rolled back, so a
-refused request changes nothing.
+Services refuse with :mod:`chitieu.errors` (never an HTTP error); :data:`DOMAIN_STATUS` maps
+each kind of refusal to its status here, once. Every handler raises inside the request's
+transaction, which is then rolled back, so a refused request changes nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chitieu.catalog.load import UnknownCodeError
+from chitieu.errors import DomainError, InvalidInput, NotAllowed, NotFound, StateConflict
 from chitieu.ingest.errors import ImportRefused
 from chitieu.units.queries import UnknownUnitError
 
@@ -72,6 +74,23 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers
+
+
+#: The HTTP status of each kind of refusal a service raises (:mod:`chitieu.errors`).
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotAllowed: 403,
+    NotFound: 404,
+    StateConflict: 409,
+}
+
+
+def domain_status(exc: DomainError) -> int:
+    """The status a service's refusal is answered with (422 for a kind not listed)."""
+    for kind, status in DOMAIN_STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 422
 
 
 def not_found(what: str) -> ApiError:
@@ -147,16 +166,22 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
-def log_refusal(exc: ApiError) -> None:
+def log_refusal(exc: ApiError | DomainError) -> None:
     """Log a refused request with its reason (the access line has only the status): a refusal
     by scope, role, CSRF or rate limit as a warning, any other as information."""
-    level = logging.WARNING if exc.status in (403, 429) else logging.INFO
-    log.log(level, "refused", extra={"status": exc.status, "code": exc.code, "reason": exc.message})
+    status = exc.status if isinstance(exc, ApiError) else domain_status(exc)
+    level = logging.WARNING if status in (403, 429) else logging.INFO
+    log.log(level, "refused", extra={"status": status, "code": exc.code, "reason": exc.message})
 
 
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     log_refusal(exc)
     return _challenge(request, _json(exc.status, exc.code, exc.message, exc.details, exc.headers))
+
+
+async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    log_refusal(exc)
+    return _json(domain_status(exc), exc.code, exc.message, exc.details)
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -246,6 +271,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the JSON error handlers on ``app``."""
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ import typer
 from chitieu.store.db import make_engine
 
 if TYPE_CHECKING:
-    from chitieu.exchange.summary import ImportSummary
+    from chitieu.reporting.summary import ImportSummary
 
 # Domain modules are imported inside the commands, not here: every start-up would pay for them.
 

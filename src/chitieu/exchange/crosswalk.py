@@ -39,9 +39,9 @@ from typing import Any
 
 from chitieu.catalog.periods import parse_period
 from chitieu.exchange.query import format_value
-from chitieu.exchange.summary import Conflict
-from chitieu.exchange.validate import ValueIn
 from chitieu.ingest.errors import ImportRefused, RowError
+from chitieu.reporting.summary import Conflict
+from chitieu.reporting.validate import ValueIn
 
 CROSSWALK = Path(__file__).resolve().parent.parent / "data" / "crosswalk" / "old_units_2025.csv"
 SPLIT_RULES = ("seat", "equal")

@@ -3,7 +3,7 @@
 
 Import: read the payload (JSON, CSV, XML or ADX), translate identifiers through the mapping
 file under the id schemes in force, then hand the values to the import core
-(:func:`chitieu.exchange.datavalues.import_values`), which writes all or nothing.
+(:func:`chitieu.reporting.imports.import_values`), which writes all or nothing.
 
 Id schemes, most specific first: a per-object parameter (``dataElementIdScheme``,
 ``orgUnitIdScheme``, ``categoryOptionComboIdScheme``, ``dataSetIdScheme``), then ``idScheme``,
@@ -18,9 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, select
 
-from chitieu.exchange import summary as sm
 from chitieu.exchange.adx import ADX_NS, read_adx
-from chitieu.exchange.datavalues import ImportSource, ImportStrategy, ValueIn, import_values
 from chitieu.exchange.dxf import (
     read_csv,
     read_json,
@@ -33,7 +31,9 @@ from chitieu.exchange.mapping import (
     read_mapping,
 )
 from chitieu.exchange.payload import Payload, PayloadError, RawValue
-from chitieu.exchange.summary import Conflict, ImportSummary
+from chitieu.reporting import summary as sm
+from chitieu.reporting.imports import ImportSource, ImportStrategy, ValueIn, import_values
+from chitieu.reporting.summary import Conflict, ImportSummary
 from chitieu.store.models import Unit
 from chitieu.store.uids import is_uid
 

@@ -31,9 +31,9 @@ from sqlalchemy import Connection, Engine, select
 
 from chitieu.catalog import read_catalog
 from chitieu.catalog.periods import PeriodType, parse_period
-from chitieu.exchange.datavalues import ImportSource, ValueIn, import_values
 from chitieu.exchange.mapping import read_mapping
-from chitieu.exchange.summary import Conflict, ImportSummary
+from chitieu.reporting.imports import ImportSource, ValueIn, import_values
+from chitieu.reporting.summary import Conflict, ImportSummary
 from chitieu.store.models import Unit
 
 TEMPLATE = "commune-monthly"

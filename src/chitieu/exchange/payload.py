@@ -14,7 +14,7 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from chitieu.exchange.summary import Conflict
+from chitieu.reporting.summary import Conflict
 
 #: Every format's fields in DHIS2's JSON spelling; readers map their own spellings to these.
 HEADER_FIELDS = (

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, or_, select
 
 from chitieu.catalog.periods import parse_period
-from chitieu.exchange.validate import chunks
+from chitieu.reporting.validate import chunks
 from chitieu.store.models import DataElement, DataValue, Unit
 
 

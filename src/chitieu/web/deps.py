@@ -17,8 +17,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chitieu.api.deps import OptionalUser
-from chitieu.api.errors import ApiError, log_refusal
+from chitieu.api.errors import ApiError, domain_status, log_refusal
 from chitieu.auth.users import Principal
+from chitieu.errors import DomainError
 from chitieu.web.templating import render
 
 JSON_PREFIXES = ("/api", "/docs", "/openapi.json", "/static")
@@ -74,7 +75,7 @@ def install_page_errors(app: FastAPI) -> None:
     in charge of everything else."""
     json_handlers = {
         exc: app.exception_handlers.get(exc)
-        for exc in (ApiError, StarletteHTTPException, RequestValidationError)
+        for exc in (ApiError, DomainError, StarletteHTTPException, RequestValidationError)
     }
 
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -90,6 +91,9 @@ def install_page_errors(app: FastAPI) -> None:
                 if exc.status == 401:
                     return await login_required(request, LoginRequired(request.url.path))
                 return error_page(request, exc.status, exc.message)
+            if isinstance(exc, DomainError):
+                log_refusal(exc)
+                return error_page(request, domain_status(exc), exc.message)
             if isinstance(exc, StarletteHTTPException):
                 return error_page(request, exc.status_code, str(exc.detail))
             return error_page(request, 422, str(exc))

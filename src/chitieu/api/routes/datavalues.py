@@ -14,8 +14,15 @@ from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser
 from chitieu.api.params import Paging, Periods, Scope, page_of, paginate
 from chitieu.api.responses import json_response
-from chitieu.api.values import Status, ValueKey, delete_value, save_value, set_status, value_json
 from chitieu.catalog import read_catalog
+from chitieu.reporting.values import (
+    Status,
+    ValueKey,
+    delete_value,
+    save_value,
+    set_status,
+    value_json,
+)
 from chitieu.store.models import DataValue
 
 router = APIRouter(tags=["data values"])

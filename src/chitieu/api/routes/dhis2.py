@@ -20,9 +20,9 @@ from sqlalchemy import Engine
 
 from chitieu.api.deps import CurrentUser
 from chitieu.api.errors import ApiError, error_body
-from chitieu.exchange import summary as sm
 from chitieu.exchange.dhis2 import FORMATS, import_datavalueset
 from chitieu.exchange.export import export_datavalueset
+from chitieu.reporting import summary as sm
 
 router = APIRouter(tags=["DHIS2"])
 

@@ -3,7 +3,7 @@
 Flow: the commune saves a *draft*, then *submits* (the values count from then on and the form
 closes for the commune); the province — an analyst or admin whose unit lies above the
 commune — can *reopen* a submitted report (back to draft) and an admin can *lock* it or reopen
-a locked one. Every value is saved through :func:`chitieu.api.values.save_value`, so the form
+a locked one. Every value is saved through :func:`chitieu.reporting.values.save_value`, so the form
 and the API obey the same scope, lock and validation rules and every change is audited. A
 refused post (scope, CSRF, a broken rule) writes nothing.
 """
@@ -22,19 +22,8 @@ from sqlalchemy.orm import Session
 from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
 from chitieu.api.errors import ApiError, forbidden
-from chitieu.api.values import ValueKey, delete_value, save_value, set_status
 from chitieu.auth.users import Principal
-from chitieu.dashboard.reporting import (
-    DEADLINE_DAY,
-    REPORT_ELEMENTS,
-    ReportState,
-    deadline,
-    report_states,
-)
-from chitieu.store.models import DataValue
-from chitieu.units.queries import UnitInfo, list_units
-from chitieu.web.deps import PageUser
-from chitieu.web.report_form import (
+from chitieu.reporting.form import (
     ACTIVITY_FIELDS,
     BIRTH_FIELDS,
     SRB_CHECK_MIN_BIRTHS,
@@ -43,6 +32,17 @@ from chitieu.web.report_form import (
     CheckedReport,
     check_report,
 )
+from chitieu.reporting.state import (
+    DEADLINE_DAY,
+    REPORT_ELEMENTS,
+    ReportState,
+    deadline,
+    report_states,
+)
+from chitieu.reporting.values import ValueKey, delete_value, save_value, set_status
+from chitieu.store.models import DataValue
+from chitieu.units.queries import UnitInfo, list_units
+from chitieu.web.deps import PageUser
 from chitieu.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -1,6 +1,7 @@
-"""Saving single data values through the API: scope, the lock rule, validation, audit.
+"""Saving single data values (the API and the report form): scope, the lock rule, validation,
+audit.
 
-Validation is the import core's (:func:`chitieu.exchange.validate.plan_import`: the element,
+Validation is the import core's (:func:`chitieu.reporting.validate.plan_import`: the element,
 its disaggregation, the unit and the caller's scope, the period, the value's type), so a
 value typed into a form and one posted as a DHIS2 payload obey the same rules.
 
@@ -16,11 +17,11 @@ from typing import Any, Literal
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from chitieu.api.errors import ApiError, forbidden
 from chitieu.auth.users import Principal
 from chitieu.catalog.periods import canonical_period
-from chitieu.exchange import summary as sm
-from chitieu.exchange.validate import ValueIn, plan_import
+from chitieu.errors import DomainError, InvalidInput, NotAllowed, NotFound, StateConflict
+from chitieu.reporting import summary as sm
+from chitieu.reporting.validate import ValueIn, plan_import
 from chitieu.store.audit import record_change
 from chitieu.store.models import DataValue, Unit
 
@@ -65,28 +66,28 @@ def _text(value: float | int | str) -> str:
 
 
 def _check_unit(db: Session, user: Principal, code: str) -> None:
-    """422 for an unknown unit in a body, 403 for one outside the user's unit."""
+    """InvalidInput for an unknown unit, NotAllowed for one outside the user's unit."""
     path = db.scalar(select(Unit.path).where(Unit.code == code))
     if path is None:
-        raise ApiError(422, f"unknown unit {code!r}", details={"field": "unit", "value": code})
+        raise InvalidInput(f"unknown unit {code!r}", details={"field": "unit", "value": code})
     if not user.covers(path):
-        raise forbidden(f"unit {code} is outside your unit {user.unit_code}")
+        raise NotAllowed(f"unit {code} is outside your unit {user.unit_code}")
 
 
 def _canonical(period: str) -> str:
     try:
         return canonical_period(period)
     except ValueError as exc:
-        raise ApiError(422, str(exc), details={"field": "period", "value": period}) from None
+        raise InvalidInput(str(exc), details={"field": "period", "value": period}) from None
 
 
-def _refusal(conflicts: list[sm.Conflict]) -> ApiError:
+def _refusal(conflicts: list[sm.Conflict]) -> DomainError:
     details = [c.to_dict() for c in conflicts]
     if any(c.error_code == sm.E_NOT_IN_HIERARCHY for c in conflicts):
-        return ApiError(403, conflicts[0].value, code="forbidden", details=details)
+        return NotAllowed(conflicts[0].value, details=details)
     if any(c.error_code == sm.E_LOCKED for c in conflicts):
-        return ApiError(403, "the value is locked: only an admin can change it", code="locked")
-    return ApiError(422, "; ".join(c.value for c in conflicts), details=details)
+        return NotAllowed("the value is locked: only an admin can change it", code="locked")
+    return InvalidInput("; ".join(c.value for c in conflicts), details=details)
 
 
 def _stored(db: Session, key: ValueKey, period: str) -> DataValue | None:
@@ -139,13 +140,14 @@ def save_value(
     """Insert or update one value in the caller's transaction, audited; return the stored row
     and what happened (``created``, ``updated`` or ``unchanged``).
 
-    403 outside the user's unit, or for a non-admin locking or touching a locked value;
-    409 when ``create_only`` and the value exists; 422 for anything invalid."""
+    NotAllowed outside the user's unit, or for a non-admin locking or touching a locked value
+    (code ``locked``); StateConflict (code ``exists``) when ``create_only`` and the value exists;
+    InvalidInput for anything invalid."""
     _check_unit(db, user, key.unit)
     if status not in STATUSES:
-        raise ApiError(422, f"status must be one of {', '.join(STATUSES)}")
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
     if status == "locked" and not user.is_admin:
-        raise forbidden("only an admin can lock a value", code="locked")
+        raise NotAllowed("only an admin can lock a value", code="locked")
     incoming = ValueIn(
         key.element,
         key.unit,
@@ -163,7 +165,7 @@ def save_value(
         raise _refusal(conflicts)
     action = actions[0]
     if action.kind == "delete":  # only an empty value deletes; the body model forbids one
-        raise ApiError(422, "a value is required", details={"field": "value"})
+        raise InvalidInput("a value is required", details={"field": "value"})
     period = action.period
     row = _stored(db, key, period)
     if row is None:
@@ -184,14 +186,13 @@ def save_value(
         _audit(db, user, "insert", key, period, after=_public(row))
         return row, "created"
     if create_only:
-        raise ApiError(
-            409,
+        raise StateConflict(
             "the value exists already: use PUT to change it",
             code="exists",
             details={"id": row.id},
         )
     if row.status == "locked" and not user.is_admin:
-        raise forbidden("the value is locked: only an admin can change it", code="locked")
+        raise NotAllowed("the value is locked: only an admin can change it", code="locked")
     before = _public(row)
     changes: dict[str, Any] = {}
     if action.kind == "update":
@@ -210,14 +211,15 @@ def save_value(
 
 
 def delete_value(db: Session, user: Principal, key: ValueKey) -> DataValue:
-    """Delete one value (404 if absent; 403 outside scope or locked for a non-admin), audited."""
+    """Delete one value, audited: NotFound if absent; NotAllowed outside scope, or locked for
+    a non-admin."""
     _check_unit(db, user, key.unit)
     period = _canonical(key.period)
     row = _stored(db, key, period)
     if row is None:
-        raise ApiError(404, f"no value {key.audit_key(period)}", code="not_found")
+        raise NotFound(f"no value {key.audit_key(period)}")
     if row.status == "locked" and not user.is_admin:
-        raise forbidden("the value is locked: only an admin can delete it", code="locked")
+        raise NotAllowed("the value is locked: only an admin can delete it", code="locked")
     before = _public(row)
     db.execute(delete(DataValue).where(DataValue.id == row.id))
     _audit(db, user, "delete", key, period, before)
@@ -234,17 +236,18 @@ def set_status(
 ) -> int:
     """Set the status of every value of ``unit`` in ``period`` (only ``elements`` if given):
     submit a report, lock it, or reopen it. Locking and anything touching a locked value need
-    the admin role; the whole change is refused (403) otherwise. Returns how many changed."""
+    the admin role; the whole change is refused (NotAllowed) otherwise. Returns how many
+    changed."""
     _check_unit(db, user, unit)
     if status not in STATUSES:
-        raise ApiError(422, f"status must be one of {', '.join(STATUSES)}")
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
     period = _canonical(period)
     query = select(DataValue).where(DataValue.unit_code == unit, DataValue.period == period)
     if elements:
         query = query.where(DataValue.element_code.in_(elements))
     rows = [r for r in db.scalars(query) if r.status != status]
     if not user.is_admin and (status == "locked" or any(r.status == "locked" for r in rows)):
-        raise forbidden("locking or reopening a locked report needs the admin role", code="locked")
+        raise NotAllowed("locking or reopening a locked report needs the admin role", code="locked")
     for row in rows:
         before = _public(row)
         db.execute(update(DataValue).where(DataValue.id == row.id).values(status=status))

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from chitieu.catalog.periods import parse_period
-from chitieu.exchange import summary as sm
-from chitieu.exchange.summary import Conflict
+from chitieu.reporting import summary as sm
+from chitieu.reporting.summary import Conflict
 from chitieu.store.models import DataElement, DataValue, Unit
 
 #: Counts up to 10^15 are exact in the float column (doubles hold integers to 2^53).

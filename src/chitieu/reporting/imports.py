@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
-from chitieu.exchange import summary as sm
-from chitieu.exchange.summary import Conflict, ImportCount, ImportSummary
-from chitieu.exchange.validate import (
+from chitieu.reporting import summary as sm
+from chitieu.reporting.summary import Conflict, ImportCount, ImportSummary
+from chitieu.reporting.validate import (
     Action,
     ImportStrategy,
     ValueIn,

@@ -1,0 +1,14 @@
+"""Reporting: the one way data values are written, and the state of the reports they form.
+
+* :mod:`~chitieu.reporting.values` — save, delete and set the status of single values (the
+  API's data-value routes and the monthly report form call it).
+* :mod:`~chitieu.reporting.imports` — the all-or-nothing import core every reader feeds
+  (DHIS2 JSON/CSV/XML, ADX, Excel, old-unit series); :mod:`~chitieu.reporting.validate` holds
+  the checks both paths share, :mod:`~chitieu.reporting.summary` the import summary.
+* :mod:`~chitieu.reporting.state` — a report's state (draft, submitted, locked) and when it
+  was submitted; the monthly report's deadline.
+* :mod:`~chitieu.reporting.form` — the monthly commune report form's fields and rules.
+
+Refusals are :mod:`chitieu.errors` domain errors (or an import summary's conflicts), never
+HTTP errors.
+"""

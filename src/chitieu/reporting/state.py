@@ -1,0 +1,117 @@
+"""The state of a unit's monthly report, read from its stored values.
+
+The monthly commune report holds live births by sex and birth order (``LIVE_BIRTHS``) and the
+activities held (``ACT_*``) for one commune and one month (period ``YYYYMM``). Its status is
+that of its values: *draft* while any value is a draft, *submitted* once every value is
+submitted or locked, *locked* when every value is locked.
+
+A report is on time when submitted by the end of the :data:`DEADLINE_DAY` of the following
+month, Vietnam time (UTC+7). The submission time is the latest time the report's values
+became *submitted* in the audit log (a report reopened and sent again counts from its last
+sending); a value stored as submitted without an audit entry counts from its creation.
+Stored times are UTC.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chitieu.store.models import AuditEntry, DataValue
+
+#: The data elements of the monthly commune report.
+REPORT_ELEMENTS = (
+    "LIVE_BIRTHS",
+    "ACT_COMM_SESSIONS",
+    "ACT_PEOPLE_REACHED",
+    "ACT_FACILITY_COMMITMENTS",
+    "ACT_INSPECTIONS",
+)
+#: A month's report is on time when submitted by the end of this day of the next month.
+DEADLINE_DAY = 10
+#: Vietnam time is UTC+7 all year (no daylight saving).
+VIETNAM_OFFSET = timedelta(hours=7)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportState:
+    """One commune's report for one month: ``status`` is ``empty``, ``draft``, ``submitted``
+    or ``locked``; ``submitted_at`` (UTC) is set once submitted."""
+
+    unit_code: str
+    period: str
+    status: str
+    submitted_at: datetime | None = None
+
+
+def month_period(year: int, month: int) -> str:
+    return f"{year:04d}{month:02d}"
+
+
+def deadline(period: str) -> datetime:
+    """The last moment (UTC) at which the report for ``period`` (``YYYYMM``) is on time."""
+    year, month = int(period[:4]), int(period[4:6])
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    local_end = datetime(year, month, DEADLINE_DAY) + timedelta(days=1)
+    return local_end - VIETNAM_OFFSET
+
+
+def report_states(db: Session, unit_codes: list[str] | Any, periods: list[str]) -> dict:
+    """``{(unit, period): ReportState}`` for the units (a list or a subquery of codes) and
+    periods that have any report value; absent pairs have no report."""
+    values = db.execute(
+        select(DataValue.unit_code, DataValue.period, DataValue.status, DataValue.created).where(
+            DataValue.element_code.in_(REPORT_ELEMENTS),
+            DataValue.unit_code.in_(unit_codes),
+            DataValue.period.in_(periods),
+        )
+    ).all()
+    statuses: dict[tuple[str, str], set[str]] = defaultdict(set)
+    created: dict[tuple[str, str], datetime] = {}
+    for unit, period, status, made in values:
+        key = (unit, period)
+        statuses[key].add(status)
+        if status != "draft" and made is not None:
+            created[key] = min(created.get(key, made), made)
+    sent = _submission_times(db, unit_codes, set(periods))
+    out = {}
+    for key, seen in statuses.items():
+        if "draft" in seen:
+            out[key] = ReportState(key[0], key[1], "draft")
+            continue
+        status = "locked" if seen == {"locked"} else "submitted"
+        out[key] = ReportState(key[0], key[1], status, sent.get(key) or created.get(key))
+    return out
+
+
+def _submission_times(
+    db: Session, unit_codes: list[str] | Any, periods: set[str]
+) -> dict[tuple[str, str], datetime]:
+    """The latest time each (unit, period) report's values became *submitted*, from the audit
+    log (audit keys are ``element|unit|period|disaggregation``)."""
+    if not periods:
+        return {}
+    since = datetime(int(min(periods)[:4]), int(min(periods)[4:6]), 1) - timedelta(days=1)
+    entries = db.execute(
+        select(AuditEntry.row_key, AuditEntry.at, AuditEntry.before, AuditEntry.after).where(
+            AuditEntry.table_name == DataValue.__tablename__,
+            AuditEntry.unit_code.in_(unit_codes),
+            AuditEntry.at >= since,
+        )
+    ).all()
+    out: dict[tuple[str, str], datetime] = {}
+    for row_key, at, before, after in entries:
+        parts = row_key.split("|")
+        if len(parts) != 4 or parts[0] not in REPORT_ELEMENTS or parts[2] not in periods:
+            continue
+        became = (after or {}).get("status") == "submitted"
+        was = (before or {}).get("status") == "submitted"
+        if became and not was:
+            key = (parts[1], parts[2])
+            out[key] = max(out.get(key, at), at)
+    return out
