@@ -191,6 +191,13 @@ def month(year: int, number: int) -> Period:
     return _months(PeriodType.MONTHLY, year, number, 1, f"{year}{number:02d}")
 
 
+def months_later(period: Period, n: int) -> Period:
+    """The month ``n`` months after the month ``period`` (before it when ``n`` < 0)."""
+    if period.type is not PeriodType.MONTHLY:
+        raise ValueError(f"{period.code} is not a month")
+    return month(*_add_months(period.start.year, period.start.month, n))
+
+
 def bi_month(year: int, number: int) -> Period:
     _check_year(year)
     if not 1 <= number <= 6:

@@ -17,14 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chitieu.reporting.state import (
-    DEADLINE_DAY,
-    VIETNAM_OFFSET,
-    ReportState,
-    deadline,
-    month_period,
-    report_states,
-)
+from chitieu.reporting.calendar import MONTHLY, completeness
+from chitieu.reporting.state import DEADLINE_DAY, ReportState, report_states
 from chitieu.store.models import Unit
 from chitieu.units.queries import UnitInfo, in_subtree
 
@@ -43,15 +37,10 @@ ON_TIME, LATE, DRAFT, MISSING, NOT_DUE = "T", "L", "D", ".", "_"
 
 def _cell(state: ReportState | None, period: str, now: datetime) -> str:
     if state is None or state.status == "empty":
-        return NOT_DUE if now <= deadline(period) else MISSING
+        return MISSING if MONTHLY.is_past_due(period, now) else NOT_DUE
     if state.status == "draft":
         return DRAFT
-    on_time = state.submitted_at is not None and state.submitted_at <= deadline(period)
-    return ON_TIME if on_time else LATE
-
-
-def _share(cells: list[str], wanted: str) -> float | None:
-    return round(100.0 * sum(c in wanted for c in cells) / len(cells), 1) if cells else None
+    return ON_TIME if MONTHLY.on_time(period, state.submitted_at) else LATE
 
 
 def reporting_json(
@@ -62,8 +51,7 @@ def reporting_json(
     (``T`` on time, ``L`` late, ``D`` draft, ``.`` missing, ``_`` not yet due), for larger
     units their completeness per month (%). Months that have not started are null."""
     now = now or datetime.utcnow()
-    periods = [month_period(year, m) for m in range(1, 13)]
-    started = [p for p in periods if datetime(int(p[:4]), int(p[4:]), 1) - VIETNAM_OFFSET <= now]
+    started = [p.code for p in MONTHLY.periods_of_year(year) if MONTHLY.has_started(p, now)]
     communes = db.execute(
         select(Unit.code, Unit.name, Unit.path)
         .where(in_subtree(unit.path), Unit.level == "commune")
@@ -75,7 +63,8 @@ def reporting_json(
 
     def month_shares(members: list[str], wanted: str) -> list[float | None]:
         column = [[cells[m][i] for m in members] for i in range(len(started))]
-        return [_share(col, wanted) for col in column] + [None] * (12 - len(started))
+        shares = [completeness(cell in wanted for cell in col) for col in column]
+        return shares + [None] * (12 - len(started))
 
     all_codes = [c.code for c in communes]
     depth = unit.path.count("/") + 1

@@ -22,16 +22,18 @@ but it is never the headline and no target is judged on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Connection, select
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.messages import message
+from chitieu.catalog.periods import month as month_period
 from chitieu.catalog.periods import parse_period
 from chitieu.catalog.schema import Indicator
 from chitieu.indicators.service import birth_based, unit_year_totals
 from chitieu.indicators.sources import COUNTED_STATUSES
+from chitieu.reporting.calendar import MONTHLY
 from chitieu.store.models import BirthAggregate, DataValue
 from chitieu.units.queries import get_unit, subtree_codes
 
@@ -44,9 +46,6 @@ CHANCE_SDS = 3.0
 BIRTHS_INDICATOR = "SRB"
 #: The element of the communes' monthly report that carries births.
 BIRTHS_ELEMENT = "LIVE_BIRTHS"
-#: A year's last monthly report is due by this day of January (Vietnam time, UTC+7).
-DUE_DAY = 10
-VIETNAM_OFFSET = timedelta(hours=7)
 #: How far back the history is read to find a reference year.
 HISTORY_YEARS = 40
 
@@ -80,8 +79,7 @@ def year_is_due(year: int, as_of: datetime | None = None) -> bool:
     """True once the year's December report is due: after the end of 10 January of the next
     year, Vietnam time (``as_of`` in UTC, default now)."""
     now = as_of or datetime.utcnow()
-    due = datetime(year + 1, 1, DUE_DAY) + timedelta(days=1) - VIETNAM_OFFSET
-    return now >= due
+    return now >= MONTHLY.deadline(month_period(year, 12))
 
 
 def _months_covered(conn: Connection, codes, years: set[int]) -> dict[int, set[int]]:  # type: ignore[no-untyped-def]

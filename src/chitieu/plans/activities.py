@@ -35,14 +35,6 @@ ACTIVITY_KINDS: dict[str, tuple[str, str]] = {
     "trainings": ("Lớp tập huấn đã tổ chức", "Trainings held"),
 }
 
-#: The monthly commune report's activity elements (catalogue) and the activity each counts.
-ACTIVITY_ELEMENTS: dict[str, str] = {
-    "ACT_COMM_SESSIONS": "comm_sessions",
-    "ACT_PEOPLE_REACHED": "people_reached",
-    "ACT_FACILITY_COMMITMENTS": "facility_commitments",
-    "ACT_INSPECTIONS": "inspections",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class ActivityOutcome:

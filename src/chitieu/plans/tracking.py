@@ -2,8 +2,9 @@
 
 **Due rule.** Every body with duties under the plan and every commune in the plan's unit owes
 one activity report per quarter, due by the 15th of the month after the quarter ends
-(``2026Q1`` by 15 April 2026). A report is *overdue* when the due date has passed (``as_of`` is
-later than it) and nothing was reported; *not yet due* before that.
+(``2026Q1`` by 15 April 2026): the reporting calendar's
+:data:`~chitieu.reporting.calendar.QUARTERLY` rule. A report is *overdue* when the due date has
+passed (``as_of`` is later than it) and nothing was reported; *not yet due* before that.
 
 A commune counts as having reported for a quarter when it filed an activity report for the plan
 (reporter ``commune``) or sent its monthly report's activity figures (``ACT_*`` data values,
@@ -22,20 +23,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chitieu.catalog.periods import Period, month, parse_period, quarter
-from chitieu.plans.activities import ACTIVITY_ELEMENTS, COMMUNE_REPORTER
+from chitieu.catalog.periods import Period, month, parse_period
+from chitieu.plans.activities import COMMUNE_REPORTER
+from chitieu.reporting.calendar import QUARTERLY
+from chitieu.reporting.monthly_report import ACTIVITY_ELEMENTS
 from chitieu.store.models import ActivityReport, Body, DataValue, Plan, PlanBody
 from chitieu.units.names import fold
 from chitieu.units.queries import list_units
 
-DUE_DAY = 15
-
 
 def due_date(period: Period | str) -> date:
     """The 15th of the month after ``period`` ends (the due rule above)."""
-    p = parse_period(period) if isinstance(period, str) else period
-    y, m = (p.end.year + 1, 1) if p.end.month == 12 else (p.end.year, p.end.month + 1)
-    return date(y, m, DUE_DAY)
+    return QUARTERLY.due_date(period)
 
 
 def plan_quarters(plan: Plan, *, year: int | None = None, until: date | None = None) -> list[str]:
@@ -45,8 +44,7 @@ def plan_quarters(plan: Plan, *, year: int | None = None, until: date | None = N
     for y in years:
         if not plan.start_year <= y <= plan.end_year:
             continue
-        for q in range(1, 5):
-            p = quarter(y, q)
+        for p in QUARTERLY.periods_of_year(y):
             if until is None or p.start <= until:
                 out.append(p.code)
     return out
@@ -178,7 +176,7 @@ def reporting_status(
         for code, kind, name in reporters:
             if (code, period) in reported:
                 status = "reported"
-            elif as_of > due:
+            elif QUARTERLY.is_past_due(period, as_of):
                 status = "overdue"
             else:
                 status = "not_due"

@@ -18,22 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-#: (field name, element, disaggregation) of the births by sex and birth order.
-BIRTH_FIELDS = (
-    ("M_O1", "LIVE_BIRTHS", "M_O1"),
-    ("M_O2", "LIVE_BIRTHS", "M_O2"),
-    ("M_O3P", "LIVE_BIRTHS", "M_O3P"),
-    ("F_O1", "LIVE_BIRTHS", "F_O1"),
-    ("F_O2", "LIVE_BIRTHS", "F_O2"),
-    ("F_O3P", "LIVE_BIRTHS", "F_O3P"),
-)
-ACTIVITY_FIELDS = (
-    ("ACT_COMM_SESSIONS", "ACT_COMM_SESSIONS", "default"),
-    ("ACT_PEOPLE_REACHED", "ACT_PEOPLE_REACHED", "default"),
-    ("ACT_FACILITY_COMMITMENTS", "ACT_FACILITY_COMMITMENTS", "default"),
-    ("ACT_INSPECTIONS", "ACT_INSPECTIONS", "default"),
-)
-STORED_FIELDS = BIRTH_FIELDS + ACTIVITY_FIELDS
+from chitieu.reporting.monthly_report import BIRTH_FIELDS, STORED_FIELDS
+
 TOTAL_FIELD = "TOTAL"
 CONFIRM_FIELD = "confirm_srb"
 SRB_CHECK_MIN_BIRTHS = 50

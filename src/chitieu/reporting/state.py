@@ -5,8 +5,9 @@ activities held (``ACT_*``) for one commune and one month (period ``YYYYMM``). I
 that of its values: *draft* while any value is a draft, *submitted* once every value is
 submitted or locked, *locked* when every value is locked.
 
-A report is on time when submitted by the end of the :data:`DEADLINE_DAY` of the following
-month, Vietnam time (UTC+7). The submission time is the latest time the report's values
+A report is on time when submitted by the end of the 10th of the following month, Vietnam
+time (UTC+7): the calendar's :data:`~chitieu.reporting.calendar.MONTHLY` rule. The submission
+time is the latest time the report's values
 became *submitted* in the audit log (a report reopened and sent again counts from its last
 sending); a value stored as submitted without an audit entry counts from its creation.
 Stored times are UTC.
@@ -22,20 +23,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chitieu.catalog.periods import month
+from chitieu.reporting.calendar import MONTHLY
+from chitieu.reporting.monthly_report import REPORT_ELEMENTS
 from chitieu.store.models import AuditEntry, DataValue
 
-#: The data elements of the monthly commune report.
-REPORT_ELEMENTS = (
-    "LIVE_BIRTHS",
-    "ACT_COMM_SESSIONS",
-    "ACT_PEOPLE_REACHED",
-    "ACT_FACILITY_COMMITMENTS",
-    "ACT_INSPECTIONS",
-)
 #: A month's report is on time when submitted by the end of this day of the next month.
-DEADLINE_DAY = 10
-#: Vietnam time is UTC+7 all year (no daylight saving).
-VIETNAM_OFFSET = timedelta(hours=7)
+DEADLINE_DAY = MONTHLY.due_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +43,13 @@ class ReportState:
     submitted_at: datetime | None = None
 
 
-def month_period(year: int, month: int) -> str:
-    return f"{year:04d}{month:02d}"
+def month_period(year: int, number: int) -> str:
+    return month(year, number).code
 
 
 def deadline(period: str) -> datetime:
     """The last moment (UTC) at which the report for ``period`` (``YYYYMM``) is on time."""
-    year, month = int(period[:4]), int(period[4:6])
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    local_end = datetime(year, month, DEADLINE_DAY) + timedelta(days=1)
-    return local_end - VIETNAM_OFFSET
+    return MONTHLY.deadline(period)
 
 
 def report_states(db: Session, unit_codes: list[str] | Any, periods: list[str]) -> dict:

@@ -10,7 +10,6 @@ refused post (scope, CSRF, a broken rule) writes nothing.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
@@ -23,18 +22,21 @@ from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
 from chitieu.api.errors import ApiError, forbidden
 from chitieu.auth.users import Principal
+from chitieu.catalog.periods import PeriodType, months_later, parse_period, period_of_day
 from chitieu.reporting.form import (
-    ACTIVITY_FIELDS,
-    BIRTH_FIELDS,
     SRB_CHECK_MIN_BIRTHS,
     SRB_PLAUSIBLE,
-    STORED_FIELDS,
     CheckedReport,
     check_report,
 )
+from chitieu.reporting.monthly_report import (
+    ACTIVITY_FIELDS,
+    BIRTH_FIELDS,
+    REPORT_ELEMENTS,
+    STORED_FIELDS,
+)
 from chitieu.reporting.state import (
     DEADLINE_DAY,
-    REPORT_ELEMENTS,
     ReportState,
     deadline,
     report_states,
@@ -46,30 +48,35 @@ from chitieu.web.deps import PageUser
 from chitieu.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-_MONTH = re.compile(r"(\d{4})(\d{2})")
 ACTIONS = ("save", "submit", "reopen", "lock")
 
 
 def previous_month(today: date | None = None) -> str:
     """The month a commune usually reports now (the one just ended), as ``YYYYMM``."""
-    today = today or date.today()
-    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-    return f"{year:04d}{month:02d}"
+    this_month = period_of_day(PeriodType.MONTHLY, today or date.today())
+    return months_later(this_month, -1).code
 
 
 def _check_period(period: str) -> str:
-    match = _MONTH.fullmatch(period)
-    today = date.today()
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+    """``period`` if it is a month written ``YYYYMM`` (from 2000) that has started; else 422."""
+    try:
+        month = parse_period(period)
+    except ValueError:
+        month = None
+    if (
+        month is None
+        or month.type is not PeriodType.MONTHLY
+        or month.code != period
+        or month.start.year < 2000
+    ):
         raise ApiError(422, f"period {period!r}: a month is written YYYYMM, e.g. 202501")
-    if (int(match.group(1)), int(match.group(2))) > (today.year, today.month):
+    if month.start > date.today():
         raise ApiError(422, f"period {period!r} has not started yet")
     return period
 
 
 def _shift(period: str, months: int) -> str:
-    index = int(period[:4]) * 12 + int(period[4:]) - 1 + months
-    return f"{index // 12:04d}{index % 12 + 1:02d}"
+    return months_later(parse_period(period), months).code
 
 
 def _commune(db: Session, user: Principal, unit: str) -> UnitInfo:
