@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from chitieu.units.names import fold
+
 #: A parsed ``fields`` spec: field name -> its own spec (None: the field as it is, nested
 #: objects reduced to their ``id``).
 Fields = dict[str, "Fields | None"]
@@ -108,27 +110,39 @@ def _reduce(value: Any) -> Any:
     return value
 
 
+class Projection:
+    """A ``fields`` spec compiled once, applied to many objects (unknown field names are left
+    out, as DHIS2 does)."""
+
+    def __init__(self, fields: Fields) -> None:
+        self.every = ALL in fields
+        self.named = [f for f in fields if f != ALL and not f.startswith("!")]
+        self.excluded = {f[1:] for f in fields if f.startswith("!")}
+        self.nested = {name: Projection(sub) for name, sub in fields.items() if sub}
+
+    def __call__(self, obj: dict[str, Any]) -> dict[str, Any]:
+        names = self.named
+        if self.every:
+            names = list(obj) + [n for n in self.named if n not in obj]
+        out: dict[str, Any] = {}
+        for name in names:
+            if name not in obj or name in self.excluded:
+                continue
+            value, sub = obj[name], self.nested.get(name)
+            if sub is None:
+                out[name] = _reduce(value) if isinstance(value, dict | list) else value
+            elif isinstance(value, list):
+                out[name] = [sub(v) if isinstance(v, dict) else v for v in value]
+            elif isinstance(value, dict):
+                out[name] = sub(value)
+            else:
+                out[name] = value
+        return out
+
+
 def project(obj: dict[str, Any], fields: Fields) -> dict[str, Any]:
-    """``obj`` cut down to ``fields`` (unknown field names are left out, as DHIS2 does)."""
-    wanted: list[str] = []
-    if ALL in fields:
-        wanted += list(obj)
-    wanted += [f for f in fields if f != ALL and not f.startswith("!") and f not in wanted]
-    excluded = {f[1:] for f in fields if f.startswith("!")}
-    out: dict[str, Any] = {}
-    for name in wanted:
-        if name in excluded or name not in obj:
-            continue
-        value, sub = obj[name], fields.get(name)
-        if sub is None:
-            out[name] = _reduce(value)
-        elif isinstance(value, list):
-            out[name] = [project(v, sub) if isinstance(v, dict) else v for v in value]
-        elif isinstance(value, dict):
-            out[name] = project(value, sub)
-        else:
-            out[name] = value
-    return out
+    """``obj`` cut down to ``fields`` (see :class:`Projection`, for many objects)."""
+    return Projection(fields)(obj)
 
 
 def needs(fields: Fields, name: str) -> Fields | bool | None:
@@ -201,6 +215,12 @@ def _compare(value: Any, wanted: str) -> int | None:
     return (a > b) - (a < b)
 
 
+def plain(text: str) -> bool:
+    """True if ``text`` has no diacritics (Vietnamese or other): ``ilike`` then matches names
+    with or without them, as chitieu's unit search does."""
+    return fold(text) == " ".join(text.lower().split())
+
+
 def like_pattern(op: str, value: str) -> str:
     """The SQL LIKE pattern of a ``like``-family operator (``%`` around, before or after)."""
     escaped = re.sub(r"([%_\\])", r"\\\1", value)
@@ -231,8 +251,9 @@ def _matches_one(value: Any, f: Filter) -> bool:
     if op in ("gt", "ge", "lt", "le"):
         c = _compare(value, wanted)
         return c is not None and {"gt": c > 0, "ge": c >= 0, "lt": c < 0, "le": c <= 0}[op]
-    fold = "i" in op
-    hay, needle = (text.lower(), wanted.lower()) if fold else (text, wanted)
+    hay, needle = text, wanted
+    if op.lstrip("!$").startswith("i"):  # ilike: case-insensitive; diacritics too if none given
+        hay, needle = (fold(text), fold(wanted)) if plain(wanted) else (hay.lower(), needle.lower())
     if op.lstrip("!$").rstrip("$") in ("like", "ilike"):
         if op.startswith("$"):
             hit = hay.startswith(needle)

@@ -20,9 +20,11 @@ from chitieu.exchange.metadata_query import (
     Fields,
     Filter,
     Paging,
+    Projection,
     QueryError,
     like_pattern,
     needs,
+    plain,
     project,
     select_objects,
     sort_objects,
@@ -98,11 +100,11 @@ def _sql_value(f: Filter, column: Any, convert: Callable[[str], Any]) -> ColumnE
         return column <= value
     bare = op.lstrip("!")
     pattern = like_pattern(bare, str(value))
-    if "ilike" in bare:
-        hit = or_(
-            column.ilike(pattern, escape="\\"),
-            Unit.name_ascii.like(fold(pattern), escape="\\") if column is Unit.name else false(),
-        )
+    if "ilike" in bare and column is Unit.name and plain(str(value)):
+        # without diacritics: matches with or without them (the stored folded name)
+        hit = Unit.name_ascii.like(like_pattern(bare, fold(str(value))), escape="\\")
+    elif "ilike" in bare:
+        hit = column.ilike(pattern, escape="\\")
     else:
         hit = column.like(pattern, escape="\\")
     return not_(hit) if op.startswith("!") else hit
@@ -184,6 +186,8 @@ class OrgUnitQuery:
         upper = self._upper_units()
         want_children = bool(needs(fields, "children"))
         want_ancestors = bool(needs(fields, "ancestors"))
+        want_path = bool(needs(fields, "path"))
+        want_stamps = bool(needs(fields, "created") or needs(fields, "lastUpdated"))
         children: dict[str, list[dict[str, Any]]] = {}
         if want_children and rows:
             codes = [r[0] for r in rows]
@@ -196,7 +200,7 @@ class OrgUnitQuery:
         out = []
         for code, uid, name, level, path, updated, parent_code, parent_uid, parent_name in rows:
             codes = path.split("/")
-            stamp = _stamp(updated)
+            stamp = _stamp(updated) if want_stamps else None
             obj: dict[str, Any] = {
                 "id": uid,
                 "code": code,
@@ -205,7 +209,9 @@ class OrgUnitQuery:
                 "displayName": name,
                 "displayShortName": name,
                 "level": LEVEL_NUMBER[level],
-                "path": "/" + "/".join(upper[c][0] if c in upper else uid for c in codes),
+                "path": "/" + "/".join(upper[c][0] if c in upper else uid for c in codes)
+                if want_path
+                else None,
                 "openingDate": OPENING_DATE,
                 "created": stamp,
                 "lastUpdated": stamp,
@@ -258,13 +264,17 @@ class OrgUnitQuery:
                 stmt = stmt.limit(paging.page_size).offset(paging.offset)
             objects = self._objects(list(self.conn.execute(stmt)), fields)
         else:
-            everything = self._objects(list(self.conn.execute(stmt.order_by(Unit.code))), fields)
+            # the objects must carry what the filters and the order read, too
+            read: Fields = {**fields, **{f.path[0]: None for f in filters}}
+            read |= {name: None for name, _ in order if name not in read}
+            everything = self._objects(list(self.conn.execute(stmt.order_by(Unit.code))), read)
             objects = select_objects(everything, filters, any_of)
             sort_objects(objects, order)
             total = len(objects)
             if paging.enabled:
                 objects = objects[paging.offset : paging.offset + paging.page_size]
-        return [project(o, fields) for o in objects], total
+        cut = Projection(fields)
+        return [cut(o) for o in objects], total
 
     def get(self, ident: str, fields: Fields) -> dict[str, Any] | None:
         """The org unit with UID (or code) ``ident`` within the scope, or None."""
