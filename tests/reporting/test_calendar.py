@@ -68,6 +68,6 @@ def test_months_later_crosses_years_and_refuses_other_periods():
 
 
 def test_the_monthly_report_lists_the_elements_of_the_exchange_data_set():
-    assert REPORT_ELEMENTS == tuple(read_mapping().data_sets["COMMUNE_MONTHLY"].elements)
+    assert tuple(read_mapping().data_sets["COMMUNE_MONTHLY"].elements) == REPORT_ELEMENTS
     assert set(ACTIVITY_ELEMENTS) < set(REPORT_ELEMENTS)
     assert len({(e, d) for _, e, d in STORED_FIELDS}) == len(STORED_FIELDS) == 10

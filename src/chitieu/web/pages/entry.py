@@ -3,9 +3,10 @@
 Flow: the commune saves a *draft*, then *submits* (the values count from then on and the form
 closes for the commune); the province — an analyst or admin whose unit lies above the
 commune — can *reopen* a submitted report (back to draft) and an admin can *lock* it or reopen
-a locked one. Every value is saved through :func:`chitieu.reporting.values.save_value`, so the form
-and the API obey the same scope, lock and validation rules and every change is audited. A
-refused post (scope, CSRF, a broken rule) writes nothing.
+a locked one. The report is saved, reopened and locked through :mod:`chitieu.reporting.reports`
+(every value through :func:`chitieu.reporting.values.save_value`), so the form and the API obey
+the same scope, lock and validation rules and every change is audited. A refused post (scope,
+CSRF, a broken rule) writes nothing.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
-from chitieu.api.errors import ApiError, forbidden
+from chitieu.api.errors import ApiError
 from chitieu.auth.users import Principal
 from chitieu.catalog.periods import PeriodType, months_later, parse_period, period_of_day
 from chitieu.reporting.form import (
@@ -32,17 +32,20 @@ from chitieu.reporting.form import (
 from chitieu.reporting.monthly_report import (
     ACTIVITY_FIELDS,
     BIRTH_FIELDS,
-    REPORT_ELEMENTS,
-    STORED_FIELDS,
+)
+from chitieu.reporting.reports import (
+    EDITABLE,
+    change_status,
+    is_province,
+    report_state,
+    save_report,
+    stored_fields,
 )
 from chitieu.reporting.state import (
     DEADLINE_DAY,
-    ReportState,
     deadline,
     report_states,
 )
-from chitieu.reporting.values import ValueKey, delete_value, save_value, set_status
-from chitieu.store.models import DataValue
 from chitieu.units.queries import UnitInfo, list_units
 from chitieu.web.deps import PageUser
 from chitieu.web.templating import render
@@ -86,31 +89,6 @@ def _commune(db: Session, user: Principal, unit: str) -> UnitInfo:
     return info
 
 
-def _state(db: Session, unit: str, period: str) -> ReportState:
-    return report_states(db, [unit], [period]).get((unit, period)) or ReportState(
-        unit, period, "empty"
-    )
-
-
-def _stored_values(db: Session, unit: str, period: str) -> dict[str, str]:
-    rows = db.execute(
-        select(DataValue.element_code, DataValue.disaggregation, DataValue.value).where(
-            DataValue.unit_code == unit,
-            DataValue.period == period,
-            DataValue.element_code.in_(REPORT_ELEMENTS),
-        )
-    ).all()
-    by_key = {(e, d): v for e, d, v in rows}
-    return {
-        name: str(int(by_key[(el, dis)])) for name, el, dis in STORED_FIELDS if (el, dis) in by_key
-    }
-
-
-def _is_province(user: Principal, commune: UnitInfo) -> bool:
-    """An analyst or admin whose unit lies above the commune (not the commune itself)."""
-    return user.role in ("analyst", "admin") and user.unit_code != commune.code
-
-
 def _form_page(
     request: Request,
     db: Session,
@@ -123,8 +101,8 @@ def _form_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    state = _state(db, commune.code, period)
-    editable = state.status in ("empty", "draft")
+    state = report_state(db, commune.code, period)
+    editable = state.status in EDITABLE
     context = {
         "commune": commune,
         "period": period,
@@ -134,8 +112,8 @@ def _form_page(
         "next_period": _shift(period, 1) if _shift(period, 1) <= f"{date.today():%Y%m}" else None,
         "state": state,
         "editable": editable,
-        "province": _is_province(user, commune),
-        "values": values if values is not None else _stored_values(db, commune.code, period),
+        "province": is_province(user, commune),
+        "values": values if values is not None else stored_fields(db, commune.code, period),
         "birth_fields": BIRTH_FIELDS,
         "activity_fields": ACTIVITY_FIELDS,
         "checked": checked,
@@ -214,17 +192,11 @@ def entry_post(
     period = _check_period(period)
     if action not in ACTIONS:
         raise ApiError(422, f"unknown action {action!r}")
-    state = _state(db, commune.code, period)
     if action in ("reopen", "lock"):
-        if not _is_province(user, commune):
-            raise forbidden("only the province (an analyst or admin above the commune) can do this")
-        if state.status == "empty":
-            raise ApiError(409, "there is no report to reopen or lock for this month")
-        new = "draft" if action == "reopen" else "locked"
-        set_status(db, user, commune.code, period, new, list(REPORT_ELEMENTS))
+        change_status(db, user, commune, period, action)
         return RedirectResponse(f"/entry/{commune.code}/{period}?done={action}", status_code=303)
 
-    if state.status not in ("empty", "draft"):
+    if report_state(db, commune.code, period).status not in EDITABLE:
         return _form_page(
             request, db, user, commune, period, values=posted, notice="closed", status_code=409
         )
@@ -233,13 +205,6 @@ def entry_post(
         return _form_page(
             request, db, user, commune, period, values=posted, checked=checked, status_code=422
         )
-    status = "submitted" if action == "submit" else "draft"
-    for element, disagg, value in checked.stored():
-        save_value(db, user, ValueKey(element, commune.code, period, disagg), value, status=status)
-    emptied = [(el, dis) for name, el, dis in STORED_FIELDS if checked.values[name] is None]
-    existing = set(_stored_values(db, commune.code, period))
-    for name, el, dis in STORED_FIELDS:
-        if (el, dis) in emptied and name in existing:
-            delete_value(db, user, ValueKey(el, commune.code, period, dis))
+    save_report(db, user, commune, period, checked, submit=action == "submit")
     done = "submitted" if action == "submit" else "saved"
     return RedirectResponse(f"/entry/{commune.code}/{period}?done={done}", status_code=303)
