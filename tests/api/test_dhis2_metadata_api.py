@@ -201,3 +201,49 @@ def test_values_posted_by_unit_uid_or_code_and_exported_with_uids(world) -> None
         ("DOCTORS", HK),
         ("NURSES", HK),
     }
+
+
+def test_export_selectors_by_uid_under_any_output_scheme(world) -> None:
+    live_births = "EC7ifkjl5Zf"  # LIVE_BIRTHS in the mapping file
+    payload = {
+        "dataValues": [
+            {"dataElement": live_births, "categoryOptionCombo": coc, "period": "202501"}
+            | {"orgUnit": HK, "value": value}
+            for coc, value in (("XIQSqMBEsW0", "7"), ("OeMVxQcS19J", "5"))
+        ]
+    }
+    posted = world.client.post("/api/dataValueSets", json=payload, headers=world.as_("entry"))
+    assert posted.status_code == 200, posted.text
+    get = world.client.get
+    # dataSet named by UID while the output is in codes
+    coded = get(
+        f"/api/dataValueSets?dataSet=rkabtlZLGek&idScheme=CODE&orgUnit={HK}&period=202501",
+        headers=world.as_("entry"),
+    )
+    assert coded.status_code == 200, coded.text
+    assert {(v["dataElement"], v["value"]) for v in coded.json()["dataValues"]} == {
+        ("LIVE_BIRTHS", "7"),
+        ("LIVE_BIRTHS", "5"),
+    }
+    # ADX (codes by default) with the element named by UID: the values, not an empty <adx/>
+    adx = get(
+        f"/api/dataValueSets.adx?dataElement={live_births}&orgUnit={HK}&period=202501",
+        headers=world.as_("entry"),
+    )
+    assert adx.status_code == 200 and adx.text.count("<dataValue ") == 2
+    unknown = get(
+        f"/api/dataValueSets.adx?dataElement=NoSuchThing&orgUnit={HK}&period=202501",
+        headers=world.as_("entry"),
+    )
+    assert unknown.status_code == 400 and "NoSuchThing" in unknown.json()["message"]
+    # a filter the export does not apply is refused by name, never silently ignored
+    group = get(
+        f"/api/dataValueSets?dataElementGroup=x&orgUnit={HK}&period=202501",
+        headers=world.as_("entry"),
+    )
+    assert group.status_code == 400 and "dataElementGroup" in group.json()["message"]
+    later = get(
+        f"/api/dataValueSets?lastUpdated=2030-01-01&orgUnit={HK}&period=202501",
+        headers=world.as_("entry"),
+    )
+    assert later.status_code == 400 or later.json()["dataValues"] == []

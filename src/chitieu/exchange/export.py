@@ -7,7 +7,7 @@ spelling (ADX: ISO start/duration), values as DHIS2 writes them (counts without 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, select
@@ -167,8 +167,10 @@ def export_datavalueset(
                 raise ValueError(f"organisation unit name {ident!r} is ambiguous")
             units.append(code)
         _check_scope(conn, units, allowed_unit)
-        sets = [mapping.data_set_code(d, base) or d for d in data_set]
-        elements = [mapping.element_code(e, de_scheme) for e in data_element] or None
+        # selectors are read under the scheme in force, else by UID or code (idScheme shapes
+        # the output; `dataSet=<uid>&idScheme=CODE` must still find the data set)
+        sets = [_any_scheme(mapping.data_set_code, d, base) or d for d in data_set]
+        elements = [_element(mapping, e, de_scheme) for e in data_element] or None
         if sets:
             unknown = [d for d in sets if d not in mapping.data_sets]
             if unknown:
@@ -192,6 +194,24 @@ def export_datavalueset(
             mapping=mapping,
         )
     return body, MEDIA_TYPES[fmt]
+
+
+def _any_scheme(lookup: Callable[[str, IdScheme], str | None], ident: str, first: IdScheme):  # type: ignore[no-untyped-def]
+    for scheme in (first, IdScheme.UID, IdScheme.CODE):
+        found = lookup(ident, scheme)
+        if found is not None:
+            return found
+    return None
+
+
+def _element(mapping: Dhis2Mapping, ident: str, scheme: IdScheme) -> str:
+    """The element a ``dataElement`` selector names; ``ValueError`` for none (an unknown
+    element must not answer with an empty export)."""
+    for s in (scheme, IdScheme.UID, IdScheme.CODE):
+        code = mapping.element_code(ident, s)
+        if code in mapping.elements:
+            return code
+    raise ValueError(f"Data element not found: {ident}")
 
 
 def _check_scope(conn: Connection, units: Sequence[str], allowed_unit: str | None) -> None:

@@ -10,6 +10,7 @@ chitieu's ``error`` object, so both kinds of client read it. An import is all or
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
 from typing import Annotated, Any
 
@@ -48,6 +49,19 @@ def _format(request: Request, ext: str | None) -> str:
     return next((fmt for word, fmt in _ACCEPT if word in accept), "json")
 
 
+def _refuse_unknown(request: Request) -> None:
+    """A query parameter the export does not read is refused, never ignored: an incremental
+    sync sending a filter chitieu does not apply must not get everything back."""
+    known = inspect.signature(_export_params).parameters
+    unknown = sorted(set(request.query_params) - set(known))
+    if unknown:
+        raise ApiError(
+            400,
+            f"unsupported query parameter(s): {', '.join(unknown)} (supported: {', '.join(known)})",
+            code="unsupported_parameter",
+        )
+
+
 def _export(
     request: Request,
     user: Any,
@@ -55,6 +69,7 @@ def _export(
     ext: str | None,
     params: dict[str, Any],
 ) -> Response:
+    _refuse_unknown(request)
     fmt = _format(request, ext)
     try:
         body, media = export_datavalueset(engine, fmt=fmt, allowed_unit=user.unit_code, **params)
