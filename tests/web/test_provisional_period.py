@@ -169,3 +169,12 @@ def test_report_leads_with_2025_and_names_2026_provisional(partial, tmp_path):
         html = render_report(report, "html", "vi")
     text = html.decode() if isinstance(html, bytes) else html
     assert "tạm tính: 1/126 xã, 1 tháng" in text
+
+
+def test_indicator_series_marks_the_partial_year(partial):
+    client = partial.signed_in("analyst.hanoi")
+    got = client.get(f"/api/indicators/SRB?unit={HANOI}&start=2024&end=2026").json()["items"]
+    by_year = {row["years"][0]: row for row in got}
+    assert [by_year[y]["provisional"] for y in (2024, 2025, 2026)] == [False, False, True]
+    assert by_year[2026]["completeness"]["communes_reporting"] == 1
+    assert by_year[2025]["completeness"]["communes_reporting"] == 126

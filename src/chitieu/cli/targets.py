@@ -76,7 +76,7 @@ def status_command(
                 "95% interval": _interval(latest.lower, latest.upper) if latest else "",
                 "P(met)": fmt_percent(e.prob_target_met),
                 "needed/yr": fmt_signed(e.required_annual_change, 2, "en"),
-                "trend/yr": fmt_signed(e.observed_annual_change, 2, "en"),
+                "drift/yr ± se": _drift(e),
                 "status": e.status,
             }
         )
@@ -84,9 +84,32 @@ def status_command(
         typer.echo(render_table(rows, list(rows[0])))
     else:
         typer.echo("(không có chỉ tiêu — no targets)")
-    for line in _provisional_lines(evaluations):
+    for line in _provisional_lines(evaluations) + _note_lines(evaluations):
         typer.echo(line)
     typer.echo(f"\n{RULES_EN}")
+
+
+def _drift(e: Any) -> str:
+    """The model's drift per year with its standard error: ``+0.02 ± 0.30``."""
+    from chitieu.reports.i18n import fmt_signed
+
+    drift = fmt_signed(e.observed_annual_change, 2, "en")
+    se = e.observed_annual_change_se
+    if se is None or e.observed_annual_change is None:
+        return drift
+    return f"{drift} ± {se:.2f}"
+
+
+def _note_lines(evaluations: list[Any]) -> list[str]:
+    """Which target binds, what meeting a looser one leaves unmet, and what an inconclusive
+    change target would need to be detectable: Vietnamese, then English."""
+    from chitieu.targets.binding import notes
+
+    lines: list[str] = []
+    for e in evaluations:
+        for vi, en in zip(notes(e, "vi"), notes(e, "en"), strict=True):
+            lines += [f"{e.unit_code} {e.target_code}: {vi}", f"  ({en})"]
+    return ["", *lines] if lines else []
 
 
 def _provisional_lines(evaluations: list[Any]) -> list[str]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from chitieu.dashboard.common import TREND_FROM, View, num, unit_json
 from chitieu.indicators import indicator_series
 from chitieu.store.models import Plan, Target
+from chitieu.targets.binding import notes
 from chitieu.targets.evaluation import Point, TargetEvaluation
 from chitieu.targets.rules import RULES_EN, RULES_VI, STATUS_LABELS
 from chitieu.targets.service import evaluate_pairs
@@ -28,6 +29,7 @@ STATUS_TONE = {
     "on_track": "good",
     "at_risk": "warn",
     "off_track": "bad",
+    "inconclusive": "warn",
     "no_data": "none",
     "context": "none",
 }
@@ -99,6 +101,10 @@ def scorecard_json(view: View, evals: list[TargetEvaluation]) -> dict[str, Any]:
                 "p_now": num(e.p_now, 3),
                 "required_change": num(e.required_annual_change),
                 "observed_change": num(e.observed_annual_change),
+                "observed_change_se": num(e.observed_annual_change_se),
+                "detectable_change": num(e.detectable_annual_change),
+                "binding": e.binding,
+                "notes": notes(e, view.lang),
                 "level": e.level,
             }
         )

@@ -34,7 +34,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_STATUS_CLASSES = {"met", "on_track", "at_risk", "off_track"}
+_STATUS_CLASSES = {"met", "on_track", "at_risk", "off_track", "inconclusive"}
 #: Cells right-aligned as numbers: 114,4 · −0,20 · 83% · 1/4 · 40.000.000 · –
 _NUMBER = re.compile(r"^([+−±]?\d[\d.,]*%?|\d+/\d+|–)$")
 

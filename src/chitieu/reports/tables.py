@@ -15,6 +15,7 @@ from chitieu.reports.i18n import (
     fmt_signed,
     t,
 )
+from chitieu.targets.binding import notes
 from chitieu.targets.evaluation import TargetEvaluation
 from chitieu.targets.rules import STATUS_LABELS
 
@@ -72,7 +73,7 @@ def targets_table(report: PlanReport, lang: str) -> Table:
                 str(ev.latest.year) if ev.latest else "–",
                 fmt_percent(ev.prob_target_met, lang),
                 fmt_signed(ev.required_annual_change, 2, lang),
-                fmt_signed(ev.observed_annual_change, 2, lang),
+                drift_text(ev, lang),
                 status_label(ev.status, lang),
             ]
         )
@@ -86,7 +87,7 @@ def targets_table(report: PlanReport, lang: str) -> Table:
         "col_observed",
         "col_assessment",
     ]
-    widths = [0.23, 0.17, 0.15, 0.06, 0.07, 0.08, 0.08, 0.16]
+    widths = [0.21, 0.17, 0.15, 0.06, 0.07, 0.08, 0.11, 0.15]
     return Table([t(k, lang) for k in keys], rows, widths)
 
 
@@ -102,14 +103,27 @@ def provisional_text(ev: TargetEvaluation, lang: str) -> str | None:
     return f"{name} {p.year}: {value} — {p.completeness.text(lang)}"
 
 
+def drift_text(ev: TargetEvaluation, lang: str) -> str:
+    """The model's drift per year with its standard error: ``+0,02 ± 0,30``."""
+    drift = fmt_signed(ev.observed_annual_change, 2, lang)
+    if ev.observed_annual_change is None or ev.observed_annual_change_se is None:
+        return drift
+    return f"{drift} ± {fmt_number(ev.observed_annual_change_se, 2, lang)}"
+
+
 def target_notes(report: PlanReport, lang: str) -> list[str]:
-    """Notes printed under the targets table: the provisional years (once per indicator)."""
-    notes: list[str] = []
+    """Notes printed under the targets table: the provisional years (once per indicator), then
+    per target which one binds, what meeting a looser one leaves unmet, and what an
+    inconclusive change target would need to be detectable."""
+    out: list[str] = []
     for ev in report.evaluations:
         text = provisional_text(ev, lang)
-        if text is not None and text not in notes:
-            notes.append(text)
-    return notes
+        if text is not None and text not in out:
+            out.append(text)
+    for ev in report.evaluations:
+        name = _pick(ev.description_vi, ev.description_en, lang)
+        out += [f"{name}: {note}" for note in notes(ev, lang)]
+    return out
 
 
 def tasks_table(report: PlanReport, lang: str) -> Table:

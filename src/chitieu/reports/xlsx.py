@@ -36,7 +36,15 @@ TARGET_COLUMNS: list[tuple[str, str, str]] = [
     ("p_now", "Xác suất đạt năm gần nhất", "P(satisfied, latest year)"),
     ("prob_target_met", "Xác suất đạt năm mục tiêu", "P(met in target year)"),
     ("required_annual_change", "Thay đổi cần/năm", "Change needed per year"),
-    ("observed_annual_change", "Thay đổi quan sát/năm", "Observed change per year"),
+    ("observed_annual_change", "Xu hướng của mô hình/năm", "Model drift per year"),
+    ("observed_annual_change_se", "Sai số chuẩn của xu hướng", "Standard error of the drift"),
+    ("change_sd", "Sai số chuẩn của mức thay đổi", "Standard error of the change"),
+    (
+        "detectable_annual_change",
+        "Mức thay đổi phát hiện được/năm",
+        "Change per year the data can detect",
+    ),
+    ("latest_provisional", "Năm tạm tính", "Provisional year"),
     ("status", "Mã đánh giá", "Status code"),
     ("status_label", "Đánh giá", "Status"),
 ]
@@ -100,6 +108,10 @@ def target_values(report: PlanReport, lang: str) -> list[list[Any]]:
             "prob_target_met": ev.prob_target_met,
             "required_annual_change": ev.required_annual_change,
             "observed_annual_change": ev.observed_annual_change,
+            "observed_annual_change_se": ev.observed_annual_change_se,
+            "change_sd": ev.change_sd,
+            "detectable_annual_change": ev.detectable_annual_change,
+            "latest_provisional": ev.current.year if ev.current else None,
             "status": ev.status,
             "status_label": status_label(ev.status, lang),
         }

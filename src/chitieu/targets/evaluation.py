@@ -34,7 +34,8 @@ class TargetEvaluation:
     probability that the latest year satisfies the target as it stands that year;
     ``prob_target_met`` the probability that the target year satisfies it (from the projection).
     ``required_annual_change`` is the average change per year still needed from the latest value
-    to ``goal_value`` in ``target_year``; ``observed_annual_change`` the recent trend per year.
+    to ``goal_value`` in ``target_year``; ``observed_annual_change`` the model's drift per year
+    in the latest year (with ``observed_annual_change_se``).
     ``current`` is the year after ``latest`` whose births are still arriving (provisional, with
     its completeness): shown beside the figures, never judged on."""
 
@@ -70,6 +71,17 @@ class TargetEvaluation:
     level: float = 0.95
     synthetic: bool = False
     current: Point | None = None
+    #: The model's drift per year (``observed_annual_change``) has this standard error.
+    observed_annual_change_se: float | None = None
+    #: Change targets: the standard deviation of the change from the baseline to the target
+    #: year (both uncertain), and the change per year the data could tell from noise.
+    change_sd: float | None = None
+    detectable_annual_change: float | None = None
+    #: Several targets on one indicator and unit: True for the one that binds, False for the
+    #: others (None when alone); what that means, in words (:mod:`chitieu.targets.binding`).
+    binding: bool | None = None
+    relation_vi: str | None = None
+    relation_en: str | None = None
     series: list[Point] = field(default_factory=list)
     smoothed: list[Point] = field(default_factory=list)
     projection: list[Point] = field(default_factory=list)

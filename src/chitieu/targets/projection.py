@@ -30,17 +30,35 @@ TREND_SCALE = {"proportion": "logit", "rate": "log", "mean": "log"}
 
 
 @dataclass(frozen=True, slots=True)
+class JointLevels:
+    """The true levels in a baseline year and a later year on the log scale — ``mean`` and
+    ``cov`` of (θ_baseline, θ_later) — what a change target is judged on. ``exact`` is False
+    where the engine gives no covariance between them and they are taken as independent (which
+    overstates the spread of the change: the cautious side)."""
+
+    years: tuple[int, int]
+    mean: tuple[float, float]
+    cov: tuple[tuple[float, float], tuple[float, float]]
+    exact: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Projection:
     """``smoothed``: fitted values over the observed years (empty when the model does not
     smooth); ``path``: the years after the last observed one up to the target year;
     ``prob_met``: P(target year satisfies the goal); ``annual_change``: the observed trend
-    per year as the model estimates it (:func:`model_trend`)."""
+    per year as the model estimates it (:func:`model_trend`), or the model's drift in the last
+    year where it has one, with ``annual_change_se`` its standard error. ``change``: for a
+    change target, the joint levels of its baseline year with each later year asked for (the
+    latest and the target year), keyed by the later year."""
 
     smoothed: list[Point] = field(default_factory=list)
     path: list[Point] = field(default_factory=list)
     prob_met: float | None = None
     annual_change: float | None = None
     method: str = "none"
+    annual_change_se: float | None = None
+    change: dict[int, JointLevels] = field(default_factory=dict)
 
 
 def model_trend(last: Point, path: list[Point]) -> float | None:
@@ -75,6 +93,7 @@ def project_sex_ratio(
     panel: Mapping[str, Mapping[int, tuple[float, float]]] | None = None,
     level: float = 0.95,
     fits: dict[Hashable, Any] | None = None,
+    baseline_year: int | None = None,
 ) -> Projection:
     """Estimate and project a unit's SRB to ``to_year`` from its yearly male (numerator) and
     female (denominator) births; ``prob_met`` is P(SRB in ``to_year`` on the right side of
@@ -88,14 +107,21 @@ def project_sex_ratio(
     error; large units (provinces, the country) are well measured by their own counts.
 
     ``fits``, when given, keeps the engine's fits by their input, so that targets with other
-    goals or years on the same panel (the Hanoi plan's two SRB targets) fit it once."""
+    goals or years on the same panel (the Hanoi plan's two SRB targets) fit it once.
+
+    ``baseline_year`` (a change target's): the projection also carries the joint levels of that
+    year with the latest and the target year (:class:`JointLevels`). The observed change is the
+    damped trend's drift in the last year with its standard error
+    (:func:`chitieu.stats.level_change.level_change`): the unit's own for a lone series, its
+    region's for a unit smoothed with others."""
     code = observed[0].unit_code
     rows = {(code, v.years[0]): (v.numerator, v.denominator) for v in observed}
     for unit, by_year in (panel or {}).items():
         if unit != code:
             rows |= {(unit, y): mf for y, mf in by_year.items() if mf[0] + mf[1] > 0}
     if len({u for u, _ in rows}) < PANEL_MIN_UNITS:
-        return _lone_sex_ratio(observed, to_year=to_year, goal=goal, direction=direction)
+        lone = _lone_sex_ratio(observed, to_year=to_year, goal=goal, direction=direction)
+        return _with_drift_and_change(lone, observed, to_year, baseline_year)
 
     from chitieu.stats.projection import project_srb
     from chitieu.stats.smoothing import smooth_srb
@@ -122,12 +148,105 @@ def project_sex_ratio(
     ]
     [result] = project_srb(fit.fit, to_year, goal, direction, level=level, units=[code])  # type: ignore[arg-type]
     path = _path(result, smoothed[-1].year)
+    drift, drift_se = _region_drift(fit.fit, code, smoothed[-1].value)
     return Projection(
         smoothed=smoothed,
         path=path,
         prob_met=_finite(result.prob_target_met),
-        annual_change=model_trend(smoothed[-1], path),
+        annual_change=drift if drift is not None else model_trend(smoothed[-1], path),
         method="srb",
+        annual_change_se=drift_se,
+        change=_independent_change(smoothed, path, baseline_year, level),
+    )
+
+
+def _log_sd(p: Point, level: float) -> float:
+    q = float(ndtri(0.5 + level / 2))
+    if p.lower is None or p.upper is None or p.lower <= 0:
+        return 0.0
+    return (np.log(p.upper) - np.log(p.lower)) / (2 * q)
+
+
+def _independent_change(
+    smoothed: list[Point], path: list[Point], baseline_year: int | None, level: float
+) -> dict[int, JointLevels]:
+    """Joint levels of the baseline year with the latest and the target year from the
+    smoother's and the projection's marginal intervals, taken as independent (the SRB engine
+    gives no covariance between a smoothed year and a projected one)."""
+    at = {p.year: p for p in [*smoothed, *path]}
+    base = at.get(baseline_year) if baseline_year is not None else None
+    if base is None:
+        return {}
+    out = {}
+    for later in {smoothed[-1].year, path[-1].year if path else smoothed[-1].year}:
+        if later <= base.year or later not in at:
+            continue
+        p = at[later]
+        out[later] = JointLevels(
+            (base.year, later),
+            (float(np.log(base.value / 100)), float(np.log(p.value / 100))),
+            ((_log_sd(base, level) ** 2, 0.0), (0.0, _log_sd(p, level) ** 2)),
+            exact=False,
+        )
+    return out
+
+
+def _region_drift(fit: Any, code: str, value: float) -> tuple[float | None, float | None]:
+    """The drift (points per year at ``value``) of the unit's region level in its last year,
+    with its standard error, from the damped trend on the smoother's region levels."""
+    from chitieu.stats.level_change import level_change
+    from chitieu.stats.statespace import fit_hyper
+
+    m = fit.model
+    r = int(fit.region_of[fit.unit_index(code)])
+    var = np.diagonal(m.level_cov, axis1=1, axis2=2)
+    if m.level.shape[1] < 3:
+        return None, None
+    hyper, _ = fit_hyper(m.level, var)
+    last = int(fit.years[-1])
+    lc = level_change(fit.years, m.level[r], var[r], last, last, hyper=hyper)
+    return value * lc.drift, value * lc.drift_sd
+
+
+def _with_drift_and_change(
+    proj: Projection, observed: list[IndicatorValue], to_year: int, baseline_year: int | None
+) -> Projection:
+    """A lone series' projection with the damped trend's drift and, for a change target, the
+    joint levels of its baseline year with the latest and the target year."""
+    if len(observed) < 3:
+        return proj
+    from dataclasses import replace
+
+    from chitieu.stats.level_change import level_change
+
+    first, last = observed[0].years[0], observed[-1].years[0]
+    years = np.arange(first, last + 1)
+    y = np.full(len(years), np.nan)
+    v = np.full(len(years), np.inf)
+    for o in observed:
+        if o.numerator > 0 and o.denominator > 0:
+            y[o.years[0] - first] = np.log(o.numerator / o.denominator)
+            v[o.years[0] - first] = 1 / o.numerator + 1 / o.denominator
+    now = level_change(years, y, v, last, last)
+    level_now = 100 * float(np.exp(now.mean[1]))
+    change: dict[int, JointLevels] = {}
+    if baseline_year is not None and first <= baseline_year <= last:
+        for later in sorted({last, max(to_year, last)}):
+            if later > baseline_year:
+                lc = level_change(years, y, v, baseline_year, later)
+                change[later] = JointLevels(
+                    lc.years,
+                    (float(lc.mean[0]), float(lc.mean[1])),
+                    (
+                        (float(lc.cov[0, 0]), float(lc.cov[0, 1])),
+                        (float(lc.cov[1, 0]), float(lc.cov[1, 1])),
+                    ),
+                )
+    return replace(
+        proj,
+        annual_change=level_now * now.drift,
+        annual_change_se=level_now * now.drift_sd,
+        change=change,
     )
 
 

@@ -22,17 +22,27 @@ The rules (``RULES_VI``/``RULES_EN`` state them for the pages and the report):
    **off_track** if ``p_by < 0.2``, or if ``p_by < 0.5`` and the observed change runs away
    from the goal; **at_risk** otherwise (also when too few years exist to project).
 
+6. **inconclusive** — a change target ("falls 0.2 points a year") whose asked change is smaller
+   than the data can resolve (``|asked change| < 2 ×`` the standard deviation of the estimated
+   change, :data:`RESOLVE_SDS`) and whose probability lies between 0.2 and 0.8: the status
+   would be decided by the model, not by the data. The change that would be detectable
+   (``2 ×`` that standard deviation, per year) is reported beside it.
+
 Average-annual-change targets ("SRB falls on average 0.2 points a year") become a glide path:
 the goal in year *t* is ``baseline + annual_change × (t − baseline_year)``, holding from the
 first year after the baseline; the baseline is the plan's where it states one, else the
-estimate for the year before the plan starts (taken as fixed, its own uncertainty ignored).
+estimate for the year before the plan starts. They are judged **jointly**: ``p_by`` is
+P(level_T − level_baseline ≤ annual_change × (T − baseline_year)) with both levels uncertain and
+correlated (:func:`prob_change`), not the target year's level against a baseline taken as exact.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from scipy.special import ndtr, ndtri  # scipy.stats would add half a second of import
 
@@ -40,6 +50,9 @@ from scipy.special import ndtr, ndtri  # scipy.stats would add half a second of 
 MET_P = 0.5
 ON_TRACK_P = 0.8
 OFF_TRACK_P = 0.2
+#: An asked change smaller than this many standard deviations of the estimated change cannot
+#: be told from noise.
+RESOLVE_SDS = 2.0
 
 
 class Status(StrEnum):
@@ -48,6 +61,7 @@ class Status(StrEnum):
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
     NO_DATA = "no_data"
+    INCONCLUSIVE = "inconclusive"
 
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
@@ -56,6 +70,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "at_risk": ("Có nguy cơ không đạt", "At risk"),
     "off_track": ("Chệch hướng / không đạt", "Off track"),
     "no_data": ("Chưa có số liệu", "No data"),
+    "inconclusive": ("Chưa đủ bằng chứng", "Inconclusive"),
     "context": ("Hiện trạng (không có chỉ tiêu)", "Context (no target)"),
 }
 
@@ -64,14 +79,18 @@ RULES_VI = (
     "đoạn phải duy trì) và xác suất ước tính thỏa mãn chỉ tiêu ≥ 0,5. "
     "Đúng tiến độ: chưa đến hạn và xác suất đạt vào năm mục tiêu (theo dự báo) ≥ 0,8. "
     "Chệch hướng: đã đến hạn mà không đạt; hoặc xác suất đạt < 0,2; hoặc xác suất < 0,5 và xu "
-    "hướng quan sát đi ngược mục tiêu. Có nguy cơ: các trường hợp còn lại."
+    "hướng quan sát đi ngược mục tiêu. Chưa đủ bằng chứng: chỉ tiêu về mức thay đổi nhỏ hơn hai "
+    "lần sai số chuẩn của mức thay đổi ước tính và xác suất trong khoảng 0,2–0,8. "
+    "Có nguy cơ: các trường hợp còn lại."
 )
 RULES_EN = (
     "Met: the target applies (its year has been reached, or the latest year lies in a period in "
     "which it must hold) and the estimate satisfies it with probability ≥ 0.5. "
     "On track: not yet due and the projected probability of meeting it in its year is ≥ 0.8. "
     "Off track: due and not met; or that probability is < 0.2; or it is < 0.5 and the observed "
-    "trend runs away from the goal. At risk: every other case."
+    "trend runs away from the goal. Inconclusive: a change target asking less than twice the "
+    "standard error of the estimated change, with that probability between 0.2 and 0.8. "
+    "At risk: every other case."
 )
 
 
@@ -159,6 +178,83 @@ def required_annual_change(latest_value: float, latest_year: int, goal: Goal) ->
     return (goal.level_in(goal.year) - latest_value) / (goal.year - latest_year)
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A change between two years on the indicator's scale: its mean and standard deviation,
+    and P(it satisfies the goal's change)."""
+
+    mean: float
+    sd: float
+    prob: float
+
+
+def prob_change(
+    mean: tuple[float, float],
+    cov: tuple[tuple[float, float], tuple[float, float]],
+    asked: float,
+    direction: str,
+    *,
+    scale: float = 100.0,
+) -> Change:
+    """P(L₁ − L₀ ≤ ``asked``) (``at_most``; ≥ for ``at_least``) where ``L = scale · exp(θ)`` and
+    (θ₀, θ₁) is normal with ``mean`` and ``cov`` (the log-scale levels in the baseline and the
+    later year). The change is linearised at the means (delta method: gradient
+    ``scale · (−e^μ₀, e^μ₁)``), which for changes of a few points on levels near 110 is exact
+    to well under a hundredth of a point."""
+    g0, g1 = -scale * math.exp(mean[0]), scale * math.exp(mean[1])
+    m = scale * (math.exp(mean[1]) - math.exp(mean[0]))
+    var = g0 * g0 * cov[0][0] + 2 * g0 * g1 * cov[0][1] + g1 * g1 * cov[1][1]
+    sd = math.sqrt(max(var, 0.0))
+    below = (1.0 if m <= asked else 0.0) if sd == 0.0 else float(ndtr((asked - m) / sd))
+    return Change(m, sd, below if direction == "at_most" else 1.0 - below)
+
+
+def resolvable(asked: float, change_sd: float | None) -> bool:
+    """Whether a change of ``asked`` can be told from noise of ``change_sd``."""
+    return change_sd is None or abs(asked) >= RESOLVE_SDS * change_sd
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeVerdictInputs:
+    """What a change target is judged on: ``p_now``/``p_by`` (None where there is no joint
+    distribution), whether the change asked by the latest / the target year is resolvable, the
+    standard deviation of the change to the target year, and the change per year that would
+    be detectable (:data:`RESOLVE_SDS` standard deviations over the years)."""
+
+    p_now: float | None
+    p_by: float | None
+    resolvable_now: bool
+    resolvable_by: bool
+    change_sd: float | None
+    detectable_annual_change: float | None
+
+
+def change_inputs(goal: Goal, latest_year: int, joints: Mapping[int, Any]) -> ChangeVerdictInputs:
+    """:class:`ChangeVerdictInputs` for a glide-path ``goal`` from the joint levels of its
+    baseline with later years (``joints[year]`` has ``mean`` and ``cov``; see
+    :class:`chitieu.targets.projection.JointLevels`)."""
+    assert goal.annual_change is not None and goal.baseline_year is not None
+    base = goal.baseline_year
+
+    def judged(year: int) -> Change | None:
+        j = joints.get(year)
+        if j is None:
+            return None
+        return prob_change(j.mean, j.cov, goal.annual_change * (year - base), goal.direction)
+
+    now = judged(latest_year) if latest_year > base else None
+    by = judged(goal.year) if goal.year > latest_year else now
+    span = goal.year - base
+    return ChangeVerdictInputs(
+        p_now=now.prob if now else None,
+        p_by=by.prob if by else None,
+        resolvable_now=now is None or resolvable(goal.annual_change * (latest_year - base), now.sd),
+        resolvable_by=by is None or resolvable(goal.annual_change * span, by.sd),
+        change_sd=by.sd if by else None,
+        detectable_annual_change=RESOLVE_SDS * by.sd / span if by and span > 0 else None,
+    )
+
+
 def runs_away(observed_change: float | None, direction: str) -> bool:
     """True when the observed trend moves away from the goal (up for "at most")."""
     if observed_change is None:
@@ -180,17 +276,31 @@ def judge(
     p_now: float | None,
     p_by: float | None,
     observed_change: float | None,
+    resolvable_now: bool = True,
+    resolvable_by: bool = True,
 ) -> Verdict:
     """Apply the rules in this module's docstring. ``p_now`` is for the latest year's level
-    (:meth:`Goal.level_in`), ``p_by`` for the target year's; ``observed_change`` per year."""
-    if latest_year is None or p_now is None:
+    (:meth:`Goal.level_in`), ``p_by`` for the target year's; ``observed_change`` per year.
+    ``resolvable_now``/``resolvable_by``: whether the change a change target asks by the
+    latest year / by the target year can be told from noise (:func:`resolvable`)."""
+    if latest_year is None:
         return Verdict(Status.NO_DATA, "no value for this unit yet")
-    applies = latest_year >= goal.applies_from
-    if applies and p_now >= MET_P:
-        return Verdict(Status.MET, f"applies in {latest_year} and P(satisfied) = {p_now:.2f}")
-    if latest_year >= goal.year:
-        return Verdict(Status.OFF_TRACK, f"target year {goal.year} reached, P = {p_now:.2f}")
+    applies = latest_year >= goal.applies_from and p_now is not None
     if applies:
+        assert p_now is not None
+        if not resolvable_now and OFF_TRACK_P <= p_now < ON_TRACK_P:
+            return Verdict(
+                Status.INCONCLUSIVE,
+                f"the change asked by {latest_year} is below what the data resolve, "
+                f"P = {p_now:.2f}",
+            )
+        if p_now >= MET_P:
+            return Verdict(Status.MET, f"applies in {latest_year} and P(satisfied) = {p_now:.2f}")
+    if latest_year >= goal.year:
+        shown = p_now if p_now is not None else p_by if p_by is not None else math.nan
+        return Verdict(Status.OFF_TRACK, f"target year {goal.year} reached, P = {shown:.2f}")
+    if applies:
+        assert p_now is not None
         status = Status.AT_RISK if p_now >= OFF_TRACK_P else Status.OFF_TRACK
         return Verdict(status, f"applies in {latest_year} but P(satisfied) = {p_now:.2f}")
     if p_by is None:
@@ -199,6 +309,11 @@ def judge(
         return Verdict(Status.ON_TRACK, f"P(met in {goal.year}) = {p_by:.2f} ≥ {ON_TRACK_P}")
     if p_by < OFF_TRACK_P:
         return Verdict(Status.OFF_TRACK, f"P(met in {goal.year}) = {p_by:.2f} < {OFF_TRACK_P}")
+    if not resolvable_by:
+        return Verdict(
+            Status.INCONCLUSIVE,
+            f"the change asked by {goal.year} is below what the data resolve, P = {p_by:.2f}",
+        )
     if p_by < MET_P and runs_away(observed_change, goal.direction):
         return Verdict(
             Status.OFF_TRACK,

@@ -17,13 +17,16 @@ from chitieu.catalog.schema import Indicator
 from chitieu.indicators import IndicatorValue, children_by_year, indicator_series
 from chitieu.indicators.completeness import Completeness, births_completeness, needs_births
 from chitieu.store.models import Plan, Target
+from chitieu.targets.binding import with_relations
 from chitieu.targets.evaluation import Point, TargetEvaluation
 from chitieu.targets.projection import Projection, project_sex_ratio, project_values
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.targets.rules import (
+    ChangeVerdictInputs,
     Goal,
     Status,
     annual_change_goal,
+    change_inputs,
     judge,
     prob_satisfies,
     required_annual_change,
@@ -150,12 +153,19 @@ def _project(
     direction: str,
     panel: Panel | None = None,
     fits: dict[Hashable, Any] | None = None,
+    baseline_year: int | None = None,
 ) -> Projection:
     if not observed:
         return Projection()
     if ind.kind == "sex_ratio":
         return project_sex_ratio(
-            observed, to_year=to_year, goal=goal, direction=direction, panel=panel, fits=fits
+            observed,
+            to_year=to_year,
+            goal=goal,
+            direction=direction,
+            panel=panel,
+            fits=fits,
+            baseline_year=baseline_year,
         )
     recent = observed[-TREND_YEARS:]
     if len(recent) < 2:
@@ -215,22 +225,29 @@ def evaluate_target(
         return fitted[year].value if year in fitted else None
 
     goal = _goal(target, smoothed_at)
-    if goal is not None and observed and goal.level_in(goal.year) != provisional:
+    changes = goal is not None and goal.annual_change is not None
+    if goal is not None and observed and (goal.level_in(goal.year) != provisional or changes):
+        base = goal.baseline_year if changes else None
         proj = _project(
-            ind, observed, goal.year, goal.level_in(goal.year), goal.direction, panel, reads.fits
-        )
+            ind, observed, goal.year, goal.level_in(goal.year), goal.direction, panel, reads.fits,
+            base,
+        )  # fmt: skip
         fitted = {p.year: p for p in proj.smoothed} or {p.year: p for p in points}
 
     latest = fitted[max(fitted)] if fitted else None
     if latest is not None and done:
         latest = replace(latest, completeness=done.get(latest.year))
     p_now = p_by = required = None
+    change: ChangeVerdictInputs | None = None
     if latest is not None and goal is not None:
         p_now = prob_satisfies(
             latest.value, latest.lower, latest.upper, goal.level_in(latest.year), goal.direction
         )
         p_by = p_now if latest.year >= goal.year else proj.prob_met
         required = required_annual_change(latest.value, latest.year, goal)
+        if changes and proj.change:  # judged jointly: the baseline is an estimate too
+            change = change_inputs(goal, latest.year, proj.change)
+            p_now, p_by = change.p_now, change.p_by
     if goal is None:
         status, reason = Status.NO_DATA.value, "no goal can be stated yet"
         if target.kind == "context":
@@ -242,6 +259,8 @@ def evaluate_target(
             p_now=p_now,
             p_by=p_by,
             observed_change=proj.annual_change,
+            resolvable_now=change.resolvable_now if change else True,
+            resolvable_by=change.resolvable_by if change else True,
         )
         status, reason = verdict.status.value, verdict.reason
     return TargetEvaluation(
@@ -271,6 +290,9 @@ def evaluate_target(
         prob_target_met=p_by,
         required_annual_change=required,
         observed_annual_change=proj.annual_change,
+        observed_annual_change_se=proj.annual_change_se,
+        change_sd=change.change_sd if change else None,
+        detectable_annual_change=change.detectable_annual_change if change else None,
         status=status,
         status_reason=reason,
         method=proj.method,
@@ -334,4 +356,4 @@ def evaluate_pairs(
                 reads=reads,
             )
         )
-    return out
+    return with_relations(out)

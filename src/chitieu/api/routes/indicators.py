@@ -4,6 +4,7 @@ reported aggregates; other figures from reported data values)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from chitieu.api.responses import json_response
 from chitieu.catalog import read_catalog
 from chitieu.catalog.schema import Indicator
 from chitieu.indicators import indicator_by_children, indicator_series, indicator_value
+from chitieu.indicators.completeness import births_completeness, needs_births
 
 router = APIRouter(tags=["indicators"])
 
@@ -65,7 +67,9 @@ def indicator(
     """Per year (default), pooled over the years (``pooled=true``), or per unit directly
     below ``unit`` with the years pooled (``children=true``; rank those by their intervals,
     not by the value). ``unit`` counts itself and everything below it. Years are those of
-    the period range ``start``–``end`` (default: the last ten years)."""
+    the period range ``start``–``end`` (default: the last ten years). Per year, a births-based
+    indicator's value carries its ``completeness`` and ``provisional`` (a year whose births are
+    still arriving: :mod:`chitieu.indicators.completeness`)."""
     catalog = read_catalog()
     ind = catalog.indicator(code)
     target = ensure_within(user, unit or user.unit_code, db)
@@ -84,7 +88,15 @@ def indicator(
             values = [indicator_value(*args, level=level, catalog=catalog)]
         else:
             values = indicator_series(*args, level=level, catalog=catalog)
-        page = paginate_list([v.as_dict() for v in values], paging)
+        rows = [v.as_dict() for v in values]
+        if not children and not pooled and needs_births(ind, catalog):
+            # each year says how complete its births are; a partial year is provisional
+            done = births_completeness(conn, target.code, last, catalog=catalog)
+            for row in rows:
+                year = done.get(row["years"][0])
+                row["completeness"] = asdict(year) if year else None
+                row["provisional"] = bool(year and not year.complete)
+        page = paginate_list(rows, paging)
         return {**_describe(ind), "unit": target.code, "unit_name": target.name, **page}
 
     return cached_json(request, db, user, build)

@@ -154,7 +154,10 @@
         "</span><b>" + pct(x.prob) + "</b><span class='meter'><i style='width:" +
         Math.round(100 * x.prob) + "%'></i></span></div>";
       var change = x.required_change === null ? "" : "<div class='muted small'>" +
-        esc(t("change_needed", {need: fmt(x.required_change, 2), seen: fmt(x.observed_change, 2)})) + "</div>";
+        esc(t("change_needed", {need: fmt(x.required_change, 2), seen: fmt(x.observed_change, 2),
+          se: x.observed_change_se === null ? "–" : fmt(x.observed_change_se, 2)})) + "</div>";
+      /* which target binds, what meeting this one leaves unmet, what the data can detect */
+      var notes = (x.notes || []).map(function (n) { return "<div class='small note'>" + esc(n) + "</div>"; }).join("");
       return "<article class='target tone-" + x.tone + "'>" +
         "<header><span class='status'>" + esc(x.status_label) + "</span><span class='plan'>" + esc(x.plan) + "</span></header>" +
         "<h3>" + esc(x.description) + "</h3>" +
@@ -162,7 +165,7 @@
         (x.latest ? " <span class='muted'>(" + x.latest.year + ")</span>" : "") + "</div>" +
         "<div class='muted small'>" + esc(iv) + "</div>" +
         (goal ? "<div class='goal'>" + esc(t("goal")) + ": <b>" + esc(goal) + "</b></div>" : "") +
-        prob + change + "</article>";
+        prob + change + notes + "</article>";
     }).join("");
     if (window.performance && performance.mark) performance.mark("chitieu:scorecard");
   }
