@@ -185,3 +185,40 @@ def test_basic_failures_count_towards_the_limit(world) -> None:
     for _ in range(5):
         assert client.get("/api/me", headers=_basic("admin", "guess")).status_code == 401
     assert client.get("/api/me", headers=_basic("admin", PASSWORD)).status_code == 429
+
+
+def test_signing_out_ends_the_session_on_the_server(world) -> None:
+    """The old cookie (kept by whoever copied it) and the old bearer token are refused after
+    signing out, for reads and for writes."""
+    client, csrf = _cookie_client(world)
+    cookie = client.cookies.get("chitieu_session")
+    assert client.delete("/api/session", headers={"X-CSRF-Token": csrf}).status_code == 200
+    replay = TestClient(world.client.app)
+    replay.cookies.set("chitieu_session", cookie)
+    assert replay.get("/api/me").status_code == 401
+    before = world.snapshot()
+    r = replay.put("/api/datavalues", json=NEW_VALUE, headers={"X-CSRF-Token": csrf})
+    assert r.status_code in (401, 403)
+    assert world.snapshot() == before
+
+    login = {"username": "entry.00070", "password": PASSWORD}
+    token = world.client.post("/api/login", json=login).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert world.client.get("/api/me", headers=bearer).status_code == 200
+    assert world.client.delete("/api/session", headers=bearer).status_code == 200
+    assert world.client.get("/api/me", headers=bearer).status_code == 401
+    assert world.client.put("/api/datavalues", json=NEW_VALUE, headers=bearer).status_code == 401
+    # signing out one token leaves the user's other sessions alone
+    other = world.client.post("/api/login", json=login).json()["access_token"]
+    assert world.client.get("/api/me", headers={"Authorization": f"Bearer {other}"}).is_success
+
+
+def test_signing_out_of_the_pages_ends_the_session(world) -> None:
+    client, csrf = _cookie_client(world)
+    cookie = client.cookies.get("chitieu_session")
+    r = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    replay = TestClient(world.client.app)
+    replay.cookies.set("chitieu_session", cookie)
+    assert replay.get("/api/me").status_code == 401
+    assert replay.get("/dashboard", follow_redirects=False).status_code == 303  # to /login

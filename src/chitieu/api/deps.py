@@ -24,7 +24,7 @@ Dependencies for handlers (``DB`` is :data:`chitieu.api.db.DB`, the request's se
     async def verify_csrf(request: Request) -> None      # Depends(verify_csrf): 403 without it
     async def login_page_user(request, username, password) -> Principal  # rate-limited; 401/429
     def start_session(response, request, db, user) -> str   # sets the cookie; the CSRF token
-    def end_session(response) -> None
+    def end_session(response, db, user) -> None   # revokes the credential; clears the cookie
     def issue_api_token(request, db, user) -> str
 
 :func:`current_user` enforces the CSRF rule, so a page handler that depends on ``CurrentUser``
@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 from chitieu.api.db import DB
 from chitieu.api.errors import ApiError, forbidden
 from chitieu.auth import api_tokens, tokens
+from chitieu.auth.revocation import is_revoked, revoke
 from chitieu.auth.signin import TooManyAttempts, WrongCredentials, check_password
 from chitieu.auth.state import AuthState
 from chitieu.auth.users import Principal, load_account
@@ -103,6 +104,7 @@ class Presented:
     fingerprint: str | None = None  # bearer and session
     password: str | None = None  # basic; apitoken: the token
     session_id: str | None = None
+    credential_id: str | None = None  # bearer and session: what signing out revokes
 
 
 async def _request_csrf(request: Request) -> str | None:
@@ -128,7 +130,9 @@ async def credentials(request: Request) -> Presented | None:
             cred = tokens.read_credential(state.secret, "bearer", value.strip())
             if cred is None:
                 raise _unauthenticated("the token is invalid or has expired")
-            return Presented("bearer", cred.username, fingerprint=cred.fingerprint)
+            return Presented(
+                "bearer", cred.username, fingerprint=cred.fingerprint, credential_id=cred.id
+            )
         if scheme == "basic":
             try:
                 decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
@@ -160,7 +164,13 @@ async def credentials(request: Request) -> Presented | None:
             f"{CSRF_FIELD} form field",
             code="csrf",
         )
-    return Presented("session", cred.username, cred.fingerprint, session_id=cred.session_id)
+    return Presented(
+        "session",
+        cred.username,
+        cred.fingerprint,
+        session_id=cred.session_id,
+        credential_id=cred.id,
+    )
 
 
 async def _sign_in(request: Request, username: str, password: str) -> Principal:
@@ -211,20 +221,45 @@ async def _signed_in(
             raise _unauthenticated("the personal access token is unknown, expired or revoked")
         return user
     state = _auth(request)
-    account = state.accounts.get(presented.username)
-    if account is None:
-        account = await run_in_threadpool(load_account, db, presented.username)
-        if account is not None:
-            state.accounts.put(presented.username, account)
+    account, revoked = await run_in_threadpool(_account_unless_revoked, state, db, presented)
+    if revoked:
+        if presented.via == "bearer":
+            raise _unauthenticated("the token was revoked (signed out)")
+        return None
     valid = account is not None and tokens.password_fingerprint(account[1]) == presented.fingerprint
     if presented.via == "bearer":
         if not valid:
             raise _unauthenticated("the token was revoked (password changed or user disabled)")
-        return replace(account[0], via="bearer")  # type: ignore[index]
+        return replace(
+            account[0],  # type: ignore[index]
+            via="bearer",
+            credential_id=presented.credential_id,
+        )
     if not valid:
         return None
     csrf = tokens.csrf_for(state.secret, presented.session_id or "")
-    return replace(account[0], via="session", csrf=csrf)  # type: ignore[index]
+    return replace(
+        account[0],  # type: ignore[index]
+        via="session",
+        csrf=csrf,
+        credential_id=presented.credential_id,
+    )
+
+
+def _account_unless_revoked(
+    state: AuthState, db: Session, presented: Presented
+) -> tuple[tuple[Principal, str] | None, bool]:
+    """The presented credential's account (from the two-second cache or the database) and
+    whether the credential was signed out (always asked of the database: a revocation applies
+    to every worker at once)."""
+    if is_revoked(db, presented.credential_id or ""):
+        return None, True
+    account = state.accounts.get(presented.username)
+    if account is None:
+        account = load_account(db, presented.username)
+        if account is not None:
+            state.accounts.put(presented.username, account)
+    return account, False
 
 
 async def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
@@ -335,8 +370,11 @@ def start_session(response: Response, request: Request, db: Session, user: Princ
     return csrf
 
 
-def end_session(response: Response) -> None:
-    """Clear the session cookie (sign out)."""
+def end_session(response: Response, db: Session, user: Principal) -> None:
+    """Sign out: revoke the credential the request came with (session cookie or bearer token;
+    every worker refuses it from now on) and clear the session cookie."""
+    if user.credential_id:
+        revoke(db, user.credential_id, user.username)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
 
 

@@ -1,10 +1,11 @@
 """Signed credentials: API bearer tokens, session cookies and their CSRF tokens.
 
-Nothing is stored server-side: each credential carries the username, its expiry and a
-fingerprint of the user's password hash, signed with HMAC-SHA256 under ``CHITIEU_SECRET_KEY``.
-Changing a user's password (or the secret key) therefore revokes every token and session the
-user holds. A session also carries a random session id; its CSRF token is an HMAC of that id,
-so each session has its own CSRF token and a page can be given it without a database.
+Each credential carries the username, its expiry, a fingerprint of the user's password hash
+and a random id, signed with HMAC-SHA256 under the server's signing key. Changing a user's
+password (or the key) therefore revokes every token and session the user holds; signing out
+revokes one credential by its id (:mod:`chitieu.auth.revocation`). A session's CSRF token is an
+HMAC of its id, so each session has its own CSRF token and a page can be given it without a
+database.
 """
 
 from __future__ import annotations
@@ -42,15 +43,17 @@ def password_fingerprint(password_hash: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Credential:
-    """What a verified token or cookie says: who, until when, for which password, and (for a
-    session) the session id. The caller still checks the user exists, is active and that
-    ``fingerprint`` matches the stored password hash."""
+    """What a verified token or cookie says: who, until when, for which password, and its
+    random id (``session_id`` too for a session). The caller still checks the user exists, is
+    active, that ``fingerprint`` matches the stored password hash and that the id was not
+    revoked."""
 
     kind: str  # "bearer" | "session"
     username: str
     expires: int
     fingerprint: str
     session_id: str | None = None
+    id: str = ""
 
 
 def _issue(secret: str, kind: str, username: str, pw_hash: str, ttl: int, sid: str) -> str:
@@ -63,7 +66,7 @@ def _issue(secret: str, kind: str, username: str, pw_hash: str, ttl: int, sid: s
 
 def issue_token(secret: str, username: str, password_hash: str, ttl: int = TOKEN_TTL) -> str:
     """A bearer token for the API (send it as ``Authorization: Bearer <token>``)."""
-    return _issue(secret, "bearer", username, password_hash, ttl, "-")
+    return _issue(secret, "bearer", username, password_hash, ttl, secrets.token_urlsafe(16))
 
 
 def issue_session(
@@ -89,9 +92,9 @@ def read_credential(
         expiry = int(expires)
     except ValueError:
         return None
-    if expiry < (time.time() if now is None else now):
-        return None
-    return Credential(kind, username, expiry, fp, None if kind == "bearer" else sid)
+    if expiry < (time.time() if now is None else now) or len(sid) < 16:
+        return None  # expired, or a token from before ids (which could not be revoked)
+    return Credential(kind, username, expiry, fp, None if kind == "bearer" else sid, sid)
 
 
 def csrf_for(secret: str, session_id: str) -> str:

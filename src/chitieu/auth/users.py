@@ -35,7 +35,8 @@ class UserError(ValueError):
 class Principal:
     """The signed-in user as handlers see it. ``unit_path`` is the unit's materialised path
     (``VN/01/00070``); ``via`` says how they signed in (``session``, ``bearer``, ``basic``);
-    ``csrf`` is the session's CSRF token (cookie sessions only)."""
+    ``csrf`` is the session's CSRF token (cookie sessions only); ``credential_id`` the id of
+    the session or bearer token signed in with (what signing out revokes)."""
 
     username: str
     role: str
@@ -44,6 +45,7 @@ class Principal:
     full_name: str | None = None
     via: str = "bearer"
     csrf: str | None = None
+    credential_id: str | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -399,6 +399,17 @@ class ApiToken(Base):
     revoked: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class RevokedCredential(Base):
+    """A session or bearer token ended by signing out (:mod:`chitieu.auth.revocation`): refused
+    from then on by every worker, until it would have expired anyway (then the row goes)."""
+
+    __tablename__ = "revoked_credentials"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the credential's random id
+    username: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the row before and after."""
 

@@ -84,9 +84,10 @@ async def open_session(
 
 
 @router.delete("/session", summary="Sign out")
-def close_session(user: CurrentUser, response: Response) -> dict[str, Any]:
-    """Clear the session cookie (needs the CSRF token when signed in by cookie)."""
-    end_session(response)
+def close_session(user: CurrentUser, response: Response, db: DB) -> dict[str, Any]:
+    """Sign out: the session (or the bearer token sent) is refused from now on, and the cookie
+    is cleared (needs the CSRF token when signed in by cookie)."""
+    end_session(response, db, user)
     return {"signed_out": user.username}
 
 

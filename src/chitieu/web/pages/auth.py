@@ -97,10 +97,11 @@ async def login_submit(
 
 
 @router.post("/logout")
-def logout(user: CurrentUser) -> Response:
-    """Sign out (the form carries the session's CSRF token; :func:`current_user` checks it)."""
+def logout(user: CurrentUser, db: DB) -> Response:
+    """Sign out: the session is refused from now on (the form carries the session's CSRF
+    token; :func:`current_user` checks it)."""
     response = RedirectResponse("/login", status_code=303)
-    end_session(response)
+    end_session(response, db, user)
     return response
 
 
