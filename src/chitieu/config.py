@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     #: by default, not even 127.0.0.1: a client's address is the connection's, so whoever can
     #: reach the server cannot pick the address the sign-in limit counts against.
     trusted_proxies: str = ""
+    #: Largest request bodies in bytes: sign-in forms, ordinary requests, data imports. Bigger
+    #: bodies are refused (413) before they are read into memory.
+    max_sign_in_body: int = 16 * 1024
+    max_body: int = 2 * 1024 * 1024
+    max_upload_body: int = 20 * 1024 * 1024
     #: Default UI language: "vi" first, "en" available.
     language: str = "vi"
     #: Log lines as plain ``text`` or as ``json`` (one object a line), on stderr.

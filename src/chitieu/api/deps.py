@@ -301,18 +301,30 @@ def _unit(db: Session, code: str) -> UnitInfo:
     return unit
 
 
-def ensure_within(user: Principal, unit_code: str, db: Session) -> UnitInfo:
+def ensure_within(
+    user: Principal, unit_code: str, db: Session, *, facility: str | None = None
+) -> UnitInfo:
     """The unit ``unit_code`` if it is the user's unit or lies below it; 404 if no such unit,
-    403 if it lies outside the user's unit."""
+    403 if it lies outside the user's unit. When the unit is a ``facility``'s, the refusal
+    names the facility only: it must not tell the user where a facility outside their unit
+    lies."""
     try:
         unit = _unit(db, unit_code)
     except UnknownUnitError as exc:
         raise ApiError(404, str(exc), code="not_found", details={"unit": unit_code}) from None
-    if not user.covers(unit.path):
+    if user.covers(unit.path):
+        return unit
+    if facility is not None:
         raise forbidden(
-            f"unit {unit_code} is outside your unit {user.unit_code} (ngoài phạm vi đơn vị của bạn)"
+            f"facility {facility} is outside your unit (ngoài phạm vi đơn vị của bạn)",
+            key="outside_unit_facility",
+            facility=facility,
         )
-    return unit
+    raise forbidden(
+        f"unit {unit_code} is outside your unit {user.unit_code} (ngoài phạm vi đơn vị của bạn)",
+        key="outside_unit",
+        unit=f"{unit.name} ({unit.code})",
+    )
 
 
 def require_scope(param: str = "unit") -> Callable[..., UnitInfo]:

@@ -25,10 +25,17 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    StatementError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chitieu.api.guards import too_large_message
 from chitieu.catalog.load import UnknownCodeError
 from chitieu.errors import DomainError, InvalidInput, NotAllowed, NotFound, StateConflict
 from chitieu.ingest.errors import ImportRefused
@@ -67,6 +74,8 @@ class ApiError(Exception):
         code: str | None = None,
         details: Any = None,
         headers: dict[str, str] | None = None,
+        key: str | None = None,
+        values: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -74,6 +83,10 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers
+        #: The message catalogue's key (and its fields) for people reading a page, who get
+        #: it in the page's language alone; API clients get ``message``.
+        self.key = key
+        self.values = values or {}
 
 
 #: The HTTP status of each kind of refusal a service raises (:mod:`chitieu.errors`).
@@ -97,8 +110,10 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found (không tìm thấy)")
 
 
-def forbidden(message: str, code: str = "forbidden") -> ApiError:
-    return ApiError(403, message, code=code)
+def forbidden(
+    message: str, code: str = "forbidden", key: str | None = None, **values: Any
+) -> ApiError:
+    return ApiError(403, message, code=code, key=key, values=values)
 
 
 _REASONS = {
@@ -184,9 +199,12 @@ async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
     return _json(domain_status(exc), exc.code, exc.message, exc.details)
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _CODES.get(exc.status_code, "error")
-    return _json(exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None))
+    message = str(exc.detail)
+    if exc.status_code == 413:
+        message = too_large_message(request.scope.get("starlette.max_body_size"))
+    return _json(exc.status_code, code, message, None, getattr(exc, "headers", None))
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -256,7 +274,13 @@ async def _database_error(request: Request, exc: StatementError) -> JSONResponse
         return busy_response()
     if has_nul(exc):
         return _json(400, "bad_request", "a text value contains a NUL character (ký tự NUL)")
+    if isinstance(exc, DataError) or isinstance(getattr(exc, "orig", None), OverflowError):
+        return await _out_of_range(request, exc)
     return await _unexpected(request, exc)
+
+
+async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+    return _json(400, "bad_request", "a value is out of range for the database (số quá lớn)")
 
 
 async def _pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:
@@ -276,6 +300,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
     app.add_exception_handler(PoolTimeout, _pool_timeout)  # type: ignore[arg-type]
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(StatementError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(UnknownUnitError, _unknown_unit)  # type: ignore[arg-type]

@@ -19,6 +19,9 @@ from chitieu.catalog.periods import Period, parse_period
 from chitieu.units.queries import subtree_codes
 
 MAX_PAGE_SIZE = 1000
+#: Highest page number: 100,000 pages of 1,000 items is more than any list here holds, and
+#: keeps the row offset inside every database's integer range.
+MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +35,9 @@ class PageParams:
 
 
 async def page_params(
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1 (≤ 100,000).")
+    ] = 1,
     page_size: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (≤ 1000).")
     ] = 100,

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, select
 from chitieu.catalog import read_catalog
 from chitieu.catalog.periods import PeriodType, parse_period
 from chitieu.exchange.mapping import read_mapping
+from chitieu.exchange.xlsx_limits import WorkbookTooLarge, check_workbook
 from chitieu.reporting.imports import ImportSource, ValueIn, import_values
 from chitieu.reporting.summary import Conflict, ImportSummary
 from chitieu.store.models import Unit
@@ -217,7 +218,13 @@ def _problem(ref: str, why: str, value: Any, prop: str = "value") -> Conflict:
 def read_template(path: Path | str) -> tuple[list[ValueIn], list[Conflict]]:
     """Every figure of a filled template as values, and every problem (sheet!cell, reason).
 
-    A file that is no template at all gives a single problem located at the file."""
+    A file that is no template at all, or that breaks the size limits of
+    :mod:`chitieu.exchange.xlsx_limits` (checked before openpyxl opens it), gives a single
+    problem located at the file."""
+    try:
+        check_workbook(path)
+    except WorkbookTooLarge as exc:
+        return [], [_problem(str(path), str(exc), None, "file")]
     try:
         wb = load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError) as exc:

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from chitieu.auth.users import Principal
 from chitieu.errors import InvalidInput, NotAllowed, StateConflict
-from chitieu.reporting.form import CheckedReport
-from chitieu.reporting.monthly_report import REPORT_ELEMENTS, STORED_FIELDS
+from chitieu.reporting.form import TOTAL_FIELD, CheckedReport
+from chitieu.reporting.monthly_report import BIRTH_FIELDS, REPORT_ELEMENTS, STORED_FIELDS
 from chitieu.reporting.state import ReportState, report_states
 from chitieu.reporting.values import ValueKey, delete_value, save_value, set_status
 from chitieu.store.models import DataValue
@@ -48,9 +48,15 @@ def stored_fields(db: Session, unit: str, period: str) -> dict[str, str]:
         )
     ).all()
     by_key = {(e, d): v for e, d, v in rows}
-    return {
+    shown = {
         name: str(int(by_key[(el, dis)])) for name, el, dis in STORED_FIELDS if (el, dis) in by_key
     }
+    # The total is typed to check the six birth cells and is not stored. Six cells saved
+    # together with a typed total were saved only if it equalled their sum, so the form shows
+    # their sum again and a saved draft can be submitted as it stands.
+    if all(name in shown for name, _, _ in BIRTH_FIELDS):
+        shown[TOTAL_FIELD] = str(sum(int(shown[name]) for name, _, _ in BIRTH_FIELDS))
+    return shown
 
 
 def is_province(user: Principal, commune: UnitInfo) -> bool:

@@ -19,7 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from chitieu.api.deps import OptionalUser
 from chitieu.api.errors import ApiError, domain_status, log_refusal
 from chitieu.auth.users import Principal
+from chitieu.catalog.messages import message
 from chitieu.errors import DomainError
+from chitieu.web.i18n import request_language
 from chitieu.web.templating import render
 
 JSON_PREFIXES = ("/api", "/docs", "/openapi.json", "/static")
@@ -70,6 +72,15 @@ def error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
+def _invalid_parameters(exc: Exception) -> str:
+    """A readable line per invalid parameter: ``done: Input should be 'saved' or …``."""
+    if not isinstance(exc, RequestValidationError):
+        return str(exc)
+    return "; ".join(
+        f"{e['loc'][-1] if e.get('loc') else '?'}: {e.get('msg', '')}" for e in exc.errors()
+    )
+
+
 def install_page_errors(app: FastAPI) -> None:
     """HTML error pages and the sign-in redirect for page paths; the API's JSON handlers stay
     in charge of everything else."""
@@ -90,13 +101,16 @@ def install_page_errors(app: FastAPI) -> None:
                 log_refusal(exc)
                 if exc.status == 401:
                     return await login_required(request, LoginRequired(request.url.path))
-                return error_page(request, exc.status, exc.message)
+                text = exc.message
+                if exc.key:  # the page's language only, never the API's bilingual line
+                    text = message(exc.key, request_language(request), **exc.values)
+                return error_page(request, exc.status, text)
             if isinstance(exc, DomainError):
                 log_refusal(exc)
                 return error_page(request, domain_status(exc), exc.message)
             if isinstance(exc, StarletteHTTPException):
                 return error_page(request, exc.status_code, str(exc.detail))
-            return error_page(request, 422, str(exc))
+            return error_page(request, 422, _invalid_parameters(exc))
 
         return handler
 

@@ -87,6 +87,8 @@ def render(
         "user": user,
         "csrf": user.csrf if user is not None and user.csrf else csrf_token(request),
         "lang_url": lambda code: lang_url(request, code),
+        # the nonce an inline script needs (chitieu.api.guards.SecurityHeaders)
+        "csp_nonce": request.scope.get("state", {}).get("csp_nonce", ""),
     }
     page.update(context or {})
     html = _environment().get_template(template).render(page)

@@ -62,7 +62,8 @@ def add_inspection(
     (``created: false``, status 200)."""
     unit = db.scalar(select(Facility.unit_code).where(Facility.code == body.facility_code))
     if unit is not None:
-        ensure_within(user, unit, db)  # an unknown facility is left to validation (422)
+        # an unknown facility is left to validation (422)
+        ensure_within(user, unit, db, facility=body.facility_code)
     outcome = record_inspections(db, [body.model_dump()], actor=user.username)[0]
     if not outcome.created:
         response.status_code = 200

@@ -137,5 +137,5 @@ def facility(code: str, user: CurrentUser, db: DB) -> Response:
     ).first()
     if row is None:
         raise not_found(f"facility {code!r}")
-    ensure_within(user, row[0].unit_code, db)
+    ensure_within(user, row[0].unit_code, db, facility=code)
     return json_response(_facility_json(row[0], row[1]))

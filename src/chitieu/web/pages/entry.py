@@ -12,9 +12,9 @@ CSRF, a broken rule) writes nothing.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -163,11 +163,18 @@ def entry_home(
 
 
 @router.get("/entry/{unit}/{period}")
-def entry_form(request: Request, user: PageUser, db: DB, unit: str, period: str) -> Response:
-    """The report form for one commune and month (read-only once submitted)."""
+def entry_form(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    unit: str,
+    period: str,
+    done: Annotated[Literal["saved", "submitted", "reopen", "lock"] | None, Query()] = None,
+) -> Response:
+    """The report form for one commune and month (read-only once submitted); ``done`` is the
+    notice shown after a save or a submission."""
     commune = _commune(db, user, unit)
-    notice = request.query_params.get("done")
-    return _form_page(request, db, user, commune, _check_period(period), notice=notice)
+    return _form_page(request, db, user, commune, _check_period(period), notice=done)
 
 
 async def posted_fields(request: Request) -> dict[str, str]:

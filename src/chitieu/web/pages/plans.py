@@ -240,7 +240,7 @@ async def post_inspection(request: Request, user: PageUser, db: DB) -> Response:
         data[flag] = form.get(flag) == "on"
     unit_code = db.scalar(select(Facility.unit_code).where(Facility.code == data["facility_code"]))
     if unit_code is not None:
-        ensure_within(user, unit_code, db)
+        ensure_within(user, unit_code, db, facility=str(data["facility_code"]))
     back = f"/enforcement?unit={quote(str(form.get('unit') or user.unit_code))}"
     try:
         outcomes = record_inspections(db, [data], actor=user.username)
