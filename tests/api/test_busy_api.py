@@ -14,7 +14,7 @@ from chitieu.app import create_app
 from chitieu.config import Settings
 from chitieu.store.db import make_engine
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # liveserver.py; never ahead of others
 
 from liveserver import PASSWORD, add_users, url_of
 

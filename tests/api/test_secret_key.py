@@ -19,7 +19,7 @@ from chitieu.app import create_app
 from chitieu.auth import tokens
 from chitieu.config import DEMO_SECRET, Settings, secret_file, signing_secret
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # liveserver.py; never ahead of others
 
 from liveserver import CHITIEU, PASSWORD, add_users, url_of
 

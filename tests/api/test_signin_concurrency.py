@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from chitieu.store.db import make_engine
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # liveserver.py; never ahead of others
 
 from liveserver import (
     PASSWORD,

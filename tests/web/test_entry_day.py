@@ -100,3 +100,30 @@ def test_a_refusal_on_a_page_is_in_one_language(fresh_site) -> None:
     en = client.get("/dashboard?unit=01&lang=en")
     assert en.status_code == 403
     assert "outside your unit" in en.text and "ngoài phạm vi" not in en.text
+
+
+def test_times_are_shown_in_vietnam_time() -> None:
+    from datetime import UTC, datetime
+
+    from chitieu.catalog.clock import format_vietnam_time
+
+    late_evening_utc = datetime(2026, 1, 10, 18, 30)  # naive from the database: UTC
+    assert format_vietnam_time(late_evening_utc) == "11/01/2026 01:30"
+    assert format_vietnam_time(late_evening_utc, with_time=False) == "11/01/2026"
+    assert format_vietnam_time(datetime(2026, 1, 10, 18, 30, tzinfo=UTC)) == "11/01/2026 01:30"
+
+
+def test_the_submission_time_on_the_form_is_vietnam_time(fresh_site) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    client = fresh_site.signed_in("entry.00070")
+    url = f"/entry/00070/{PERIOD}"
+    page = client.get(url)
+    data = {**REPORT, "action": "submit", "csrf_token": form_token(page.text)}
+    assert client.post(url, data=data, follow_redirects=False).status_code == 303
+    text = client.get(url).text
+    shown = re.search(r"(\d\d/\d\d/\d{4} \d\d:\d\d)", text)
+    assert shown is not None and " UTC" not in text
+    at = datetime.strptime(shown.group(1), "%d/%m/%Y %H:%M")
+    vietnam_now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=7)
+    assert abs(at - vietnam_now) < timedelta(minutes=3)

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from chitieu.api.deps import csrf_token
 from chitieu.auth.users import Principal
+from chitieu.catalog.clock import format_vietnam_time
 from chitieu.web.i18n import remember_language, request_language, translator
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -37,6 +38,7 @@ def _environment() -> Environment:
     )
     env.globals["static"] = static_url
     env.filters["vnum"] = format_number
+    env.filters["vntime"] = format_vietnam_time  # |vntime, or |vntime(with_time=False)
     return env
 
 
