@@ -35,19 +35,19 @@ app.add_typer(births.app, name="births")
 app.add_typer(imports.app, name="import")
 app.add_typer(srb.app, name="srb")
 app.command(name="demo")(demo.demo)
-# Web app and users (issue 4).
+# Web app, users, tokens, backup.
 app.command(name="serve")(serve.serve)
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.command(name="backup")(backup.backup)
 app.command(name="restore")(backup.restore)
-# Data exchange (issue 6): DHIS2/ADX and Excel imports, DHIS2/ADX export, Excel templates.
+# Data exchange: DHIS2/ADX and Excel imports, DHIS2/ADX export, Excel templates.
 imports.app.command(name="dhis2")(exchange.import_dhis2)
 imports.app.command(name="excel")(exchange.import_excel)
 app.add_typer(exchange.export_app, name="export")
 app.add_typer(exchange.template_app, name="template")
 
-# Targets, scorecard, periodic report, inspections (issue 5).
+# Targets, scorecard, periodic report, inspections.
 from chitieu.cli import inspections, report, targets  # noqa: E402
 from chitieu.cli.output import fail, not_ready  # noqa: E402
 

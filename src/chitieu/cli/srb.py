@@ -1,11 +1,11 @@
 """``chitieu srb``: Sex ratio at birth: estimates and projections from a CSV, no database needed.
 
-The output keys are a public contract (design.md, "Interfaces"): ``estimate`` prints one row per
-unit and year with ``unit, year, male, female, srb, srb_lower, srb_upper, est, est_lower,
-est_upper, z, flag``; ``project`` prints per unit ``unit, target, prob_target_met, path`` (a list
-of ``{year, est, lower, upper}``) and also ``annual_change_needed``, ``scenario`` (the
-long-run assumption: ``transition`` or ``trend``) and ``method``. Numbers that do not exist
-(no births, no girls) are ``null`` in JSON and empty in CSV.
+The output keys are a public contract (scripts read them; keep them stable): ``estimate`` prints one
+row per unit and year with ``unit, year, male, female, srb, srb_lower, srb_upper, est, est_lower,
+est_upper, z, flag``; ``project`` prints per unit ``unit, target, prob_target_met, path`` (a list of
+``{year, est, lower, upper}``) and also ``annual_change_needed``, ``scenario`` (the long-run
+assumption: ``transition`` or ``trend``) and ``method``. Numbers that do not exist (no births, no
+girls) are ``null`` in JSON and empty in CSV.
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ seed, labelled synthetic wherever it is stored or shown.
 * :mod:`~chitieu.demo.mechanism` — the son-preference mechanism and its calibration;
 * :mod:`~chitieu.demo.hanoi`, :mod:`~chitieu.demo.births` — Hanoi's communes and 2.4 million
   birth records, 2009–2025;
-* :mod:`~chitieu.demo.capacity` — Hai Phong's facilities, beds, workforce, insurance (seed 001);
-* :mod:`~chitieu.demo.context` — Hoa Binh's figures on Phú Thọ (seed 003), national totals;
+* :mod:`~chitieu.demo.capacity` — Hai Phong's facilities, beds, workforce, insurance;
+* :mod:`~chitieu.demo.context` — Hoa Binh's figures on Phú Thọ, national totals;
 * :mod:`~chitieu.demo.enforcement`, :mod:`~chitieu.demo.activities` — Hanoi's providers,
-  inspections and fines (seed 000), and communes' monthly activity reports;
+  inspections and fines, and communes' monthly activity reports;
 * :mod:`~chitieu.demo.build` — :func:`build_demo` puts it all in a database.
 """
 

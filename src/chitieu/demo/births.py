@@ -46,7 +46,8 @@ FIRST_OF_FIRST_TWO = 0.54
 LATER_ORDERS = np.array([0.80, 0.15, 0.04, 0.01])
 #: Second births after a first boy (families with a first girl go on slightly more often).
 P_SECOND_AFTER_BOY = 0.49
-#: Third births by earlier boys 0, 1, 2: two-girl families are over-represented (seed 000).
+#: Third births by earlier boys 0, 1, 2: two-girl families are over-represented (as Hanoi's
+#: population office describes).
 THIRD_BY_EARLIER_BOYS = np.array([0.46, 0.42, 0.12])
 #: Fourth-or-later births: earlier boys ~ Binomial(order − 1, this).
 P_EARLIER_BOY_LATER = 0.28

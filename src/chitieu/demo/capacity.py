@@ -1,15 +1,16 @@
-"""Hai Phong's health-system capacity in the demo (seed 001), for its 114 communes, 2020–2025.
+"""Hai Phong's health-system capacity in the demo, for its 114 communes, 2020–2025, after the
+VNA article on the city's health system.
 
-Facilities as the seed counts them: 19 municipal hospitals, 5 regional general hospitals, 7
+Facilities as the article counts them: 19 municipal hospitals, 5 regional general hospitals, 7
 Ministry of Health hospitals, 13 private hospitals, 89 general clinics and one health station
 per commune, ward and special zone (114). Yearly figures per commune: population (the merged
 city, about 4.66 million in 2025), hospital beds (more than 15,000 by 2025), doctors and
-pharmacists (14.46 and 4.1 per 10,000 inhabitants in 2025, exactly as the seed), nurses,
+pharmacists (14.46 and 4.1 per 10,000 inhabitants in 2025, exactly as the article), nurses,
 doctors at the commune health station (1–3 now; the city's target is 4–5 by 2030), people with
 health insurance (about 94 % in 2025), DTP1 doses and surviving infants (80 % in 2023 and 99 %
-in 2024, the national figures of seed 000), and free check-ups in 2025 (partial coverage, the
+in 2024, the national figures of VNA health news), and free check-ups in 2025 (partial coverage, the
 programme starts in earnest in 2026). Staff by qualification are city totals (over 25,000).
-Synthetic throughout; only the totals named above come from the seeds.
+Synthetic throughout; only the totals named above come from published figures.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _path(first: float, last: float) -> dict[int, float]:
     return {y: first + (last - first) * (y - YEARS[0]) / (YEARS[-1] - YEARS[0]) for y in YEARS}
 
 
-#: Per 10,000 inhabitants; 2025 as seed 001.
+#: Per 10,000 inhabitants; 2025 as the article gives them.
 DOCTORS_PER_10K = _path(11.9, 14.46)
 PHARMACISTS_PER_10K = _path(3.3, 4.1)
 NURSES_PER_10K = _path(17.0, 20.2)
@@ -98,7 +99,7 @@ def _populations(c: Communes, rng: np.random.Generator) -> dict[int, np.ndarray]
 
 
 def haiphong_facilities(c: Communes, pop: np.ndarray, rng: np.random.Generator) -> list[Row]:
-    """The seed's facility counts, placed in plausible communes (hospitals in the larger wards,
+    """The article's facility counts, placed in plausible communes (hospitals in the larger wards,
     regional hospitals in rural communes, clinics where people are), beds summing to 15,620."""
     share = pop / pop.sum()
     urban = np.flatnonzero(c.urban)
@@ -155,7 +156,7 @@ def haiphong_facilities(c: Communes, pop: np.ndarray, rng: np.random.Generator) 
         add(f"SYN-31-PK{i:03d}", at, name, "clinic", "private", None, False)
     for at, (code, commune) in enumerate(zip(c.codes, c.names, strict=True)):
         add(f"SYN-TYT-{code}", at, f"Trạm y tế {commune}", "health_station", "public", None, False)
-    # Beds: the drawn sizes, scaled so the city has the seed's "more than 15,000" (15,620).
+    # Beds: the drawn sizes, scaled so the city has the article's "more than 15,000" (15,620).
     sized = [r for r in rows if r["beds"]]
     for r, beds in zip(sized, split_total(BEDS_2025, [r["beds"] for r in sized]), strict=True):
         r["beds"] = int(beds)
@@ -199,7 +200,11 @@ def haiphong(seed: int) -> HaiPhong:
     for y in YEARS:
         pop = pops[y]
         total = int(pop.sum())
-        note = "Khớp seed 001 (14,46 bác sĩ và 4,1 dược sĩ/10.000 dân)" if y == 2025 else None
+        note = (
+            "Khớp số liệu công bố năm 2025 (14,46 bác sĩ và 4,1 dược sĩ/10.000 dân)"
+            if y == 2025
+            else None
+        )
         doctors = round(DOCTORS_PER_10K[y] * total / 10_000)
         put("POPULATION", y, pop)
         put("STATION_DOCTORS", y, stations[y])

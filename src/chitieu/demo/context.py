@@ -1,10 +1,10 @@
-"""Figures around the two demo cities: Hanoi's population, the former Hòa Bình province (seed
-003, now part of Phú Thọ) and the national totals.
+"""Figures around the two demo cities: Hanoi's population, the former Hòa Bình province (now
+part of Phú Thọ) and the national totals.
 
-**National figures as residuals.** chitieu sums a unit's own figures with those of every unit
-below it (as DHIS2 does). So the figures stored on ``VN`` itself are the national totals *minus*
-what the demo's provinces and communes already hold: the national roll-up then equals the
-national total (e.g. 34 beds per 10,000 at the end of 2024, seed 000), and no figure is counted
+**National figures as residuals.** chitieu sums a unit's own figures with those of every unit below
+it (as DHIS2 does). So the figures stored on ``VN`` itself are the national totals *minus* what the
+demo's provinces and communes already hold: the national roll-up then equals the national total
+(e.g. 34 beds per 10,000 at the end of 2024, as VNA health news gives it), and no figure is counted
 twice. The comment on each such value says so.
 """
 
@@ -23,10 +23,11 @@ from chitieu.units import COUNTRY_CODE
 
 PHU_THO = "25"
 HOA_BINH_NOTE = (
-    "Số liệu của tỉnh Hòa Bình cũ (đã sáp nhập vào tỉnh Phú Thọ năm 2025), theo seed 003 / "
+    "Số liệu của tỉnh Hòa Bình cũ (đã sáp nhập vào tỉnh Phú Thọ năm 2025), theo số liệu ngành "
+    "y tế tỉnh đã công bố / "
     "figures of the former Hoa Binh province, merged into Phu Tho in 2025"
 )
-#: Seed 003: Hoa Binh's health staff by qualification (3,627 in all), and 2023 coverage.
+#: Hoa Binh's published health staff by qualification (3,627 in all), and 2023 coverage.
 HOA_BINH_STAFF_2023 = {
     "QUAL_DOCTORAL": 42,
     "QUAL_MASTER": 287,
@@ -51,12 +52,12 @@ VN_DOCTORS_PER_10K = {2020: 10.9, 2021: 11.2, 2022: 11.8, 2023: 12.5, 2024: 13.5
 VN_PHARMACISTS_PER_10K = {2020: 2.9, 2021: 3.0, 2022: 3.1, 2023: 3.2, 2024: 3.3, 2025: 3.4}
 VN_NURSES_PER_10K = {2020: 13.5, 2021: 13.8, 2022: 14.2, 2023: 14.6, 2024: 15.0, 2025: 15.4}
 VN_INSURANCE = {2020: 90.9, 2021: 91.0, 2022: 92.0, 2023: 93.4, 2024: 94.3, 2025: 95.0}
-#: DTP1 coverage, per cent: 80 % in 2023 and 99 % in 2024 as seed 000.
+#: DTP1 coverage, per cent: 80 % in 2023 and 99 % in 2024 as VNA health news gives them.
 VN_DTP1 = {2020: 97.0, 2021: 94.0, 2022: 91.0, 2023: 80.0, 2024: 99.0, 2025: 98.0}
 VN_SURVIVING_INFANTS = 1_380_000
-#: National births and SRB: 112.2 in 2016 (seed 000), rising from about 110.5 in 2009, then
-#: easing to about 111 by 2025 (still above the 109 target, seed 004). Third-or-later births
-#: are far commoner in the country than in Hanoi.
+#: National births and SRB: 112.2 in 2016 (VNA health news), rising from about 110.5 in 2009, then
+#: easing to about 111 by 2025 (still above the 109 target, the one national health target missed in
+#: 2024). Third-or-later births are far commoner in the country than in Hanoi.
 VN_SRB = {
     y: round(110.5 + 1.7 * (y - 2009) / 7 if y <= 2016 else 112.2 - 0.12 * (y - 2016), 2)
     for y in range(FIRST_YEAR, LAST_YEAR + 1)
@@ -82,7 +83,7 @@ def hanoi_population(profile: HanoiProfile) -> list[Row]:
 
 
 def hoa_binh_in_phu_tho() -> list[Row]:
-    """Seed 003's Hoa Binh figures (2023), stored on Phú Thọ with a note saying whose they are."""
+    """Hoa Binh's published figures (2023), stored on Phú Thọ with a note saying whose they are."""
     rows = [
         value_row("STAFF", PHU_THO, "2023", n, disaggregation=q, note=HOA_BINH_NOTE)
         for q, n in HOA_BINH_STAFF_2023.items()

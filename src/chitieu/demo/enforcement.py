@@ -2,9 +2,9 @@
 
 Public maternity and general hospitals, private hospitals and private clinics (where fetal sex
 could be disclosed) are placed in communes in proportion to population. Inspections follow the
-city's yearly August–September campaigns (seed 000) from 2014 to 2026: most end with a signed
+city's yearly August–September campaigns (reported by VNA) from 2014 to 2026: most end with a signed
 commitment not to disclose fetal sex; a few find violations and fine them. In 2015 exactly two
-cases were found, as the seed reports, one of them the private obstetric clinic in Phường Hà
+cases were found, as VNA reported, one of them the private obstetric clinic in Phường Hà
 Đông fined 40,000,000 VND and suspended. All of it is synthetic.
 """
 
@@ -46,7 +46,7 @@ class HanoiProviders:
 
 def hanoi_providers(profile: HanoiProfile, seed: int) -> HanoiProviders:
     """Public hospitals (3 city, 12 area general hospitals), 6 private hospitals and 40 private
-    clinics with ultrasound (the first is the Hà Đông clinic of seed 000)."""
+    clinics with ultrasound (the first is the Hà Đông clinic VNA reported fined in 2015)."""
     rng = np.random.default_rng([seed, _STREAM])
     c = profile.communes
     weights = profile.population(2025) / profile.population(2025).sum()

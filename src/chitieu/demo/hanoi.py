@@ -73,7 +73,7 @@ class HanoiProfile:
 
 def _pick_excess(communes: Communes, pop: np.ndarray, rng: np.random.Generator) -> list:
     """The truth table: Phường Hà Đông 2012–2015 (the private clinic fined 40 million VND and
-    suspended in 2015, seed 000, is placed there), and five communes (two wards, three rural
+    suspended in 2015, as VNA reported, is placed there), and five communes (two wards, three rural
     communes) drawn among the larger half, so the signal is visible, starting in 2013–2021."""
     ha_dong = communes.find("Hà Đông")
     table = [

@@ -16,10 +16,10 @@ earlier children. For a birth in stratum ``s``, commune ``c`` and year ``y``::
   second, after a boy     0.000  106 — a son is there: no selection
   second, after a girl    0.260  ≈ 137 — the common case of selection in a two-child norm
   third+, with a boy      0.040  ≈ 110
-  third+, no boy yet      0.450  ≈ 166 — "two-girl families seeking a son" (seed 000)
+  third+, no boy yet      0.450  ≈ 166 — "two-girl families seeking a son" (VNA)
   ======================  =====  =========================================================
 
-  Third-or-later births are only about 7.5 % of births (seed 000: 7.53 %), so even an SRB of
+  Third-or-later births are only about 7.5 % of births (VNA: 7.53 % in Hanoi), so even an SRB of
   166 there moves the city's SRB by barely one point; the city's 114–118 has to come mostly
   from first and second births (selection at the second birth after a first girl), which is
   what the Vietnamese census analyses of SRB by parity also show;
@@ -34,9 +34,9 @@ earlier children. For a birth in stratum ``s``, commune ``c`` and year ``y``::
   fetal sex from then on.
 
 **Target path** (:data:`TARGET_SRB`): Hanoi's SRB "fluctuated between 114 and 118" from 2009 and
-stood at 114.4 in the seed's reference year (seed 000, read as 2016–2017): the path rises to
+stood at 114.4 in the reference year of a VNA report (read as 2016–2017): the path rises to
 about 117 in 2012 and falls to 114.8 in 2016 and 114.4 in 2017; it then falls 0.33 points a year
-(the Hanoi plan asks for 0.2 a year, seed 002) to about 111.8 in 2025. Realised figures add
+(the Hanoi plan 2026–2030 asks for 0.2 a year) to about 111.8 in 2025. Realised figures add
 binomial noise of about ±0.6 points a year (one standard error at 140,000 births).
 """
 
@@ -73,7 +73,8 @@ TARGET_SRB: dict[int, float] = _EARLY_PATH | {
     y: round(114.4 - 0.33 * (y - 2017), 2) for y in range(2017, LAST_YEAR + 1)
 }
 
-#: Share of births that are third or later, per cent (seed 000: 7.53 %, about 2016).
+#: Share of births that are third or later, per cent (7.53 % in Hanoi as VNA reported it, about
+#: 2016).
 THIRD_PLUS_SHARE: dict[int, float] = {
     y: round(7.2 + 0.04 * (y - FIRST_YEAR), 2) for y in range(FIRST_YEAR, LAST_YEAR + 1)
 }

@@ -2,7 +2,7 @@
 
 An inspection records the date, the team, what was found, whether there was a violation, the
 fine in VND, whether the facility was suspended and whether it signed a commitment not to
-disclose fetal sex (seed 000: a clinic fined 40 million VND and suspended).
+disclose fetal sex (as in Hanoi in 2015: a clinic fined 40 million VND and suspended).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The national scorecard: the ten targets assigned each year, per year met or not (seed 004).
+"""The national scorecard: the ten targets assigned each year, per year met or not.
 
 The targets are data (``data/scorecard/*.yaml``, read by :mod:`.scorecard_load`) loaded into
-``scorecard_targets`` and ``scorecard_results``; slots the seeds do not fill are placeholders an
+``scorecard_targets`` and ``scorecard_results``; slots no published source fills are placeholders an
 administrator completes through :func:`set_scorecard_target` / :func:`set_scorecard_result`
 (the CLI and the API call these).
 """
