@@ -131,9 +131,9 @@ def test_communes_pool_with_their_province_large_units_stand_alone(plan_world):
     assert smooth.upper - smooth.lower < raw.upper - raw.lower
     # the latest point is the smoothed one, with the year's births completeness attached
     assert replace(ward.latest, completeness=None) == smooth and ward.latest.completeness
-    # the city is measured well enough by itself: its own trend; each year's value is shrunk
+    # the city is measured well enough by itself: its own series; each year's value is shrunk
     # towards that trend, so the smoothed interval is never wider than the raw one
-    assert city.method == "srb-trend" and len(city.smoothed) == len(city.series)
+    assert city.method == "srb" and len(city.smoothed) == len(city.series)
     assert replace(city.latest, completeness=None) == city.smoothed[-1]
     for raw, fit in zip(city.series, city.smoothed, strict=True):
         assert fit.year == raw.year and fit.upper - fit.lower <= raw.upper - raw.lower + 1e-9
@@ -152,3 +152,32 @@ def test_targets_sharing_reads_get_the_numbers_each_gets_alone(plan_world):
     unbound = [replace(e, binding=None, relation_vi=None, relation_en=None) for e in together]
     assert unbound == alone
     assert all(e.method == "srb" for e in together)
+
+
+def test_srb_project_on_the_city_series_gives_the_same_2030_figure(
+    plan_world, plan_world_counts, tmp_path
+):
+    """One function behind every place: ``chitieu srb project`` on a file of the city's yearly
+    births gives the path and probability ``targets status`` gives (the dashboard, API and
+    report print the latter)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from chitieu.cli import app
+
+    with transaction(plan_world) as db:
+        [_, cap] = evaluate_targets(db, plan_code="HN-SRB-2026-2030", until_year=2025)
+    lines = ["unit,year,male,female"]
+    for point in cap.series:
+        boys, girls = _hanoi_counts(plan_world_counts, point.year)
+        lines.append(f"{cap.unit_code},{point.year},{boys},{girls}")
+    path = tmp_path / "city.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["srb", "project", str(path), "--to", "2030", "--target", "109"])
+    assert out.exit_code == 0, out.output
+    [cli] = json.loads(out.stdout)
+    assert cli["scenario"] == "transition"
+    assert cli["path"][-1]["est"] == pytest.approx(cap.projection[-1].value, abs=1e-3)
+    assert cli["path"][-1]["lower"] == pytest.approx(cap.projection[-1].lower, abs=1e-3)
+    assert cli["prob_target_met"] == pytest.approx(cap.prob_target_met, abs=1e-4)

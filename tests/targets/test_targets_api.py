@@ -143,7 +143,10 @@ def test_register_and_ranking(api, plan_world):
     r = api("POST", "/api/enforcement/register", user="analyst.hanoi", json=facility)
     assert r.status_code == 422 and "already registered" in r.text
     assert _count(plan_world, Facility) == 3
-    ranking = api(
+    page = api(
         "GET", "/api/enforcement/ranking", user="analyst.hanoi", params={"unit": "01", "year": 2025}
-    ).json()["items"]
+    ).json()
+    ranking = page["items"]
     assert ranking[0]["unit_code"] == "00103" and ranking[0]["priority"] is True
+    assert ranking[0]["p_excess"] >= 0.5 and ranking[0]["onset"] == 2018
+    assert page["window"] == {"first_year": 2018, "last_year": 2025}

@@ -67,8 +67,12 @@ def test_communes_ranked_by_evidence_not_by_raw_ratio(site):
     data = site.signed_in("analyst.hanoi").get("/api/dashboard/communes?year=2025").json()
     ranking = data["ranking"]
     assert len(ranking) == 126
-    zs = [r["z"] for r in ranking if r["z"] is not None]
-    assert zs == sorted(zs, reverse=True)
+    # the enforcement ranking's order: priorities, then expected excess boys (z is descriptive)
+    ranked = [r for r in ranking if r["p_excess"] is not None]
+    key = [(not r["priority"], -r["expected_excess_boys"]) for r in ranked]
+    assert key == sorted(key)
+    assert data["excess_years"] == "2018–2025"
+    assert all(0 <= r["p_excess"] <= 1 for r in ranked)
     srbs = [r["srb"] for r in ranking if r["srb"] is not None]
     assert srbs != sorted(srbs, reverse=True)  # the raw ratio alone would order them otherwise
     assert all(r["lower"] <= r["srb"] <= r["upper"] for r in ranking if r["srb"] is not None)

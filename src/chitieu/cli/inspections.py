@@ -169,7 +169,8 @@ def ranking_command(
             )
     except UnknownUnitError as exc:
         raise fail(str(exc)) from None
-    columns = ["unit_code", "unit_name", "births", "srb", "z", "flag", "inspections"]
+    columns = ["unit_code", "unit_name", "births", "srb", "p_excess", "onset"]
+    columns += ["expected_excess_boys", "z", "flag", "inspections"]
     found = [r.to_dict() for r in rows]
     if fmt is Format.table:  # JSON keeps full precision
         for r in found:

@@ -1,10 +1,11 @@
 """The units below the dashboard's unit (the communes of a province, the provinces of the
-country): a funnel plot of the year's SRB against births, and a table ranked by the evidence of
-an excess pooled over years (the engine's z), never by raw SRB.
+country): a funnel plot of the year's SRB against births, and a table ranked by the expected
+excess boys of the engine's change model (never by raw SRB).
 
-The ranking is :func:`chitieu.enforcement.ranking.excess_beside_inspections` — the same list
-the enforcement page shows, with each unit's inspection history — re-ordered by z. The funnel's
-centre and limits come from the statistics engine.
+The ranking is :func:`chitieu.enforcement.ranking.excess_ranking` — the same list, in the same
+order and over the same pooling window, as the enforcement page, the API and the report, with
+each unit's inspection history. The z-score stays as a descriptive column. The funnel's centre
+and limits come from the statistics engine.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from chitieu.dashboard.common import View, num
-from chitieu.enforcement.ranking import EXCESS_YEARS, excess_beside_inspections
+from chitieu.enforcement.ranking import excess_ranking
 from chitieu.indicators import indicator_by_children, indicator_value
 
 #: Points on each funnel limit (log-spaced births: enough for a smooth curve, small payload).
@@ -47,8 +48,8 @@ def _funnel(centre: float, male: np.ndarray, female: np.ndarray) -> dict[str, An
 
 def communes_json(db: Session, view: View, *, today: date | None = None) -> dict[str, Any]:
     """For each unit directly below the view's unit: the year's births and SRB with its 95 %
-    interval (funnel points), and the excess z and flag pooled over the ``EXCESS_YEARS`` years
-    up to the view's year with the inspection history (the ranked table, highest z first)."""
+    interval (funnel points), and the excess ranking (P(excess), onset, step, expected excess
+    boys, z) over its pooling window, with the inspection history."""
     unit = view.unit
     if unit.level == "commune":
         return {"year": view.year, "level": None, "points": [], "ranking": [], "funnel": None}
@@ -56,8 +57,8 @@ def communes_json(db: Session, view: View, *, today: date | None = None) -> dict
     year_values = indicator_by_children(conn, "SRB", unit.code, view.year)
     centre = indicator_value(conn, "SRB", unit.code, view.year)
     as_of = min(today or date.today(), date(view.year, 12, 31))
-    ranked = excess_beside_inspections(db, unit.code, until_year=view.year, as_of=as_of)
-    ranked.sort(key=lambda r: -(r.z if r.z is not None else -np.inf))
+    ranking = excess_ranking(db, unit.code, until_year=view.year, as_of=as_of)
+    ranked = ranking.rows
     names = {r.unit_code: r.unit_name for r in ranked}
     points = [
         [
@@ -79,7 +80,7 @@ def communes_json(db: Session, view: View, *, today: date | None = None) -> dict
     return {
         "year": view.year,
         "level": "province" if unit.level == "country" else "commune",
-        "excess_years": f"{view.year - EXCESS_YEARS + 1}-{view.year}",
+        "excess_years": ranking.window,
         "points": points,
         "funnel": funnel,
         "ranking": [
@@ -92,6 +93,12 @@ def communes_json(db: Session, view: View, *, today: date | None = None) -> dict
                 "upper": num(r.srb_upper, 1),
                 "z": num(r.z),
                 "flag": r.flag,
+                "p_excess": num(r.p_excess, 3),
+                "onset": r.onset,
+                "excess": num(r.excess, 1),
+                "excess_lower": num(r.excess_lower, 1),
+                "excess_upper": num(r.excess_upper, 1),
+                "expected_excess_boys": num(r.expected_excess_boys, 0),
                 "inspections": r.inspections,
                 "last_inspected": r.last_inspected.isoformat() if r.last_inspected else None,
                 "priority": r.priority,

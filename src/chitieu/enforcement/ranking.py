@@ -1,11 +1,14 @@
 """Where to inspect: the statistics engine's excess ranking beside each commune's inspection
 history, so the Department sees where it has not yet looked.
 
-Communes are ranked by the evidence of an excess sex ratio at birth (the engine's z, pooled over
-years), never by raw SRB: a small commune's raw ratio swings widely by chance. A commune is a
-*priority* when its z passes :data:`PRIORITY_Z` (beyond the 95 % limit) and it has not been
+Communes are ranked by the expected number of excess boys the engine's change model finds
+(``p_excess × step × births since the onset``, see :mod:`chitieu.stats.change`), never by raw
+SRB: a small commune's raw ratio swings widely by chance, and a large commune with a modest,
+certain step matters more than a tiny one with a wild ratio. A commune is a *priority* when
+``p_excess`` reaches :data:`PRIORITY_P` (the engine's ``high`` flag) and it has not been
 inspected in the last ``years_not_inspected`` years (or never); priorities come first, then by
-z, highest first; units without births come last.
+expected excess boys; units without births come last. The z-score stays as a descriptive
+figure. Every caller gets the same pooling window (:class:`ExcessRanking` says which years).
 """
 
 from __future__ import annotations
@@ -23,14 +26,12 @@ from chitieu.indicators import children_by_year, pooled_by_children
 from chitieu.store.models import Unit
 from chitieu.units.queries import get_unit
 
-#: Years of births the excess evidence pools (the engine weighs them; older ones count less).
+#: Years of births the excess evidence pools, up to the window's last year.
 EXCESS_YEARS = 8
 #: "Not inspected in N years": the default N.
 YEARS_NOT_INSPECTED = 2
-#: Excess evidence that makes a commune worth a visit: beyond the 95 % funnel limit. (The
-#: engine's ``high`` flag sits at 99.8 %, for declaring an outlier; an inspection is cheap
-#: beside years of missed sex selection, so the bar to look is lower.)
-PRIORITY_Z = 1.96
+#: Posterior probability of an excess that makes a commune a priority (the ``high`` flag).
+PRIORITY_P = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,12 @@ class ExcessRow:
     srb_upper: float | None
     z: float | None
     flag: str | None
+    p_excess: float | None
+    onset: int | None
+    excess: float | None  # the step, SRB points
+    excess_lower: float | None
+    excess_upper: float | None
+    expected_excess_boys: float | None
     inspections: int
     last_inspected: date | None
     fines_vnd: int
@@ -55,22 +62,82 @@ class ExcessRow:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class ExcessRanking:
+    """The ranked rows and the years of births they pool (print them beside the ranking)."""
+
+    rows: list[ExcessRow]
+    first_year: int
+    last_year: int
+
+    @property
+    def window(self) -> str:
+        return f"{self.first_year}–{self.last_year}"
+
+
+def _opt(v: Any, digits: int = 3) -> float | None:
+    v = float(v)
+    return round(v, digits) if np.isfinite(v) else None
+
+
 def _excess_scores(
     codes: list[str], years: list[int], male: np.ndarray, female: np.ndarray
-) -> dict[str, tuple[float | None, str | None]]:
-    """z and flag per unit in the last of ``years`` from the SRB engine's smoother
-    (:func:`chitieu.stats.smoothing.smooth_srb`, whose z pools the evidence of all the years);
-    ``male``/``female`` have shape (units, years)."""
+) -> dict[str, dict[str, Any]]:
+    """Per unit, in the last of ``years``: the descriptive z and the change model's
+    ``p_excess``, onset, step with its interval and the expected excess boys, from the SRB
+    engine (:func:`chitieu.stats.smoothing.smooth_srb`); ``male``/``female`` (units, years)."""
     from chitieu.stats.smoothing import smooth_srb
 
     unit = np.repeat(np.asarray(codes, dtype=object), len(years))
     year = np.tile(np.asarray(years), len(codes))
     fit = smooth_srb(unit, year, male.ravel(), female.ravel())
-    out: dict[str, tuple[float | None, str | None]] = {}
-    last = fit.year == years[-1]
-    for code, z, flag in zip(fit.unit[last], fit.z[last], fit.flag[last], strict=True):
-        out[str(code)] = (None if np.isnan(z) else float(z), flag or None)
+    out: dict[str, dict[str, Any]] = {}
+    last = np.flatnonzero(fit.year == years[-1])
+    births = male + female
+    for i, k in enumerate(last):
+        onset = fit.onset[k]
+        since = births[i, np.asarray(years) >= onset].sum() if onset is not None else 0.0
+        srb, step, p = float(fit.est[k]), float(fit.excess[k]), float(fit.p_excess[k])
+        # Boys' share at the SRB now less the share without the step, times the births since.
+        boys = since * (srb / (100 + srb) - (srb - step) / (100 + srb - step))
+        out[str(fit.unit[k])] = {
+            "z": _opt(fit.z[k]),
+            "flag": fit.flag[k] or None,
+            "p_excess": _opt(p),
+            "onset": None if onset is None else int(onset),
+            "excess": _opt(step, 2),
+            "excess_lower": _opt(fit.excess_lower[k], 2),
+            "excess_upper": _opt(fit.excess_upper[k], 2),
+            "expected_excess_boys": _opt(p * max(boys, 0.0), 1),
+        }
     return out
+
+
+def excess_window(db: Session, unit_code: str, until_year: int) -> tuple[int, int]:
+    """The years the ranking pools: :data:`EXCESS_YEARS` up to the last complete year of
+    births at or before ``until_year`` (a year still arriving is never pooled), the same for
+    the dashboard, the report, the API and the CLI."""
+    from chitieu.indicators.completeness import births_completeness, last_complete_year
+
+    complete = births_completeness(db.connection(), unit_code, until_year)
+    last = last_complete_year(complete) or until_year
+    return last - EXCESS_YEARS + 1, last
+
+
+def excess_ranking(
+    db: Session,
+    unit_code: str,
+    *,
+    until_year: int,
+    as_of: date,
+    years_not_inspected: int = YEARS_NOT_INSPECTED,
+) -> ExcessRanking:
+    """The units directly below ``unit_code`` (communes of a province) over the pooling window
+    (:func:`excess_window`): births, pooled SRB with interval, z, the change model's figures and
+    the inspection history up to ``as_of``; priorities first (see the module docstring)."""
+    first, last = excess_window(db, unit_code, until_year)
+    rows = _rank(db, unit_code, list(range(first, last + 1)), as_of, years_not_inspected)
+    return ExcessRanking(rows, first, last)
 
 
 def excess_beside_inspections(
@@ -80,13 +147,17 @@ def excess_beside_inspections(
     until_year: int,
     as_of: date,
     years_not_inspected: int = YEARS_NOT_INSPECTED,
-    n_years: int = EXCESS_YEARS,
 ) -> list[ExcessRow]:
-    """The units directly below ``unit_code`` (communes of a province), with their births over
-    the ``n_years`` up to ``until_year``, pooled SRB with interval, excess z and flag, and
-    inspection history up to ``as_of``; priorities first (see the module docstring)."""
+    """The rows of :func:`excess_ranking` (for callers that do not print the window)."""
+    return excess_ranking(
+        db, unit_code, until_year=until_year, as_of=as_of, years_not_inspected=years_not_inspected
+    ).rows
+
+
+def _rank(
+    db: Session, unit_code: str, years: list[int], as_of: date, years_not_inspected: int
+) -> list[ExcessRow]:
     unit = get_unit(db, unit_code)  # type: ignore[arg-type]
-    years = list(range(until_year - n_years + 1, until_year + 1))
     catalog = read_catalog()
     panel = children_by_year(db, "SRB", unit.code, years, catalog=catalog)  # type: ignore[arg-type]
     pooled = pooled_by_children(panel, catalog.indicator("SRB"))  # one read serves both
@@ -109,8 +180,9 @@ def excess_beside_inspections(
     for i, v in enumerate(pooled):
         seen = history.get(v.unit_code) or CommuneInspections(v.unit_code, 0, None, 0, 0, 0, 0)
         since = (as_of - seen.last_inspected).days / 365.25 if seen.last_inspected else None
-        z, flag = scores.get(v.unit_code, (None, None))
+        score = scores.get(v.unit_code) or dict.fromkeys(_SCORE_KEYS)
         stale = since is None or since >= years_not_inspected
+        p = score["p_excess"]
         rows.append(
             ExcessRow(
                 unit_code=v.unit_code,
@@ -119,14 +191,23 @@ def excess_beside_inspections(
                 srb=v.value,
                 srb_lower=v.lower,
                 srb_upper=v.upper,
-                z=z,
-                flag=flag,
+                **score,
                 inspections=seen.count,
                 last_inspected=seen.last_inspected,
                 fines_vnd=seen.fines_vnd,
                 years_since_inspection=None if since is None else round(since, 1),
-                priority=z is not None and z >= PRIORITY_Z and stale,
+                priority=p is not None and p >= PRIORITY_P and stale,
             )
         )
-    rows.sort(key=lambda r: (not r.priority, -(r.z if r.z is not None else -np.inf)))
+    rows.sort(key=lambda r: (not r.priority, -_or(r.expected_excess_boys), -_or(r.z)))
     return rows
+
+
+_SCORE_KEYS = (
+    "z", "flag", "p_excess", "onset", "excess", "excess_lower", "excess_upper",
+    "expected_excess_boys",
+)  # fmt: skip
+
+
+def _or(v: float | None) -> float:
+    return -np.inf if v is None else v

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chitieu.enforcement.ranking import ExcessRow, excess_beside_inspections
+from chitieu.enforcement.ranking import ExcessRow, excess_ranking
 from chitieu.enforcement.summary import EnforcementSummary, enforcement_summary
 from chitieu.plans.tracking import (
     ActivitySummary,
@@ -75,6 +75,8 @@ class PlanReport:
     enforcement: EnforcementSummary
     excess: list[ExcessRow]
     synthetic: bool
+    #: The years of births the excess ranking pools, e.g. ``2018–2025``.
+    excess_window: str = ""
     #: Where the standing body sends the report, as (vi, en) names.
     recipients: list[tuple[str, str]] = field(default_factory=list)
     difficulties: list[tuple[str, str]] = field(default_factory=list)
@@ -147,6 +149,7 @@ def build_plan_report(
     ]
     standing = next((b for b in bodies if b.role == "standing"), None)
     since, until = date(year, 1, 1), min(date(year, 12, 31), as_of)
+    ranking = excess_ranking(db, unit.code, until_year=year, as_of=until)
     report = PlanReport(
         plan_code=plan.code,
         title_vi=plan.title_vi,
@@ -167,11 +170,8 @@ def build_plan_report(
         reporting=status,
         activities=activities,
         enforcement=enforcement_summary(db, unit.code, since=since, until=until),
-        excess=[
-            r
-            for r in excess_beside_inspections(db, unit.code, until_year=year, as_of=until)
-            if r.z is not None
-        ][:10],
+        excess=[r for r in ranking.rows if r.p_excess is not None][:10],
+        excess_window=ranking.window,
         synthetic=uses_synthetic_data(db, unit.code) or any(e.synthetic for e in evaluations),
     )
     standing_code = standing.code if standing else None

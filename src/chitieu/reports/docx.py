@@ -130,7 +130,11 @@ def render_docx(report: PlanReport, lang: str = "vi") -> bytes:
     _para(doc, t("sec_enforcement", lang), bold=True)
     for label, value in enforcement_lines(report, lang):
         _para(doc, f"- {label}: {value}")
-    _para(doc, t("excess_title", lang), italic=True)
+    _para(
+        doc,
+        f"{t('excess_title', lang)} ({t('excess_window', lang, window=report.excess_window)})",
+        italic=True,
+    )
     _table(doc, excess_table(report, lang), width)
 
     for key, items in (

@@ -112,6 +112,7 @@ def render_html(report: PlanReport, lang: str = "vi") -> str:
         commune_acts=commune_activities_table(report, lang),
         enforcement=enforcement_lines(report, lang),
         excess=excess_table(report, lang),
+        excess_window=report.excess_window,
         difficulties=[vi if lang == "vi" else en for vi, en in report.difficulties],
         proposals=[vi if lang == "vi" else en for vi, en in report.proposals],
         recipients=[vi if lang == "vi" else en for vi, en in report.recipients],

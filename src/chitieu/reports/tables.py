@@ -223,6 +223,9 @@ def excess_table(report: PlanReport, lang: str) -> Table:
                 ("● " if r.priority else "") + r.unit_name,
                 fmt_number(r.births, 0, lang),
                 srb.strip(),
+                f"{fmt_number(r.p_excess, 2, lang)}"
+                + (f" ({r.onset})" if r.onset is not None and (r.p_excess or 0) >= 0.05 else ""),
+                fmt_number(r.expected_excess_boys, 0, lang),
                 fmt_number(r.z, 2, lang),
                 r.last_inspected.strftime("%d/%m/%Y") if r.last_inspected else t("never", lang),
                 str(r.inspections),
@@ -234,9 +237,11 @@ def excess_table(report: PlanReport, lang: str) -> Table:
         t("col_commune", lang),
         t("births", lang),
         srb_header,
+        t("col_p_excess", lang),
+        t("col_excess_boys", lang),
         t("col_excess_z", lang),
         t("col_inspected", lang),
         t("col_count", lang),
         t("col_fines", lang),
     ]
-    return Table(headers, rows, [0.24, 0.1, 0.2, 0.1, 0.14, 0.08, 0.14])
+    return Table(headers, rows, [0.2, 0.08, 0.17, 0.1, 0.08, 0.07, 0.11, 0.07, 0.12])

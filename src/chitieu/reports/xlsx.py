@@ -200,12 +200,14 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
     summary = [[label, value] for label, value in _enforcement_numbers(report, lang)]
     ws = _sheet(wb, "Thanh tra" if vi else "Enforcement", heading, ["", ""], summary, note)
     start = HEADER_ROW + len(summary) + 3
-    excess_head = ["Mã", "Xã, phường", "Số sinh", "TSGTKS", "Cận dưới", "Cận trên", "z"]
+    excess_head = ["Mã", "Xã, phường", "Số sinh", "TSGTKS", "Cận dưới", "Cận trên", "P vượt"]
+    excess_head += ["Từ năm", "Trẻ trai dôi ra (ước)", "z"]
     excess_head += ["Cảnh báo", "Số lần kiểm tra", "Kiểm tra gần nhất", "Tiền phạt", "Ưu tiên"]
     for j, h in enumerate(excess_head, 1):
         ws.cell(start, j, h).font = _BOLD
     for i, r in enumerate(report.excess, start + 1):
-        values = [r.unit_code, r.unit_name, r.births, r.srb, r.srb_lower, r.srb_upper, r.z]
+        values = [r.unit_code, r.unit_name, r.births, r.srb, r.srb_lower, r.srb_upper, r.p_excess]
+        values += [r.onset, r.expected_excess_boys, r.z]
         values += [r.flag, r.inspections, r.last_inspected, r.fines_vnd, r.priority]
         for j, v in enumerate(values, 1):
             ws.cell(i, j, v)

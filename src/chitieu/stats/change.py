@@ -71,6 +71,25 @@ def _whiten(
     return out, logdet
 
 
+def robust_unit_sd(
+    mean: np.ndarray, var: np.ndarray, region_of: np.ndarray, unit_sd: np.ndarray
+) -> np.ndarray:
+    """The spread of units' permanent levels that hot units cannot widen: per region, from the
+    median absolute deviation of each unit's mean (GLS under its noise) less the median
+    sampling variance; never above the smoother's ``unit_sd`` and at least 0.001. With a
+    few units one hot commune can double a REML spread and then look ordinary against it."""
+    out = unit_sd.copy()
+    for r in np.unique(region_of):
+        mine = (region_of == r) & np.isfinite(mean) & (var < 1e6)
+        if mine.sum() < 3:
+            continue
+        centre = np.median(mean[mine])
+        mad = 1.4826 * np.median(np.abs(mean[mine] - centre))
+        spread = np.sqrt(max(mad**2 - np.median(var[mine]), 1e-6))
+        out[region_of == r] = np.minimum(unit_sd[region_of == r], spread)
+    return out
+
+
 def fit_change(
     male: np.ndarray,
     female: np.ndarray,
@@ -79,11 +98,13 @@ def fit_change(
     deviation_sd: np.ndarray,
     phi: np.ndarray,
     *,
+    region_of: np.ndarray | None = None,
     level_ci: float = 0.95,
 ) -> ChangeFit:
     """Posterior of a step per unit (see the module docstring). ``male``/``female`` (U, T),
     ``level`` (U, T) the unit's region level on the log scale, ``unit_sd``, ``deviation_sd``,
-    ``phi`` (U,) the region's hyperparameters."""
+    ``phi`` (U,) the region's hyperparameters; ``region_of`` (U,) lets the spread of permanent
+    levels be re-estimated robustly within each region (:func:`robust_unit_sd`)."""
     n = male + female
     has = n > 0
     y = np.where(has, np.log((male + 0.5) / (female + 0.5)) - level, 0.0)
@@ -103,6 +124,9 @@ def fit_change(
     ys = np.einsum("ut,uts->us", wy, ws)
     s1 = np.einsum("ut,uts->us", w1, ws)
     ss = (ws**2).sum(axis=1)
+    if region_of is not None:
+        unit_sd = robust_unit_sd(y1 / np.maximum(o1, 1e-12), 1 / np.maximum(o1, 1e-12),
+                                 region_of, unit_sd)  # fmt: skip
     sb2 = unit_sd**2
     # No step: one coefficient μ.
     a0 = 1 / sb2 + o1

@@ -19,9 +19,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
-from chitieu.stats.smoothing import SrbFit
+from chitieu.stats.smoothing import MIN_REGION_UNITS, SrbFit
 from chitieu.stats.srb_laplace import prior_matrices
-from chitieu.stats.statespace import SCENARIOS, Forecast, Scenario, forecast
+from chitieu.stats.statespace import (
+    DEFAULT_HYPER,
+    SCENARIOS,
+    Forecast,
+    Hyper,
+    Scenario,
+    forecast,
+)
 from chitieu.stats.trend import fit_linear_trend
 
 Direction = Literal["at_most", "at_least"]
@@ -122,6 +129,12 @@ def project_srb(
     source = "none"
     if h:
         mean, var, source = _future_moments(fit, pick, future, scenario)
+        lone = np.bincount(fit.region_of, minlength=len(fit.regions))[fit.region_of[pick]]
+        lone = lone < MIN_REGION_UNITS
+        if lone.any():
+            own = _lone_forecast(fit, pick[lone], h, scenario)
+            mean[lone], var[lone] = own.mean, own.var
+            source = own.hyper_source if lone.all() else f"{source}; lone units: {own.hyper_source}"
         path_years = future
     else:
         k = target_year - years[0]
@@ -188,13 +201,40 @@ def _future_moments(
     return mean, var_x + var_a + level.var[r], level.hyper_source
 
 
+def _lone_forecast(fit: SrbFit, pick: np.ndarray, horizon: int, scenario: str) -> Forecast:
+    """Units without enough neighbours to pool with (a province, the country, a file of one
+    series): the damped trend on their own yearly log SRB with its binomial variance. The
+    hierarchical smoother cannot tell such a unit's level from its deviation, so its fitted
+    variances say nothing; the trend's hyperparameters are the documented defaults."""
+    m, f = fit.male[pick], fit.female[pick]
+    n = m + f
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(n > 0, np.log((m + 0.5) / (f + 0.5)), np.nan)
+        p = np.where(n > 0, (m + 0.5) / (n + 1.0), 0.5)
+        v = np.where(n > 0, 1.0 / (n * p * (1 - p)), np.inf)
+    return forecast(y, v, horizon, scenario=scenario, hyper=Hyper(*DEFAULT_HYPER),
+                    hyper_source="documented defaults")  # fmt: skip
+
+
 def region_forecast(fit: SrbFit, horizon: int, scenario: str = "transition") -> Forecast:
     """The region levels' damped-trend forecast (:mod:`chitieu.stats.statespace`), the
     smoother's variance of each estimated level as its sampling variance; hyperparameters
     pooled over the regions (documented defaults below :data:`MIN_POOL_SERIES` regions)."""
     m = fit.model
-    v = np.diagonal(m.level_cov, axis1=1, axis2=2)
-    return forecast(m.level, v, horizon, scenario=scenario)  # type: ignore[arg-type]
+    return forecast(m.level, level_noise(m.level_cov), horizon, scenario=scenario)  # type: ignore[arg-type]
+
+
+def level_noise(level_cov: np.ndarray) -> np.ndarray:
+    """Each year's own sampling variance of the estimated region levels (R, T): the diagonal of
+    their covariance less the part shared by every year. A region of few units cannot tell its
+    level from its units' permanent effects; that shared offset moves all years together, says
+    nothing about the trend, and is carried by the units' effects instead."""
+    t = level_cov.shape[1]
+    diag = np.diagonal(level_cov, axis1=1, axis2=2)
+    if t < 2:
+        return diag.copy()
+    off = (level_cov.sum(axis=(1, 2)) - diag.sum(axis=1)) / (t * (t - 1))
+    return np.maximum(diag - np.maximum(off, 0.0)[:, None], 1e-10)
 
 
 def _to_scale(v: np.ndarray, scale: str, bound: float) -> tuple[np.ndarray, np.ndarray]:

@@ -155,7 +155,9 @@ def smooth_srb(
         z, null = excess_z(panel, model)
         sb, sd, phi = hyper_values(null.eta)
         ri = region_of
-        change = fit_change(gm, gf, null.level[ri], sb[ri], sd[ri], phi[ri], level_ci=level)
+        change = fit_change(
+            gm, gf, null.level[ri], sb[ri], sd[ri], phi[ri], region_of=ri, level_ci=level
+        )
     flag_z = float(ndtri(0.5 + flag_level / 2))
     births = gm + gf
     observed = births > 0

@@ -1,10 +1,11 @@
 """Projection of an indicator to its target year, from the statistics engine.
 
-Sex ratios of communes go through the SRB engine (:func:`chitieu.stats.smoothing.smooth_srb`
-and :func:`chitieu.stats.projection.project_srb`: log SRB smoothed over the province's
-communes and years with binomial sampling error, projected with its predictive interval); a
-lone, large series (a province, the country) through the trend model on log SRB with its
-binomial errors (see :func:`project_sex_ratio`); every other indicator through the trend model
+Sex ratios go through the SRB engine, the same two calls as ``chitieu srb project``
+(:func:`chitieu.stats.smoothing.smooth_srb` then :func:`chitieu.stats.projection.project_srb`
+with their defaults): a commune's log SRB smoothed over its province's communes and years, a
+province's or the country's over its own years; the level projected by the damped trend with
+the transition scenario. So one series gives one 2030 figure on the CLI, in ``targets status``,
+the dashboard, the API and the report. Every other indicator goes through the trend model
 (:func:`chitieu.stats.projection.project_trend`: a straight line plus trend noise, on the logit
 scale for percentages and the log scale for rates, the reported intervals as measurement
 error). This module only adapts their results; it computes no statistic itself.
@@ -23,7 +24,7 @@ from chitieu.catalog.schema import Indicator
 from chitieu.indicators import IndicatorValue
 from chitieu.targets.evaluation import Point
 
-#: Fewer units with births than this and the SRB engine has no region to pool over.
+#: Fewer units with births than this and the series stands alone (the engine's own rule).
 PANEL_MIN_UNITS = 5
 #: The trend model's scale for each indicator kind.
 TREND_SCALE = {"proportion": "logit", "rate": "log", "mean": "log"}
@@ -99,12 +100,13 @@ def project_sex_ratio(
     female (denominator) births; ``prob_met`` is P(SRB in ``to_year`` on the right side of
     ``goal``).
 
-    With ``panel`` (other units of the same region: code -> year -> (male, female)) giving at
-    least :data:`PANEL_MIN_UNITS` units with births, the SRB engine smooths them all and
-    projects this unit (a small commune borrows strength from its province). A lone series
-    has no region to pool with — the engine cannot tell its level from its deviation — so it is
-    projected by the trend model on log SRB, its binomial sampling errors as measurement
-    error; large units (provinces, the country) are well measured by their own counts.
+    Always the same two engine calls as ``chitieu srb project`` (one number everywhere). With
+    ``panel`` (other units of the same region: code -> year -> (male, female)) giving at least
+    :data:`PANEL_MIN_UNITS` units with births, the SRB engine smooths them all and projects
+    this unit (a small commune borrows strength from its province). A lone series (a province,
+    the country) has no region to pool with: the engine projects it by the damped trend on its
+    own counts with the documented default hyperparameters, exactly as ``srb project`` does with
+    a file of that one series.
 
     ``fits``, when given, keeps the engine's fits by their input, so that targets with other
     goals or years on the same panel (the Hanoi plan's two SRB targets) fit it once.
@@ -119,10 +121,6 @@ def project_sex_ratio(
     for unit, by_year in (panel or {}).items():
         if unit != code:
             rows |= {(unit, y): mf for y, mf in by_year.items() if mf[0] + mf[1] > 0}
-    if len({u for u, _ in rows}) < PANEL_MIN_UNITS:
-        lone = _lone_sex_ratio(observed, to_year=to_year, goal=goal, direction=direction)
-        return _with_drift_and_change(lone, observed, to_year, baseline_year)
-
     from chitieu.stats.projection import project_srb
     from chitieu.stats.smoothing import smooth_srb
 
@@ -148,6 +146,15 @@ def project_sex_ratio(
     ]
     [result] = project_srb(fit.fit, to_year, goal, direction, level=level, units=[code])  # type: ignore[arg-type]
     path = _path(result, smoothed[-1].year)
+    if len({u for u, _ in rows}) < PANEL_MIN_UNITS:
+        lone = Projection(
+            smoothed=smoothed,
+            path=path,
+            prob_met=_finite(result.prob_target_met),
+            annual_change=model_trend(smoothed[-1], path),
+            method="srb",
+        )
+        return _with_drift_and_change(lone, observed, to_year, baseline_year)
     drift, drift_se = _region_drift(fit.fit, code, smoothed[-1].value)
     return Projection(
         smoothed=smoothed,
@@ -248,48 +255,6 @@ def _with_drift_and_change(
         annual_change_se=level_now * now.drift_sd,
         change=change,
     )
-
-
-def _lone_sex_ratio(
-    observed: list[IndicatorValue], *, to_year: int, goal: float, direction: str
-) -> Projection:
-    if len(observed) < 2:
-        return Projection()
-    from chitieu.stats.projection import project_trend
-
-    years = np.array([v.years[0] for v in observed])
-    values = np.array([v.value for v in observed], dtype=float)
-    result = project_trend(
-        years,
-        values,
-        to_year,
-        goal,
-        direction,
-        scale="log",
-        se=_standard_errors(observed),  # type: ignore[arg-type]
-    )
-    path = _path(result, int(years[-1]))
-    return Projection(
-        smoothed=_fitted(result),
-        path=path,
-        prob_met=_finite(result.prob_target_met),
-        annual_change=model_trend(Point(int(years[-1]), float(values[-1])), path),
-        method="srb-trend",
-    )
-
-
-def _fitted(result) -> list[Point]:  # type: ignore[no-untyped-def]
-    """The trend model's smoothed values over the observed years (see Projection.fitted_*)."""
-    return [
-        Point(int(y), float(e), _finite(lo), _finite(hi))
-        for y, e, lo, hi in zip(
-            result.fitted_years,
-            result.fitted_est,
-            result.fitted_lower,
-            result.fitted_upper,
-            strict=True,
-        )
-    ]
 
 
 def _standard_errors(observed: list[IndicatorValue], level: float = 0.95) -> np.ndarray:

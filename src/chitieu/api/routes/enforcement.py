@@ -13,7 +13,7 @@ from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within, require_role
 from chitieu.api.params import Paging, paginate_list
 from chitieu.auth.users import Principal
-from chitieu.enforcement.ranking import YEARS_NOT_INSPECTED, excess_beside_inspections
+from chitieu.enforcement.ranking import YEARS_NOT_INSPECTED, excess_ranking
 from chitieu.enforcement.register import facility_register, register_facility
 from chitieu.store.models import Unit
 
@@ -70,16 +70,18 @@ def ranking(
     year: Annotated[int | None, Query(ge=1990, le=2100, description="Last year of births.")] = None,
     years_not_inspected: Annotated[int, Query(ge=0, le=50)] = YEARS_NOT_INSPECTED,
 ) -> dict[str, Any]:
-    """Units below ``unit`` by the evidence of an excess sex ratio at birth (z pooled over
-    years, never raw SRB), each with its inspections: high excess and not inspected in
-    ``years_not_inspected`` years first."""
+    """Units below ``unit`` by the evidence of an excess sex ratio at birth (the change model's
+    P(excess) and expected excess boys over the pooled years, never raw SRB), each with its
+    inspections: high excess and not inspected in ``years_not_inspected`` years first;
+    ``window``: the years of births pooled."""
     scope = ensure_within(user, unit or user.unit_code, db)
     today = date.today()
-    rows = excess_beside_inspections(
+    ranked = excess_ranking(
         db,
         scope.code,
         until_year=year or today.year - 1,
         as_of=today,
         years_not_inspected=years_not_inspected,
     )
-    return paginate_list([r.to_dict() for r in rows], paging)
+    page = paginate_list([r.to_dict() for r in ranked.rows], paging)
+    return page | {"window": {"first_year": ranked.first_year, "last_year": ranked.last_year}}

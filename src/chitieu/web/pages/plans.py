@@ -26,7 +26,7 @@ from chitieu.api.routes.activities import visible_cells, visible_plan
 from chitieu.api.routes.plans import related_units
 from chitieu.auth.users import Principal
 from chitieu.enforcement.inspections import list_inspections, record_inspections
-from chitieu.enforcement.ranking import excess_beside_inspections
+from chitieu.enforcement.ranking import excess_ranking
 from chitieu.enforcement.register import facility_register
 from chitieu.ingest.errors import ImportRefused
 from chitieu.plans.activities import ACTIVITY_KINDS, COMMUNE_REPORTER, record_activities
@@ -202,18 +202,14 @@ def enforcement_page(
     lang = request_language(request)
     info = ensure_within(user, unit or user.unit_code, db)
     today = date.today()
-    ranking = []
+    ranking, window = [], ""
     if info.level != "commune":
-        ranking = [
-            r
-            for r in excess_beside_inspections(
-                db, info.code, until_year=year or today.year - 1, as_of=today
-            )
-            if r.z is not None
-        ]
+        ranked = excess_ranking(db, info.code, until_year=year or today.year - 1, as_of=today)
+        ranking, window = [r for r in ranked.rows if r.p_excess is not None], ranked.window
     context = {
         "unit": info,
         "ranking": ranking[:30],
+        "window": window,
         "register": facility_register(db, info.code),
         "recent": list_inspections(db, info.code)[:20],
         "may_record": user.role in ("admin", "analyst"),
