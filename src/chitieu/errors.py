@@ -9,7 +9,9 @@ CLI or an import. Each names a kind of refusal, never an HTTP status; the edges 
         StateConflict  the request contradicts what is stored (e.g. the value exists already)
 
 ``code`` is a stable machine name the API shows (``validation``, ``forbidden``, ``locked``,
-``not_found``, ``exists``…); ``details`` is anything JSON can carry that helps the caller.
+``not_found``, ``exists``…); ``details`` is anything JSON can carry that helps the caller;
+``key`` (with its ``values``) names the message catalogue's text for people reading a page, who
+get it in the page's language alone (API clients get ``message``).
 """
 
 from __future__ import annotations
@@ -22,11 +24,21 @@ class DomainError(Exception):
 
     default_code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: Any = None,
+        key: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.details = details
+        self.key = key
+        self.values = values or {}
 
 
 class InvalidInput(DomainError):

@@ -97,17 +97,15 @@ def install_page_errors(app: FastAPI) -> None:
             original = json_handlers.get(exc_type)
             if not is_page(request) and original is not None:
                 return await original(request, exc)  # type: ignore[misc]
-            if isinstance(exc, ApiError):
+            if isinstance(exc, ApiError | DomainError):
                 log_refusal(exc)
-                if exc.status == 401:
+                status = exc.status if isinstance(exc, ApiError) else domain_status(exc)
+                if status == 401:
                     return await login_required(request, LoginRequired(request.url.path))
                 text = exc.message
                 if exc.key:  # the page's language only, never the API's bilingual line
                     text = message(exc.key, request_language(request), **exc.values)
-                return error_page(request, exc.status, text)
-            if isinstance(exc, DomainError):
-                log_refusal(exc)
-                return error_page(request, domain_status(exc), exc.message)
+                return error_page(request, status, text)
             if isinstance(exc, StarletteHTTPException):
                 return error_page(request, exc.status_code, str(exc.detail))
             return error_page(request, 422, _invalid_parameters(exc))

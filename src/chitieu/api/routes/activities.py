@@ -9,45 +9,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within
-from chitieu.api.errors import forbidden, not_found
 from chitieu.api.params import Paging, paginate_list
-from chitieu.api.routes.plans import is_related
-from chitieu.auth.users import Principal
 from chitieu.plans.activities import ACTIVITY_KINDS, record_activities
-from chitieu.plans.tracking import ReportingCell, activity_summary, reporting_status
-from chitieu.store.models import ActivityReport, Plan, Unit
+from chitieu.plans.tracking import activity_summary, reporting_status
+from chitieu.plans.visibility import visible_cells, visible_plan
+from chitieu.store.models import ActivityReport, Unit
 from chitieu.units.queries import get_unit
 
 router = APIRouter(tags=["plan activities"])
-
-
-def visible_plan(db: Session, user: Principal, code: str) -> Plan:
-    """The plan, if the caller's unit is the plan's, above or below it; else 404/403."""
-    plan = db.get(Plan, code)
-    if plan is None:
-        raise not_found(f"plan {code!r}")
-    if not is_related(user, get_unit(db, plan.unit_code).path):  # type: ignore[arg-type]
-        raise forbidden(f"plan {code} is for unit {plan.unit_code}, outside your unit")
-    return plan
-
-
-def visible_cells(
-    db: Session, user: Principal, plan: Plan, cells: list[ReportingCell]
-) -> list[ReportingCell]:
-    """The reporting cells the user may see: bodies when they cover the plan's unit, communes
-    within their unit."""
-    plan_path = get_unit(db, plan.unit_code).path  # type: ignore[arg-type]
-    paths = dict(db.execute(select(Unit.code, Unit.path).where(Unit.level == "commune")).all())
-    return [
-        c
-        for c in cells
-        if (c.kind == "body" and user.covers(plan_path))
-        or (c.kind == "commune" and user.covers(paths.get(c.reporter, "")))
-    ]
 
 
 class ActivityRow(BaseModel):

@@ -1,7 +1,7 @@
 """Plans, their targets and tasks.
 
-A plan or target is visible to a user when its unit is the user's unit, lies above it (the
-province's plan and the national target govern a commune) or lies below it.
+A plan or target is visible to a user when its unit is the user's unit, lies above it or lies
+below it (:mod:`chitieu.plans.visibility`).
 """
 
 from __future__ import annotations
@@ -10,49 +10,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
 
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser
-from chitieu.api.errors import forbidden, not_found
 from chitieu.api.params import Paging, page_of, paginate
 from chitieu.api.responses import json_response
 from chitieu.auth.users import Principal
+from chitieu.plans.visibility import related_units, visible_plan
 from chitieu.store.models import Body, Plan, PlanBody, Target, Task, Unit
-from chitieu.units.queries import in_subtree
 
 router = APIRouter(tags=["plans and targets"])
 
 
-def _above(user: Principal) -> list[str]:
-    parts = user.unit_path.split("/")
-    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
-
-
-def related_units(user: Principal) -> ColumnElement[bool]:
-    """Condition on ``units.path``: the user's unit, the units above it, the units below it."""
-    return or_(Unit.path.in_(_above(user)), in_subtree(user.unit_path))
-
-
-def is_related(user: Principal, path: str) -> bool:
-    return path in _above(user) or user.covers(path)
-
-
 def _columns(row: Any) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns}
-
-
-def _plan(db: Session, user: Principal, code: str) -> Plan:
-    found = db.execute(
-        select(Plan, Unit.path).join(Unit, Unit.code == Plan.unit_code).where(Plan.code == code)
-    ).first()
-    if found is None:
-        raise not_found(f"plan {code!r}")
-    plan, path = found
-    if not is_related(user, path):
-        raise forbidden(f"plan {code} is for unit {plan.unit_code}, outside your unit")
-    return plan
 
 
 def _visible(query: Select[Any], unit_column: Any, user: Principal) -> Select[Any]:
@@ -69,7 +41,7 @@ def plans(user: CurrentUser, db: DB, paging: Paging) -> Response:
 
 @router.get("/plans/{code}", summary="One plan with its bodies and targets")
 def plan(code: str, user: CurrentUser, db: DB) -> Response:
-    p = _plan(db, user, code)
+    p = visible_plan(db, user, code)
     bodies = db.execute(
         select(PlanBody, Body)
         .join(Body, Body.code == PlanBody.body_code)
@@ -99,7 +71,7 @@ def tasks(
     group: Annotated[str | None, Query(description="Task group code.")] = None,
 ) -> Response:
     """Tasks in the plan's order, each with its lead body's names and its partner bodies."""
-    _plan(db, user, code)
+    visible_plan(db, user, code)
     query = (
         select(Task, Body.name_vi, Body.name_en)
         .join(Body, Body.code == Task.lead_body)

@@ -18,9 +18,8 @@ from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within, require_role
 from chitieu.api.errors import ApiError, not_found
 from chitieu.api.params import Paging, paginate_list
-from chitieu.api.routes.activities import visible_plan
-from chitieu.api.routes.plans import related_units
 from chitieu.auth.users import Principal
+from chitieu.plans.visibility import related_units, visible_plan
 from chitieu.reports import FORMATS, build_plan_report, render_report, report_filename
 from chitieu.store.models import Plan, Target, Unit
 from chitieu.targets.rules import RULES_EN, RULES_VI

@@ -22,8 +22,6 @@ from sqlalchemy.orm import Session
 from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
 from chitieu.api.errors import forbidden
-from chitieu.api.routes.activities import visible_cells, visible_plan
-from chitieu.api.routes.plans import related_units
 from chitieu.auth.users import Principal
 from chitieu.enforcement.inspections import list_inspections, record_inspections
 from chitieu.enforcement.ranking import excess_ranking
@@ -31,6 +29,7 @@ from chitieu.enforcement.register import facility_register
 from chitieu.ingest.errors import ImportRefused
 from chitieu.plans.activities import ACTIVITY_KINDS, COMMUNE_REPORTER, record_activities
 from chitieu.plans.tracking import reporting_status
+from chitieu.plans.visibility import related_units, visible_cells, visible_plan
 from chitieu.reports.build import plan_tasks
 from chitieu.reports.i18n import fmt_interval, fmt_number, fmt_percent, fmt_signed
 from chitieu.reports.tables import goal_text, status_label
