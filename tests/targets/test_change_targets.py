@@ -97,3 +97,17 @@ def test_a_clear_change_is_still_decided_by_the_data():
     # and a well-measured change of the asked size is resolvable: sd 0.3 points
     tight = _joint(112.0, 111.0, 0.2 / 112.0, 0.2 / 111.0, 0.0)
     assert change_inputs(FALL, 2025, {2030: tight}).resolvable_by
+
+
+def test_a_drift_within_its_error_does_not_run_away():
+    from chitieu.targets.rules import Goal, runs_away
+
+    goal = Goal(direction="at_most", value=109, year=2030, applies_from=2030)
+    assert runs_away(0.02, "at_most") and not runs_away(0.02, "at_most", 0.30)
+    assert runs_away(0.5, "at_most", 0.30) and not runs_away(-0.5, "at_most", 0.30)
+    assert runs_away(-0.5, "at_least", 0.30)
+    kept = judge(goal, latest_year=2025, p_now=0.3, p_by=0.4, observed_change=0.02)
+    honest = judge(
+        goal, latest_year=2025, p_now=0.3, p_by=0.4, observed_change=0.02, observed_change_se=0.3
+    )
+    assert (kept.status, honest.status) == (Status.OFF_TRACK, Status.AT_RISK)

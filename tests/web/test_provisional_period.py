@@ -178,3 +178,14 @@ def test_indicator_series_marks_the_partial_year(partial):
     assert [by_year[y]["provisional"] for y in (2024, 2025, 2026)] == [False, False, True]
     assert by_year[2026]["completeness"]["communes_reporting"] == 1
     assert by_year[2025]["completeness"]["communes_reporting"] == 126
+
+
+def test_the_partial_year_changes_no_status_or_probability(partial, site):
+    """The same world without the partial year (``site``, same seed): every figure a status
+    rests on is unchanged; only ``current`` is new."""
+    url = f"/api/targets/status?plan={PLAN}&unit={HOAN_KIEM}"
+    before = site.signed_in("analyst.hanoi").get(url).json()["items"]
+    after = partial.signed_in("analyst.hanoi").get(url).json()["items"]
+    keys = ("status", "p_now", "prob_target_met", "latest", "observed_annual_change")
+    assert [{k: i[k] for k in keys} for i in after] == [{k: i[k] for k in keys} for i in before]
+    assert all(i["current"] is None for i in before)

@@ -19,8 +19,9 @@ The rules (``RULES_VI``/``RULES_EN`` state them for the pages and the report):
 4. A target that applies now but is not met in the latest year (before its final year):
    **at_risk** if ``p_now ≥ 0.2`` (the data cannot tell), else **off_track**.
 5. Before the target applies, from the projection: **on_track** if ``p_by ≥ 0.8``;
-   **off_track** if ``p_by < 0.2``, or if ``p_by < 0.5`` and the observed change runs away
-   from the goal; **at_risk** otherwise (also when too few years exist to project).
+   **off_track** if ``p_by < 0.2``, or if ``p_by < 0.5`` and the model's drift runs away
+   from the goal by more than its standard error; **at_risk** otherwise (also when too few
+   years exist to project).
 
 6. **inconclusive** — a change target ("falls 0.2 points a year") whose asked change is smaller
    than the data can resolve (``|asked change| < 2 ×`` the standard deviation of the estimated
@@ -79,17 +80,19 @@ RULES_VI = (
     "đoạn phải duy trì) và xác suất ước tính thỏa mãn chỉ tiêu ≥ 0,5. "
     "Đúng tiến độ: chưa đến hạn và xác suất đạt vào năm mục tiêu (theo dự báo) ≥ 0,8. "
     "Chệch hướng: đã đến hạn mà không đạt; hoặc xác suất đạt < 0,2; hoặc xác suất < 0,5 và xu "
-    "hướng quan sát đi ngược mục tiêu. Chưa đủ bằng chứng: chỉ tiêu về mức thay đổi nhỏ hơn hai "
-    "lần sai số chuẩn của mức thay đổi ước tính và xác suất trong khoảng 0,2–0,8. "
+    "hướng của mô hình đi ngược mục tiêu quá một sai số chuẩn. Chưa đủ bằng chứng: chỉ tiêu "
+    "về mức thay đổi nhỏ hơn hai lần sai số chuẩn của mức thay đổi ước tính và xác suất trong "
+    "khoảng 0,2–0,8. "
     "Có nguy cơ: các trường hợp còn lại."
 )
 RULES_EN = (
     "Met: the target applies (its year has been reached, or the latest year lies in a period in "
     "which it must hold) and the estimate satisfies it with probability ≥ 0.5. "
     "On track: not yet due and the projected probability of meeting it in its year is ≥ 0.8. "
-    "Off track: due and not met; or that probability is < 0.2; or it is < 0.5 and the observed "
-    "trend runs away from the goal. Inconclusive: a change target asking less than twice the "
-    "standard error of the estimated change, with that probability between 0.2 and 0.8. "
+    "Off track: due and not met; or that probability is < 0.2; or it is < 0.5 and the model's "
+    "drift runs away from the goal by more than its standard error. Inconclusive: a change "
+    "target asking less than twice the standard error of the estimated change, with that "
+    "probability between 0.2 and 0.8. "
     "At risk: every other case."
 )
 
@@ -255,11 +258,15 @@ def change_inputs(goal: Goal, latest_year: int, joints: Mapping[int, Any]) -> Ch
     )
 
 
-def runs_away(observed_change: float | None, direction: str) -> bool:
-    """True when the observed trend moves away from the goal (up for "at most")."""
+def runs_away(
+    observed_change: float | None, direction: str, observed_change_se: float | None = None
+) -> bool:
+    """True when the model's drift moves away from the goal (up for "at most") by more than
+    its standard error (when one is given): a drift of +0.02 ± 0.30 a year runs nowhere."""
     if observed_change is None:
         return False
-    return observed_change > 0 if direction == "at_most" else observed_change < 0
+    away = observed_change if direction == "at_most" else -observed_change
+    return away > (observed_change_se or 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +285,7 @@ def judge(
     observed_change: float | None,
     resolvable_now: bool = True,
     resolvable_by: bool = True,
+    observed_change_se: float | None = None,
 ) -> Verdict:
     """Apply the rules in this module's docstring. ``p_now`` is for the latest year's level
     (:meth:`Goal.level_in`), ``p_by`` for the target year's; ``observed_change`` per year.
@@ -314,7 +322,7 @@ def judge(
             Status.INCONCLUSIVE,
             f"the change asked by {goal.year} is below what the data resolve, P = {p_by:.2f}",
         )
-    if p_by < MET_P and runs_away(observed_change, goal.direction):
+    if p_by < MET_P and runs_away(observed_change, goal.direction, observed_change_se):
         return Verdict(
             Status.OFF_TRACK,
             f"P(met in {goal.year}) = {p_by:.2f} < {MET_P} and the trend runs away from the goal",

@@ -259,6 +259,7 @@ def evaluate_target(
             p_now=p_now,
             p_by=p_by,
             observed_change=proj.annual_change,
+            observed_change_se=proj.annual_change_se,
             resolvable_now=change.resolvable_now if change else True,
             resolvable_by=change.resolvable_by if change else True,
         )
