@@ -8,9 +8,10 @@
     ground     store, config, errors, metrics, logs, stats
 
 A package may import its own layer or any layer below; ``stats`` imports nothing of the
-project; and no two packages import each other, directly or round a longer loop. Every import
-counts, at the top of a module or inside a function, absolute or relative. The graph is read
-from the source with :mod:`ast`, so nothing is imported to check it.
+project; no two packages import each other, directly or round a longer loop; and only the
+edges import a web framework (services refuse with domain errors, never HTTP errors). Every
+import counts, at the top of a module or inside a function, absolute or relative. The graph is
+read from the source with :mod:`ast`, so nothing is imported to check it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 #: Packages that import nothing of the project.
 ISOLATED = ("stats",)
+#: Web frameworks only the edges may import.
+HTTP_FRAMEWORKS = ("fastapi", "starlette")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +79,9 @@ def _imported(node: ast.AST, package: list[str]) -> Iterator[str]:
             yield f"{module}.{alias.name}"
 
 
-def arrows(src: Path, root: str) -> list[Arrow]:
-    """Every import from one top-level package (or module) of ``root`` to another."""
-    found = []
+def _import_nodes(src: Path, root: str) -> Iterator[tuple[list[str], str, ast.AST, list[str]]]:
+    """Every import statement under ``root``: the importing module's dotted parts, its
+    file:line, the statement, and the dotted names it brings in."""
     for path in sorted((src / root).rglob("*.py")):
         parts = _module_parts(path, src)
         if len(parts) < 2:
@@ -86,14 +89,32 @@ def arrows(src: Path, root: str) -> list[Arrow]:
         package = parts if path.name == "__init__.py" else parts[:-1]
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            targets = set()
-            for name in _imported(node, package):
-                dotted = name.split(".")
-                if dotted[0] == root and len(dotted) > 1 and dotted[1] != parts[1]:
-                    targets.add(dotted[1])
-            where = f"{path.relative_to(src)}:{getattr(node, 'lineno', 0)}"
-            found += [Arrow(parts[1], t, where, ast.unparse(node)) for t in sorted(targets)]
+            names = list(_imported(node, package))
+            if names:
+                yield parts, f"{path.relative_to(src)}:{getattr(node, 'lineno', 0)}", node, names
+
+
+def arrows(src: Path, root: str) -> list[Arrow]:
+    """Every import from one top-level package (or module) of ``root`` to another."""
+    found = []
+    for parts, where, node, names in _import_nodes(src, root):
+        targets = set()
+        for name in names:
+            dotted = name.split(".")
+            if dotted[0] == root and len(dotted) > 1 and dotted[1] != parts[1]:
+                targets.add(dotted[1])
+        found += [Arrow(parts[1], t, where, ast.unparse(node)) for t in sorted(targets)]
     return found
+
+
+def http_imports(src: Path, root: str, edges: tuple[str, ...] = LAYERS[0]) -> list[str]:
+    """Imports of a web framework (FastAPI, Starlette) below the edges: services answer with
+    domain errors and plain values, and only the edges speak HTTP."""
+    return [
+        f"{where}: {parts[1]} is below the edges but imports {ast.unparse(node)}"
+        for parts, where, node, names in _import_nodes(src, root)
+        if parts[1] not in edges and any(n.split(".")[0] in HTTP_FRAMEWORKS for n in names)
+    ]
 
 
 def _layer_of(layers: tuple[tuple[str, ...], ...]) -> dict[str, int]:
@@ -160,6 +181,11 @@ def _cycles(found: list[Arrow]) -> list[list[str]]:
 
 def test_imports_only_point_down_the_layers():
     problems = violations(SRC, "chitieu")
+    assert not problems, "\n".join(problems)
+
+
+def test_only_the_edges_speak_http():
+    problems = http_imports(SRC, "chitieu")
     assert not problems, "\n".join(problems)
 
 
@@ -237,6 +263,23 @@ def test_the_checker_fails_on_an_arrow_that_breaks_the_rule(tmp_path, module, te
     problems = _check(src)
     assert any(expected in p for p in problems), problems
     assert all(module in p for p in problems if "a layer above" in p)
+
+
+def test_the_checker_fails_on_a_web_framework_below_the_edges(tmp_path):
+    src = _tiny(
+        tmp_path,
+        {
+            "pkg/top/__init__.py": "from fastapi import APIRouter\n",
+            "pkg/middle/__init__.py": (
+                "def f():\n    from starlette.exceptions import HTTPException\n"
+            ),
+        },
+    )
+    problems = http_imports(src, "pkg", edges=("top",))
+    assert problems == [
+        "pkg/middle/__init__.py:2: middle is below the edges but imports "
+        "from starlette.exceptions import HTTPException"
+    ]
 
 
 def test_the_checker_fails_on_a_cycle_within_a_layer(tmp_path):
