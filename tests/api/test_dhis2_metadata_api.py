@@ -10,6 +10,26 @@ from sqlalchemy import text
 from tests.api.conftest import HAIPHONG, HK
 
 LEVEL = {"country": 1, "province": 2, "commune": 3}
+STRING_FIELDS = (
+    "contextPath",
+    "userAgent",
+    "calendar",
+    "dateFormat",
+    "serverDate",
+    "lastAnalyticsTableSuccess",
+    "intervalSinceLastAnalyticsTableSuccess",
+    "lastAnalyticsTableRuntime",
+    "lastSystemMonitoringSuccess",
+    "version",
+    "revision",
+    "buildTime",
+    "jasperReportsVersion",
+    "environmentVariable",
+    "systemId",
+    "systemName",
+    "instanceBaseUrl",
+    "clusterHostname",
+)
 
 
 def _units(world, where: str = "1=1", **params) -> dict[str, dict]:  # type: ignore[no-untyped-def]
@@ -28,10 +48,14 @@ def test_system_info_is_strings_and_root_redirect_has_no_query(world) -> None:
     r = world.client.get("/api/system/info", headers=world.as_("entry"))
     assert r.status_code == 200
     info = r.json()
-    for key in ("version", "revision", "buildTime", "serverDate", "contextPath", "calendar"):
-        assert isinstance(info[key], str) and info[key], key
+    # the string fields dhis2-python's SystemInfo model requires, and its booleans
+    for key in STRING_FIELDS:
+        assert isinstance(info[key], str), key
+    for key in ("encryption", "emailConfigured", "redisEnabled", "isMetadataVersionEnabled"):
+        assert isinstance(info[key], bool), key
     assert info["version"].startswith("2.41.") and info["systemName"] == "chitieu"
-    datetime.fromisoformat(info["serverDate"])
+    for key in ("serverDate", "buildTime", "lastAnalyticsTableSuccess"):  # dhis2w: datetimes
+        datetime.fromisoformat(info[key])
     assert world.client.get("/api/system/info").status_code == 401
     assert world.client.get("/api/ping").text == "pong"
     root = world.client.get("/", follow_redirects=False)

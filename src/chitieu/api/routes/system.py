@@ -38,13 +38,14 @@ def system_info(request: Request) -> dict[str, Any]:
     settings = request.app.state.settings
     dialect = request.app.state.engine.dialect.name
     digest = hashlib.sha256(f"chitieu-system:{settings.secret_key}".encode()).digest()
+    now = _stamp(datetime.now(UTC))
     return {
         "contextPath": base,
         "instanceBaseUrl": base,
         "userAgent": request.headers.get("user-agent", ""),
         "calendar": "iso8601",
         "dateFormat": "yyyy-mm-dd",
-        "serverDate": _stamp(datetime.now(UTC)),
+        "serverDate": now,
         "serverTimeZoneId": "UTC",
         "serverTimeZoneDisplayName": "Coordinated Universal Time",
         "version": DHIS2_VERSION,
@@ -65,7 +66,15 @@ def system_info(request: Request) -> dict[str, Any]:
         "isMetadataSyncEnabled": False,
         "fileStoreProvider": "none",
         "jasperReportsVersion": "",
-        "environmentVariable": "CHITIEU_DATA_DIR",
+        "environmentVariable": "CHITIEU_DATABASE_URL",
+        # chitieu has no analytics tables to rebuild: its aggregates are kept current by every
+        # import, so they are as fresh as the server's clock. Some clients require these.
+        "lastAnalyticsTableSuccess": now,
+        "intervalSinceLastAnalyticsTableSuccess": "0 s",
+        "lastAnalyticsTableRuntime": "0 s",
+        "lastSystemMonitoringSuccess": now,
+        "clusterHostname": "",
+        "nodeId": "chitieu",
     }
 
 
