@@ -180,6 +180,13 @@ def test_catalogue_metadata(world) -> None:
     assert ds["id"] == "rkabtlZLGek" and ds["periodType"] == "Monthly"
     levels = get("/api/organisationUnitLevels", headers=world.as_("entry")).json()
     assert levels["pager"]["total"] == 3
+    # a repeated fields parameter is one list of fields, as DHIS2 reads it
+    both = get(
+        "/api/organisationUnitLevels",
+        params=[("fields", "level"), ("fields", "name"), ("paging", "false")],
+        headers=world.as_("entry"),
+    ).json()["organisationUnitLevels"]
+    assert [sorted(level) for level in both] == [["level", "name"]] * 3
     assert get("/api/dataElements/NOPE", headers=world.as_("entry")).status_code == 404
 
 

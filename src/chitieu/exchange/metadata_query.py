@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +55,11 @@ class QueryError(ValueError):
     """A malformed ``fields``, ``filter``, ``order`` or paging parameter."""
 
 
-def parse_fields(text: str | None, default: str) -> Fields:
-    """The spec of ``text`` (``default`` when empty)."""
+def parse_fields(text: str | Sequence[str] | None, default: str) -> Fields:
+    """The spec of ``text`` (``default`` when empty); a repeated ``fields`` parameter (a list)
+    counts as one list of fields, as in DHIS2."""
+    if text is not None and not isinstance(text, str):
+        text = ",".join(text)
     spec = (text or "").strip() or default
     fields, rest = _parse_list(spec.replace(" ", ""), 0)
     if rest != len(spec.replace(" ", "")):

@@ -47,7 +47,9 @@ LIST_PARAMS = frozenset(
 )
 OBJECT_PARAMS = frozenset({"fields", "translate", "locale"})
 
-Fields_ = Annotated[str | None, Query(description="e.g. id,name,parent[id,name] or *")]
+Fields_ = Annotated[
+    list[str] | None, Query(description="e.g. id,name,parent[id,name] or *; repeatable")
+]
 Filters_ = Annotated[
     list[str] | None,
     Query(description="property:operator:value, e.g. level:eq:3 or id:in:[a,b]; repeatable"),
@@ -70,7 +72,7 @@ def _check_params(request: Request, allowed: frozenset[str]) -> None:
 
 
 def _query(
-    fields: str | None,
+    fields: list[str] | None,
     filters: list[str] | None,
     order: str | None,
     junction: str | None,
@@ -125,7 +127,9 @@ def _in_memory(
     return _list_body(request, name, [project(o, fields) for o in chosen], total, paging)
 
 
-def _one(objects: list[dict[str, Any]], ident: str, fields: str | None, what: str) -> Response:
+def _one(
+    objects: list[dict[str, Any]], ident: str, fields: list[str] | None, what: str
+) -> Response:
     obj = next((o for o in objects if o["id"] == ident), None) or next(
         (o for o in objects if o.get("code") == ident), None
     )

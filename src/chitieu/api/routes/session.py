@@ -95,7 +95,7 @@ def close_session(user: CurrentUser, response: Response, db: DB) -> dict[str, An
 def me(
     user: CurrentUser,
     db: DB,
-    fields: Annotated[str | None, Query(description="DHIS2 fields, e.g. id,name")] = None,
+    fields: Annotated[list[str] | None, Query(description="DHIS2 fields, e.g. id,name")] = None,
 ) -> Response:
     """The signed-in user, how they signed in, and (for a cookie session) its CSRF token,
     with DHIS2's ``id``, ``username``, ``name``, ``displayName``, ``organisationUnits``,
