@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,10 +33,18 @@ from chitieu.demo.context import (
 )
 from chitieu.demo.enforcement import hanoi_inspections, hanoi_providers
 from chitieu.demo.hanoi import ExcessCommune, hanoi_profile
+from chitieu.demo.national import (
+    communes_outside_hanoi,
+    national_birth_tables,
+    reported_by_year,
+    yearly_births,
+)
 from chitieu.demo.rows import DEMO_ACTOR
 from chitieu.demo.store import (
+    commune_provinces,
     demo_present,
     insert_facilities,
+    insert_value_tables,
     insert_values,
     label_birth_batch,
     mark_built,
@@ -133,7 +142,11 @@ def build_demo(
     say("Ghi số liệu năng lực y tế, hoạt động, thanh tra (capacity, activities, inspections) …")
     hanoi_pop = hanoi_population(profile)
     hoa_binh = hoa_binh_in_phu_tho()
-    national = national_residuals(hanoi_pop + hp.values + hoa_binh, hanoi_birth_cells(tally))
+    country = communes_outside_hanoi(commune_provinces(engine), seed)
+    hanoi_cells = hanoi_birth_cells(tally)
+    country_births = yearly_births(country, hanoi_cells, seed)
+    held = Counter(hanoi_cells) + Counter(reported_by_year(country_births))
+    national = national_residuals(hanoi_pop + hp.values + hoa_binh, held)
     monthly = activities.hanoi_activities(profile, seed)
     with transaction(engine) as db:
         n_values = 0
@@ -145,6 +158,10 @@ def build_demo(
             ("hanoi-activities", monthly.values),
         ):
             n_values += insert_values(db, rows, step=step)
+        say("Báo cáo sinh của các xã ngoài Hà Nội (the other provinces' communes) …")
+        n_values += insert_value_tables(
+            db, national_birth_tables(country, country_births, seed), step="country-births"
+        )
         recorded = record_inspections(db, hanoi_inspections(providers, seed), actor=DEMO_ACTOR)
         n_inspections = sum(r.created for r in recorded)
         body_reports = record_activities(

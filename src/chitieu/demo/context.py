@@ -160,6 +160,8 @@ def national_residuals(
         rest = total - held[element, period, cell]
         if rest < 0:
             raise ValueError(f"demo figures exceed the national total for {element} {period}")
+        if rest == 0:
+            continue  # the units below hold all of it
         rows.append(
             value_row(element, COUNTRY_CODE, period, rest, disaggregation=cell, note=_NATIONAL_NOTE)
         )

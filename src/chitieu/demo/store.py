@@ -3,15 +3,17 @@ audit each step, and leave a marker that says the database holds the demo."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Engine, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from chitieu.demo.rows import DEMO_ACTOR, Row
+from chitieu.ingest.birth_staging import append_rows
 from chitieu.store.audit import record_change
-from chitieu.store.models import AuditEntry, DataValue, Facility, ImportBatch
+from chitieu.store.models import AuditEntry, DataValue, Facility, ImportBatch, Unit
 
 #: The audit action of the marker written when a build completes.
 MARKER_ACTION = "demo_build"
@@ -79,6 +81,47 @@ def insert_values(db: Session, rows: Sequence[Row], *, step: str) -> int:
             after={"rows_added": len(new), "elements": elements, "synthetic": True},
         )
     return len(new)
+
+
+def insert_value_tables(db: Session, tables: Iterable[pa.Table], *, step: str) -> int:
+    """Insert ``data_values`` rows given as Arrow tables, one table at a time (memory holds one),
+    the fastest way the database allows, with one audit entry for the step. A step whose first
+    value is stored already ran before: nothing is inserted then."""
+    conn = db.connection()
+    total = 0
+    for table in tables:
+        if table.num_rows == 0:
+            continue
+        if total == 0:
+            first = table.slice(0, 1).to_pylist()[0]
+            done = db.scalar(
+                select(DataValue.id)
+                .where(*(DataValue.__table__.c[k] == first[k] for k in _VALUE_KEY))
+                .limit(1)
+            )
+            if done is not None:
+                return 0
+        append_rows(conn, DataValue.__table__, table)
+        total += table.num_rows
+    if total:
+        record_change(
+            db,
+            actor=DEMO_ACTOR,
+            action="import",
+            table="data_values",
+            key=f"demo:{step}",
+            after={"rows_added": total, "synthetic": True},
+        )
+    return total
+
+
+def commune_provinces(engine: Engine) -> list[tuple[str, str]]:
+    """Every commune's code and its province's, in code order."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Unit.code, Unit.parent_code).where(Unit.level == "commune").order_by(Unit.code)
+        )
+        return [(code, parent) for code, parent in rows]
 
 
 def label_birth_batch(db: Session, batch_id: int | None, source: str) -> None:

@@ -164,30 +164,24 @@ def read_reported(
     def mapped(i: int) -> ColumnElement[int]:
         return case({p: m[i] for p, m in maps.items()}, value=dv.period)
 
-    base = (
+    keys = (dv.unit_code, dv.element_code, dv.disaggregation, mapped(0), mapped(1))
+    # One pass: each row carries its group's total and the value of the group's last period
+    # (window functions), and one row per group is kept. A join of the rows with their
+    # group's last period would cost a lookup per row.
+    windowed = (
         select(
-            dv.unit_code,
-            dv.element_code,
-            dv.disaggregation,
-            mapped(0).label("year"),
-            mapped(1).label("rank"),
-            mapped(2).label("ord"),
-            dv.value,
+            *(k.label(n) for k, n in zip(keys, ("u", "e", "d", "y", "r"), strict=True)),
+            func.sum(dv.value).over(partition_by=keys).label("total"),
+            func.first_value(dv.value)
+            .over(partition_by=keys, order_by=mapped(2).desc())
+            .label("latest"),
+            func.row_number().over(partition_by=keys, order_by=mapped(2).desc()).label("n"),
         )
         .where(dv.unit_code.in_(subtree_codes(path)), cells, dv.period.in_(list(maps)))
         .subquery()
     )
-    keys = [base.c.unit_code, base.c.element_code, base.c.disaggregation, base.c.year, base.c.rank]
-    last = select(*keys, func.max(base.c.ord).label("last_ord")).group_by(*keys).subquery()
-    query = (
-        select(
-            *keys,
-            func.sum(base.c.value),
-            func.sum(case((base.c.ord == last.c.last_ord, base.c.value), else_=0)),
-        )
-        .join(last, and_(*(k == last.c[k.name] for k in keys)))
-        .group_by(*keys)
-    )
+    w = windowed.c
+    query = select(w.u, w.e, w.d, w.y, w.r, w.total, w.latest).where(w.n == 1)
     return [
         ReportedCell(u, e, d, int(y), int(r), float(t), float(v))
         for u, e, d, y, r, t, v in conn.execute(query)

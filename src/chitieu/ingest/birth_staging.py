@@ -120,11 +120,16 @@ def _insert_sqlite(conn: Connection, table: Table, batch: pa.RecordBatch | pa.Ta
         cur.close()
 
 
-def stage(conn: Connection, table: Table, batch: pa.RecordBatch | pa.Table) -> None:
-    """Append ``batch`` to the temporary ``table`` (STAGE or COUNTS), matching columns by name."""
+def append_rows(conn: Connection, table: Table, batch: pa.RecordBatch | pa.Table) -> None:
+    """Append ``batch`` to ``table``, matching columns by name, the fastest way the database
+    allows (``COPY`` on PostgreSQL, C-level ``executemany`` on SQLite)."""
     if batch.num_rows == 0:
         return
     if conn.dialect.name == "postgresql":
         _copy_postgres(conn, table, batch)
     else:
         _insert_sqlite(conn, table, batch)
+
+
+#: Staging a batch is appending it to a staging table.
+stage = append_rows
