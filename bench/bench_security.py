@@ -46,6 +46,7 @@ CHITIEU = str(Path(sys.executable).with_name("chitieu"))
 PASSWORD = "bench password"
 SECRET = "bench-security-secret-0123456789"
 BODY_MB = 300
+NAIVE_MB = 30
 
 
 def _port() -> int:
@@ -188,6 +189,21 @@ def big_body(server: Server) -> None:
     )
 
 
+def _write_bomb(template: Path, out: Path, megabytes: int) -> None:
+    """``template`` with its sheet replaced by ``megabytes`` MB of cells (~40,000 per MB)."""
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(info, src.read(info.filename))
+                continue
+            with dst.open(info.filename, "w", force_zip64=True) as part:
+                part.write(b'<?xml version="1.0"?><worksheet><sheetData><row r="1">')
+                block = b'<c r="A1" t="n"><v>0</v></c>' * 40_000
+                for _ in range(megabytes):
+                    part.write(block)
+                part.write(b"</row></sheetData></worksheet>")
+
+
 def excel_bomb(url: str, workdir: Path) -> None:
     engine = make_engine(url)
     template = workdir / "hanoi.xlsx"
@@ -195,17 +211,7 @@ def excel_bomb(url: str, workdir: Path) -> None:
         write_template(conn, "01", "202501", template)
     engine.dispose()
     bomb = workdir / "bomb.xlsx"
-    with zipfile.ZipFile(template) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename == "xl/worksheets/sheet1.xml":
-                with dst.open(info.filename, "w", force_zip64=True) as out:
-                    out.write(b'<?xml version="1.0"?><worksheet><sheetData><row r="1">')
-                    block = b'<c r="A1" t="n"><v>0</v></c>' * 40_000
-                    for _ in range(BODY_MB):
-                        out.write(block)
-                    out.write(b"</row></sheetData></worksheet>")
-            else:
-                dst.writestr(info, src.read(info.filename))
+    _write_bomb(template, bomb, BODY_MB)
     env = {**os.environ, "CHITIEU_DATABASE_URL": url}
     rows = []
     for name, path in (("real template", template), ("bomb", bomb)):
@@ -223,6 +229,23 @@ def excel_bomb(url: str, workdir: Path) -> None:
         print(
             f"  excel {name} ({size / 2**20:.1f} MB on disk): exit, s, peak RSS MB, tail = {line}"
         )
+    # naive baseline: openpyxl opening a bomb of NAIVE_MB unpacked (a tenth of the bomb above,
+    # so the baseline itself stays bounded) with no limits, as the import did before
+    small = workdir / "small-bomb.xlsx"
+    _write_bomb(template, small, NAIVE_MB)
+    code = (
+        "import resource, time; from openpyxl import load_workbook; t = time.perf_counter(); "
+        f"load_workbook({str(small)!r}, data_only=True); "
+        "print(round(time.perf_counter() - t, 1), "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
+    seconds, peak = out.stdout.split()
+    print(
+        f"  naive baseline: openpyxl opens a {NAIVE_MB} MB-unpacking bomb without limits: "
+        f"{seconds} s, peak RSS {peak} MB (≈ {int(peak) * BODY_MB // NAIVE_MB} MB at "
+        f"{BODY_MB} MB by proportion)"
+    )
 
 
 def run(label: str, url: str, workers: int, args: argparse.Namespace, workdir: Path) -> None:
