@@ -278,3 +278,26 @@ def test_export_selectors_by_uid_under_any_output_scheme(world) -> None:
         headers=world.as_("entry"),
     )
     assert later.status_code == 400 or later.json()["dataValues"] == []
+
+
+def test_openapi_documents_each_route_once(world) -> None:
+    paths = world.client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/system/info",
+        "/api/me",
+        "/api/organisationUnits",
+        "/api/organisationUnits/{ident}",
+        "/api/organisationUnitLevels",
+        "/api/dataElements",
+        "/api/dataElements/{ident}",
+        "/api/dataSets/{ident}",
+        "/api/categoryCombos",
+        "/api/categories",
+        "/api/categoryOptionCombos/{ident}",
+        "/api/apiToken",
+        "/api/apiToken/{uid}",
+    ):
+        assert path in paths, path
+        assert all(op.get("summary") for op in paths[path].values()), path
+    assert not [p for p in paths if p.startswith(("/api/4", "/api/3", "/api/2"))]
+    assert "/api/NN/" in world.client.get("/openapi.json").json()["info"]["description"]
