@@ -19,12 +19,13 @@ import dataclasses
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, Row, func, insert, select
 
+from chitieu.catalog.clock import vietnam_today
 from chitieu.ingest import birth_store
 from chitieu.ingest.birth_reader import COLUMNS, file_sha256, iter_raw_batches
 from chitieu.ingest.birth_rows import References, check_batch, merge_counts
@@ -47,9 +48,6 @@ from chitieu.store.models import BirthRecord, ImportBatch
 # ``log`` names the import's ErrorLog below.
 logger = logging.getLogger(__name__)
 
-#: Vietnam keeps UTC+7 all year; "a date in the future" is judged by the local calendar.
-VIETNAM_TZ = timezone(timedelta(hours=7))
-
 
 @dataclass(frozen=True, slots=True)
 class BirthImportResult:
@@ -69,10 +67,6 @@ class BirthImportResult:
     #: The earlier batch of the very same file (same SHA-256), when the import was skipped
     #: because every record of it is stored already.
     same_file_as: int | None = None
-
-
-def vietnam_today() -> date:
-    return datetime.now(VIETNAM_TZ).date()
 
 
 #: Per-batch birth counts are merged in memory until they hold this many rows; a merged table

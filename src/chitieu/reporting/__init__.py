@@ -9,6 +9,12 @@
   was submitted; the monthly report's deadline.
 * :mod:`~chitieu.reporting.form` — the monthly commune report form's fields and rules.
 
+Every write, one value or a batch, is checked by :func:`chitieu.reporting.validate.plan_import`
+(element, disaggregation, unit and the caller's scope, period, type, duplicates, locks): a rule
+that every way data comes in must obey goes there, or, for a whole report's state, in
+:mod:`~chitieu.reporting.reports`. :mod:`~chitieu.reporting.calendar` states when reports are
+due; :mod:`~chitieu.reporting.monthly_report` what the monthly report holds.
+
 Refusals are :mod:`chitieu.errors` domain errors (or an import summary's conflicts), never
 HTTP errors.
 """

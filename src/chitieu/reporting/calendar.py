@@ -24,19 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from chitieu.catalog.clock import vietnam_midnight_utc
 from chitieu.catalog.periods import Period, PeriodType, month, parse_period, quarter
-
-#: Vietnam time is UTC+7 all year (no daylight saving).
-VIETNAM_OFFSET = timedelta(hours=7)
 
 
 def as_period(period: Period | str) -> Period:
     return parse_period(period) if isinstance(period, str) else period
-
-
-def vietnam_midnight_utc(day: date) -> datetime:
-    """The UTC instant at which ``day`` begins in Vietnam."""
-    return datetime(day.year, day.month, day.day) - VIETNAM_OFFSET
 
 
 @dataclass(frozen=True, slots=True)
