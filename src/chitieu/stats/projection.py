@@ -206,14 +206,27 @@ def _lone_forecast(fit: SrbFit, pick: np.ndarray, horizon: int, scenario: str) -
     series): the damped trend on their own yearly log SRB with its binomial variance. The
     hierarchical smoother cannot tell such a unit's level from its deviation, so its fitted
     variances say nothing; the trend's hyperparameters are the documented defaults."""
+    y, v = lone_series(fit, pick)
+    return forecast(y, v, horizon, scenario=scenario, hyper=Hyper(*DEFAULT_HYPER),
+                    hyper_source="documented defaults")  # fmt: skip
+
+
+def lone_series(fit: SrbFit, pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The yearly log SRB of units ``pick`` from their own counts (half a birth added to each
+    sex) and its binomial variance, shapes (units, T): what a lone unit's damped trend sees."""
     m, f = fit.male[pick], fit.female[pick]
     n = m + f
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where(n > 0, np.log((m + 0.5) / (f + 0.5)), np.nan)
         p = np.where(n > 0, (m + 0.5) / (n + 1.0), 0.5)
         v = np.where(n > 0, 1.0 / (n * p * (1 - p)), np.inf)
-    return forecast(y, v, horizon, scenario=scenario, hyper=Hyper(*DEFAULT_HYPER),
-                    hyper_source="documented defaults")  # fmt: skip
+    return y, v
+
+
+def is_lone(fit: SrbFit, unit: int) -> bool:
+    """True when unit index ``unit`` has too few neighbours in its region to pool with
+    (:data:`~chitieu.stats.smoothing.MIN_REGION_UNITS`): it is projected on its own counts."""
+    return bool(np.bincount(fit.region_of)[fit.region_of[unit]] < MIN_REGION_UNITS)
 
 
 def region_forecast(fit: SrbFit, horizon: int, scenario: str = "transition") -> Forecast:

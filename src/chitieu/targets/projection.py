@@ -146,16 +146,9 @@ def project_sex_ratio(
     ]
     [result] = project_srb(fit.fit, to_year, goal, direction, level=level, units=[code])  # type: ignore[arg-type]
     path = _path(result, smoothed[-1].year)
-    if len({u for u, _ in rows}) < PANEL_MIN_UNITS:
-        lone = Projection(
-            smoothed=smoothed,
-            path=path,
-            prob_met=_finite(result.prob_target_met),
-            annual_change=model_trend(smoothed[-1], path),
-            method="srb",
-        )
-        return _with_drift_and_change(lone, observed, to_year, baseline_year)
-    drift, drift_se = _region_drift(fit.fit, code, smoothed[-1].value)
+    drift, drift_se, joints, lone = _engine_trend(
+        fit.fit, code, smoothed[-1].value, baseline_year, to_year
+    )
     return Projection(
         smoothed=smoothed,
         path=path,
@@ -163,7 +156,7 @@ def project_sex_ratio(
         annual_change=drift if drift is not None else model_trend(smoothed[-1], path),
         method="srb",
         annual_change_se=drift_se,
-        change=_independent_change(smoothed, path, baseline_year, level),
+        change=joints if lone else _independent_change(smoothed, path, baseline_year, level),
     )
 
 
@@ -198,63 +191,45 @@ def _independent_change(
     return out
 
 
-def _region_drift(fit: Any, code: str, value: float) -> tuple[float | None, float | None]:
-    """The drift (points per year at ``value``) of the unit's region level in its last year,
-    with its standard error, from the damped trend on the smoother's region levels."""
+def _engine_trend(
+    fit: Any, code: str, value: float, baseline_year: int | None, to_year: int
+) -> tuple[float | None, float | None, dict[int, JointLevels], bool]:
+    """The damped trend the engine projects the unit with — its own counts for a lone unit
+    (a province, the country), else its region's smoothed levels — read for: the drift in the
+    last year (points per year at ``value``) with its standard error; for a lone unit with a
+    ``baseline_year``, the exact joint levels of that year with the last and the target year;
+    and whether the unit is lone."""
     from chitieu.stats.level_change import level_change
-    from chitieu.stats.statespace import fit_hyper
+    from chitieu.stats.projection import is_lone, level_noise, lone_series
+    from chitieu.stats.statespace import DEFAULT_HYPER, Hyper, fit_hyper
 
     m = fit.model
-    r = int(fit.region_of[fit.unit_index(code)])
-    var = np.diagonal(m.level_cov, axis1=1, axis2=2)
+    u = fit.unit_index(code)
+    lone = is_lone(fit, u)
     if m.level.shape[1] < 3:
-        return None, None
-    hyper, _ = fit_hyper(m.level, var)
-    last = int(fit.years[-1])
-    lc = level_change(fit.years, m.level[r], var[r], last, last, hyper=hyper)
-    return value * lc.drift, value * lc.drift_sd
-
-
-def _with_drift_and_change(
-    proj: Projection, observed: list[IndicatorValue], to_year: int, baseline_year: int | None
-) -> Projection:
-    """A lone series' projection with the damped trend's drift and, for a change target, the
-    joint levels of its baseline year with the latest and the target year."""
-    if len(observed) < 3:
-        return proj
-    from dataclasses import replace
-
-    from chitieu.stats.level_change import level_change
-
-    first, last = observed[0].years[0], observed[-1].years[0]
-    years = np.arange(first, last + 1)
-    y = np.full(len(years), np.nan)
-    v = np.full(len(years), np.inf)
-    for o in observed:
-        if o.numerator > 0 and o.denominator > 0:
-            y[o.years[0] - first] = np.log(o.numerator / o.denominator)
-            v[o.years[0] - first] = 1 / o.numerator + 1 / o.denominator
-    now = level_change(years, y, v, last, last)
-    level_now = 100 * float(np.exp(now.mean[1]))
-    change: dict[int, JointLevels] = {}
-    if baseline_year is not None and first <= baseline_year <= last:
+        return None, None, {}, lone
+    if lone:
+        y, v = (a[0] for a in lone_series(fit, np.array([u])))
+        hyper = Hyper(*DEFAULT_HYPER)
+    else:
+        noise = level_noise(m.level_cov)
+        hyper, _ = fit_hyper(m.level, noise)
+        r = int(fit.region_of[u])
+        y, v = m.level[r], noise[r]
+    first, last = int(fit.years[0]), int(fit.years[-1])
+    now = level_change(fit.years, y, v, last, last, hyper=hyper)
+    joints: dict[int, JointLevels] = {}
+    if lone and baseline_year is not None and first <= baseline_year <= last:
         for later in sorted({last, max(to_year, last)}):
             if later > baseline_year:
-                lc = level_change(years, y, v, baseline_year, later)
-                change[later] = JointLevels(
+                lc = level_change(fit.years, y, v, baseline_year, later, hyper=hyper)
+                c = lc.cov
+                joints[later] = JointLevels(
                     lc.years,
                     (float(lc.mean[0]), float(lc.mean[1])),
-                    (
-                        (float(lc.cov[0, 0]), float(lc.cov[0, 1])),
-                        (float(lc.cov[1, 0]), float(lc.cov[1, 1])),
-                    ),
+                    ((float(c[0, 0]), float(c[0, 1])), (float(c[1, 0]), float(c[1, 1]))),
                 )
-    return replace(
-        proj,
-        annual_change=level_now * now.drift,
-        annual_change_se=level_now * now.drift_sd,
-        change=change,
-    )
+    return value * now.drift, value * now.drift_sd, joints, lone
 
 
 def _standard_errors(observed: list[IndicatorValue], level: float = 0.95) -> np.ndarray:
