@@ -21,8 +21,7 @@ from chitieu.api.guards import BodyLimits, RequestGuards, SecurityHeaders
 from chitieu.api.paths import MAX_VERSION, MIN_VERSION, Dhis2Paths
 from chitieu.api.request_log import install_request_logging
 from chitieu.api.request_metrics import API_PREFIX, RequestMetrics
-from chitieu.api.router import api_router
-from chitieu.api.routes import ops as ops_routes
+from chitieu.api.router import api_router, service_router
 from chitieu.auth.ratelimit import LoginLimiter
 from chitieu.auth.state import AuthState
 from chitieu.config import Settings, get_settings, signing_secret
@@ -73,7 +72,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     limits = BodyLimits(settings.max_sign_in_body, settings.max_body, settings.max_upload_body)
     app.add_middleware(RequestGuards, limits=limits)  # before routing, sign-in and parsing
     app.add_middleware(SecurityHeaders)  # outermost: every response, errors too
-    app.include_router(ops_routes.router)
+    app.include_router(service_router())
     app.include_router(api_router(), prefix=API_PREFIX)
     app.add_middleware(Dhis2Paths)
     app.include_router(web_routes.router)

@@ -1,4 +1,5 @@
-"""Every API router, gathered for :func:`chitieu.app.create_app` to mount under ``/api``."""
+"""Every router of :mod:`chitieu.api.routes`, gathered for :func:`chitieu.app.create_app`: the API
+under ``/api``, and the operators' routes at the root."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from chitieu.api.routes import (
     enforcement,
     indicators,
     inspections,
+    ops,
     plans,
     session,
     system,
@@ -25,7 +27,7 @@ from chitieu.api.routes import (
 
 def api_router() -> APIRouter:
     """All API routes, relative to ``/api``, one router per module of
-    :mod:`chitieu.api.routes`."""
+    :mod:`chitieu.api.routes` (but :mod:`~chitieu.api.routes.ops`)."""
     router = APIRouter()
     for module in (
         session,
@@ -45,4 +47,12 @@ def api_router() -> APIRouter:
         api_tokens,
     ):
         router.include_router(module.router)
+    return router
+
+
+def service_router() -> APIRouter:
+    """The routes operators and monitors call, at the root: ``/healthz``, ``/readyz``,
+    ``/metrics`` (:mod:`chitieu.api.routes.ops`)."""
+    router = APIRouter()
+    router.include_router(ops.router)
     return router
