@@ -127,3 +127,14 @@ def test_the_submission_time_on_the_form_is_vietnam_time(fresh_site) -> None:
     at = datetime.strptime(shown.group(1), "%d/%m/%Y %H:%M")
     vietnam_now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=7)
     assert abs(at - vietnam_now) < timedelta(minutes=3)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_plan_and_scorecard_pages_show_names_not_codes_or_notes(site, lang: str) -> None:
+    client = site.signed_in("analyst.hanoi")
+    for path in ("/scorecard", "/plans/HN-SRB-2026-2030"):
+        page = client.get(f"{path}?lang={lang}")
+        assert page.status_code == 200
+        visible = re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", page.text, flags=re.S))
+        for internal in ("SRB_ANNUAL_FALL", "SRB_AT_MOST", "placeholder:", "seed 0", "VNA health"):
+            assert internal not in visible, (path, internal)
