@@ -39,8 +39,10 @@
     form.querySelector("[data-sum='M']").textContent = fmt(boys);
     form.querySelector("[data-sum='F']").textContent = fmt(girls);
     form.querySelector("[data-sum='all']").textContent = fmt(boys + girls);
-    ["TOTAL", "ACT_COMM_SESSIONS", "ACT_PEOPLE_REACHED", "ACT_FACILITY_COMMITMENTS", "ACT_INSPECTIONS"].forEach(function (n) {
-      var x = read(n); if (x.bad) problems.push(x.bad);
+    // The other figures (the total, the activities): every number field the page drew.
+    Array.prototype.forEach.call(form.querySelectorAll("input.n"), function (el) {
+      if (/^[MF]_/.test(el.name)) return;  // the births, read above
+      var x = read(el.name); if (x.bad) problems.push(x.bad);
     });
     var total = read("TOTAL").value;
     var lines = [];
