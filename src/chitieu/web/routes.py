@@ -5,7 +5,8 @@
 
 Pages: ``/login`` (GET, POST), ``/logout`` (POST), ``/`` → ``/dashboard``,
 ``/dashboard?unit=&year=&lang=``, ``/entry``, ``/entry/{commune}/{YYYYMM}`` (GET, POST); and the
-plan, scorecard and enforcement pages of :mod:`chitieu.web.pages.plans`.
+plan, scorecard and enforcement pages of :mod:`chitieu.web.pages.plans`; ``/tokens`` (GET,
+POST) and ``/tokens/{id}/revoke`` (POST), the user's personal access tokens.
 JSON: ``/api/dashboard/{section}?unit=&year=&lang=``.
 """
 
@@ -17,7 +18,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chitieu.web.deps import install_page_errors
-from chitieu.web.pages import auth, dashboard, entry, plans
+from chitieu.web.pages import auth, dashboard, entry, plans, tokens
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ router.include_router(dashboard.router)
 router.include_router(dashboard.api_router)
 router.include_router(entry.router)
 router.include_router(plans.router)
+router.include_router(tokens.router)
 
 STATIC_MAX_AGE = 365 * 24 * 3600
 
