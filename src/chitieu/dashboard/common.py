@@ -47,31 +47,24 @@ def latest_year(db: Session, unit: UnitInfo) -> int:
     return complete if complete is not None else last
 
 
-def provisional_json(
+def births_completeness_json(
     db: Session, unit: UnitInfo, year: int, lang: str = "vi"
-) -> dict[str, Any] | None:
-    """The year after ``year`` whose births are still arriving, with its completeness:
-    ``{year, provisional: true, completeness, text}`` (None when there is none)."""
-    last = latest_data_year(db, unit)
-    done = births_completeness(db.connection(), unit.code, last)
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The births completeness of ``year`` for ``unit`` with its ``text`` (None when it has no
+    births), and the year after it whose births are still arriving, ``{year, provisional: true,
+    completeness, text}`` (None when there is none): one read of the unit's births."""
+    done = births_completeness(db.connection(), unit.code, max(year, latest_data_year(db, unit)))
+    this = {**asdict(done[year]), "text": done[year].text(lang)} if year in done else None
     later = [c for y, c in done.items() if y > year and not c.complete]
     if not later:
-        return None
-    return {
+        return this, None
+    provisional = {
         "year": later[-1].year,
         "provisional": True,
         "completeness": asdict(later[-1]),
         "text": later[-1].text(lang),
     }
-
-
-def completeness_json(
-    db: Session, unit: UnitInfo, year: int, lang: str = "vi"
-) -> dict[str, Any] | None:
-    """The births completeness of ``year`` for ``unit`` with its ``text`` (None when it has
-    no births)."""
-    done = births_completeness(db.connection(), unit.code, year)
-    return {**asdict(done[year]), "text": done[year].text(lang)} if year in done else None
+    return this, provisional
 
 
 def latest_data_year(db: Session, unit: UnitInfo) -> int:

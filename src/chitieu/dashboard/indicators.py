@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 from chitieu.catalog import read_catalog
 from chitieu.dashboard.common import (
     View,
-    completeness_json,
+    births_completeness_json,
     interval_json,
     num,
-    provisional_json,
 )
 from chitieu.indicators import indicator_series, indicator_value
 
@@ -71,13 +70,13 @@ def signatures_json(db: Session, view: View) -> dict[str, Any]:
         range(view.year - MISSING_YEARS + 1, view.year + 1),
         catalog=catalog,
     )
-    provisional = provisional_json(db, view.unit, view.year, view.lang)
+    completeness, provisional = births_completeness_json(db, view.unit, view.year, view.lang)
     if provisional is not None:
         value = indicator_value(conn, "SRB", code, provisional["year"], catalog=catalog)
         provisional["srb"] = interval_json(value, 1)
     return {
         "year": view.year,
-        "completeness": completeness_json(db, view.unit, view.year, view.lang),
+        "completeness": completeness,
         "provisional": provisional,
         "pooled_period": f"{pooled[0]}-{pooled[-1]}",
         "srb": interval_json(srb, 1),

@@ -54,9 +54,14 @@ def _cache(request: Request) -> ResultCache:
     return state.dashboard_cache
 
 
-def _view(db: Session, user: Principal, unit: str | None, year: int | None, lang: str) -> View:
+def _view(
+    request: Request, db: Session, user: Principal, unit: str | None, year: int | None, lang: str
+) -> View:
     info = ensure_within(user, unit or user.unit_code, db)
-    return View(info, year or latest_year(db, info), lang)
+    if year is None:  # the last complete year, read once per data version
+        key = ("headline_year", info.code, data_version(db))
+        year = _cache(request).get_or_build(key, lambda: latest_year(db, info))
+    return View(info, year, lang)
 
 
 def section_data(
@@ -107,7 +112,7 @@ def dashboard_section(
     unit defaults to your own, the year to the last with complete births. 403 outside your unit."""
     if section not in SECTIONS:
         raise ApiError(404, f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
-    view = _view(db, user, unit, year, lang or request_language(request))
+    view = _view(request, db, user, unit, year, lang or request_language(request))
     try:
         body, etag = section_body(request, db, view, section)
     except ImportError as exc:  # a part of the statistics engine not installed yet
@@ -134,7 +139,7 @@ def dashboard_page(
 ) -> Response:
     """The dashboard for a unit (default: yours) and a year (default: the latest with data)."""
     lang = request_language(request)
-    view = _view(db, user, unit, year, lang)
+    view = _view(request, db, user, unit, year, lang)
     last = latest_data_year(db, view.unit)  # a provisional year can still be picked
     children = [] if view.unit.level == "commune" else list_units(db.connection(), view.unit.code)
     data = {name: section_data(request, db, view, name) for name in SECTIONS} if inline else None
