@@ -101,7 +101,7 @@ class ReportingStatus:
         return {
             "plan_code": self.plan_code,
             "as_of": self.as_of.isoformat(),
-            "due_rule": "quarterly, by the 15th of the month after the quarter",
+            "due_rule": f"quarterly, by the {QUARTERLY.due_day}th of the month after the quarter",
             "periods": self.periods,
             "counts": self.counts(),
             "cells": [c.to_dict() for c in self.cells],

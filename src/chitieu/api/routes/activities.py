@@ -13,6 +13,7 @@ from sqlalchemy import select
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.params import Paging, paginate_list
+from chitieu.catalog.clock import vietnam_today
 from chitieu.plans.activities import ACTIVITY_KINDS, record_activities
 from chitieu.plans.tracking import activity_summary, reporting_status
 from chitieu.plans.visibility import visible_cells, visible_plan
@@ -96,7 +97,7 @@ def reporting(
     (due by the 15th of the month after the quarter). Communes outside your unit are left out;
     bodies are shown to users who cover the plan's unit. With the activity totals."""
     found = visible_plan(db, user, plan)
-    status = reporting_status(db, plan, as_of=as_of or date.today(), year=year)
+    status = reporting_status(db, plan, as_of=as_of or vietnam_today(), year=year)
     payload = status.to_dict()
     payload["cells"] = [c.to_dict() for c in visible_cells(db, user, found, status.cells)]
     if user.covers(get_unit(db, found.unit_code).path):  # type: ignore[arg-type]

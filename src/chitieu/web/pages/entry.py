@@ -22,6 +22,7 @@ from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
 from chitieu.api.errors import ApiError
 from chitieu.auth.users import Principal
+from chitieu.catalog.clock import vietnam_today
 from chitieu.catalog.periods import PeriodType, months_later, parse_period, period_of_day
 from chitieu.reporting.form import (
     SRB_CHECK_MIN_BIRTHS,
@@ -56,7 +57,7 @@ ACTIONS = ("save", "submit", "reopen", "lock")
 
 def previous_month(today: date | None = None) -> str:
     """The month a commune usually reports now (the one just ended), as ``YYYYMM``."""
-    this_month = period_of_day(PeriodType.MONTHLY, today or date.today())
+    this_month = period_of_day(PeriodType.MONTHLY, today or vietnam_today())
     return months_later(this_month, -1).code
 
 
@@ -73,13 +74,19 @@ def _check_period(period: str) -> str:
         or month.start.year < 2000
     ):
         raise ApiError(422, f"period {period!r}: a month is written YYYYMM, e.g. 202501")
-    if month.start > date.today():
+    if month.start > vietnam_today():
         raise ApiError(422, f"period {period!r} has not started yet")
     return period
 
 
 def _shift(period: str, months: int) -> str:
     return months_later(parse_period(period), months).code
+
+
+def _next_period(period: str) -> str | None:
+    """The month after ``period``, if it has started (Vietnam time)."""
+    following = _shift(period, 1)
+    return following if following <= f"{vietnam_today():%Y%m}" else None
 
 
 def _commune(db: Session, user: Principal, unit: str) -> UnitInfo:
@@ -109,7 +116,7 @@ def _form_page(
         "month": int(period[4:]),
         "year": int(period[:4]),
         "prev_period": _shift(period, -1),
-        "next_period": _shift(period, 1) if _shift(period, 1) <= f"{date.today():%Y%m}" else None,
+        "next_period": _next_period(period),
         "state": state,
         "editable": editable,
         "province": is_province(user, commune),
@@ -154,7 +161,7 @@ def entry_home(
         "unit": info,
         "period": period,
         "prev_period": _shift(period, -1),
-        "next_period": _shift(period, 1) if _shift(period, 1) <= f"{date.today():%Y%m}" else None,
+        "next_period": _next_period(period),
         "rows": rows,
         "states": {code: s for (code, _), s in states.items()},
         "deadline": deadline(period),

@@ -10,7 +10,6 @@ Every figure comes from the functions the API calls (:func:`evaluate_targets`,
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
 from chitieu.api.errors import forbidden
 from chitieu.auth.users import Principal
+from chitieu.catalog.clock import vietnam_today
 from chitieu.enforcement.inspections import list_inspections, record_inspections
 from chitieu.enforcement.ranking import excess_ranking
 from chitieu.enforcement.register import facility_register
@@ -106,10 +106,10 @@ def plan_page(
     plan = visible_plan(db, user, code)
     default_unit = plan.unit_code if user.covers(_path(db, plan.unit_code)) else user.unit_code
     info = ensure_within(user, unit or default_unit, db)
-    year = year or date.today().year
+    year = year or vietnam_today().year
     report_year = min(max(year, plan.start_year), plan.end_year)
     evaluations = evaluate_targets(db, plan_code=code, unit_code=info.code, until_year=year)
-    status = reporting_status(db, code, as_of=date.today(), year=report_year)
+    status = reporting_status(db, code, as_of=vietnam_today(), year=report_year)
     counts = status.counts()
     names = {b.code: (b.name_vi, b.name_en) for b in db.scalars(select(Body))}
     bodies = db.execute(
@@ -200,7 +200,7 @@ def enforcement_page(
     """Where to inspect (excess beside history), the register, recent inspections, the form."""
     lang = request_language(request)
     info = ensure_within(user, unit or user.unit_code, db)
-    today = date.today()
+    today = vietnam_today()
     ranking, window = [], ""
     if info.level != "commune":
         ranked = excess_ranking(db, info.code, until_year=year or today.year - 1, as_of=today)
