@@ -4,19 +4,21 @@ For each series (a region's level, a province, the country) on the log scale ``y
 
     y_t       = ℓ_t + ε_t,            ε_t ~ N(0, v_t + σ_ε²)
     ℓ_{t+1}   = ℓ_t + d_t + η_t,      η_t ~ N(0, σ_ℓ²)
-    d_{t+1}   = d* + φ (d_t − d*) + ζ_t, ζ_t ~ N(0, σ_d²)
+    d_{t+1}   = φ d_t + ζ_t,          ζ_t ~ N(0, σ_d²)
 
 ``v_t`` is the known sampling variance of ``y_t`` (binomial, or the smoother's variance of a
 region level); ``σ_ε`` the extra-binomial noise (survey design, year-to-year shocks that do not
-persist); ``ℓ`` the level with persistence; ``d`` a drift that decays at rate ``φ`` towards the
-long-run drift ``d*``. Two scenarios:
+persist); ``ℓ`` the level with persistence; ``d`` a drift that decays at rate ``φ``. Two
+scenarios for the mean path (the uncertainty is the model's in both):
 
 - ``"transition"`` (the default: it won the rolling backtests, see ``docs/methods.md``) follows
   the sex-ratio transition of Chao, Gerland, Cook & Alkema (PNAS 2019) — rise, plateau, decline
-  towards the natural baseline :data:`BASELINE_SRB` (106.3): the mean drift moves from today's
-  towards ``d* = −(ℓ_T − log 1.063) / DECLINE_YEARS · P(d_T ≤ 0)`` (a series still rising
-  plateaus first), closing :data:`TRANSITION_PHI` of the gap each year;
-- ``"trend"``: ``d* = 0``, today's drift fades at rate ``φ`` and the series levels off.
+  towards the natural baseline :data:`BASELINE_SRB` (106.3): a series past its rise (weight
+  P(d_T ≤ 0)) declines at least at the pace that would bring today's imbalance back to the
+  baseline in :data:`DECLINE_YEARS` years (reached by closing :data:`TRANSITION_PHI` of the gap
+  each year), or at its own pace if steeper; a series still rising keeps the trend's damped
+  drift (it plateaus first); see :func:`transition_drift`;
+- ``"trend"``: today's drift fades at rate ``φ`` and the series levels off.
 
 The Kalman filter gives the exact Gaussian likelihood; the hyperparameters
 ``(σ_ℓ, σ_d, φ, σ_ε)`` maximise it POOLED over all series passed together (every region or
@@ -24,8 +26,8 @@ province shares them) with weak priors (:data:`PRIOR`) that only matter for shor
 initial state is vague (level N(y₁, 1), drift N(0, 0.02²)), so the first year's innovation is
 left out of the likelihood (a diffuse, REML-style likelihood). With fewer than
 :data:`MIN_POOL_SERIES` series the hyperparameters are not fitted: the documented defaults
-:data:`DEFAULT_HYPER` are used (fitted once, the same way, on Vietnam's published national
-series and the regional levels of the transition simulator; see ``docs/methods.md``), and the
+:data:`DEFAULT_HYPER` are used (the centre of the priors; checked by the backtest on Viet
+Nam's published national series, ``docs/methods.md``), and the
 result says so (``hyper_source``).
 
 A forecast starts from the filtered state at the last year — today's level and drift with their
@@ -45,7 +47,8 @@ SCENARIOS: tuple[str, ...] = ("trend", "transition")
 
 #: Natural SRB (boys per 100 girls) the transition declines to: Chao et al. (PNAS 2019).
 BASELINE_SRB = 106.3
-#: Years the transition scenario takes to bring the present imbalance back to the baseline.
+#: Years the transition scenario's decline takes to bring today's imbalance to the baseline
+#: (chosen on the simulations and the national backtest, docs/methods.md).
 DECLINE_YEARS = 12.0
 #: Share of the gap between today's drift and the transition's decline left after each year.
 TRANSITION_PHI = 0.5
@@ -130,16 +133,16 @@ def kalman_filter(y: np.ndarray, v: np.ndarray, hyper: Hyper) -> Filtered:
         loglik -= np.where(counted, 0.5 * (np.log(2 * np.pi * f) + innov**2 / f), 0.0)
         seen |= ok
         means[:, t], covs[:, t] = a, p
-        a, p = _predict(a, p, sl2, sd2, phi, 0.0)
+        a, p = _predict(a, p, sl2, sd2, phi)
     return Filtered(means, covs, loglik)
 
 
 def _predict(
-    a: np.ndarray, p: np.ndarray, sl2: float, sd2: float, phi: float, d_star: np.ndarray | float
+    a: np.ndarray, p: np.ndarray, sl2: float, sd2: float, phi: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One year ahead: ℓ += d, d = d* + φ (d − d*), covariances through F P Fᵀ + Q."""
+    """One year ahead: ℓ += d, d = φ d, covariances through F P Fᵀ + Q."""
     level = a[:, 0] + a[:, 1]
-    drift = d_star + phi * (a[:, 1] - d_star)
+    drift = phi * a[:, 1]
     p00, p01, p11 = p[:, 0, 0], p[:, 0, 1], p[:, 1, 1]
     q = np.empty_like(p)
     q[:, 0, 0] = p00 + 2 * p01 + p11 + sl2
@@ -148,16 +151,24 @@ def _predict(
     return np.stack([level, drift], axis=1), q
 
 
-def transition_drift(level: np.ndarray, drift: np.ndarray, drift_var: np.ndarray) -> np.ndarray:
-    """The long-run drift of the transition scenario: a decline that brings the imbalance over
-    the natural level back to zero in :data:`DECLINE_YEARS` years, weighted by the probability
-    that the series is past its rise (P(drift ≤ 0)): a series still rising plateaus first, as
-    in the trapezoid of Chao et al. (2019). Nothing falls below the baseline."""
+def transition_drift(
+    level: np.ndarray, drift: np.ndarray, drift_var: np.ndarray, phi: float, horizon: int
+) -> np.ndarray:
+    """The mean drift in each of the next ``horizon`` years under the transition scenario,
+    (S, H). A series past its rise (weight P(d_T ≤ 0)) declines at least at the pace that
+    brings its imbalance over the natural level to zero in :data:`DECLINE_YEARS` years,
+    reached by closing :data:`TRANSITION_PHI` of the gap a year, or at its own present pace if
+    that is steeper; a series still rising keeps the trend's damped drift (it plateaus first,
+    as in the trapezoid of Chao et al. 2019). Nothing falls below the baseline."""
     from scipy.special import ndtr
 
     imbalance = np.maximum(level - np.log(BASELINE_SRB / 100), 0.0)
     past_rise = ndtr(-drift / np.sqrt(np.maximum(drift_var, 1e-12)))
-    return -imbalance / DECLINE_YEARS * past_rise
+    k = np.arange(horizon)[None, :]
+    trend = drift[:, None] * phi**k
+    decline = -(imbalance / DECLINE_YEARS)[:, None] * (1 - TRANSITION_PHI ** (k + 1))
+    w = past_rise[:, None]
+    return (1 - w) * trend + w * np.minimum(trend, decline)
 
 
 def _unpack(x: np.ndarray) -> Hyper:
@@ -222,20 +233,19 @@ def forecast(
     filt = kalman_filter(y, v, hyper)
     a, p = filt.mean[:, -1], filt.cov[:, -1]
     sl2, sd2, phi, se2 = hyper.level_sd**2, hyper.drift_sd**2, hyper.phi, hyper.noise_sd**2
-    d_star = transition_drift(a[:, 0], a[:, 1], p[:, 1, 1])
     mean = np.empty((len(a), horizon))
     var = np.empty((len(a), horizon))
     state, cov = a, p
     for h in range(horizon):
-        state, cov = _predict(state, cov, sl2, sd2, phi, 0.0)
+        state, cov = _predict(state, cov, sl2, sd2, phi)
         mean[:, h] = state[:, 0]
         var[:, h] = cov[:, 0, 0] + se2
     if scenario == "transition":
-        # The mean drift moves from today's towards the decline, closing TRANSITION_PHI of the
-        # gap a year; the uncertainty stays the trend's.
-        k = np.arange(horizon)
-        drift = d_star[:, None] + TRANSITION_PHI ** k[None, :] * (a[:, 1] - d_star)[:, None]
-        mean = a[:, 0][:, None] + np.cumsum(drift, axis=1)
+        # Only the mean path changes; the uncertainty stays the trend's.
+        drift = transition_drift(a[:, 0], a[:, 1], p[:, 1, 1], phi, horizon)
+        floor = np.log(BASELINE_SRB / 100)
+        # The transition's extra decline stops at the natural level.
+        mean = np.maximum(a[:, :1] + np.cumsum(drift, axis=1), np.minimum(mean, floor))
     return Forecast(
         mean, var, hyper, hyper_source or "given", scenario,
         a[:, 0], p[:, 0, 0], a[:, 1], p[:, 1, 1],

@@ -1,0 +1,123 @@
+"""Benchmark of the national SRB fit (issue 10): smoothing, excess and projection together.
+
+Each pipeline runs in its own child process (wall time and peak resident memory from
+``getrusage(RUSAGE_CHILDREN)``), on the same simulated country (3,321 communes × 15 years in
+34 provinces):
+
+- ``new``: :func:`smooth_srb` (hierarchical smoother, robust refit, change model for
+  ``p_excess``) then :func:`project_srb` (damped trend on the province levels, transition
+  scenario) to 6 years past the data;
+- ``old``: the previous pipeline in the same code — the smoother and robust refit (the excess
+  z) without the change model, and each province level projected by a straight line with noise
+  (:func:`chitieu.stats.trend.fit_linear_trend`) — the baseline for the ratio.
+
+With ``--estimate-years 15 60`` it also times ``chitieu srb estimate`` on files of those lengths.
+
+Usage: ``.venv/bin/python bench/bench_forecast.py [--units 3321] [--years 15]
+[--estimate-years 15 60]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = r"""
+import json, sys, time
+import numpy as np
+from threadpoolctl import threadpool_limits
+from chitieu.stats import simulate_srb
+units, years, which = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+sim = simulate_srb(units, years, 34, births=(20, 20_000), seed=1)
+c = sim.long()
+began = time.perf_counter()
+if which == "new":
+    from chitieu.stats import project_srb, smooth_srb
+    res = smooth_srb(c["unit"], c["year"], c["male"], c["female"], c["parent"])
+    project_srb(res.fit, int(sim.years[-1]) + 6, 109.0)
+else:
+    from chitieu.stats.excess import excess_z
+    from chitieu.stats.smoothing import build_grid
+    from chitieu.stats.srb_model import Panel, fit_model
+    from chitieu.stats.trend import fit_linear_trend
+    _, yrs, region, gm, gf, _ = build_grid(
+        c["unit"], c["year"], c["male"], c["female"], c["parent"]
+    )
+    names, region_of = np.unique(region.astype(str), return_inverse=True)
+    panel = Panel(gm, gf, region_of, len(names))
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = fit_model(panel)
+        excess_z(panel, model)
+    future = np.arange(yrs[-1] + 1, yrs[-1] + 7)
+    for r in range(len(names)):
+        fit_linear_trend(yrs, model.level[r], model.level_cov[r]).mean(future)
+print(json.dumps({"seconds": time.perf_counter() - began}))
+"""
+
+
+def run_child(args: list[str]) -> dict[str, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    began = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - began
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = json.loads(done.stdout.strip().splitlines()[-1]) if "{" in done.stdout else {}
+    # ru_maxrss of children is the largest child so far: run the smaller job first.
+    return {"wall_s": wall, "peak_mib": max(peak, before) / 1024, **out}
+
+
+def estimate_cli(units: int, years: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "srb.csv"
+        subprocess.run(
+            [sys.executable, "-c", WRITE_CSV, str(units), str(years), str(path)], check=True
+        )
+        chitieu = Path(sys.executable).with_name("chitieu")
+        return run_child([str(chitieu), "srb", "estimate", str(path), "--format", "csv"])
+
+
+WRITE_CSV = r"""
+import sys
+from chitieu.stats import simulate_srb
+units, years, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+c = simulate_srb(units, years, 34, births=(20, 20_000), seed=1).long()
+with open(path, "w", encoding="utf-8") as out:
+    out.write("unit,year,male,female,parent\n")
+    for row in zip(*(c[k] for k in ("unit", "year", "male", "female", "parent")), strict=True):
+        out.write(",".join(str(v) for v in row) + "\n")
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=3321)
+    parser.add_argument("--years", type=int, default=15)
+    parser.add_argument("--estimate-years", type=int, nargs="*", default=[])
+    args = parser.parse_args()
+    print(f"nproc {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}")
+    py = sys.executable
+    old = run_child([py, "-c", CHILD, str(args.units), str(args.years), "old"])
+    new = run_child([py, "-c", CHILD, str(args.units), str(args.years), "new"])
+    print(
+        f"{args.units} units × {args.years} years, smoothing + excess + projection: "
+        f"new {new['seconds']:.2f} s (child wall {new['wall_s']:.2f} s, peak ≤ "
+        f"{new['peak_mib']:.0f} MiB); old {old['seconds']:.2f} s (wall {old['wall_s']:.2f} s, "
+        f"peak {old['peak_mib']:.0f} MiB); new/old {new['seconds'] / old['seconds']:.2f}"
+    )
+    for years in sorted(args.estimate_years):
+        est = estimate_cli(args.units, years)
+        print(
+            f"chitieu srb estimate {args.units} units × {years} years: {est['wall_s']:.2f} s "
+            f"wall, peak ≤ {est['peak_mib']:.0f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()
