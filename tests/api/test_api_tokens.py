@@ -56,6 +56,10 @@ def test_a_token_acts_for_its_user_within_its_unit(world) -> None:
     assert world.scalar("SELECT last_used FROM api_tokens WHERE uid = :u", u=made["uid"])
     # a token cannot mint tokens; another user cannot see or revoke it
     assert world.client.post("/api/apiToken", json={}, headers=_pat(key)).status_code == 403
+    extend = world.client.patch(
+        f"/api/apiToken/{made['uid']}", json={"days": 365}, headers=_pat(key)
+    )
+    assert extend.status_code == 403  # a leaked token cannot keep itself alive
     other = world.client.delete(f"/api/apiToken/{made['uid']}", headers=world.as_("entry"))
     assert other.status_code == 404
 

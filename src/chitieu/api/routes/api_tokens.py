@@ -1,7 +1,8 @@
 """Personal access tokens in DHIS2's ``/api/apiToken`` shape: each user creates, lists,
 re-dates and revokes their own (:mod:`chitieu.auth.api_tokens`). The token is in the answer
 to the POST only (``response.key``); afterwards only its id, name, unit and dates are shown.
-A request authenticated by a token cannot create another token."""
+A request authenticated by a token cannot create a token or push an expiry back (a leaked
+token must not be able to keep itself alive); it can revoke one."""
 
 from __future__ import annotations
 
@@ -95,6 +96,11 @@ def _message(status: int, text: str, response: dict[str, Any] | None = None) -> 
     return JSONResponse(body, status_code=status)
 
 
+def _not_by_token(via: str, what: str) -> None:
+    if via == "apitoken":
+        raise forbidden(f"a personal access token cannot {what}: sign in with a password")
+
+
 def _not_yours(uid: str) -> ApiError:
     return ApiError(404, f"ApiToken with id {uid} could not be found.", code="not_found")
 
@@ -112,8 +118,7 @@ def create(body: TokenIn, user: CurrentUser, db: DB) -> JSONResponse:
     """A new token for you (``Authorization: ApiToken <key>``), valid until ``expire``
     (milliseconds since the epoch) or for ``days`` (default 30, at most 365), within your
     unit or the ``unit`` given below it. The key is in this answer only."""
-    if user.via == "apitoken":
-        raise forbidden("a personal access token cannot create tokens: sign in with a password")
+    _not_by_token(user.via, "create tokens")
     if body.attributes:
         raise ApiError(400, "token attributes (IP, method, referrer limits) are not supported")
     if body.type not in (None, TOKEN_TYPE):
@@ -145,6 +150,7 @@ def get_one(uid: str, user: CurrentUser, db: DB) -> Any:
 @router.put("/apiToken/{uid}", summary="Change when one of your tokens expires")
 def change_expiry(uid: str, body: ExpiryIn, user: CurrentUser, db: DB) -> JSONResponse:
     """A new ``expire`` (milliseconds since the epoch) or ``days`` from now."""
+    _not_by_token(user.via, "change when a token expires")
     try:
         info = set_expiry(db, user.username, uid, expires=_from_ms(body.expire), days=body.days)
     except LookupError:
