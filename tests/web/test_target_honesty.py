@@ -108,3 +108,12 @@ def test_report_prints_the_same_status_and_notes(site, items):
     assert "Chưa đủ bằng chứng" in vi and items[FALL]["relation_vi"] in vi
     assert "Inconclusive" in en and items[FALL]["relation_en"] in en
     assert "Xu hướng của mô hình/năm (± sai số chuẩn)" in vi
+
+
+def test_plan_page_shows_the_same_status_notes_and_drift(site, items):
+    page = site.signed_in("analyst.hanoi").get(f"/plans/{PLAN}?unit={HANOI}&year=2025").text
+    fall = items[FALL]
+    assert 'data-target="SRB_ANNUAL_FALL" data-status="inconclusive"' in page
+    assert fall["relation_vi"] in page and "Chưa đủ bằng chứng: số liệu chỉ phân biệt" in page
+    se = f"{fall['observed_annual_change_se']:.2f}".replace(".", ",")
+    assert f"± {se}" in page

@@ -32,8 +32,9 @@ from chitieu.plans.tracking import reporting_status
 from chitieu.plans.visibility import related_units, visible_cells, visible_plan
 from chitieu.reports.build import plan_tasks
 from chitieu.reports.i18n import fmt_interval, fmt_number, fmt_percent, fmt_signed
-from chitieu.reports.tables import goal_text, status_label
+from chitieu.reports.tables import drift_text, goal_text, provisional_text, status_label
 from chitieu.store.models import Body, Facility, Plan, PlanBody, Unit
+from chitieu.targets.binding import notes
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.targets.rules import RULES_EN, RULES_VI
 from chitieu.targets.scorecard import NATIONAL, national_scorecard
@@ -85,7 +86,8 @@ def _evaluation_rows(evaluations: list[Any], lang: str) -> list[dict[str, Any]]:
                 "prob": fmt_percent(e.prob_target_met),
                 "prob_pct": round(100 * e.prob_target_met) if e.prob_target_met is not None else 0,
                 "needed": fmt_signed(e.required_annual_change, 2, lang),
-                "observed": fmt_signed(e.observed_annual_change, 2, lang),
+                "observed": drift_text(e, lang),
+                "notes": [t for t in (provisional_text(e, lang), *notes(e, lang)) if t],
             }
         )
     return out
