@@ -203,3 +203,28 @@ def test_report_requests_outside_scope_or_period_are_refused(client):
     assert r.status_code == 404
     r = client.get(f"/api/reports/{PLAN}", params={"period": 2026, "format": "exe"})
     assert r.status_code == 422
+
+
+def test_english_editions_are_english_and_the_xlsx_shows_rounded_figures(client, tmp_path):
+    """No Vietnamese legal bases or issuer in the English PDF; the English XLSX gives labels,
+    not codes, for kinds, directions and statuses, and shows no figure with 13 decimals."""
+    text = _pdf_text(tmp_path, _download(client, "pdf", "en"))
+    assert "Căn cứ" not in text and "Ủy ban nhân dân" not in text.replace("\n", " ")
+    assert "Pursuant to the 5 legal documents cited in the plan" in _squeeze_spaces(text)
+    wb = load_workbook(io.BytesIO(_download(client, "xlsx", "en")))
+    codes = {"at_most", "at_least", "observed", "smoothed", "projection", "body", "overdue"}
+    codes |= {"reported", "not_due"}
+    for ws in wb:
+        for row in ws.iter_rows(min_row=HEADER_ROW):
+            for cell in row:
+                if isinstance(cell.value, float):
+                    assert cell.number_format != "General", (ws.title, cell.coordinate)
+                if isinstance(cell.value, str) and ws.title != "Targets":
+                    assert cell.value not in codes, (ws.title, cell.coordinate, cell.value)
+        if ws.title == "Reporting":
+            names = [r[3] for r in ws.iter_rows(HEADER_ROW + 1, values_only=True) if r[1] == "Body"]
+            assert "Department of Health" in names and "Sở Y tế" not in names
+
+
+def _squeeze_spaces(text: str) -> str:
+    return re.sub(r"\s+", " ", text)

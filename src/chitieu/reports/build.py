@@ -17,6 +17,7 @@ from chitieu.plans.tracking import (
     activity_summary,
     reporting_status,
 )
+from chitieu.reports.i18n import t
 from chitieu.store.models import Body, Plan, PlanBody, Task
 from chitieu.targets.evaluation import TargetEvaluation
 from chitieu.targets.provenance import uses_synthetic_data
@@ -58,6 +59,8 @@ class PlanReport:
     title_vi: str
     title_en: str
     issuer: str
+    #: The issuer's English name (the plan's body of that Vietnamese name), else ``issuer``.
+    issuer_en: str
     number: str | None
     issued: date | None
     legal_bases: list[str]
@@ -155,6 +158,7 @@ def build_plan_report(
         title_vi=plan.title_vi,
         title_en=plan.title_en,
         issuer=plan.issuer,
+        issuer_en=next((en for vi, en in names.values() if vi == plan.issuer), plan.issuer),
         number=plan.number,
         issued=plan.issued,
         legal_bases=list(plan.legal_bases or []),
@@ -183,6 +187,19 @@ def build_plan_report(
     ] or [("Bộ Y tế", "Ministry of Health")]
     report.difficulties, report.proposals = findings(report)
     return report
+
+
+def legal_bases(report: PlanReport, lang: str) -> list[str]:
+    """The report's "pursuant to" lines: the plan's legal bases as the plan words them (in
+    Vietnamese; the English edition names how many, not their Vietnamese text), then the plan."""
+    title = report.title_vi if lang == "vi" else report.title_en
+    plan_ref = title + (f" (số {report.number})" if report.number else "")
+    issuer = report.issuer if lang == "vi" else report.issuer_en
+    if lang == "vi":
+        lines = list(report.legal_bases)
+    else:
+        lines = [t("basis_cited", lang, n=len(report.legal_bases))] if report.legal_bases else []
+    return [*lines, t("basis_plan", lang, plan=f"{plan_ref} — {issuer}")]
 
 
 def findings(report: PlanReport) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

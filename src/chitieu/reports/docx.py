@@ -10,7 +10,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-from chitieu.reports.build import PlanReport
+from chitieu.reports.build import PlanReport, legal_bases
 from chitieu.reports.charts import target_chart
 from chitieu.reports.html import place_name
 from chitieu.reports.i18n import t
@@ -80,7 +80,8 @@ def render_docx(report: PlanReport, lang: str = "vi") -> bytes:
     head = doc.add_table(rows=1, cols=2)
     left, right = head.rows[0].cells
     left.text = ""
-    left.paragraphs[0].add_run(report.issuer.upper()).font.size = Pt(11)
+    issuer = report.issuer if lang == "vi" else report.issuer_en
+    left.paragraphs[0].add_run(issuer.upper()).font.size = Pt(11)
     body_name = report.standing_vi if lang == "vi" else report.standing_en
     run = left.add_paragraph().add_run(body_name.upper())
     run.bold = run.underline = True
@@ -103,7 +104,7 @@ def render_docx(report: PlanReport, lang: str = "vi") -> bytes:
     _para(doc, t("report", lang), bold=True, size=14, align="center")
     title = report.title_vi if lang == "vi" else report.title_en
     _para(doc, t("report_title", lang, title=title, period=report.year), bold=True, align="center")
-    for basis in report.legal_bases:
+    for basis in legal_bases(report, lang):
         _para(doc, basis + ";", italic=True)
     _para(doc, t("intro", lang, body=body_name, period=report.year))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from chitieu.reports.build import PlanReport
+from chitieu.reports.build import PlanReport, legal_bases
 from chitieu.reports.charts import target_chart
 from chitieu.reports.fonts import font_face_css
 from chitieu.reports.i18n import t
@@ -87,8 +87,7 @@ def render_html(report: PlanReport, lang: str = "vi") -> str:
             }
         )
     title = report.title_vi if lang == "vi" else report.title_en
-    plan_ref = title + (f" (số {report.number})" if report.number else "")
-    bases = [*report.legal_bases, t("basis_plan", lang, plan=f"{plan_ref} — {report.issuer}")]
+    bases = legal_bases(report, lang)
     targets = targets_table(report, lang)
     template = _env.get_template("report.html.j2")
     return template.render(
@@ -96,6 +95,7 @@ def render_html(report: PlanReport, lang: str = "vi") -> str:
         t=lambda key, **kw: t(key, lang, **kw),
         table=_table_html,
         report=report,
+        issuer=report.issuer if lang == "vi" else report.issuer_en,
         font_css=Markup(font_face_css()),
         title=title,
         body_name=report.standing_vi if lang == "vi" else report.standing_en,

@@ -87,7 +87,8 @@ def targets_table(report: PlanReport, lang: str) -> Table:
         "col_observed",
         "col_assessment",
     ]
-    widths = [0.21, 0.17, 0.15, 0.06, 0.07, 0.08, 0.11, 0.15]
+    # wide enough for each heading's longest word (English "Probability" included)
+    widths = [0.18, 0.16, 0.15, 0.06, 0.11, 0.09, 0.11, 0.14]
     return Table([t(k, lang) for k in keys], rows, widths)
 
 

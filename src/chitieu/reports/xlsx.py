@@ -49,6 +49,31 @@ TARGET_COLUMNS: list[tuple[str, str, str]] = [
     ("status_label", "Đánh giá", "Status"),
 ]
 HEADER_ROW = 4  # rows 1–3: title, data note, blank
+#: Shown for a computed figure whose column has no format of its own (stored exactly).
+DEFAULT_FLOAT = "#,##0.0##"
+
+#: The enforcement sheet's ranking of communes: (Vietnamese, English header, number format).
+EXCESS_COLUMNS: list[tuple[str, str, str | None]] = [
+    ("Mã", "Code", None),
+    ("Xã, phường", "Commune", None),
+    ("Số sinh", "Births", "#,##0"),
+    ("TSGTKS", "SRB", "0.0"),
+    ("Cận dưới", "Lower 95%", "0.0"),
+    ("Cận trên", "Upper 95%", "0.0"),
+    ("P vượt", "P(excess)", "0.00"),
+    ("Từ năm", "Since", None),
+    ("Trẻ trai dôi ra (ước)", "Excess boys (estimate)", "#,##0"),
+    ("z", "z", "0.00"),
+    ("Cảnh báo", "Alert", None),
+    ("Số lần kiểm tra", "Inspections", "#,##0"),
+    ("Kiểm tra gần nhất", "Last inspected", "dd/mm/yyyy"),
+    ("Tiền phạt", "Fines (VND)", "#,##0"),
+    ("Ưu tiên", "Priority", "0.00"),
+]
+#: A reporter's kind -> its message key.
+_REPORTER_KIND = {"body": "col_body", "commune": "col_commune"}
+#: A reporting duty's status -> its message key.
+_REPORTING_STATUS = {"reported": "col_reported", "overdue": "col_overdue", "not_due": "not_due"}
 
 _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="E8EDF3")
@@ -76,6 +101,8 @@ def _sheet(
             c = ws.cell(i, j, value)
             if formats and j in formats and isinstance(value, int | float):
                 c.number_format = formats[j]
+            elif isinstance(value, float):
+                c.number_format = DEFAULT_FLOAT  # never a column of 13-decimal figures
     for j, h in enumerate(headers, 1):
         longest = max([len(str(h))] + [len(str(r[j - 1])) for r in rows if r[j - 1] is not None])
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, longest + 2))
@@ -93,7 +120,7 @@ def target_values(report: PlanReport, lang: str) -> list[list[Any]]:
             "description": ev.description_vi if lang == "vi" else ev.description_en,
             "indicator_code": ev.indicator_code,
             "unit_code": ev.unit_code,
-            "direction": ev.direction,
+            "direction": t(f"direction_{ev.direction}", lang),
             "target_value": ev.target_value,
             "target_year": ev.target_year,
             "annual_change": ev.annual_change,
@@ -144,7 +171,7 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
     )
 
     series = [
-        [ev.target_code, kind, p.year, p.value, p.lower, p.upper]
+        [ev.target_code, t(kind, lang), p.year, p.value, p.lower, p.upper]
         for ev in report.evaluations
         for kind, points in (
             ("observed", ev.series),
@@ -156,7 +183,8 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
     head = ["Mã chỉ tiêu", "Loại", "Năm", "Giá trị", "Cận dưới", "Cận trên"]
     if not vi:
         head = ["Target code", "Kind", "Year", "Value", "Lower", "Upper"]
-    _sheet(wb, "Chuỗi số liệu" if vi else "Series", heading, head, series, note, {4: "0.0"})
+    one = {4: "0.0", 5: "0.0", 6: "0.0"}
+    _sheet(wb, "Chuỗi số liệu" if vi else "Series", heading, head, series, note, one)
 
     tasks = [
         [
@@ -173,8 +201,17 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
         head = ["Group", "Code", "Task", "Lead", "Partners"]
     _sheet(wb, "Nhiệm vụ" if vi else "Tasks", heading, head, tasks, note)
 
+    body_names = {b.code: (b.name_vi if vi else b.name_en) for b in report.bodies}
     cells = [
-        [c.period, c.kind, c.reporter, c.name, c.due, c.status] for c in report.reporting.cells
+        [
+            c.period,
+            t(_REPORTER_KIND.get(c.kind, c.kind), lang),
+            c.reporter,
+            body_names.get(c.reporter, c.name),
+            c.due,
+            t(_REPORTING_STATUS.get(c.status, c.status), lang),
+        ]
+        for c in report.reporting.cells
     ]
     head = ["Kỳ", "Loại", "Mã", "Tên", "Hạn báo cáo", "Tình trạng"]
     if not vi:
@@ -200,17 +237,19 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
     summary = [[label, value] for label, value in _enforcement_numbers(report, lang)]
     ws = _sheet(wb, "Thanh tra" if vi else "Enforcement", heading, ["", ""], summary, note)
     start = HEADER_ROW + len(summary) + 3
-    excess_head = ["Mã", "Xã, phường", "Số sinh", "TSGTKS", "Cận dưới", "Cận trên", "P vượt"]
-    excess_head += ["Từ năm", "Trẻ trai dôi ra (ước)", "z"]
-    excess_head += ["Cảnh báo", "Số lần kiểm tra", "Kiểm tra gần nhất", "Tiền phạt", "Ưu tiên"]
+    excess_head = [h_vi if vi else h_en for h_vi, h_en, _ in EXCESS_COLUMNS]
     for j, h in enumerate(excess_head, 1):
         ws.cell(start, j, h).font = _BOLD
     for i, r in enumerate(report.excess, start + 1):
         values = [r.unit_code, r.unit_name, r.births, r.srb, r.srb_lower, r.srb_upper, r.p_excess]
         values += [r.onset, r.expected_excess_boys, r.z]
         values += [r.flag, r.inspections, r.last_inspected, r.fines_vnd, r.priority]
-        for j, v in enumerate(values, 1):
-            ws.cell(i, j, v)
+        for j, (v, (_, _, number_format)) in enumerate(zip(values, EXCESS_COLUMNS, strict=True), 1):
+            c = ws.cell(i, j, v)
+            if number_format and isinstance(v, int | float):
+                c.number_format = number_format
+            elif isinstance(v, float):
+                c.number_format = DEFAULT_FLOAT
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
