@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     #: Lowest level logged; unset: INFO for the server, WARNING for other commands.
     log_level: str | None = None
+    #: Largest DHIS2 data value set the API accepts (``POST /api/dataValueSets``), in bytes,
+    #: counted after gzip decompression too. Far above a general request limit: a year of
+    #: every commune's monthly report is ~200,000 values (~40 MB of JSON). Bodies are spooled
+    #: to a temporary file and read as a stream, so this bounds disk, not memory.
+    dhis2_max_payload_bytes: int = 1024 * 1024 * 1024
 
 
 @lru_cache

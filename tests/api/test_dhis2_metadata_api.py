@@ -211,7 +211,9 @@ def test_values_posted_by_unit_uid_or_code_and_exported_with_uids(world) -> None
             {"dataElement": nurses, "period": "2025", "orgUnit": HK, "value": "30"},
         ]
     }
-    r = world.client.post("/api/41/dataValueSets", json=payload, headers=world.as_("entry"))
+    r = world.client.post(
+        "/api/41/dataValueSets?oldUnits=none", json=payload, headers=world.as_("entry")
+    )
     assert r.status_code == 200, r.text
     assert r.json()["response"]["importCount"]["imported"] == 2
     stored = world.scalar(
@@ -243,7 +245,9 @@ def test_export_selectors_by_uid_under_any_output_scheme(world) -> None:
             for coc, value in (("XIQSqMBEsW0", "7"), ("OeMVxQcS19J", "5"))
         ]
     }
-    posted = world.client.post("/api/dataValueSets", json=payload, headers=world.as_("entry"))
+    posted = world.client.post(
+        "/api/dataValueSets?oldUnits=none", json=payload, headers=world.as_("entry")
+    )
     assert posted.status_code == 200, posted.text
     get = world.client.get
     # dataSet named by UID while the output is in codes

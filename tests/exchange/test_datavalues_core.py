@@ -12,7 +12,7 @@ from chitieu.reporting.imports import (
     import_values,
     parse_number,
 )
-from chitieu.store.models import AuditEntry, DataValue, ImportBatch
+from chitieu.store.models import AuditEntry, DataValue, DeletedDataValue, ImportBatch
 
 # Phường Hoàn Kiếm (Hanoi) and Phường Hoà Bình (Hai Phong).
 HK, HP_COMMUNE = "00070", "11533"
@@ -169,14 +169,29 @@ def test_values_outside_the_callers_unit_are_conflicts(db, counts):
     assert import_values(db, GOOD[:4], actor="hk", allowed_unit=HK).count.imported == 4
 
 
-def test_empty_value_deletes_and_strategies(db, values_of):
+def test_empty_value_is_a_conflict_deleted_flag_deletes_and_strategies(db, values_of, counts):
     import_values(db, GOOD, actor="t")
-    summary = import_values(db, [ValueIn("LIVE_BIRTHS", HK, "202501", "M_O3P", "")], actor="t")
-    assert summary.count.deleted == 1
-    assert not any(v[3] == "M_O3P" for v in values_of(db))
+    # as in DHIS2: an empty value is E7618 and the stored value stays
+    for empty in ("", None):
+        s = import_values(db, [ValueIn("LIVE_BIRTHS", HK, "202501", "M_O3P", empty)], actor="t")
+        assert [c.error_code for c in s.conflicts] == ["E7618"] and s.status == "ERROR"
+    assert any(v[3] == "M_O3P" for v in values_of(db))
+    # deleted: true deletes; the deleted value is kept apart, with its comment
+    gone = ValueIn("ACT_INSPECTIONS", HK, "202501", "default", "2", deleted=True)
+    summary = import_values(db, [gone], actor="t")
+    assert summary.count.deleted == 1 and summary.status == "SUCCESS"
+    assert not any(v[0] == "ACT_INSPECTIONS" for v in values_of(db))
+    with db.connect() as conn:
+        kept = conn.execute(select(DeletedDataValue)).one()
+    assert (kept.element_code, kept.value, kept.comment) == ("ACT_INSPECTIONS", 2.0, "2 phòng khám")
     # nothing to delete: ignored
-    again = import_values(db, [ValueIn("LIVE_BIRTHS", HK, "202501", "M_O3P", None)], actor="t")
+    again = import_values(db, [gone], actor="t")
     assert again.count.to_dict() == {"imported": 0, "updated": 0, "ignored": 1, "deleted": 0}
+    # imported again: live, and no longer kept as deleted
+    back = import_values(db, [ValueIn("ACT_INSPECTIONS", HK, "202501", "default", "3")], actor="t")
+    assert back.count.imported == 1
+    with db.connect() as conn:
+        assert conn.execute(select(DeletedDataValue)).first() is None
     new = ValueIn("LIVE_BIRTHS", HK, "202502", "M_O1", "9")
     changed = ValueIn("LIVE_BIRTHS", HK, "202501", "M_O1", "99")
     create = import_values(db, [new, changed], actor="t", strategy=ImportStrategy.CREATE)
@@ -190,6 +205,20 @@ def test_empty_value_deletes_and_strategies(db, values_of):
     assert (upd.count.imported, upd.count.updated, upd.count.ignored) == (0, 1, 1)
     gone = import_values(db, [new, changed], actor="t", strategy=ImportStrategy.DELETE)
     assert gone.count.deleted == 2
+
+
+def test_partial_mode_writes_the_good_values(db, values_of, counts):
+    bad = ValueIn("POPULATION", HK, "2024", "default", "12.5", location="r9", index=5)
+    payload = [*(ValueIn(**{**_fields(v), "index": i}) for i, v in enumerate(GOOD)), bad]
+    summary = import_values(db, payload, actor="t", atomic=False)
+    assert summary.status == "WARNING" and summary.http_status == 409
+    assert summary.rejected_indexes == [5]
+    assert summary.count.to_dict() == {"imported": 5, "updated": 0, "ignored": 1, "deleted": 0}
+    assert counts(db) == (5, 5, 0)
+
+
+def _fields(v: ValueIn) -> dict:
+    return {f: getattr(v, f) for f in ValueIn.__slots__}
 
 
 @pytest.mark.parametrize(

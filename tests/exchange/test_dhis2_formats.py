@@ -102,11 +102,11 @@ DOCS = {
 @pytest.mark.parametrize("fmt", list(DOCS))
 def test_documented_shapes_import(sdb, values_of, fmt):
     payload, ctype = DOCS[fmt]
-    summary = import_datavalueset(sdb, payload, ctype, actor="t")
+    summary = import_datavalueset(sdb, payload, ctype, actor="t", old_units="none")
     assert summary.status == "SUCCESS", [str(c) for c in summary.conflicts]
     assert summary.count.imported == 4
     assert values_of(sdb) == EXPECTED
-    again = import_datavalueset(sdb, payload, ctype, actor="t")
+    again = import_datavalueset(sdb, payload, ctype, actor="t", old_units="none")
     assert again.count.to_dict() == {"imported": 0, "updated": 0, "ignored": 4, "deleted": 0}
 
 
@@ -162,7 +162,9 @@ def test_id_schemes_code_and_name(sdb, values_of):
             },
         ],
     }
-    s = import_datavalueset(sdb, json.dumps(by_name).encode(), "application/json", actor="t")
+    s = import_datavalueset(
+        sdb, json.dumps(by_name).encode(), "application/json", actor="t", old_units="none"
+    )
     assert s.count.imported == 1, s.conflicts
     assert values_of(sdb) == {
         ("LIVE_BIRTHS", HK, "202501", "M_O1", 12.0, None),
@@ -178,7 +180,9 @@ def test_ambiguous_org_unit_name_is_a_conflict(sdb):
             {"dataElement": INSP, "period": "202501", "orgUnit": "Xã Tân Thành", "value": "1"}
         ],
     }
-    s = import_datavalueset(sdb, json.dumps(doc).encode(), "application/json", actor="t")
+    s = import_datavalueset(
+        sdb, json.dumps(doc).encode(), "application/json", actor="t", old_units="none"
+    )
     assert _codes(s) == [("E7612", "orgUnit")] and "ambiguous" in s.conflicts[0].value
 
 
@@ -207,7 +211,9 @@ def test_unknown_identifiers_and_unsupported_attribute_combos(sdb, counts):
             "not an object",
         ]
     }
-    s = import_datavalueset(sdb, json.dumps(doc).encode(), "application/json", actor="t")
+    s = import_datavalueset(
+        sdb, json.dumps(doc).encode(), "application/json", actor="t", old_units="none"
+    )
     assert s.status == "ERROR"
     assert _codes(s) == sorted(
         [
@@ -228,7 +234,9 @@ def test_unknown_identifiers_and_unsupported_attribute_combos(sdb, counts):
 
 def test_unknown_data_set_in_header(sdb):
     doc = {**JSON_DOC, "dataSet": "NoSuchSet01"}
-    s = import_datavalueset(sdb, json.dumps(doc).encode(), "application/json", actor="t")
+    s = import_datavalueset(
+        sdb, json.dumps(doc).encode(), "application/json", actor="t", old_units="none"
+    )
     assert _codes(s) == [("E7600", "dataSet")]
 
 
@@ -237,14 +245,14 @@ def test_unknown_data_set_in_header(sdb):
     [b"{not json", b"[1, 2]", b'{"dataValues": 3}', b"\xff\xfe\x00garbage", b"[" * 100000],
 )
 def test_malformed_json_refused_cleanly(sdb, counts, payload):
-    s = import_datavalueset(sdb, payload, "application/json", actor="t")
+    s = import_datavalueset(sdb, payload, "application/json", actor="t", old_units="none")
     assert s.status == "ERROR" and s.conflicts[0].object == "payload"
     assert counts(sdb) == (0, 0, 0)
 
 
 def test_csv_short_row_named_by_line(sdb, counts):
     doc = CSV_DOC + f"{LB},202501,{HK}\n"
-    s = import_datavalueset(sdb, doc.encode(), "text/csv", actor="t")
+    s = import_datavalueset(sdb, doc.encode(), "text/csv", actor="t", old_units="none")
     (c,) = s.conflicts
     assert c.location == "line 6" and "6 columns" in c.value
     assert counts(sdb) == (0, 0, 0)
@@ -268,7 +276,7 @@ DTD_ONLY = b"""<?xml version="1.0"?><!DOCTYPE dataValueSet SYSTEM "http://exampl
 @pytest.mark.parametrize("payload", [BILLION_LAUGHS, XXE, DTD_ONLY])
 @pytest.mark.parametrize("fmt", ["xml", "adx"])
 def test_malicious_xml_refused(sdb, counts, payload, fmt):
-    s = import_datavalueset(sdb, payload, None, actor="t", fmt=fmt)
+    s = import_datavalueset(sdb, payload, None, actor="t", old_units="none", fmt=fmt)
     assert s.status == "ERROR"
     assert "unsafe XML" in s.conflicts[0].value
     assert counts(sdb) == (0, 0, 0)
@@ -280,7 +288,7 @@ def test_malicious_xml_refused(sdb, counts, payload, fmt):
 )
 def test_malformed_xml_refused(sdb, payload):
     for fmt in ("xml", "adx"):
-        s = import_datavalueset(sdb, payload, None, actor="t", fmt=fmt)
+        s = import_datavalueset(sdb, payload, None, actor="t", old_units="none", fmt=fmt)
         assert s.status == "ERROR" and s.conflicts[0].object == "payload"
 
 
@@ -292,7 +300,7 @@ def test_adx_duplicates_reported_not_merged(sdb, counts):
       <group orgUnit="{HK}" period="202501" dataSet="COMMUNE_MONTHLY">
         <dataValue dataElement="LIVE_BIRTHS" BIRTH_ORDER="1" SEX="M" value="5"/>
       </group></adx>"""
-    s = import_datavalueset(sdb, doc.encode(), None, actor="t")
+    s = import_datavalueset(sdb, doc.encode(), None, actor="t", old_units="none")
     (c,) = s.conflicts
     assert c.location == "group[2]/dataValue[1]" and "group[1]/dataValue[1]" in c.value
     assert counts(sdb) == (0, 0, 0)
@@ -311,7 +319,7 @@ def test_adx_problems(sdb):
         <dataValue dataElement="LIVE_BIRTHS" SEX="M" value="1"/>
         <dataValue dataElement="LIVE_BIRTHS" SEX="M" BIRTH_ORDER="1"/>
       </group></adx>"""
-    s = import_datavalueset(sdb, doc.encode(), None, actor="t")
+    s = import_datavalueset(sdb, doc.encode(), None, actor="t", old_units="none")
     assert s.total == 5 and s.count.ignored == 5
     got = sorted((c.location, c.error_code or "", c.property) for c in s.conflicts)
     assert got == sorted(

@@ -7,7 +7,7 @@ import getpass
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -52,7 +52,15 @@ def _report(summary: ImportSummary, as_json: bool) -> None:
                     f"  INCOMPLETE {inc['unit']} {inc['period']} {inc['element']}/"
                     f"{inc['disaggregation']}: missing {', '.join(inc['missing'])}"
                 )
-        typer.echo(summary.description)
+        typer.echo(f"{summary.status}: {summary.description}")
+        old = summary.extra.get("oldUnitCodes")
+        if old:
+            typer.echo(
+                f"old unit codes? {len(old['ambiguous'])} code(s) {old['assumption']}; "
+                f"{old['hint']}"
+            )
+        if summary.rejected_indexes:
+            typer.echo(f"refused values (indexes): {summary.rejected_indexes[:50]}")
         for c in summary.conflicts[:200]:
             typer.echo(f"  {c}", err=True)
         if len(summary.conflicts) > 200:
@@ -73,13 +81,33 @@ def import_dhis2(
     old_units: bool = typer.Option(
         False, "--old-units", help="Org units are pre-2025 codes: map them onto 2025 units."
     ),
+    new_units: bool = typer.Option(
+        False,
+        "--new-units",
+        help="Org units are 2025 codes (no warning for pre-July-2025 periods keyed by codes "
+        "that named other communes before the reform).",
+    ),
     split_rule: str = typer.Option("seat", "--split-rule", help="For --old-units: seat | equal"),
+    partial: bool = typer.Option(
+        False,
+        "--partial",
+        help="DHIS2's partial import (atomicMode=NONE): write the good values, list the "
+        "refused ones (WARNING). Default: a refused value refuses the whole file.",
+    ),
+    no_header: bool = typer.Option(
+        False, "--no-header", help="CSV: the first row is a data value, not a header."
+    ),
+    today: str | None = typer.Option(
+        None, "--today", help="Judge future periods as of this day (YYYY-MM-DD)."
+    ),
     actor: str | None = _ACTOR,
     as_json: bool = _JSON,
 ) -> None:
     """Nhập tệp DHIS2 (JSON, CSV, XML) hoặc ADX / import a DHIS2 data value set or ADX file.
 
-    Every value is checked first; if any is refused, nothing is written."""
+    Every value is checked first. By default, if any is refused, nothing is written (exit 1);
+    with --partial the good values are written and the refused ones listed (WARNING, exit 0,
+    as DHIS2's HTTP API does by default). The file is read as a stream."""
     from chitieu.exchange.crosswalk import SPLIT_RULES
     from chitieu.exchange.dhis2 import FORMATS, import_datavalueset
     from chitieu.exchange.mapping import MappingError, read_mapping
@@ -88,26 +116,37 @@ def import_dhis2(
         raise typer.BadParameter(f"use auto or one of {', '.join(FORMATS)}", param_hint="--format")
     if split_rule not in SPLIT_RULES:
         raise typer.BadParameter(f"use {' or '.join(SPLIT_RULES)}", param_hint="--split-rule")
+    if old_units and new_units:
+        raise typer.BadParameter("give --old-units or --new-units, not both")
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
     try:
         m = read_mapping(mapping) if mapping else None
     except MappingError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    summary = import_datavalueset(
-        make_engine(),
-        file.read_bytes(),
-        None,
-        actor=_actor(actor),
-        dry_run=dry_run,
-        fmt=None if fmt == "auto" else fmt,
-        id_scheme=id_scheme,
-        data_element_id_scheme=data_element_id_scheme,
-        org_unit_id_scheme=org_unit_id_scheme,
-        import_strategy=strategy,
-        mapping=m,
-        filename=file.name,
-        old_units=split_rule if old_units else None,
-    )
+    units = split_rule if old_units else ("none" if new_units else None)
+    with file.open("rb") as stream:
+        summary = import_datavalueset(
+            make_engine(),
+            stream,
+            None,
+            actor=_actor(actor),
+            dry_run=dry_run,
+            fmt=None if fmt == "auto" else fmt,
+            id_scheme=id_scheme,
+            data_element_id_scheme=data_element_id_scheme,
+            org_unit_id_scheme=org_unit_id_scheme,
+            import_strategy=strategy,
+            mapping=m,
+            filename=file.name,
+            old_units=units,
+            atomic=not partial,
+            today=day,
+            first_row_is_header=not no_header,
+        )
     _report(summary, as_json)
 
 
@@ -137,11 +176,14 @@ def export_dhis2(
     data_set: str | None = typer.Option(None, "--data-set", help="e.g. COMMUNE_MONTHLY"),
     id_scheme: str | None = typer.Option(None, "--id-scheme", help="uid | code (ADX: code)"),
     mapping: Path | None = typer.Option(None, "--mapping", help="A DHIS2 mapping YAML file."),
+    include_deleted: bool = typer.Option(
+        False, "--include-deleted", help="Add deleted values (deleted: true)."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write here instead of stdout."),
 ) -> None:
     """Xuất dữ liệu theo định dạng DHIS2 hoặc ADX / export data values for DHIS2 or ADX."""
     from chitieu.exchange.dhis2 import FORMATS
-    from chitieu.exchange.export import export_datavalues
+    from chitieu.exchange.export import iter_export
     from chitieu.exchange.mapping import read_mapping
 
     if fmt not in FORMATS:
@@ -153,7 +195,7 @@ def export_dhis2(
         end_d = date.fromisoformat(end) if end else None
         m = read_mapping(mapping) if mapping else None
         with make_engine().connect() as conn:
-            body = export_datavalues(
+            chunks = iter_export(
                 conn,
                 unit or None,
                 period or None,
@@ -164,16 +206,27 @@ def export_dhis2(
                 start_date=start_d,
                 end_date=end_d,
                 data_set=data_set,
+                include_deleted=include_deleted,
                 mapping=m,
             )
+            size = 0
+            with out.open("wb") if out else _stdout() as sink:
+                for chunk in chunks:
+                    sink.write(chunk)
+                    size += len(chunk)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if out:
-        out.write_bytes(body)
-        typer.echo(f"wrote {out} ({len(body)} bytes)", err=True)
-    else:
-        typer.echo(body.decode("utf-8"))
+        typer.echo(f"wrote {out} ({size} bytes)", err=True)
+
+
+def _stdout() -> Any:
+    """Standard output as a binary sink that is not closed after use."""
+    import contextlib
+    import sys
+
+    return contextlib.nullcontext(sys.stdout.buffer)
 
 
 @template_app.command("commune-monthly")

@@ -12,18 +12,21 @@ Each group needs ``orgUnit``, ``period`` and ``dataSet``; each data value ``data
 option's code as value) or a ``categoryOptionCombo`` attribute, which wins when both are given.
 Other group attributes name attribute categories (chitieu has none: such values are refused).
 Periods are ISO 8601 ``start/duration``; DHIS2 spellings are accepted on import too. The
-default id scheme is ``code``. Duplicate values are reported by the import core, never merged.
+default id scheme is ``code``. Read incrementally (iterparse, one group at a time).
+Duplicate values are reported by the import core, never merged.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import BinaryIO
+from xml.sax.saxutils import escape, quoteattr
 
 from chitieu.catalog.periods import parse_period
-from chitieu.exchange.dxf import OutValue
-from chitieu.exchange.payload import Payload, PayloadError, RawValue, local_name, parse_xml
+from chitieu.exchange.dxf import OutValue, chunked
+from chitieu.exchange.payload import Payload, PayloadError, RawValue, iter_xml, local_name
 
 ADX_NS = "urn:ihe:qrph:adx:2015"
 _GROUP_FIELDS = {"orgUnit", "period", "dataSet", "completeDate", "attributeOptionCombo"}
@@ -42,90 +45,136 @@ def _plain_attributes(element: ET.Element) -> dict[str, str]:
     return {k: v for k, v in element.attrib.items() if not k.startswith("{")}
 
 
-def read_adx(payload: bytes) -> Payload:
-    root = parse_xml(payload)
-    if not _is_adx(root.tag, "adx"):
-        raise PayloadError(f'expected <adx xmlns="{ADX_NS}">, found <{root.tag}>')
-    p = Payload("adx")
+def _adx_values(stream: BinaryIO, p: Payload) -> Iterator[RawValue]:
     index = 0
-    groups = [g for g in root if isinstance(g.tag, str)]
-    for gi, group in enumerate(groups, 1):
-        where = f"group[{gi}]"
-        if not _is_adx(group.tag, "group"):
-            p.problem(None, where, local_name(group.tag)[1], "expected <group>", "group")
-            continue
-        attrs = _plain_attributes(group)
-        missing = [a for a in _REQUIRED if not attrs.get(a, "").strip()]
-        values = [v for v in group if isinstance(v.tag, str)]
-        if missing:
-            p.problem(None, where, ",".join(missing), f"group lacks {', '.join(missing)}", "group")
-            index += len(values)  # counted, so the summary ignores them too
-            continue
-        attribute_categories = tuple(
-            sorted((k, v) for k, v in attrs.items() if k not in _GROUP_FIELDS)
-        )
-        for vi, dv in enumerate(values, 1):
-            location = f"{where}/dataValue[{vi}]"
-            if not _is_adx(dv.tag, "dataValue"):
-                p.problem(index, location, local_name(dv.tag)[1], "expected <dataValue>", "value")
-                index += 1
-                continue
-            a = _plain_attributes(dv)
-            element = a.pop("dataElement", None)
-            value = a.pop("value", None)
-            coc = a.pop("categoryOptionCombo", None)
-            if not element or value is None:
-                lacks = "dataElement" if not element else "value"
-                p.problem(index, location, element or "?", f"dataValue lacks {lacks}", lacks)
-                index += 1
-                continue
-            notes = [n.text for n in dv if _is_adx(n.tag, "annotation") and n.text]
-            p.values.append(
-                RawValue(
-                    index=index,
-                    location=location,
-                    data_element=element,
-                    period=attrs["period"],
-                    org_unit=attrs["orgUnit"],
-                    category_option_combo=coc,
-                    attribute_option_combo=attrs.get("attributeOptionCombo"),
-                    value=value,
-                    comment="\n".join(notes) if notes else None,
-                    categories=tuple(sorted(a.items())),
-                    attribute_categories=attribute_categories,
-                    data_set=attrs["dataSet"],
+    depth = 0
+    gi = vi = 0
+    root: ET.Element | None = None
+    attrs: dict[str, str] = {}
+    group_ok = False
+    attribute_categories: tuple[tuple[str, str], ...] = ()
+    for event, elem in iter_xml(stream):
+        if event == "start":
+            depth += 1
+            if depth == 1:
+                root = elem
+                if not _is_adx(elem.tag, "adx"):
+                    raise PayloadError(f'expected <adx xmlns="{ADX_NS}">, found <{elem.tag}>')
+            elif depth == 2:
+                gi += 1
+                vi = 0
+                attrs = _plain_attributes(elem)
+                missing = [a for a in _REQUIRED if not attrs.get(a, "").strip()]
+                group_ok = _is_adx(elem.tag, "group") and not missing
+                where = f"group[{gi}]"
+                if not _is_adx(elem.tag, "group"):
+                    p.problem(None, where, local_name(elem.tag)[1], "expected <group>", "group")
+                elif missing:
+                    why = f"group lacks {', '.join(missing)}"
+                    p.problem(None, where, ",".join(missing), why, "group")
+                attribute_categories = tuple(
+                    sorted((k, v) for k, v in attrs.items() if k not in _GROUP_FIELDS)
                 )
-            )
-            index += 1
-    p.count = index
+            continue
+        depth -= 1
+        if depth == 1:  # a group ends
+            elem.clear()
+            if root is not None:
+                root.clear()
+            continue
+        if depth != 2:
+            continue
+        vi += 1
+        location = f"group[{gi}]/dataValue[{vi}]"
+        value = _adx_value(p, elem, index, location, attrs, attribute_categories, group_ok)
+        if value is not None:
+            yield value
+        index += 1
+        p.count = index
+        elem.clear()
+
+
+def _adx_value(
+    p: Payload,
+    dv: ET.Element,
+    index: int,
+    location: str,
+    attrs: dict[str, str],
+    attribute_categories: tuple[tuple[str, str], ...],
+    group_ok: bool,
+) -> RawValue | None:
+    if not group_ok:
+        p.rejected.append(index)  # counted, so the summary ignores it too
+        return None
+    if not _is_adx(dv.tag, "dataValue"):
+        p.problem(index, location, local_name(dv.tag)[1], "expected <dataValue>", "value")
+        return None
+    a = _plain_attributes(dv)
+    element = a.pop("dataElement", None)
+    value = a.pop("value", None)
+    coc = a.pop("categoryOptionCombo", None)
+    if not element or value is None:
+        lacks = "dataElement" if not element else "value"
+        p.problem(index, location, element or "?", f"dataValue lacks {lacks}", lacks)
+        return None
+    notes = [n.text for n in dv if _is_adx(n.tag, "annotation") and n.text]
+    return RawValue(
+        index=index,
+        location=location,
+        data_element=element,
+        period=attrs["period"],
+        org_unit=attrs["orgUnit"],
+        category_option_combo=coc,
+        attribute_option_combo=attrs.get("attributeOptionCombo"),
+        value=value,
+        comment="\n".join(notes) if notes else None,
+        categories=tuple(sorted(a.items())),
+        attribute_categories=attribute_categories,
+        data_set=attrs["dataSet"],
+    )
+
+
+def read_adx(stream: BinaryIO, header: dict[str, str] | None = None) -> Payload:
+    """A streaming ADX reader (``header`` is unused: ADX has no set-level options)."""
+    p = Payload("adx")
+    p.values = _adx_values(stream, p)
     return p
 
 
-def write_adx(values: Sequence[OutValue], *, exported: datetime | None = None) -> bytes:
-    """ADX with one group per (org unit, period, data set), in first-seen order.
+def write_adx(values: Iterable[OutValue], *, exported: datetime | None = None) -> Iterator[bytes]:
+    """ADX with one group per run of values sharing (org unit, period, data set): the export
+    is sorted by unit and period, so each group is written whole as the values stream by.
 
     ``OutValue.period`` is a DHIS2 period; it is written as ISO start/duration. A value whose
     disaggregation has categories is written with one attribute per category; one without
     (a combo the mapping gives no options) with ``categoryOptionCombo``."""
-    root = ET.Element("adx", {"xmlns": ADX_NS})
-    root.set("exported", (exported or datetime.now()).isoformat(timespec="seconds"))
-    groups: dict[tuple[str, str, str], ET.Element] = {}
-    for v in values:
-        key = (v.org_unit, parse_period(v.period).adx, v.data_set)
-        group = groups.get(key)
-        if group is None:
-            group = ET.SubElement(
-                root, "group", {"orgUnit": key[0], "period": key[1], "dataSet": key[2]}
-            )
-            groups[key] = group
-        attrs = {"dataElement": v.data_element}
-        if v.categories:
-            attrs.update(v.categories)
-        elif v.category_option_combo:
-            attrs["categoryOptionCombo"] = v.category_option_combo
-        attrs["value"] = v.value
-        dv = ET.SubElement(group, "dataValue", attrs)
-        if v.comment:
-            ET.SubElement(dv, "annotation").text = v.comment
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    stamp = (exported or datetime.now()).isoformat(timespec="seconds")
+
+    def parts() -> Iterator[str]:
+        yield f'<?xml version="1.0" encoding="UTF-8"?>\n<adx xmlns="{ADX_NS}" exported="{stamp}">\n'
+        key: tuple[str, str, str] | None = None
+        for v in values:
+            k = (v.org_unit, parse_period(v.period).adx, v.data_set)
+            if k != key:
+                if key is not None:
+                    yield "  </group>\n"
+                key = k
+                yield f"  <group orgUnit={quoteattr(k[0])} period={quoteattr(k[1])} "
+                yield f"dataSet={quoteattr(k[2])}>\n"
+            a = {"dataElement": v.data_element}
+            if v.categories:
+                a.update(v.categories)
+            elif v.category_option_combo:
+                a["categoryOptionCombo"] = v.category_option_combo
+            a["value"] = v.value
+            shown = "".join(f" {n}={quoteattr(x)}" for n, x in a.items())
+            if v.comment:
+                yield f"    <dataValue{shown}><annotation>{escape(v.comment)}</annotation>"
+                yield "</dataValue>\n"
+            else:
+                yield f"    <dataValue{shown}/>\n"
+        if key is not None:
+            yield "  </group>\n"
+        yield "</adx>\n"
+
+    return chunked(parts())

@@ -1,39 +1,40 @@
 """DHIS2 ``dataValueSets`` and ADX in and out: the framework-free functions behind
 ``GET/POST /api/dataValueSets`` and ``chitieu import dhis2`` / ``chitieu export dhis2``.
 
-Import: read the payload (JSON, CSV, XML or ADX), translate identifiers through the mapping
-file under the id schemes in force, then hand the values to the import core
-(:func:`chitieu.reporting.imports.import_values`), which writes all or nothing.
-
-Id schemes, most specific first: a per-object parameter (``dataElementIdScheme``,
-``orgUnitIdScheme``, ``categoryOptionComboIdScheme``, ``dataSetIdScheme``), then ``idScheme``,
-then the same names in the payload's header, then the format's default (``uid``; ``code`` for
-ADX).
+Import: read the payload as a stream (JSON, CSV, XML or ADX), settle the options (request and
+payload, in DHIS2's precedence: :mod:`chitieu.exchange.options`), translate identifiers
+through the mapping file, then hand the values to the import core
+(:func:`chitieu.reporting.imports.import_values`), which writes them in batches — all or
+nothing (atomic, chitieu's rule and the CLI's default) or the good ones (partial, DHIS2's
+default on its HTTP API).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import itertools
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, select
 
 from chitieu.exchange.adx import ADX_NS, read_adx
-from chitieu.exchange.dxf import (
-    read_csv,
-    read_json,
-    read_xml,
-)
+from chitieu.exchange.crosswalk import SPLIT_RULES
+from chitieu.exchange.dxf import read_csv, read_json, read_xml
 from chitieu.exchange.mapping import (
     DEFAULT_DISAGGREGATION,
     Dhis2Mapping,
     IdScheme,
     read_mapping,
 )
-from chitieu.exchange.payload import Payload, PayloadError, RawValue
+from chitieu.exchange.old_codes import NEW_UNITS, OldCodeWatch, map_old_values_warn
+from chitieu.exchange.options import IdSchemes, ImportOptions, RequestOptions
+from chitieu.exchange.payload import Payload, PayloadError, RawValue, as_stream
 from chitieu.reporting import summary as sm
-from chitieu.reporting.imports import ImportSource, ImportStrategy, ValueIn, import_values
+from chitieu.reporting.imports import ImportSource, Outcome, ValueIn, import_values
 from chitieu.reporting.summary import Conflict, ImportSummary
+from chitieu.reporting.validate import DataSetRule, PeriodRules
 from chitieu.store.models import Unit
 from chitieu.store.uids import is_uid
 
@@ -72,48 +73,21 @@ def detect_format(
     return "csv"
 
 
-def read_payload(payload: bytes, fmt: str) -> Payload:
-    """Read ``payload`` in format ``fmt``; :class:`PayloadError` when it cannot be read."""
+def read_payload(
+    payload: bytes | BinaryIO,
+    fmt: str,
+    header: dict[str, str] | None = None,
+    *,
+    first_row_is_header: bool = True,
+) -> Payload:
+    """A streaming reader of ``payload`` in format ``fmt`` (``header``: set fields already
+    known from an earlier pass); :class:`PayloadError` when the format is unknown."""
     if fmt not in _READERS:
         raise PayloadError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
-    return _READERS[fmt](payload)
-
-
-@dataclass(frozen=True, slots=True)
-class IdSchemes:
-    data_element: IdScheme
-    org_unit: IdScheme
-    category_option_combo: IdScheme
-    data_set: IdScheme
-
-    @classmethod
-    def choose(
-        cls,
-        fmt: str,
-        header: dict[str, str] | None = None,
-        *,
-        id_scheme: str | None = None,
-        data_element_id_scheme: str | None = None,
-        org_unit_id_scheme: str | None = None,
-        category_option_combo_id_scheme: str | None = None,
-        data_set_id_scheme: str | None = None,
-    ) -> IdSchemes:
-        """The schemes in force; ``ValueError`` for an unsupported scheme name."""
-        h = header or {}
-        base = IdScheme.parse(
-            id_scheme or h.get("idScheme"), IdScheme.CODE if fmt == "adx" else IdScheme.UID
-        )
-
-        def pick(param: str | None, key: str) -> IdScheme:
-            explicit = param or (None if id_scheme else h.get(key))
-            return IdScheme.parse(explicit, base)
-
-        return cls(
-            pick(data_element_id_scheme, "dataElementIdScheme"),
-            pick(org_unit_id_scheme, "orgUnitIdScheme"),
-            pick(category_option_combo_id_scheme, "categoryOptionComboIdScheme"),
-            pick(data_set_id_scheme, "dataSetIdScheme"),
-        )
+    stream = as_stream(payload)
+    if fmt == "csv":
+        return read_csv(stream, header, first_row_is_header=first_row_is_header)
+    return _READERS[fmt](stream, header)
 
 
 def unit_names(conn: Connection, names: set[str]) -> dict[str, list[str]]:
@@ -158,28 +132,43 @@ def resolve_unit(
     return ident
 
 
-def to_values(
-    conn: Connection, payload: Payload, mapping: Dhis2Mapping, schemes: IdSchemes
-) -> tuple[list[ValueIn], list[Conflict]]:
-    """Translate the payload's identifiers into chitieu codes; problems become conflicts."""
-    conflicts = list(payload.problems)
+def unit_names_all(conn: Connection) -> dict[str, list[str]]:
+    """Every unit's name -> its codes (a few thousand rows), for the ``name`` id scheme."""
+    found: dict[str, list[str]] = {}
+    for name, code in conn.execute(select(Unit.name, Unit.code)):
+        found.setdefault(name, []).append(code)
+    return found
+
+
+def unit_uids_all(conn: Connection) -> dict[str, str]:
+    """Every unit's UID -> its code, for the uid and code id schemes."""
+    return dict(conn.execute(select(Unit.uid, Unit.code).where(Unit.uid.is_not(None))).all())
+
+
+def header_conflicts(payload: Payload, mapping: Dhis2Mapping, schemes: IdSchemes) -> list[Conflict]:
+    """Problems with the set as a whole (each refuses the whole payload, as in DHIS2)."""
     header_ds = payload.header.get("dataSet")
     if header_ds and mapping.data_set_code(header_ds, schemes.data_set) is None:
-        conflicts.append(
-            Conflict(
-                header_ds,
-                f"Data set not found: `{header_ds}`",
-                sm.E_DATA_SET,
-                "dataSet",
-                None,
-                "header",
-            )
-        )
-    idents = {v.org_unit for v in payload.values if v.org_unit}
-    names = unit_names(conn, idents) if schemes.org_unit is IdScheme.NAME else {}
-    uids = unit_uids(conn, idents) if schemes.org_unit is not IdScheme.NAME else {}
-    values: list[ValueIn] = []
-    for raw in payload.values:
+        why = f"Data set not found: `{header_ds}`"
+        return [Conflict(header_ds, why, sm.E_DATA_SET, "dataSet", None, "header")]
+    return []
+
+
+def to_values(
+    raws: Iterable[RawValue],
+    header: dict[str, str],
+    mapping: Dhis2Mapping,
+    schemes: IdSchemes,
+    names: dict[str, list[str]],
+    outcome: Outcome,
+    uids: dict[str, str] | None = None,
+    watch: OldCodeWatch | None = None,
+) -> Iterator[ValueIn]:
+    """Translate the payload's identifiers into chitieu codes as the values stream by;
+    problems go to ``outcome`` and the value is left out. ``watch`` sees each value's unit
+    as written and as read."""
+    header_ds = header.get("dataSet")
+    for raw in raws:
         problems: list[tuple[str, str, str | None, str]] = []
         if not raw.data_element:
             problems.append(("", "Data element not specified", sm.E_DATA_ELEMENT, "dataElement"))
@@ -228,25 +217,24 @@ def to_values(
             else:
                 unit = resolved
         if problems:
-            conflicts += [
-                Conflict(o, why, code, prop, raw.index, raw.location)
-                for o, why, code, prop in problems
-            ]
+            for o, why, code, prop in problems:
+                outcome.add(Conflict(o, why, code, prop, raw.index, raw.location))
             continue
-        values.append(
-            ValueIn(
-                element=mapping.element_code(raw.data_element or "", schemes.data_element),
-                unit=unit,
-                period=raw.period or "",
-                disaggregation=disaggregation,
-                value=raw.value,
-                comment=raw.comment,
-                stored_by=raw.stored_by,
-                location=raw.location,
-                index=raw.index,
-            )
+        if watch is not None:
+            watch.see(raw.org_unit or "", unit, raw.period or "", raw.location)
+        yield ValueIn(
+            element=mapping.element_code(raw.data_element or "", schemes.data_element),
+            unit=unit,
+            period=raw.period or "",
+            disaggregation=disaggregation,
+            value=raw.value,
+            comment=raw.comment,
+            stored_by=raw.stored_by,
+            location=raw.location,
+            index=raw.index,
+            followup=raw.followup,
+            deleted=bool(raw.deleted),
         )
-    return values, conflicts
 
 
 def _disaggregation(
@@ -272,9 +260,25 @@ def _disaggregation(
     return DEFAULT_DISAGGREGATION
 
 
+class _ReadAgain(Exception):
+    """The payload's set fields came after its values: read it again with them known."""
+
+    def __init__(self, header: dict[str, str]) -> None:
+        super().__init__("header after the values")
+        self.header = header
+
+
+def period_rules(mapping: Dhis2Mapping, today: date) -> PeriodRules:
+    """The allowed periods of each element, from the data sets of the mapping file."""
+    return PeriodRules(
+        today,
+        {e: [DataSetRule(*r) for r in rules] for e, rules in mapping.data_set_rules().items()},
+    )
+
+
 def import_datavalueset(
     engine: Engine,
-    payload: bytes,
+    payload: bytes | BinaryIO,
     content_type: str | None = None,
     *,
     actor: str,
@@ -291,51 +295,155 @@ def import_datavalueset(
     mapping: Dhis2Mapping | None = None,
     filename: str | None = None,
     old_units: str | None = None,
+    atomic: bool = True,
+    today: date | None = None,
+    first_row_is_header: bool = True,
 ) -> ImportSummary:
-    """Import a DHIS2 data value set or ADX message; all values or none.
+    """Import a DHIS2 data value set or ADX message (bytes, or a seekable binary stream).
 
+    ``atomic`` (the default, chitieu's rule): any refused value refuses the whole payload;
+    ``atomic=False`` is DHIS2's partial import (WARNING, the good values written).
     ``allowed_unit`` is the caller's scope: values for units outside it are conflicts.
     ``old_units`` (a split rule, ``"seat"`` or ``"equal"``) reads org units as pre-2025 codes
-    and maps them onto today's units first (:mod:`chitieu.exchange.crosswalk`).
+    and maps them onto today's units first (:mod:`chitieu.exchange.crosswalk`); ``"none"``
+    says they are 2025 codes; without it, values before July 2025 keyed by codes that named
+    other communes before the reform are imported as 2025 codes with a WARNING naming them.
+    ``today`` judges future periods.
     Never raises for bad input: an unreadable payload gives an ``ERROR`` summary too."""
-    fmt = fmt or detect_format(content_type, payload, filename)
-    try:
-        parsed = read_payload(payload, fmt)
-        schemes = IdSchemes.choose(
-            fmt,
-            parsed.header,
-            id_scheme=id_scheme,
-            data_element_id_scheme=data_element_id_scheme,
-            org_unit_id_scheme=org_unit_id_scheme,
-            category_option_combo_id_scheme=category_option_combo_id_scheme,
-            data_set_id_scheme=data_set_id_scheme,
-        )
-        strategy = ImportStrategy.parse(import_strategy)
-    except (PayloadError, ValueError) as exc:
-        return sm.refused([Conflict("payload", str(exc), None, "payload")], 0, dry_run=dry_run)
+    request = RequestOptions(
+        dry_run=dry_run,
+        import_strategy=import_strategy,
+        id_scheme=id_scheme,
+        data_element_id_scheme=data_element_id_scheme,
+        org_unit_id_scheme=org_unit_id_scheme,
+        category_option_combo_id_scheme=category_option_combo_id_scheme,
+        data_set_id_scheme=data_set_id_scheme,
+        atomic=atomic,
+        today=today,
+        first_row_is_header=first_row_is_header,
+    )
+    stream = as_stream(payload)
+    head = stream.read(4096)
+    fmt = fmt or detect_format(content_type, head, filename)
+    digest = _sha256(stream)
     mapping = mapping or read_mapping()
-    total = parsed.count
-    with engine.connect() as conn:
-        values, conflicts = to_values(conn, parsed, mapping, schemes)
-    extra = {}
-    if old_units:
-        from chitieu.exchange.crosswalk import map_old_values
+    header: dict[str, str] = {}
+    for _ in range(2):
+        try:
+            return _import_once(
+                engine,
+                stream,
+                fmt,
+                header,
+                request,
+                mapping,
+                actor,
+                allowed_unit,
+                can_edit_locked,
+                old_units,
+                ImportSource(fmt, filename or f"{fmt} payload", digest),
+            )
+        except _ReadAgain as again:
+            header = again.header
+    raise AssertionError("unreachable: the second pass knows the whole header")
 
-        values, report, more = map_old_values(values, rule=old_units)
-        conflicts += more
+
+def _sha256(stream: BinaryIO) -> str:
+    stream.seek(0)
+    h = hashlib.sha256()
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        h.update(block)
+    stream.seek(0)
+    return h.hexdigest()
+
+
+def _import_once(
+    engine: Engine,
+    stream: BinaryIO,
+    fmt: str,
+    known_header: dict[str, str],
+    request: RequestOptions,
+    mapping: Dhis2Mapping,
+    actor: str,
+    allowed_unit: str | None,
+    can_edit_locked: bool,
+    old_units: str | None,
+    source: ImportSource,
+) -> ImportSummary:
+    outcome = Outcome()
+    try:
+        parsed = read_payload(
+            stream, fmt, known_header, first_row_is_header=request.first_row_is_header
+        )
+        parsed.problems = outcome.conflicts
+        parsed.rejected = outcome.rejected
+        raws = _primed(parsed.values)  # reads the header that precedes the values
+        options = ImportOptions.resolve(fmt, request, parsed.header)
+    except (PayloadError, ValueError) as exc:
+        why = [Conflict("payload", str(exc), None, "payload")]
+        return sm.refused(why, 0, dry_run=request.dry_run)
+    if any(c.location == "header" for c in outcome.conflicts):
+        outcome.fatal = True
+    for c in header_conflicts(parsed, mapping, options.schemes):
+        outcome.add(c)
+        outcome.fatal = True
+    with engine.connect() as conn:
+        by_name = options.schemes.org_unit is IdScheme.NAME
+        names = unit_names_all(conn) if by_name else {}
+        uids = {} if by_name else unit_uids_all(conn)
+    watch = OldCodeWatch() if old_units not in (*SPLIT_RULES, NEW_UNITS) else None
+    values: Iterable[ValueIn] = to_values(
+        _guarded(raws, outcome),
+        parsed.header,
+        mapping,
+        options.schemes,
+        names,
+        outcome,
+        uids,
+        watch,
+    )
+    extra: dict[str, Any] = {}
+    if old_units in SPLIT_RULES:
+        values, report = map_old_values_warn(list(values), old_units, outcome)
         extra["crosswalk"] = report.to_dict()
-    source = ImportSource(fmt, filename or f"{fmt} payload", hashlib.sha256(payload).hexdigest())
+
+    def finish() -> None:
+        late = {k: v for k, v in parsed.late_header.items() if known_header.get(k) != v}
+        if late:
+            raise _ReadAgain({**parsed.header, **late})
+        if watch is not None:
+            watch.report(outcome, extra)
+
     summary = import_values(
         engine,
         values,
         actor=actor,
-        dry_run=dry_run,
-        strategy=strategy,
+        dry_run=options.dry_run,
+        strategy=options.strategy,
         allowed_unit=allowed_unit,
         can_edit_locked=can_edit_locked,
-        prior_conflicts=conflicts,
-        total=total,
         source=source,
+        atomic=options.atomic,
+        rules=period_rules(mapping, options.today),
+        outcome=outcome,
+        count_total=lambda: parsed.count,
+        finish=finish,
     )
+    summary.import_options = options.to_dict()
     summary.extra.update(extra)
     return summary
+
+
+def _primed(values: Iterator[RawValue]) -> Iterator[RawValue]:
+    """Read up to the first value now (so the header before it is known); the same values."""
+    first = next(values, None)
+    return values if first is None else itertools.chain((first,), values)
+
+
+def _guarded(values: Iterator[RawValue], outcome: Outcome) -> Iterator[RawValue]:
+    """The values; a payload that turns out unreadable part-way becomes a fatal conflict."""
+    try:
+        yield from values
+    except PayloadError as exc:
+        outcome.add(Conflict("payload", str(exc), None, "payload"))
+        outcome.fatal = True

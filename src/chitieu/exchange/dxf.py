@@ -1,26 +1,34 @@
-"""DHIS2 ``dataValueSets`` in JSON, CSV and XML (DXF 2), read and written.
+"""DHIS2 ``dataValueSets`` in JSON, CSV and XML (DXF 2), read and written as streams.
 
 - JSON: ``{"dataSet", "completeDate", "period", "orgUnit", "attributeOptionCombo",
-  "dataValues": [{"dataElement", "period", "orgUnit", "categoryOptionCombo",
-  "attributeOptionCombo", "value", "storedBy", "created", "lastUpdated", "comment",
-  "followup"}]}`` — ``followUp`` (the single-value API's spelling) is accepted too; header
-  ``period``/``orgUnit``/``attributeOptionCombo`` apply to values that lack their own.
-- CSV: columns by position ``dataelement, period, orgunit, catoptcombo, attroptcombo, value,
-  storedby, lastupdated, comment, followup``; a first row starting ``dataelement`` is a header
-  and skipped; later columns (DHIS2 ≥ 2.36 adds ``deleted``) are ignored.
+  "dryRun", "importStrategy", "idScheme", …, "dataValues": [{"dataElement", "period",
+  "orgUnit", "categoryOptionCombo", "attributeOptionCombo", "value", "storedBy", "created",
+  "lastUpdated", "comment", "followup", "deleted"}]}`` — ``followUp`` (the single-value API's
+  spelling) is accepted too. Read incrementally (ijson), one value at a time.
+- CSV: columns ``dataelement, period, orgunit, categoryoptioncombo, attributeoptioncombo,
+  value, storedby, lastupdated, comment, followup, deleted``. As in DHIS2 the first row is
+  always skipped (it is the header); when it names the columns (today's names or the older
+  ``catoptcombo``/``attroptcombo``) they are read by name, otherwise by position.
 - XML: ``<dataValueSet xmlns="http://dhis2.org/schema/dxf/2.0">`` with ``<dataValue …/>``
-  children carrying the JSON names as attributes; parsed with defusedxml.
+  children carrying the JSON names as attributes; read with defusedxml's iterparse.
+
+The set's ``period``, ``orgUnit`` and ``attributeOptionCombo`` override a value's own, as in
+DHIS2. Writers yield the payload in chunks, so an export never sits in memory whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Any, BinaryIO
+from xml.sax.saxutils import quoteattr
+
+import ijson
 
 from chitieu.exchange.payload import (
     HEADER_FIELDS,
@@ -29,8 +37,8 @@ from chitieu.exchange.payload import (
     RawValue,
     as_bool,
     as_text,
+    iter_xml,
     local_name,
-    parse_xml,
 )
 
 DXF_NS = "http://dhis2.org/schema/dxf/2.0"
@@ -38,14 +46,31 @@ CSV_COLUMNS = (
     "dataelement",
     "period",
     "orgunit",
-    "catoptcombo",
-    "attroptcombo",
+    "categoryoptioncombo",
+    "attributeoptioncombo",
     "value",
     "storedby",
     "lastupdated",
     "comment",
     "followup",
+    "deleted",
 )
+#: Older DHIS2 spellings of the CSV columns, read as today's.
+_CSV_ALIASES = {"catoptcombo": "categoryoptioncombo", "attroptcombo": "attributeoptioncombo"}
+_CSV_FIELDS = {
+    "dataelement": "dataElement",
+    "period": "period",
+    "orgunit": "orgUnit",
+    "categoryoptioncombo": "categoryOptionCombo",
+    "attributeoptioncombo": "attributeOptionCombo",
+    "value": "value",
+    "storedby": "storedBy",
+    "lastupdated": "lastUpdated",
+    "comment": "comment",
+    "followup": "followup",
+    "deleted": "deleted",
+    "created": "created",
+}
 _VALUE_FIELDS = (
     "dataElement",
     "period",
@@ -58,6 +83,9 @@ _VALUE_FIELDS = (
     "lastUpdated",
     "comment",
 )
+#: The set's fields that override a value's own (DHIS2's precedence).
+_SET_WINS = ("period", "orgUnit", "attributeOptionCombo")
+_CHUNK = 1 << 16  # bytes per yielded export chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,128 +103,255 @@ class OutValue:
     last_updated: str | None = None
     comment: str | None = None
     followup: bool = False
+    deleted: bool = False
     #: For ADX: (category code, option code) pairs and the data set of the group.
     categories: tuple[tuple[str, str], ...] = ()
     data_set: str = ""
 
 
-def _raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> None:
-    """Build a RawValue from JSON-named ``fields`` (header defaults applied); record problems."""
+def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> RawValue | None:
+    """A RawValue from JSON-named ``fields`` with the set's fields applied; None (and a
+    problem recorded) when a field is unreadable. An unreadable ``followup`` is read as false
+    with a conflict, the value still imported (DHIS2 reads such a flag as false)."""
     texts: dict[str, str | None] = {}
     for name in _VALUE_FIELDS:
         try:
             texts[name] = as_text(fields.get(name))
         except ValueError as exc:
             p.problem(index, location, str(fields.get(name))[:80], f"{name} {exc}", name)
-            return
+            return None
+    raw_follow = fields.get("followup", fields.get("followUp"))
     try:
-        followup = as_bool(fields.get("followup", fields.get("followUp")))
+        followup = as_bool(raw_follow, "followup")
     except ValueError as exc:
-        p.problem(index, location, str(fields.get("followup")), str(exc), "followup")
-        return
-    h = p.header
-    p.values.append(
-        RawValue(
-            index=index,
-            location=location,
-            data_element=texts["dataElement"],
-            period=texts["period"] or h.get("period"),
-            org_unit=texts["orgUnit"] or h.get("orgUnit"),
-            category_option_combo=texts["categoryOptionCombo"],
-            attribute_option_combo=texts["attributeOptionCombo"] or h.get("attributeOptionCombo"),
-            value=texts["value"],
-            stored_by=texts["storedBy"],
-            created=texts["created"],
-            last_updated=texts["lastUpdated"],
-            comment=texts["comment"],
-            followup=followup,
-            data_set=h.get("dataSet"),
+        p.problem(
+            index,
+            location,
+            str(raw_follow)[:80],
+            f"{exc}: read as false",
+            "followup",
+            rejects=False,
         )
+        followup = False
+    try:
+        deleted = as_bool(fields.get("deleted"), "deleted")
+    except ValueError as exc:
+        p.problem(index, location, str(fields.get("deleted"))[:80], str(exc), "deleted")
+        return None
+    h = p.header
+    return RawValue(
+        index=index,
+        location=location,
+        data_element=texts["dataElement"],
+        period=h.get("period") or texts["period"],
+        org_unit=h.get("orgUnit") or texts["orgUnit"],
+        category_option_combo=texts["categoryOptionCombo"],
+        attribute_option_combo=h.get("attributeOptionCombo") or texts["attributeOptionCombo"],
+        value=texts["value"],
+        stored_by=texts["storedBy"],
+        created=texts["created"],
+        last_updated=texts["lastUpdated"],
+        comment=texts["comment"],
+        followup=followup,
+        data_set=h.get("dataSet"),
+        deleted=deleted,
     )
 
 
-def _read_header(p: Payload, source: dict[str, Any]) -> None:
+def read_header(p: Payload, source: dict[str, Any], *, late: bool = False) -> None:
+    """Header fields of ``source`` into ``p.header`` (or ``p.late_header`` when they came
+    after the values had begun)."""
+    target = p.late_header if late else p.header
     for name in HEADER_FIELDS:
         if source.get(name) is None:
             continue
+        raw = source[name]
         try:
-            p.header[name] = as_text(source[name]) or ""
+            target[name] = ("true" if raw else "false") if isinstance(raw, bool) else as_text(raw)
         except ValueError as exc:
-            p.problem(None, "header", str(source[name])[:80], f"{name} {exc}", name)
+            p.problem(None, "header", str(raw)[:80], f"{name} {exc}", name)
 
 
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def read_json(payload: bytes) -> Payload:
+def _scalar(event: str, value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _skip(events: Iterator[tuple[str, Any]]) -> None:
+    """Consume the rest of a map or array whose start event was just read."""
+    depth = 1
+    for event, _ in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                return
+
+
+_NESTED = object()
+
+
+def _json_object(events: Iterator[tuple[str, Any]]) -> dict[str, Any]:
+    """The fields of the map just started; nested maps or lists become ``_NESTED``."""
+    fields: dict[str, Any] = {}
+    key = None
+    for event, value in events:
+        if event == "map_key":
+            key = value
+        elif event == "end_map":
+            return fields
+        elif event in ("start_map", "start_array"):
+            _skip(events)
+            fields[key] = _NESTED  # type: ignore[index]
+        else:
+            fields[key] = _scalar(event, value)  # type: ignore[index]
+    raise PayloadError("malformed JSON: the document ends inside a data value")
+
+
+def _json_values(stream: BinaryIO, p: Payload, header: dict[str, str]) -> Iterator[RawValue]:
+    events = ijson.basic_parse(stream)
     try:
-        doc = json.loads(payload)
-    except RecursionError:
-        raise PayloadError("malformed JSON: nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        first = next(events, None)
+        if first is None or first[0] != "start_map":
+            raise PayloadError("a dataValueSet must be a JSON object with a dataValues list")
+        seen_values = False
+        for event, value in events:
+            if event == "end_map":
+                break
+            key = value  # map_key at the top level
+            event, value = next(events)
+            if key != "dataValues":
+                if event in ("start_map", "start_array"):
+                    _skip(events)
+                elif key in HEADER_FIELDS and key not in header:
+                    read_header(p, {key: _scalar(event, value)}, late=seen_values)
+                continue
+            if event == "null":
+                continue
+            if event != "start_array":
+                raise PayloadError("dataValues must be a list")
+            seen_values = True
+            for i, (event, value) in enumerate(events):
+                if event == "end_array":
+                    break
+                location = f"dataValues[{i}]"
+                if event == "start_map":
+                    fields = _json_object(events)
+                    bad = [k for k, v in fields.items() if v is _NESTED]
+                    if bad:
+                        why = f"{bad[0]} must be text or a number, not an object or a list"
+                        p.problem(i, location, bad[0], why, bad[0])
+                    else:
+                        v = raw_value(p, i, location, fields)
+                        if v is not None:
+                            yield v
+                else:
+                    if event == "start_array":
+                        _skip(events)
+                    shown = "list" if event == "start_array" else str(value)[:80]
+                    p.problem(i, location, shown, "a data value must be a JSON object", "value")
+                p.count = i + 1
+        else:
+            raise PayloadError("malformed JSON: the document ends early")
+        if next(events, None) is not None:
+            raise PayloadError("malformed JSON: extra data after the dataValueSet")
+    except ijson.JSONError as exc:
         raise PayloadError(f"malformed JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise PayloadError("a dataValueSet must be a JSON object with a dataValues list")
-    items = doc.get("dataValues", [])
-    if not isinstance(items, list):
-        raise PayloadError("dataValues must be a list")
-    p = Payload("json")
-    _read_header(p, doc)
-    for i, item in enumerate(items):
-        location = f"dataValues[{i}]"
-        if not isinstance(item, dict):
-            p.problem(i, location, str(item)[:80], "a data value must be a JSON object", "value")
-            continue
-        _raw_value(p, i, location, item)
-    p.count = len(items)
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise PayloadError(f"malformed JSON: {exc}") from None
+
+
+def read_json(stream: BinaryIO, header: dict[str, str] | None = None) -> Payload:
+    """A streaming reader; ``header`` is a header already known (from an earlier pass)."""
+    p = Payload("json", header=dict(header or {}))
+    p.values = _json_values(stream, p, dict(header or {}))
     return p
 
 
-def write_json(values: Sequence[OutValue], header: dict[str, str] | None = None) -> bytes:
-    doc: dict[str, Any] = dict(header or {})
-    doc["dataValues"] = [
-        {
-            "dataElement": v.data_element,
-            "period": v.period,
-            "orgUnit": v.org_unit,
-            "categoryOptionCombo": v.category_option_combo,
-            "attributeOptionCombo": v.attribute_option_combo,
-            "value": v.value,
-            **{
-                k: x
-                for k, x in (
-                    ("storedBy", v.stored_by),
-                    ("created", v.created),
-                    ("lastUpdated", v.last_updated),
-                    ("comment", v.comment),
-                )
-                if x
-            },
-            "followup": v.followup,
-        }
-        for v in values
-    ]
-    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+def _json_value(v: OutValue) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "dataElement": v.data_element,
+        "period": v.period,
+        "orgUnit": v.org_unit,
+        "categoryOptionCombo": v.category_option_combo,
+        "attributeOptionCombo": v.attribute_option_combo,
+        "value": v.value,
+    }
+    for k, x in (
+        ("storedBy", v.stored_by),
+        ("created", v.created),
+        ("lastUpdated", v.last_updated),
+        ("comment", v.comment),
+    ):
+        if x:
+            out[k] = x
+    out["followup"] = v.followup
+    if v.deleted:
+        out["deleted"] = True
+    return out
+
+
+def chunked(parts: Iterable[str]) -> Iterator[bytes]:
+    buf: list[str] = []
+    size = 0
+    for part in parts:
+        buf.append(part)
+        size += len(part)
+        if size >= _CHUNK:
+            yield "".join(buf).encode("utf-8")
+            buf, size = [], 0
+    if buf:
+        yield "".join(buf).encode("utf-8")
+
+
+def write_json(values: Iterable[OutValue], header: dict[str, str] | None = None) -> Iterator[bytes]:
+    def parts() -> Iterator[str]:
+        yield "{"
+        for k, x in (header or {}).items():
+            yield f"{json.dumps(k)}: {json.dumps(x, ensure_ascii=False)},\n"
+        yield '"dataValues": ['
+        sep = "\n"
+        for v in values:
+            yield sep + json.dumps(_json_value(v), ensure_ascii=False)
+            sep = ",\n"
+        yield "\n]}\n"
+
+    return chunked(parts())
 
 
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def read_csv(payload: bytes) -> Payload:
-    try:
-        text = payload.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"CSV is not UTF-8 text: {exc}") from None
-    p = Payload("csv")
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _csv_columns(first_row: list[str]) -> list[str] | None:
+    """The columns a header row names, or None when it is not a row of known names."""
+    names = [_CSV_ALIASES.get(c.strip().lower(), c.strip().lower()) for c in first_row]
+    names = [n.lstrip("\ufeff") for n in names]
+    if "dataelement" in names and all(n in _CSV_FIELDS for n in names if n):
+        return names
+    return None
+
+
+def _csv_values(stream: BinaryIO, p: Payload, skip_first: bool) -> Iterator[RawValue]:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    columns: list[str] = list(CSV_COLUMNS)
     index = 0
+    first = True
     try:
         for row in reader:
             line = f"line {reader.line_num}"
+            if first:
+                first = False
+                named = _csv_columns(row)
+                if named is not None:
+                    columns = named
+                if skip_first or named is not None:
+                    continue
             if not any(cell.strip() for cell in row):
                 continue
-            if reader.line_num == 1 and row[0].strip().lower().lstrip("\ufeff") == "dataelement":
-                continue  # the header row
             if len(row) < 6:
                 p.problem(
                     index,
@@ -206,95 +361,145 @@ def read_csv(payload: bytes) -> Payload:
                     "value",
                 )
             else:
-                cells = [c.strip() for c in row[:10]] + [""] * (10 - min(len(row), 10))
-                fields = dict(zip(CSV_COLUMNS, cells, strict=True))
-                _raw_value(
-                    p,
-                    index,
-                    line,
-                    {
-                        "dataElement": fields["dataelement"] or None,
-                        "period": fields["period"] or None,
-                        "orgUnit": fields["orgunit"] or None,
-                        "categoryOptionCombo": fields["catoptcombo"] or None,
-                        "attributeOptionCombo": fields["attroptcombo"] or None,
-                        "value": fields["value"],
-                        "storedBy": fields["storedby"] or None,
-                        "lastUpdated": fields["lastupdated"] or None,
-                        "comment": row[8] if len(row) > 8 and row[8] != "" else None,
-                        "followup": fields["followup"] or None,
-                    },
-                )
+                fields: dict[str, Any] = {}
+                for name, cell in zip(columns, row, strict=False):
+                    key = _CSV_FIELDS.get(name)
+                    if key is None:
+                        continue
+                    if key == "comment":
+                        fields[key] = cell if cell != "" else None
+                    elif key == "value":
+                        fields[key] = cell.strip()
+                    else:
+                        fields[key] = cell.strip() or None
+                v = raw_value(p, index, line, fields)
+                if v is not None:
+                    yield v
             index += 1
+            p.count = index
     except csv.Error as exc:
         raise PayloadError(f"malformed CSV at line {reader.line_num}: {exc}") from None
-    p.count = index
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"CSV is not UTF-8 text: {exc}") from None
+    finally:
+        with contextlib.suppress(ValueError):  # the stream may be closed already
+            text.detach()  # the caller's stream stays open
+
+
+def read_csv(
+    stream: BinaryIO, header: dict[str, str] | None = None, *, first_row_is_header: bool = True
+) -> Payload:
+    p = Payload("csv", header=dict(header or {}))
+    p.values = _csv_values(stream, p, first_row_is_header)
     return p
 
 
-def write_csv(values: Sequence[OutValue]) -> bytes:
+def write_csv(values: Iterable[OutValue]) -> Iterator[bytes]:
     out = io.StringIO(newline="")
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for v in values:
-        w.writerow(
-            [
-                v.data_element,
-                v.period,
-                v.org_unit,
-                v.category_option_combo,
-                v.attribute_option_combo,
-                v.value,
-                v.stored_by or "",
-                v.last_updated or "",
-                v.comment or "",
-                "true" if v.followup else "false",
-            ]
-        )
-    return out.getvalue().encode("utf-8")
+
+    def parts() -> Iterator[str]:
+        w.writerow(CSV_COLUMNS)
+        for v in values:
+            w.writerow(
+                [
+                    v.data_element,
+                    v.period,
+                    v.org_unit,
+                    v.category_option_combo,
+                    v.attribute_option_combo,
+                    v.value,
+                    v.stored_by or "",
+                    v.last_updated or "",
+                    v.comment or "",
+                    "true" if v.followup else "false",
+                    "true" if v.deleted else "false",
+                ]
+            )
+            if out.tell() >= 4096:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    return chunked(parts())
 
 
 # --- XML ------------------------------------------------------------------------------------
 
 
-def read_xml(payload: bytes) -> Payload:
-    root = parse_xml(payload)
-    ns, name = local_name(root.tag)
-    if name != "dataValueSet" or ns not in (DXF_NS, None):
-        raise PayloadError(f'expected <dataValueSet xmlns="{DXF_NS}">, found <{root.tag}>')
-    p = Payload("xml")
-    _read_header(p, dict(root.attrib))
-    for i, child in enumerate(root):
+def _xml_values(stream: BinaryIO, p: Payload, header: dict[str, str]) -> Iterator[RawValue]:
+    events = iter_xml(stream)
+    root = None
+    i = 0
+    depth = 0
+    for event, elem in events:
+        if event == "start":
+            depth += 1
+            if root is None:
+                root = elem
+                ns, name = local_name(elem.tag)
+                if name != "dataValueSet" or ns not in (DXF_NS, None):
+                    raise PayloadError(
+                        f'expected <dataValueSet xmlns="{DXF_NS}">, found <{elem.tag}>'
+                    )
+                read_header(p, {k: v for k, v in elem.attrib.items() if k not in header})
+            continue
+        depth -= 1
+        if depth != 1:  # only the root's children are data values
+            continue
         location = f"dataValue[{i + 1}]"
-        cns, cname = local_name(child.tag) if isinstance(child.tag, str) else (None, "?")
+        cns, cname = local_name(elem.tag) if isinstance(elem.tag, str) else (None, "?")
         if cname != "dataValue" or cns not in (DXF_NS, None):
             p.problem(i, location, cname, f"unexpected element <{cname}>", "dataValue")
-            continue
-        _raw_value(p, i, location, dict(child.attrib))
-    p.count = len(root)
+        else:
+            v = raw_value(p, i, location, dict(elem.attrib))
+            if v is not None:
+                yield v
+        i += 1
+        p.count = i
+        elem.clear()
+        if root is not None and i % 1000 == 0:
+            root.clear()  # drop finished children: memory stays bounded
+
+
+def read_xml(stream: BinaryIO, header: dict[str, str] | None = None) -> Payload:
+    p = Payload("xml", header=dict(header or {}))
+    p.values = _xml_values(stream, p, dict(header or {}))
     return p
 
 
-def write_xml(values: Sequence[OutValue], header: dict[str, str] | None = None) -> bytes:
-    root = ET.Element("dataValueSet", {"xmlns": DXF_NS, **(header or {})})
-    for v in values:
-        attrs = {
-            "dataElement": v.data_element,
-            "period": v.period,
-            "orgUnit": v.org_unit,
-            "categoryOptionCombo": v.category_option_combo,
-            "attributeOptionCombo": v.attribute_option_combo,
-            "value": v.value,
-        }
-        for key, x in (
-            ("storedBy", v.stored_by),
-            ("created", v.created),
-            ("lastUpdated", v.last_updated),
-            ("comment", v.comment),
-        ):
-            if x:
-                attrs[key] = x
-        attrs["followup"] = "true" if v.followup else "false"
-        ET.SubElement(root, "dataValue", attrs)
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+def write_xml(values: Iterable[OutValue], header: dict[str, str] | None = None) -> Iterator[bytes]:
+    def parts() -> Iterator[str]:
+        attrs = "".join(f" {k}={quoteattr(x)}" for k, x in (header or {}).items())
+        yield f'<?xml version="1.0" encoding="UTF-8"?>\n<dataValueSet xmlns="{DXF_NS}"{attrs}>\n'
+        for v in values:
+            a = {
+                "dataElement": v.data_element,
+                "period": v.period,
+                "orgUnit": v.org_unit,
+                "categoryOptionCombo": v.category_option_combo,
+                "attributeOptionCombo": v.attribute_option_combo,
+                "value": v.value,
+            }
+            for key, x in (
+                ("storedBy", v.stored_by),
+                ("created", v.created),
+                ("lastUpdated", v.last_updated),
+                ("comment", v.comment),
+            ):
+                if x:
+                    a[key] = x
+            a["followup"] = "true" if v.followup else "false"
+            if v.deleted:
+                a["deleted"] = "true"
+            yield "  <dataValue" + "".join(f" {k}={_attr(x)}" for k, x in a.items()) + "/>\n"
+        yield "</dataValueSet>\n"
+
+    return chunked(parts())
+
+
+def _attr(text: str) -> str:
+    """An XML attribute value, quoted; line breaks and tabs kept as character references so
+    that a comment's lines survive the round trip."""
+    return quoteattr(text, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})

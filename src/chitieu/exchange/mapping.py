@@ -18,6 +18,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from chitieu.catalog import read_catalog
+from chitieu.catalog.periods import PeriodType
 from chitieu.catalog.yamlfile import DataFileError, pydantic_errors, read_yaml
 from chitieu.store.uids import UID_PATTERN
 
@@ -80,7 +81,9 @@ class _Coc(_Object):
 
 
 class _DataSet(_Object):
-    period_type: str | None = None
+    period_type: PeriodType | None = None
+    #: DHIS2's openFuturePeriods: how many periods after the current one accept data.
+    open_future_periods: int = Field(default=0, ge=0, le=1000)
     elements: list[str] = Field(default_factory=list)
 
 
@@ -142,8 +145,9 @@ class _Index:
 @dataclass(frozen=True)
 class DataSet:
     obj: Identified
-    period_type: str | None
+    period_type: PeriodType | None
     elements: tuple[str, ...]
+    open_future_periods: int = 0
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,17 @@ class Dhis2Mapping:
         ds = self.data_sets.get(code)
         return ds.obj.id(scheme) if ds else code
 
+    def data_set_rules(self) -> dict[str, list[tuple[str, PeriodType, int]]]:
+        """Element -> [(data set, its period type, its open future periods)] for every data
+        set with a period type that lists the element."""
+        out: dict[str, list[tuple[str, PeriodType, int]]] = {}
+        for code, ds in self.data_sets.items():
+            if ds.period_type is None:
+                continue
+            for element in ds.elements:
+                out.setdefault(element, []).append((code, ds.period_type, ds.open_future_periods))
+        return out
+
     def data_set_of(self, element: str) -> str:
         """The data set an element is exported under in ADX: the first that lists it, else
         ``CHITIEU_ALL``."""
@@ -310,6 +325,7 @@ def parse_mapping(raw: object, path: Path | str = "<mapping>") -> Dhis2Mapping:
             Identified(code, d.uid, d.code or code, (d.name,) if d.name else ()),
             d.period_type,
             tuple(d.elements),
+            d.open_future_periods,
         )
         for code, d in f.data_sets.items()
     }

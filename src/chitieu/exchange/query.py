@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, literal, or_, select
 
 from chitieu.catalog.periods import parse_period
-from chitieu.reporting.validate import chunks
-from chitieu.store.models import DataElement, DataValue, Unit
+from chitieu.store.models import DataElement, DataValue, DeletedDataValue, Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,18 +22,22 @@ class StoredValue:
     unit_name: str
     period: str
     disaggregation: str
-    value: float
+    value: float | None
     value_type: str
     comment: str | None
     stored_by: str | None
     created: datetime | None
     last_updated: datetime | None
     status: str
+    followup: bool = False
+    deleted: bool = False
 
 
-def format_value(value: float, value_type: str) -> str:
+def format_value(value: float | None, value_type: str) -> str:
     """A stored value as DHIS2 writes it: counts without decimals (``12``), other numbers in
-    their shortest exact spelling (``12.5``)."""
+    their shortest exact spelling (``12.5``); a deleted value kept without one: ``""``."""
+    if value is None:
+        return ""
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
@@ -57,6 +63,30 @@ def _matching_periods(
     return chosen
 
 
+def _select(table: Any, deleted: bool) -> Any:
+    status = literal("deleted") if deleted else table.status
+    return (
+        select(
+            table.element_code,
+            table.unit_code,
+            Unit.name,
+            table.period,
+            table.disaggregation,
+            table.value,
+            DataElement.value_type,
+            table.comment,
+            table.stored_by,
+            table.created,
+            table.last_updated,
+            status,
+            table.followup,
+            literal(deleted),
+        )
+        .join(Unit, Unit.code == table.unit_code)
+        .join(DataElement, DataElement.code == table.element_code)
+    )
+
+
 def query_values(
     conn: Connection,
     *,
@@ -66,48 +96,52 @@ def query_values(
     start: date | None = None,
     end: date | None = None,
     elements: Sequence[str] | None = None,
-) -> list[StoredValue]:
+    include_deleted: bool = False,
+    last_updated: datetime | None = None,
+    limit: int | None = None,
+) -> Iterator[StoredValue]:
     """Stored values of ``elements`` (all when None) for ``units`` (all when None; with
-    ``children``, every unit below them too) in ``periods`` or within ``start``–``end``.
+    ``children``, every unit below them too) in ``periods`` or within ``start``–``end``,
+    streamed in (unit, period, element, disaggregation) order.
 
-    Periods may be given in any DHIS2 spelling; ``ValueError`` when one does not parse."""
+    ``include_deleted`` adds the deleted values kept from DHIS2 exchanges (``deleted``
+    true); ``last_updated`` keeps values changed at or after that time (UTC); ``limit`` stops
+    after that many. Periods may be given in any DHIS2 spelling; ``ValueError`` when one does
+    not parse."""
     wanted_periods = _matching_periods(conn, periods, start, end)
     if wanted_periods == []:
-        return []
-    stmt = (
-        select(
-            DataValue.element_code,
-            DataValue.unit_code,
-            Unit.name,
-            DataValue.period,
-            DataValue.disaggregation,
-            DataValue.value,
-            DataElement.value_type,
-            DataValue.comment,
-            DataValue.stored_by,
-            DataValue.created,
-            DataValue.last_updated,
-            DataValue.status,
+        return iter(())
+    unit_paths: list[str] | None = None
+    if units is not None and children:
+        unit_paths = list(conn.scalars(select(Unit.path).where(Unit.code.in_(list(units)))))
+        if not unit_paths:
+            return iter(())
+
+    def statement(table: Any, deleted: bool) -> Any:
+        stmt = _select(table, deleted)
+        if elements is not None:
+            stmt = stmt.where(table.element_code.in_(list(elements)))
+        if unit_paths is not None:
+            stmt = stmt.where(
+                or_(*(or_(Unit.path == p, Unit.path.like(f"{p}/%")) for p in unit_paths))
+            )
+        elif units is not None:
+            stmt = stmt.where(table.unit_code.in_(list(units)))
+        if wanted_periods is not None:
+            stmt = stmt.where(table.period.in_(wanted_periods))
+        if last_updated is not None:
+            stmt = stmt.where(table.last_updated >= last_updated)
+        return stmt.order_by(
+            table.unit_code, table.period, table.element_code, table.disaggregation
         )
-        .join(Unit, Unit.code == DataValue.unit_code)
-        .join(DataElement, DataElement.code == DataValue.element_code)
-    )
-    if elements is not None:
-        stmt = stmt.where(DataValue.element_code.in_(list(elements)))
-    if units is not None:
-        if children:
-            paths = conn.scalars(select(Unit.path).where(Unit.code.in_(list(units)))).all()
-            if not paths:
-                return []
-            stmt = stmt.where(or_(*(or_(Unit.path == p, Unit.path.like(f"{p}/%")) for p in paths)))
-        else:
-            stmt = stmt.where(DataValue.unit_code.in_(list(units)))
-    rows = []
-    if wanted_periods is None:
-        rows = list(conn.execute(stmt))
-    else:
-        for chunk in chunks(wanted_periods):
-            rows += list(conn.execute(stmt.where(DataValue.period.in_(list(chunk)))))
-    out = [StoredValue(*row) for row in rows]
-    out.sort(key=lambda v: (v.unit, v.period, v.element, v.disaggregation))
-    return out
+
+    def rows(table: Any, deleted: bool) -> Iterator[StoredValue]:
+        result = conn.execution_options(yield_per=2000).execute(statement(table, deleted))
+        for row in result:
+            yield StoredValue(*row)
+
+    streams = [rows(DataValue, False)]
+    if include_deleted:
+        streams.append(rows(DeletedDataValue, True))
+    merged = heapq.merge(*streams, key=lambda v: (v.unit, v.period, v.element, v.disaggregation))
+    return itertools.islice(merged, limit) if limit is not None else merged

@@ -1,28 +1,35 @@
-"""The data-value import core: validate every value, then write all of them or none.
+"""The data-value import core: validate every value, then write them — all, or the good ones.
 
 Every reader (DHIS2 JSON/CSV/XML, ADX, Excel, old-unit series) turns its input into
 :class:`ValueIn` rows in chitieu's codes and calls :func:`import_values`, which
 
-1. checks each value — the element exists, the disaggregation is one the element allows, the
-   unit exists and lies in the caller's scope, the period parses, the value is a number of the
-   element's type, the key is not given twice, and a locked value is not changed;
-2. refuses the whole payload if any value is in conflict (nothing half-written) and reports
-   one conflict per bad value, in DHIS2's shape;
-3. otherwise inserts, updates or deletes in one transaction, auditing every change, unless
-   ``dry_run``, which reports the same counts and writes nothing.
+1. reads the values in batches (bounded memory, so a million-value payload streams through),
+   checking each — the element exists, the disaggregation is one the element allows, the unit
+   exists and lies in the caller's scope, the period parses and is one the element's data set
+   accepts, the value is a number of the element's type, the key is not given twice, and a
+   locked value is not changed;
+2. writes each batch's good values inside one transaction for the whole payload, auditing
+   every change;
+3. at the end, in the atomic mode (chitieu's own rule, DHIS2's ``atomicMode=ALL``) rolls the
+   whole transaction back if any value was refused — nothing half-written; in the partial
+   mode (DHIS2's default on its HTTP API, ``atomicMode=NONE``) commits the good values and
+   answers WARNING with the refused ones in ``rejectedIndexes``. ``dry_run`` reports the same
+   counts and always rolls back.
 
 A value equal to the stored one is *ignored*, so importing the same payload twice changes
-nothing the second time. Following DHIS2, an empty value deletes the stored one.
+nothing the second time. An empty value is a conflict (E7618) and the stored value stays, as
+in DHIS2; deleting takes ``deleted: true`` or the DELETE strategy, and the deleted value is
+kept in ``deleted_data_values`` (DHIS2's soft delete) so that it can be exported as deleted.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from chitieu.reporting import summary as sm
@@ -30,20 +37,22 @@ from chitieu.reporting.summary import Conflict, ImportCount, ImportSummary
 from chitieu.reporting.validate import (
     Action,
     ImportStrategy,
+    PeriodRules,
+    PlanState,
     ValueIn,
     chunks,
     parse_number,
     plan_import,
 )
 from chitieu.store.audit import Change, record_changes
-from chitieu.store.db import transaction
-from chitieu.store.models import DataValue, ImportBatch
+from chitieu.store.models import DataValue, DeletedDataValue, ImportBatch
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "ImportSource",
     "ImportStrategy",
+    "Outcome",
     "ValueIn",
     "apply_plan",
     "count_actions",
@@ -51,6 +60,11 @@ __all__ = [
     "parse_number",
     "plan_import",
 ]
+
+#: Values checked and written together; bounds the memory an import needs.
+BATCH_SIZE = 5000
+#: Conflicts listed in a summary; beyond it they are counted, not listed.
+MAX_LISTED_CONFLICTS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +76,34 @@ class ImportSource:
     sha256: str
 
 
+@dataclass
+class Outcome:
+    """Problems gathered while a payload streams through: readers, translation and the
+    planner all add to one outcome. ``rejected`` are the indexes of refused values; a
+    ``fatal`` problem (an unreadable header, an unknown data set) refuses the whole payload
+    in either mode."""
+
+    conflicts: list[Conflict] = field(default_factory=list)
+    rejected: list[int] = field(default_factory=list)
+    fatal: bool = False
+    unlisted: int = 0
+    refusals: int = 0
+
+    def add(self, c: Conflict, *, rejects: bool = True) -> None:
+        if len(self.conflicts) < MAX_LISTED_CONFLICTS:
+            self.conflicts.append(c)
+        else:
+            self.unlisted += 1
+        if rejects:
+            self.refusals += 1
+            if c.index is not None:
+                self.rejected.append(c.index)
+
+    @property
+    def refused_any(self) -> bool:
+        return self.fatal or self.refusals > 0 or bool(self.rejected)
+
+
 def _row_key(a: Action) -> str:
     return f"{a.v.element}|{a.v.unit}|{a.period}|{a.v.disaggregation}"
 
@@ -69,11 +111,14 @@ def _row_key(a: Action) -> str:
 def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
-    return {k: row.get(k) for k in ("value", "comment", "stored_by", "status")}
+    return {k: row.get(k) for k in ("value", "comment", "stored_by", "status", "followup")}
 
 
 def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> None:
-    """Write the planned changes in the caller's transaction, auditing each one."""
+    """Write the planned changes in the caller's transaction, auditing each one.
+
+    A deleted value moves to ``deleted_data_values``; a value imported again for a deleted
+    key takes its place there."""
     inserts = [a for a in actions if a.kind == "insert"]
     updates = [a for a in actions if a.kind == "update"]
     deletes = [a for a in actions if a.kind == "delete"]
@@ -89,10 +134,14 @@ def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> No
                     "value": a.number,
                     "comment": a.v.comment,
                     "stored_by": a.v.stored_by or actor,
+                    "followup": bool(a.v.followup),
                 }
                 for a in inserts
             ],
         )
+        revived = [a.tombstone["id"] for a in inserts if a.tombstone is not None]
+        for chunk in chunks(revived):
+            conn.execute(delete(DeletedDataValue).where(DeletedDataValue.id.in_(chunk)))
     if updates:
         stmt = (
             update(DataValue)
@@ -101,23 +150,82 @@ def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> No
                 value=bindparam("_value"),
                 comment=bindparam("_comment"),
                 stored_by=bindparam("_stored_by"),
+                followup=bindparam("_followup"),
             )
         )
         rows = [
             {
-                "_id": a.existing["id"],
-                "_value": a.number,  # type: ignore[index]
+                "_id": a.existing["id"],  # type: ignore[index]
+                "_value": a.number,
                 "_comment": a.v.comment if a.v.comment is not None else a.existing["comment"],  # type: ignore[index]
                 "_stored_by": a.v.stored_by or actor,
+                "_followup": (
+                    a.existing["followup"] if a.v.followup is None else a.v.followup  # type: ignore[index]
+                ),
             }
             for a in updates
         ]
         conn.execute(stmt, rows)
+    _keep_deleted(conn, actions, actor)
     if deletes:
         ids = [a.existing["id"] for a in deletes]  # type: ignore[index]
         for chunk in chunks(ids):
             conn.execute(delete(DataValue).where(DataValue.id.in_(chunk)))
     record_changes(conn, (_audit_change(a, actor) for a in (*inserts, *updates, *deletes)))
+
+
+def _keep_deleted(conn: Connection, actions: Sequence[Action], actor: str) -> None:
+    """Record deleted values: those deleted now (from their stored row) and those a payload
+    marks deleted where nothing is stored (a deletion made elsewhere, kept so that it travels
+    on with ``includeDeleted``)."""
+    fresh: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for a in actions:
+        if a.kind == "delete":
+            old = a.existing or {}
+            row = {
+                "value": old.get("value"),
+                "comment": old.get("comment"),
+                "stored_by": a.v.stored_by or actor,
+                "followup": bool(old.get("followup")),
+            }
+        elif a.kind == "ignore" and a.v.deleted and a.existing is None:
+            row = {
+                "value": a.number,
+                "comment": a.v.comment,
+                "stored_by": a.v.stored_by or actor,
+                "followup": bool(a.v.followup),
+            }
+            if a.tombstone is not None and all(a.tombstone[k] == x for k, x in row.items()):
+                continue
+        else:
+            continue
+        if a.tombstone is not None:
+            changed.append({"_id": a.tombstone["id"], **{f"_{k}": x for k, x in row.items()}})
+        else:
+            key = {
+                "element_code": a.v.element,
+                "unit_code": a.v.unit,
+                "period": a.period,
+                "disaggregation": a.v.disaggregation,
+            }
+            fresh.append({**key, **row})
+    if fresh:
+        conn.execute(insert(DeletedDataValue), fresh)
+    if changed:
+        t = DeletedDataValue
+        stmt = (
+            update(t)
+            .where(t.id == bindparam("_id"))
+            .values(
+                value=bindparam("_value"),
+                comment=bindparam("_comment"),
+                stored_by=bindparam("_stored_by"),
+                followup=bindparam("_followup"),
+                last_updated=func.now(),
+            )
+        )
+        conn.execute(stmt, changed)
 
 
 def _audit_change(a: Action, actor: str) -> Change:
@@ -128,6 +236,7 @@ def _audit_change(a: Action, actor: str) -> Change:
             "comment": a.v.comment,
             "stored_by": a.v.stored_by or actor,
             "status": (a.existing or {}).get("status", "submitted"),
+            "followup": bool(a.v.followup),
         }
     return Change(
         actor=actor,
@@ -140,8 +249,8 @@ def _audit_change(a: Action, actor: str) -> Change:
     )
 
 
-def count_actions(actions: Sequence[Action]) -> ImportCount:
-    c = ImportCount()
+def count_actions(actions: Sequence[Action], c: ImportCount | None = None) -> ImportCount:
+    c = c if c is not None else ImportCount()
     for a in actions:
         if a.kind == "insert":
             c.imported += 1
@@ -154,9 +263,24 @@ def count_actions(actions: Sequence[Action]) -> ImportCount:
     return c
 
 
+def _batches(values: Iterable[ValueIn], size: int) -> Iterable[list[ValueIn]]:
+    batch: list[ValueIn] = []
+    for v in values:
+        batch.append(v)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Rollback(Exception):
+    """Ends the transaction without committing (dry run, or an atomic import refused)."""
+
+
 def import_values(
     engine: Engine,
-    values: Sequence[ValueIn],
+    values: Iterable[ValueIn],
     *,
     actor: str,
     dry_run: bool = False,
@@ -166,68 +290,121 @@ def import_values(
     prior_conflicts: Sequence[Conflict] = (),
     total: int | None = None,
     source: ImportSource | None = None,
+    atomic: bool = True,
+    rules: PeriodRules | None = None,
+    outcome: Outcome | None = None,
+    count_total: Callable[[], int] | None = None,
+    finish: Callable[[], None] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> ImportSummary:
-    """Validate ``values`` and write them all in one transaction, or nothing.
+    """Validate ``values`` batch by batch and write them in one transaction.
 
-    ``prior_conflicts`` are problems a reader already found (unreadable rows, unknown
-    identifiers); any of them, or any conflict found here, refuses the whole payload.
-    ``total`` is the number of values the payload held (default: ``len(values)``)."""
-    n = len(values) if total is None else total
+    ``atomic``: any refused value refuses the whole payload (nothing written, ERROR);
+    otherwise the good values are written and the summary says WARNING. ``prior_conflicts``
+    are problems a reader already found; ``outcome`` collects problems found while
+    ``values`` is consumed (by a streaming reader); ``total`` (or ``count_total()``, asked
+    at the end) is the number of values the payload held (default: the values seen).
+    ``rules``: the allowed periods (none checked when None). ``finish`` is called once the
+    values are consumed, before anything commits; whatever it raises rolls back and
+    propagates."""
+    out = outcome if outcome is not None else Outcome()
+    for c in prior_conflicts:
+        out.add(c)
+        if c.index is None:
+            out.fatal = True
+    count = ImportCount()
+    state = PlanState()
+    seen = 0
     try:
-        with transaction(engine) as session:
-            conn = session.connection()
-            actions, conflicts = plan_import(
-                conn,
-                values,
-                strategy=strategy,
-                allowed_unit=allowed_unit,
-                can_edit_locked=can_edit_locked,
-            )
-            all_conflicts = [*prior_conflicts, *conflicts]
-            if all_conflicts:
-                log.info("import refused", extra={"values": n, "conflicts": len(all_conflicts)})
-                return sm.refused(all_conflicts, n, dry_run=dry_run)
-            count = count_actions(actions)
-            if not dry_run:
-                apply_plan(conn, actions, actor=actor)
-                if source is not None and (count.imported or count.updated or count.deleted):
-                    conn.execute(
-                        insert(ImportBatch).values(
-                            kind=source.kind,
-                            source=source.name[:500],
-                            sha256=source.sha256,
-                            rows_read=n,
-                            rows_added=count.imported,
-                            imported_by=actor,
-                        )
+        with engine.begin() as conn:
+            for batch in _batches(values, batch_size):
+                seen += len(batch)
+                actions, conflicts = plan_import(
+                    conn,
+                    batch,
+                    strategy=strategy,
+                    allowed_unit=allowed_unit,
+                    can_edit_locked=can_edit_locked,
+                    rules=rules,
+                    state=state,
+                )
+                for c in conflicts:
+                    out.add(c)
+                count_actions(actions, count)
+                if not dry_run and not (atomic and out.refused_any) and not out.fatal:
+                    apply_plan(conn, actions, actor=actor)
+            if finish is not None:
+                finish()
+            n = count_total() if count_total is not None else (seen if total is None else total)
+            if out.fatal or (atomic and out.refused_any):
+                raise _Rollback
+            if dry_run:
+                raise _Rollback
+            written = count.imported + count.updated + count.deleted
+            if source is not None and written:
+                conn.execute(
+                    insert(ImportBatch).values(
+                        kind=source.kind,
+                        source=source.name[:500],
+                        sha256=source.sha256,
+                        rows_read=n,
+                        rows_added=count.imported,
+                        imported_by=actor,
                     )
+                )
+    except _Rollback:
+        pass
     except IntegrityError as exc:
         # Another import wrote one of these keys between our check and our write; the whole
         # transaction was rolled back, so nothing is half-written and a retry will see it.
         why = f"a concurrent change to the same values; nothing was written, retry ({exc.orig})"
+        n = count_total() if count_total is not None else (seen if total is None else total)
         log.warning("import refused: concurrent change", extra={"values": n})
         return sm.refused([Conflict("payload", why, None, "payload")], n, dry_run=dry_run)
+    summary = _summary(out, count, n, dry_run=dry_run, atomic=atomic)
     log.info(
         "values imported" if not dry_run else "values checked (dry run)",
         extra={
             "source": source.kind if source else None,
+            "status": summary.status,
             "values": n,
-            "imported": count.imported,
-            "updated": count.updated,
-            "deleted": count.deleted,
-            "ignored": count.ignored,
+            "imported": summary.count.imported,
+            "updated": summary.count.updated,
+            "deleted": summary.count.deleted,
+            "ignored": summary.count.ignored,
+            "conflicts": len(summary.conflicts),
         },
     )
-    verb = "would be" if dry_run else "were"
-    return ImportSummary(
-        status="SUCCESS",
-        count=count,
-        dry_run=dry_run,
-        description=(
-            f"{'Chạy thử' if dry_run else 'Đã nhập'}: {count.imported} mới, {count.updated} "
-            f"cập nhật, {count.deleted} xoá, {count.ignored} không đổi. / {count.imported} "
-            f"imported, {count.updated} updated, {count.deleted} deleted, {count.ignored} "
-            f"ignored ({verb} applied)."
-        ),
-        total=n,
-    )
+    return summary
+
+
+def _summary(
+    out: Outcome, count: ImportCount, n: int, *, dry_run: bool, atomic: bool
+) -> ImportSummary:
+    rejected = sorted(set(out.rejected))
+    if out.fatal or (atomic and out.refused_any):
+        summary = sm.refused(out.conflicts, n, dry_run=dry_run, rejected=rejected)
+    else:
+        # Refused values and those the reader could not read count as ignored, as in DHIS2.
+        written = count.imported + count.updated + count.deleted + count.ignored
+        count.ignored += max(0, n - written)
+        status = "WARNING" if out.conflicts else "SUCCESS"
+        verb = "would be" if dry_run else "were"
+        summary = ImportSummary(
+            status=status,
+            count=count,
+            conflicts=out.conflicts,
+            dry_run=dry_run,
+            description=(
+                f"{'Chạy thử' if dry_run else 'Đã nhập'}: {count.imported} mới, {count.updated} "
+                f"cập nhật, {count.deleted} xoá, {count.ignored} bỏ qua"
+                f"{f', {len(rejected)} bị từ chối' if rejected else ''}. / {count.imported} "
+                f"imported, {count.updated} updated, {count.deleted} deleted, {count.ignored} "
+                f"ignored{f', {len(rejected)} refused' if rejected else ''} ({verb} applied)."
+            ),
+            total=n,
+            rejected_indexes=rejected,
+        )
+    if out.unlisted:
+        summary.extra["conflictsNotListed"] = out.unlisted
+    return summary

@@ -1,8 +1,9 @@
 """The import summary, in the shape DHIS2 returns from ``POST /api/dataValueSets``.
 
 ``{"responseType": "ImportSummary", "status": "SUCCESS" | "WARNING" | "ERROR",
-"description": …, "importCount": {"imported", "updated", "ignored", "deleted"},
-"conflicts": [{"object", "value", "errorCode", "property", "indexes"}], "dryRun": …}``
+"importOptions": {…}, "description": …, "importCount": {"imported", "updated", "ignored",
+"deleted"}, "conflicts": [{"object", "objects", "value", "errorCode", "property", "indexes"}],
+"rejectedIndexes": […], "dataSetComplete": "false", "dryRun": …}``
 
 Error codes are DHIS2's (``org.hisp.dhis.feedback.ErrorCode``, data import validation
 E76xx), so a client written against DHIS2 reads chitieu's conflicts unchanged. chitieu adds
@@ -28,6 +29,8 @@ E_COMMENT = "E7620"  # Invalid comment
 E_COC_NOT_IN_COMBO = "E7634"  # COC must be part of the data element's category combo
 E_STORED_BY = "E7637"  # Invalid storedBy
 E_LOCKED = "E7643"  # Period is not open (chitieu: the value is locked)
+E_PERIOD_TYPE = "E7632"  # Period type of period not valid for data element
+E_FUTURE_PERIOD = "E7641"  # Period is after latest open future period for data element
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,10 @@ class Conflict:
     location: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"object": self.object, "value": self.value}
+        out: dict[str, Any] = {"object": self.object}
+        if self.property:
+            out["objects"] = {self.property: self.object}
+        out["value"] = self.value
         if self.error_code:
             out["errorCode"] = self.error_code
         if self.property:
@@ -81,9 +87,12 @@ class ImportCount:
 class ImportSummary:
     """What an import did (or, with ``dry_run``, would do).
 
-    chitieu imports atomically (DHIS2's ``atomicMode=ALL``): any conflict refuses the whole
-    payload, so ``status`` is ``ERROR``, nothing is written and every value counts as ignored;
-    ``conflicts`` still lists every bad value. ``SUCCESS`` means every value was applied."""
+    ``SUCCESS``: every value was applied. ``WARNING``: a partial import (DHIS2's
+    ``atomicMode=NONE``) applied the good values and refused those listed in
+    ``rejected_indexes`` — or every value was applied but something deserves a look (an
+    unreadable follow-up flag, an assumption about old unit codes). ``ERROR``: nothing was
+    written (an atomic import with any refused value, or an unreadable payload); every value
+    counts as ignored. ``conflicts`` lists every problem either way."""
 
     status: str = "SUCCESS"
     count: ImportCount = field(default_factory=ImportCount)
@@ -91,6 +100,10 @@ class ImportSummary:
     dry_run: bool = False
     description: str = ""
     total: int = 0  # values read from the payload
+    rejected_indexes: list[int] = field(default_factory=list)
+    import_options: dict[str, Any] | None = None
+    #: DHIS2 says ``"false"`` or the completion date it recorded; chitieu records none.
+    data_set_complete: str = "false"
     #: chitieu additions to DHIS2's shape, e.g. ``{"crosswalk": {...}}`` for old-unit imports.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -100,35 +113,56 @@ class ImportSummary:
 
     @property
     def http_status(self) -> int:
-        """The HTTP status DHIS2 answers with: 200, or 409 Conflict when refused."""
-        return 200 if self.ok else 409
+        """The HTTP status DHIS2 (≥ 2.38) answers with: 200 when every value was applied
+        cleanly, 409 Conflict for WARNING and ERROR (the summary is in the body)."""
+        return 200 if self.status == "SUCCESS" else 409
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "responseType": "ImportSummary",
-            "status": self.status,
-            "description": self.description,
-            "importCount": self.count.to_dict(),
-            "conflicts": [c.to_dict() for c in self.conflicts],
-            "dryRun": self.dry_run,
-            **self.extra,
-        }
+        out: dict[str, Any] = {"responseType": "ImportSummary", "status": self.status}
+        if self.import_options is not None:
+            out["importOptions"] = self.import_options
+        out.update(
+            {
+                "description": self.description,
+                "importCount": self.count.to_dict(),
+                "conflicts": [c.to_dict() for c in self.conflicts],
+                "rejectedIndexes": self.rejected_indexes,
+                "dataSetComplete": self.data_set_complete,
+                "dryRun": self.dry_run,
+                **self.extra,
+            }
+        )
+        return out
 
     def to_web_message(self) -> dict[str, Any]:
         """DHIS2 ≥ 2.38's envelope: ``{httpStatus, httpStatusCode, status, message, response}``."""
+        message = {
+            "SUCCESS": "Import was successful.",
+            "WARNING": "One more conflicts encountered, please check import summary.",
+            "ERROR": "An error occurred, please check import summary.",
+        }[self.status]
         return {
-            "httpStatus": "OK" if self.ok else "Conflict",
+            "httpStatus": "OK" if self.http_status == 200 else "Conflict",
             "httpStatusCode": self.http_status,
-            "status": "OK" if self.ok else "ERROR",
-            "message": self.description,
+            "status": "OK" if self.status == "SUCCESS" else self.status,
+            "message": message,
             "response": self.to_dict(),
         }
 
 
-def refused(conflicts: list[Conflict], total: int, *, dry_run: bool = False) -> ImportSummary:
+def refused(
+    conflicts: list[Conflict],
+    total: int,
+    *,
+    dry_run: bool = False,
+    rejected: list[int] | None = None,
+    options: dict[str, Any] | None = None,
+) -> ImportSummary:
     """The summary of a payload refused whole: nothing written, every value ignored."""
     n = len(conflicts)
     return ImportSummary(
+        rejected_indexes=rejected or [],
+        import_options=options,
         status="ERROR",
         count=ImportCount(ignored=total),
         conflicts=conflicts,

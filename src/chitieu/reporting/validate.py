@@ -1,9 +1,11 @@
 """Validation of incoming data values, before anything is written.
 
 :func:`plan_import` checks each :class:`ValueIn` on its own (element, disaggregation, unit and
-scope, period, value type, comment and storedBy lengths), then against the others (the same
-key twice is a conflict, never merged) and against the database (a locked value cannot change),
-and decides per value: insert, update, delete or ignore.
+scope, period and the periods the element's data set allows, value type, comment and storedBy
+lengths), then against the others (the same key twice is a conflict, never merged) and against
+the database (a locked value cannot change), and decides per value: insert, update, delete or
+ignore. It works on one batch at a time; :class:`PlanState` carries what must be known across
+batches (the keys already seen).
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from chitieu.catalog.periods import parse_period
+from chitieu.catalog.periods import Period, PeriodType, parse_period, period_of_day
 from chitieu.reporting import summary as sm
 from chitieu.reporting.summary import Conflict
-from chitieu.store.models import DataElement, DataValue, Unit
+from chitieu.store.models import DataElement, DataValue, DeletedDataValue, Unit
 
 #: Counts up to 10^15 are exact in the float column (doubles hold integers to 2^53).
 _INTEGER = re.compile(r"0|[1-9][0-9]{0,14}")
@@ -52,8 +55,10 @@ class ImportStrategy(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ValueIn:
-    """One incoming value in chitieu's codes. ``value`` is text as read (None or "" = delete);
-    ``location`` and ``index`` say where in the input it came from, for conflicts."""
+    """One incoming value in chitieu's codes. ``value`` is text as read; ``deleted`` asks for
+    the stored value to be deleted (kept as a deleted value, as DHIS2 does); ``followup`` is
+    None when the input did not say. ``location`` and ``index`` say where in the input it came
+    from, for conflicts."""
 
     element: str
     unit: str
@@ -64,6 +69,8 @@ class ValueIn:
     stored_by: str | None = None
     location: str | None = None
     index: int | None = None
+    followup: bool | None = None
+    deleted: bool = False
 
 
 @dataclass
@@ -73,6 +80,74 @@ class Action:
     period: str  # canonical
     number: float | None = None
     existing: dict[str, Any] | None = None
+    #: The deleted value already kept for this key, if any (DHIS2's soft-deleted row).
+    tombstone: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class DataSetRule:
+    """The periods a data set accepts: its period type and how many future periods it opens
+    (DHIS2's ``openFuturePeriods``; 0 means up to the current period)."""
+
+    data_set: str
+    period_type: PeriodType | None
+    open_future_periods: int = 0
+
+
+@dataclass
+class PeriodRules:
+    """Which periods an element may receive, judged against ``today``.
+
+    A period of a type none of the element's data sets has is refused (E7632); a period after
+    the latest open one — the current period of its type, moved on by the data set's open
+    future periods — is refused (E7641). Elements in no data set with a period type are only
+    held to the second rule, with no future periods open."""
+
+    today: date
+    by_element: dict[str, list[DataSetRule]] = field(default_factory=dict)
+    _latest: dict[tuple[PeriodType, int], Period] = field(default_factory=dict, repr=False)
+
+    def latest_open(self, ptype: PeriodType, future: int) -> Period:
+        key = (ptype, future)
+        if key not in self._latest:
+            p = period_of_day(ptype, self.today)
+            for _ in range(future):
+                p = period_of_day(ptype, p.end + timedelta(days=1))
+            self._latest[key] = p
+        return self._latest[key]
+
+    def problem(self, element: str, period: Period) -> tuple[str, str, str] | None:
+        """(errorCode, reason in English, reason in Vietnamese) when ``period`` is refused."""
+        rules = [r for r in self.by_element.get(element, ()) if r.period_type is not None]
+        matching = [r for r in rules if r.period_type == period.type]
+        if rules and not matching:
+            sets = ", ".join(f"{r.data_set} ({r.period_type})" for r in rules)
+            return (
+                sm.E_PERIOD_TYPE,
+                f"Period type of period `{period.code}` ({period.type.value}) not valid for data "
+                f"element `{element}`: its data sets are {sets}",
+                f"Loại kỳ của `{period.code}` ({period.type.value}) không hợp lệ cho chỉ tiêu "
+                f"`{element}`: bộ dữ liệu {sets}",
+            )
+        future = max((r.open_future_periods for r in matching), default=0)
+        latest = self.latest_open(period.type, future)
+        if period.start > latest.end:
+            return (
+                sm.E_FUTURE_PERIOD,
+                f"Period `{period.code}` is after latest open future period `{latest.code}` "
+                f"for data element `{element}` (today is {self.today.isoformat()})",
+                f"Kỳ `{period.code}` sau kỳ mở muộn nhất `{latest.code}` cho chỉ tiêu "
+                f"`{element}` (hôm nay là {self.today.isoformat()})",
+            )
+        return None
+
+
+@dataclass
+class PlanState:
+    """What planning must remember from one batch to the next: where each key was first
+    given (a key given twice is a conflict, never merged)."""
+
+    first_seen: dict[int, str] = field(default_factory=dict)
 
 
 def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -119,11 +194,29 @@ def _load_context(conn: Connection, values: Sequence[ValueIn]) -> tuple[dict, di
     return elements, paths
 
 
+_KEY_COLUMNS = ("element_code", "unit_code", "period", "disaggregation")
+
+
+def _load_rows(
+    conn: Connection, table: Any, keys: set[tuple[str, str, str, str]], cols: list[Any]
+) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    """Rows of ``table`` (data values or deleted values) with one of ``keys``."""
+    units = sorted({k[1] for k in keys})
+    periods = sorted({k[2] for k in keys})
+    found: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for chunk in chunks(units):
+        for pchunk in chunks(periods):
+            stmt = select(*cols).where(table.unit_code.in_(chunk), table.period.in_(pchunk))
+            for row in conn.execute(stmt):
+                key = (row.element_code, row.unit_code, row.period, row.disaggregation)
+                if key in keys:
+                    found[key] = dict(row._mapping)
+    return found
+
+
 def _load_existing(
     conn: Connection, keys: set[tuple[str, str, str, str]]
 ) -> dict[tuple[str, str, str, str], dict[str, Any]]:
-    units = sorted({k[1] for k in keys})
-    periods = sorted({k[2] for k in keys})
     cols = [
         DataValue.id,
         DataValue.element_code,
@@ -134,16 +227,27 @@ def _load_existing(
         DataValue.comment,
         DataValue.stored_by,
         DataValue.status,
+        DataValue.followup,
     ]
-    found: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for chunk in chunks(units):
-        for pchunk in chunks(periods):
-            stmt = select(*cols).where(DataValue.unit_code.in_(chunk), DataValue.period.in_(pchunk))
-            for row in conn.execute(stmt):
-                key = (row.element_code, row.unit_code, row.period, row.disaggregation)
-                if key in keys:
-                    found[key] = dict(row._mapping)
-    return found
+    return _load_rows(conn, DataValue, keys, cols)
+
+
+def _load_tombstones(
+    conn: Connection, keys: set[tuple[str, str, str, str]]
+) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    t = DeletedDataValue
+    cols = [
+        t.id,
+        t.element_code,
+        t.unit_code,
+        t.period,
+        t.disaggregation,
+        t.value,
+        t.comment,
+        t.stored_by,
+        t.followup,
+    ]
+    return _load_rows(conn, t, keys, cols)
 
 
 @dataclass(frozen=True)
@@ -153,6 +257,7 @@ class _Context:
     scope: str | None
     allowed_unit: str | None
     strategy: ImportStrategy
+    rules: PeriodRules | None
 
 
 def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None]:
@@ -187,17 +292,29 @@ def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None
             )
         )
     try:
-        period = parse_period(v.period).code
+        parsed = parse_period(v.period)
+        period = parsed.code
     except ValueError as exc:
+        parsed = None
         period = str(v.period)
         bad.append((period, f"Period not valid: {exc}", sm.E_PERIOD, "period"))
+    if parsed is not None and ctx.rules is not None and element is not None:
+        refused = ctx.rules.problem(v.element, parsed)
+        if refused is not None:
+            bad.append((period, refused[1], refused[0], "period"))
     number = None
     empty = v.value is None or v.value.strip() == ""
-    if element is not None and not empty and ctx.strategy is not ImportStrategy.DELETE:
+    removing = v.deleted or ctx.strategy is ImportStrategy.DELETE
+    if empty and not removing:
+        why = f"Data value or comment not specified for data element `{v.element}`"
+        bad.append((v.element, why, sm.E_VALUE_MISSING, "value"))
+    elif element is not None and not empty:
         try:
             number = parse_number(v.value or "", element.value_type)
         except ValueError as exc:
-            bad.append((str(v.value), f"Value of `{v.element}`: {exc}", sm.E_VALUE_TYPE, "value"))
+            if not removing:  # the value of a deletion does not matter
+                why = f"Value of `{v.element}`: {exc}"
+                bad.append((str(v.value), why, sm.E_VALUE_TYPE, "value"))
     if v.comment is not None and len(v.comment) > MAX_COMMENT:
         bad.append(
             (v.element, f"Comment longer than {MAX_COMMENT} characters", sm.E_COMMENT, "comment")
@@ -213,7 +330,7 @@ def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None
         )
     return (
         [Conflict(o, why, code, prop, v.index, v.location) for o, why, code, prop in bad],
-        (period),
+        period,
         number,
     )
 
@@ -225,40 +342,53 @@ def plan_import(
     strategy: ImportStrategy = ImportStrategy.CREATE_AND_UPDATE,
     allowed_unit: str | None = None,
     can_edit_locked: bool = False,
+    rules: PeriodRules | None = None,
+    state: PlanState | None = None,
 ) -> tuple[list[Action], list[Conflict]]:
-    """Check every value against the database; return the actions and every conflict."""
+    """Check every value against the database; return the actions and every conflict.
+
+    ``rules`` holds the allowed periods (none checked when None); ``state`` carries the keys
+    seen in earlier batches of the same payload."""
     elements, paths = _load_context(conn, values)
-    ctx = _Context(elements, paths, _scope_path(conn, allowed_unit), allowed_unit, strategy)
+    scope = _scope_path(conn, allowed_unit)
+    ctx = _Context(elements, paths, scope, allowed_unit, strategy, rules)
+    state = state if state is not None else PlanState()
     conflicts: list[Conflict] = []
     checked: list[tuple[ValueIn, str, float | None]] = []
-    first_seen: dict[tuple[str, str, str, str], ValueIn] = {}
     for v in values:
         problems, period, number = _check(v, ctx)
         key = (v.element, v.unit, period, v.disaggregation)
-        earlier = first_seen.setdefault(key, v)
-        if earlier is not v and not problems:
-            where = earlier.location or (
-                f"index {earlier.index}" if earlier.index is not None else "an earlier value"
-            )
-            problems.append(
-                Conflict(
-                    "/".join(key),
-                    f"Duplicate value for {'/'.join(key)}: already given at {where} (not merged)",
-                    None,
-                    "value",
-                    v.index,
-                    v.location,
+        if not problems:
+            where = v.location or (f"index {v.index}" if v.index is not None else "a value")
+            earlier = state.first_seen.setdefault(hash(key), where)
+            if earlier is not where:
+                problems.append(
+                    Conflict(
+                        "/".join(key),
+                        f"Duplicate value for {'/'.join(key)}: already given at {earlier} "
+                        "(not merged)",
+                        None,
+                        "value",
+                        v.index,
+                        v.location,
+                    )
                 )
-            )
         conflicts += problems
         if not problems:
             checked.append((v, period, number))
 
     keys = {(v.element, v.unit, p, v.disaggregation) for v, p, _ in checked}
     existing = _load_existing(conn, keys)
+    wants_tombstone = {
+        (v.element, v.unit, p, v.disaggregation)
+        for v, p, n in checked
+        if (v.deleted or strategy is ImportStrategy.DELETE) or n is not None
+    }
+    tombstones = _load_tombstones(conn, wants_tombstone) if wants_tombstone else {}
     actions: list[Action] = []
     for v, period, number in checked:
-        old = existing.get((v.element, v.unit, period, v.disaggregation))
+        key = (v.element, v.unit, period, v.disaggregation)
+        old = existing.get(key)
         kind = _decide(strategy, v, number, old)
         locked = old is not None and old["status"] == "locked" and not can_edit_locked
         if kind != "ignore" and locked:
@@ -268,16 +398,17 @@ def plan_import(
             )
             conflicts.append(Conflict(period, why, sm.E_LOCKED, "period", v.index, v.location))
             continue
-        actions.append(Action(kind, v, period, number, old))
+        actions.append(Action(kind, v, period, number, old, tombstones.get(key)))
     return actions, conflicts
 
 
 def _decide(strategy: ImportStrategy, v: ValueIn, number: float | None, old: dict | None) -> str:
-    if strategy is ImportStrategy.DELETE or number is None:  # an empty value deletes
+    if strategy is ImportStrategy.DELETE or v.deleted:
         return "delete" if old is not None else "ignore"
     if old is None:
         return "ignore" if strategy is ImportStrategy.UPDATE else "insert"
     if strategy is ImportStrategy.CREATE:
         return "ignore"
     same_comment = v.comment is None or v.comment == old["comment"]
-    return "ignore" if old["value"] == number and same_comment else "update"
+    same_followup = v.followup is None or bool(v.followup) == bool(old["followup"])
+    return "ignore" if old["value"] == number and same_comment and same_followup else "update"

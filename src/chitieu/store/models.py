@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -110,7 +111,38 @@ class DataValue(Base):
     #: draft | submitted | locked (a locked value needs the right role to change)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: DHIS2's follow-up mark: someone should look at this value again.
+    followup: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    last_updated: Mapped[datetime] = mapped_column(
+        DateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+
+class DeletedDataValue(Base):
+    """A data value deleted through a DHIS2 exchange, kept as DHIS2 keeps its soft-deleted
+    rows: exported with ``deleted: true`` under ``includeDeleted``, so a deletion travels to
+    the next system instead of the value coming back to life. Kept apart from
+    ``data_values`` so that every reader of live values stays as it is; a later import of the
+    same key removes it."""
+
+    __tablename__ = "deleted_data_values"
+    __table_args__ = (
+        UniqueConstraint("element_code", "unit_code", "period", "disaggregation"),
+        Index("ix_deleted_data_values_unit_period", "unit_code", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    element_code: Mapped[str] = mapped_column(ForeignKey("data_elements.code"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    period: Mapped[str] = mapped_column(String(16))
+    disaggregation: Mapped[str] = mapped_column(String(64), default="default")
+    value: Mapped[float | None] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
+    stored_by: Mapped[str | None] = mapped_column(String(100))
+    followup: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime | None] = mapped_column(DateTime)
+    #: When it was deleted (DHIS2's lastUpdated of a deleted value).
     last_updated: Mapped[datetime] = mapped_column(
         DateTime, server_default=func.now(), onupdate=func.now()
     )
