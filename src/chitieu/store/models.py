@@ -41,6 +41,7 @@ class Unit(Base):
     """An administrative unit: the country, a province or a commune/ward/special zone."""
 
     __tablename__ = "units"
+    __table_args__ = (Index("uq_units_uid", "uid", unique=True),)
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
@@ -53,7 +54,9 @@ class Unit(Base):
     path: Mapped[str] = mapped_column(String(64), index=True)
     #: The unit's DHIS2 identifier (11 characters, a letter first), derived once from the code
     #: (:func:`chitieu.store.uids.derived_uid`) and stored; DHIS2 clients name units by it.
-    uid: Mapped[str] = mapped_column(String(11), unique=True)
+    #: Set for every unit (by the loader, and by the migration that added it); nullable in the
+    #: schema only because SQLite cannot add a NOT NULL column to a table that has rows.
+    uid: Mapped[str | None] = mapped_column(String(11))
     #: When chitieu last recorded a change to the unit (UTC): DHIS2's ``lastUpdated``.
     last_updated: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -20,9 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("units", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("uid", sa.String(length=11), nullable=True))
-        batch_op.add_column(sa.Column("last_updated", sa.DateTime(), nullable=True))
+    # Plain ADD COLUMN and CREATE INDEX: on SQLite, anything that rebuilds `units` would drop a
+    # table that every other table references, which foreign keys forbid once rows exist.
+    op.add_column("units", sa.Column("uid", sa.String(length=11), nullable=True))
+    op.add_column("units", sa.Column("last_updated", sa.DateTime(), nullable=True))
     units = sa.table(
         "units",
         sa.column("code", sa.String),
@@ -37,9 +38,7 @@ def upgrade() -> None:
             units.update().where(units.c.code == sa.bindparam("b_code")),
             [{"b_code": c, "uid": derived_uid("unit", c), "last_updated": now} for c in codes],
         )
-    with op.batch_alter_table("units", schema=None) as batch_op:
-        batch_op.alter_column("uid", existing_type=sa.String(length=11), nullable=False)
-        batch_op.create_unique_constraint("uq_units_uid", ["uid"])
+    op.create_index("uq_units_uid", "units", ["uid"], unique=True)
 
     op.create_table(
         "api_tokens",
@@ -66,7 +65,7 @@ def downgrade() -> None:
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_username"))
     op.drop_table("api_tokens")
-    with op.batch_alter_table("units", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_units_uid", type_="unique")
-        batch_op.drop_column("last_updated")
-        batch_op.drop_column("uid")
+    op.drop_index("uq_units_uid", table_name="units")
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a rebuild of `units` (see upgrade)
+    op.drop_column("units", "last_updated")
+    op.drop_column("units", "uid")
