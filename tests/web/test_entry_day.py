@@ -138,3 +138,12 @@ def test_plan_and_scorecard_pages_show_names_not_codes_or_notes(site, lang: str)
         visible = re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", page.text, flags=re.S))
         for internal in ("SRB_ANNUAL_FALL", "SRB_AT_MOST", "placeholder:", "seed 0", "VNA health"):
             assert internal not in visible, (path, internal)
+
+
+def test_an_officer_trying_to_reopen_is_refused_in_the_page_language(fresh_site) -> None:
+    client = fresh_site.signed_in("entry.00070")
+    url = f"/entry/00070/{PERIOD}?lang=vi"
+    page = client.get(url)
+    r = client.post(url, data={"action": "reopen", "csrf_token": form_token(page.text)})
+    assert r.status_code == 403
+    assert "Chỉ tỉnh, thành phố" in r.text and "only the province" not in r.text

@@ -76,9 +76,14 @@ def change_status(
     if action not in ("reopen", "lock"):
         raise InvalidInput(f"unknown action {action!r}")
     if not is_province(user, commune):
-        raise NotAllowed("only the province (an analyst or admin above the commune) can do this")
+        raise NotAllowed(
+            "only the province (an analyst or admin above the commune) can do this",
+            key="province_only",
+        )
     if report_state(db, commune.code, period).status == "empty":
-        raise StateConflict("there is no report to reopen or lock for this month")
+        raise StateConflict(
+            "there is no report to reopen or lock for this month", key="no_report_to_reopen"
+        )
     new = "draft" if action == "reopen" else "locked"
     set_status(db, user, commune.code, period, new, list(REPORT_ELEMENTS))
 
