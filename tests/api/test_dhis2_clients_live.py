@@ -186,11 +186,13 @@ def test_dhis2_client_codes_token_and_errors(live: Live) -> None:
     units = list(client.get_organisation_units(fields="id,code"))
     assert [u["code"] for u in units] == [HK]  # an entry user sees their commune only
 
-    payload = {"dataValues": [{"dataElement": "NURSES", "period": "2025", "orgUnit": HK}]}
+    # 2026: after the 2025 reform, so a commune code names one commune only (before it, a
+    # code-keyed value is imported with a WARNING, which dhis2-client raises as an error)
+    payload = {"dataValues": [{"dataElement": "NURSES", "period": "2026", "orgUnit": HK}]}
     payload["dataValues"][0]["value"] = "33"
     posted = client.post("/api/dataValueSets", params={"idScheme": "CODE"}, json=payload)
     assert posted["response"]["importCount"]["imported"] == 1
-    back = client.get_data_value_set({"orgUnit": HK, "period": "2025", "idScheme": "CODE"})
+    back = client.get_data_value_set({"orgUnit": HK, "period": "2026", "idScheme": "CODE"})
     assert [(v["dataElement"], v["orgUnit"], v["value"]) for v in back["dataValues"]] == [
         ("NURSES", HK, "33")
     ]
@@ -202,7 +204,7 @@ def test_dhis2_client_codes_token_and_errors(live: Live) -> None:
     assert versioned["organisationUnits"] == [{"code": HK}]
 
     with pytest.raises(DHIS2HTTPError) as outside:
-        client.get_data_value_set({"orgUnit": HANOI, "period": "2025"})
+        client.get_data_value_set({"orgUnit": HANOI, "period": "2026"})
     assert outside.value.status_code == 403
     assert str(outside.value).startswith("ERROR: ") and "outside your unit" in str(outside.value)
 
