@@ -13,7 +13,14 @@ from scipy import stats
 from chitieu.stats import project_srb, smooth_srb
 from chitieu.stats import projection as projection_module
 from chitieu.stats.simulate import simulate_transition
-from chitieu.stats.statespace import DEFAULT_HYPER, Forecast, Hyper, forecast, kalman_filter
+from chitieu.stats.statespace import (
+    DEFAULT_HYPER,
+    Forecast,
+    Hyper,
+    forecast,
+    kalman_filter,
+    kalman_smoother,
+)
 from chitieu.stats.trend import fit_linear_trend
 
 DATA = Path(__file__).parent / "data"
@@ -68,6 +75,22 @@ def test_forecast_is_the_conditional_gaussian() -> None:
     fc = forecast(y[None], v[None], h, scenario="trend", hyper=hyper)
     assert fc.mean[0] == pytest.approx(cond_mean, abs=1e-10)
     assert fc.var[0] == pytest.approx(cond_var, rel=1e-6)  # the vague prior costs digits
+
+
+def test_smoothed_level_is_the_gaussian_posterior() -> None:
+    hyper = Hyper(0.004, 0.002, 0.8, 0.005)
+    rng = np.random.default_rng(6)
+    t = 9
+    y = np.log(1.1) + np.cumsum(rng.normal(0.001, 0.004, t))
+    v = rng.uniform(1e-5, 4e-5, t)
+    state, _ = dense_moments(hyper, t, np.full(t, -(hyper.noise_sd**2)))  # no noise added
+    cov_y = state + np.diag(v + hyper.noise_sd**2)
+    gain = state @ np.linalg.inv(cov_y)
+    mean = y[0] + gain @ (y - y[0])
+    var = np.diag(state - gain @ state)
+    got_mean, got_var = kalman_smoother(y[None], v[None], hyper)
+    assert got_mean[0] == pytest.approx(mean, abs=1e-9)
+    assert got_var[0] == pytest.approx(var, rel=1e-5)
 
 
 def test_lone_series_uses_the_documented_defaults_and_says_so() -> None:

@@ -131,12 +131,17 @@ def test_communes_pool_with_their_province_large_units_stand_alone(plan_world):
     assert smooth.upper - smooth.lower < raw.upper - raw.lower
     # the latest point is the smoothed one, with the year's births completeness attached
     assert replace(ward.latest, completeness=None) == smooth and ward.latest.completeness
-    # the city is measured well enough by itself: its own series; each year's value is shrunk
-    # towards that trend, so the smoothed interval is never wider than the raw one
+    # the city stands alone: the damped trend's level on its own counts. It allows for noise
+    # beyond the binomial, so at the ends of the series (one neighbour year) its interval may be
+    # a little wider than the raw one; in between, the neighbours make it narrower
     assert city.method == "srb" and len(city.smoothed) == len(city.series)
     assert replace(city.latest, completeness=None) == city.smoothed[-1]
-    for raw, fit in zip(city.series, city.smoothed, strict=True):
-        assert fit.year == raw.year and fit.upper - fit.lower <= raw.upper - raw.lower + 1e-9
+    pairs = list(zip(city.series, city.smoothed, strict=True))
+    for raw, fit in pairs:
+        assert fit.year == raw.year and raw.lower <= fit.value <= raw.upper
+        assert fit.upper - fit.lower <= 1.1 * (raw.upper - raw.lower)
+    for raw, fit in pairs[1:-1]:
+        assert fit.upper - fit.lower < raw.upper - raw.lower
 
 
 def test_targets_sharing_reads_get_the_numbers_each_gets_alone(plan_world):

@@ -19,6 +19,7 @@ from chitieu.stats.change import FLAG_P, ChangeFit, fit_change
 from chitieu.stats.excess import excess_z
 from chitieu.stats.intervals import srb_interval
 from chitieu.stats.srb_model import ModelFit, Panel, fit_model, hyper_values
+from chitieu.stats.statespace import DEFAULT_HYPER, Hyper, kalman_smoother
 
 #: Regions with fewer units than this are pooled together: a level needs several units.
 MIN_REGION_UNITS = 5
@@ -128,6 +129,28 @@ def build_grid(
     return units, years, region, grid_m, grid_f, np.column_stack([ui, ti])
 
 
+def _with_lone_levels(
+    model: ModelFit, male: np.ndarray, female: np.ndarray, region_of: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Smoothed log SRB and its variance per unit and year. Units whose region has fewer than
+    :data:`MIN_REGION_UNITS` units cannot tell their level from their deviation (the smoother's
+    hyperparameters stay near their starting values there): they get the damped trend's level
+    on their own counts instead, with its documented defaults — the model their projection
+    continues (:func:`chitieu.stats.projection.project_srb`)."""
+    theta, var = model.theta.copy(), model.theta_var.copy()
+    lone = np.bincount(region_of)[region_of] < MIN_REGION_UNITS
+    if not lone.any():
+        return theta, var
+    m, f = male[lone], female[lone]
+    n = m + f
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(n > 0, np.log((m + 0.5) / (f + 0.5)), np.nan)
+        p = np.where(n > 0, (m + 0.5) / (n + 1.0), 0.5)
+        v = np.where(n > 0, 1.0 / (n * p * (1 - p)), np.inf)
+    theta[lone], var[lone] = kalman_smoother(y, v, Hyper(*DEFAULT_HYPER))
+    return theta, var
+
+
 def smooth_srb(
     unit: ArrayLike,
     year: ArrayLike,
@@ -167,8 +190,9 @@ def smooth_srb(
     ui, ti = idx[:, 0], idx[:, 1]
     raw = srb_interval(gm[ui, ti], gf[ui, ti], level=level)
     q = float(ndtri(0.5 + level / 2))
-    theta = model.theta[ui, ti]
-    sd = np.sqrt(model.theta_var[ui, ti])
+    theta_grid, var_grid = _with_lone_levels(model, gm, gf, region_of)
+    theta = theta_grid[ui, ti]
+    sd = np.sqrt(var_grid[ui, ti])
     zz = z[ui, ti]
     p_excess = change.p_excess[ui, ti]
     flag = np.full(len(ui), None, dtype=object)

@@ -137,6 +137,26 @@ def kalman_filter(y: np.ndarray, v: np.ndarray, hyper: Hyper) -> Filtered:
     return Filtered(means, covs, loglik)
 
 
+def kalman_smoother(y: np.ndarray, v: np.ndarray, hyper: Hyper) -> tuple[np.ndarray, np.ndarray]:
+    """The level ``ℓ_t`` given all years (Rauch–Tung–Striebel): mean and variance, (S, T) each.
+    This is a lone series' smoothed SRB (log scale): the persistent level, without the
+    non-persistent noise ``σ_ε``."""
+    filt = kalman_filter(y, v, hyper)
+    m, c = filt.mean, filt.cov
+    s_n, t_n = m.shape[:2]
+    phi = hyper.phi
+    f = np.array([[1.0, 1.0], [0.0, phi]])
+    mean = np.empty((s_n, t_n, 2))
+    cov = np.empty((s_n, t_n, 2, 2))
+    mean[:, -1], cov[:, -1] = m[:, -1], c[:, -1]
+    for t in range(t_n - 2, -1, -1):
+        pred_m, pred_c = _predict(m[:, t], c[:, t], hyper.level_sd**2, hyper.drift_sd**2, phi)
+        gain = c[:, t] @ f.T @ np.linalg.inv(pred_c)
+        mean[:, t] = m[:, t] + (gain @ (mean[:, t + 1] - pred_m)[..., None])[..., 0]
+        cov[:, t] = c[:, t] + gain @ (cov[:, t + 1] - pred_c) @ gain.transpose(0, 2, 1)
+    return mean[..., 0], cov[..., 0, 0]
+
+
 def _predict(
     a: np.ndarray, p: np.ndarray, sl2: float, sd2: float, phi: float
 ) -> tuple[np.ndarray, np.ndarray]:
