@@ -41,18 +41,17 @@ class Settings(BaseSettings):
     #: bodies are refused (413) before they are read into memory.
     max_sign_in_body: int = 16 * 1024
     max_body: int = 2 * 1024 * 1024
-    max_upload_body: int = 20 * 1024 * 1024
+    #: The DHIS2 import routes (``POST /api/dataValueSets``): counted on the wire and again
+    #: after gzip decompression. Far above the ordinary limit: a year of every commune's
+    #: monthly report is ~200,000 values (~40 MB of JSON), and the body is spooled to a
+    #: temporary file and read as a stream, so this bounds disk, not memory.
+    max_upload_body: int = 1024 * 1024 * 1024
     #: Default UI language: "vi" first, "en" available.
     language: str = "vi"
     #: Log lines as plain ``text`` or as ``json`` (one object a line), on stderr.
     log_format: Literal["text", "json"] = "text"
     #: Lowest level logged; unset: INFO for the server, WARNING for other commands.
     log_level: str | None = None
-    #: Largest DHIS2 data value set the API accepts (``POST /api/dataValueSets``), in bytes,
-    #: counted after gzip decompression too. Far above a general request limit: a year of
-    #: every commune's monthly report is ~200,000 values (~40 MB of JSON). Bodies are spooled
-    #: to a temporary file and read as a stream, so this bounds disk, not memory.
-    dhis2_max_payload_bytes: int = 1024 * 1024 * 1024
 
 
 @lru_cache

@@ -100,7 +100,11 @@ def as_text(raw: Any) -> str | None:
     """A field as text: strings as they are, numbers in their plain spelling, None kept.
 
     ``ValueError`` for anything else (objects, lists, booleans), which no field may be."""
-    if raw is None or isinstance(raw, str):
+    if raw is None:
+        return raw
+    if isinstance(raw, str):
+        if "\x00" in raw:  # PostgreSQL cannot store it; no legitimate text needs it
+            raise ValueError("must not contain a NUL character")
         return raw
     if isinstance(raw, bool):
         raise ValueError("must be text or a number, not true/false")

@@ -40,7 +40,7 @@ IMPORT_DESCRIPTION = """Import a data value set, as DHIS2's `POST /api/dataValue
 
 **Formats** by `Content-Type`: `application/json`, `application/csv` (or `text/csv`),
 `application/xml`, `application/adx+xml`. A `Content-Encoding: gzip` body is decompressed.
-The body may be up to the `CHITIEU_DHIS2_MAX_PAYLOAD_BYTES` setting (1 GiB by default) and is
+The body may be up to the `CHITIEU_MAX_UPLOAD_BODY` setting (1 GiB by default) and is
 read as a stream.
 
 **Partial or atomic.** As in DHIS2, the import is partial by default (`atomicMode=NONE`): the
@@ -122,7 +122,7 @@ IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
         "(nothing written); the import summary lists them",
         "content": {"application/json": {"schema": _SUMMARY_SCHEMA}},
     },
-    413: {"description": "The payload is larger than CHITIEU_DHIS2_MAX_PAYLOAD_BYTES"},
+    413: {"description": "The payload is larger than CHITIEU_MAX_UPLOAD_BODY"},
     415: {"description": "A Content-Encoding other than gzip"},
     422: {"description": "A query parameter is invalid"},
 }
@@ -299,7 +299,7 @@ async def import_values(
 ) -> JSONResponse:
     if oldUnits is not None and oldUnits not in _OLD_UNITS:
         raise ApiError(422, f"oldUnits must be one of {', '.join(_OLD_UNITS)}")
-    body = await spool_body(request, get_settings().dhis2_max_payload_bytes)
+    body = await spool_body(request, get_settings().max_upload_body)
 
     def work(stream: BinaryIO = body) -> sm.ImportSummary:
         try:
