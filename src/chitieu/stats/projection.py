@@ -126,7 +126,7 @@ def project_srb(
     pick = np.array(
         range(len(fit.units)) if units is None else [fit.unit_index(c) for c in units], dtype=int
     )
-    source = "none"
+    source, alone = "none", False
     if h:
         mean, var, source = _future_moments(fit, pick, future, scenario)
         lone = np.bincount(fit.region_of, minlength=len(fit.regions))[fit.region_of[pick]]
@@ -134,7 +134,8 @@ def project_srb(
         if lone.any():
             own = _lone_forecast(fit, pick[lone], h, scenario)
             mean[lone], var[lone] = own.mean, own.var
-            source = own.hyper_source if lone.all() else f"{source}; lone units: {own.hyper_source}"
+            alone = bool(lone.all())
+            source = own.hyper_source if alone else f"{source}; lone units: {own.hyper_source}"
         path_years = future
     else:
         k = target_year - years[0]
@@ -143,10 +144,11 @@ def project_srb(
         mean, var = fit.model.theta[pick, k : k + 1], fit.model.theta_var[pick, k : k + 1]
         path_years = np.array([target_year])
     sd = np.sqrt(np.maximum(var, 0))
-    method = (
-        "hierarchical AR(1) smoothing; region level: damped local linear trend "
-        f"(Kalman; hyperparameters: {source}); scenario: {scenario}"
-    )
+    trend = f"damped local linear trend (Kalman; hyperparameters: {source}); scenario: {scenario}"
+    if alone:
+        method = f"each series on its own counts: {trend}"
+    else:
+        method = f"hierarchical AR(1) smoothing; region level: {trend}"
     out = []
     for i, u in enumerate(pick):
         last_k = fit.last_observed[u]

@@ -64,6 +64,8 @@ CHART_KEYS = (
     "ranking_note",
     "unit",
     "col_z",
+    "col_p_excess",
+    "col_excess_boys",
     "col_srb",
     "col_births",
     "col_inspected",

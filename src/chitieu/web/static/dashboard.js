@@ -400,13 +400,14 @@
 
   function drawRanking(d) {
     var body = $("#sec-communes [data-body]");
-    var rows = d.ranking.filter(function (r) { return r.z !== null; });
+    var rows = d.ranking.filter(function (r) { return r.p_excess !== null; });
     var maxZ = Math.max.apply(null, rows.map(function (r) { return Math.abs(r.z); }).concat([3]));
     var shown = 12;
     function render(all) {
       var list = all ? rows : rows.slice(0, shown);
       body.innerHTML = "<p class='muted small'>" + esc(t("ranking_note", {period: d.excess_years})) + "</p>" +
-        "<table class='rank'><thead><tr><th>#</th><th>" + esc(t("unit")) + "</th><th class='num'>" + esc(t("col_z")) +
+        "<table class='rank'><thead><tr><th>#</th><th>" + esc(t("unit")) + "</th><th class='num'>" + esc(t("col_p_excess")) + "</th><th class='num'>" + esc(t("col_excess_boys")) +
+        "</th><th class='num'>" + esc(t("col_z")) +
         "</th><th class='num'>" + esc(t("col_srb")) + "</th><th class='num'>" + esc(t("col_births")) + "</th><th>" +
         esc(t("col_inspected")) + "</th></tr></thead><tbody>" +
         list.map(function (r, i) {
@@ -415,6 +416,8 @@
             "</td><td><a href='/dashboard?unit=" + esc(r.code) + "&year=" + year + "'>" + esc(r.name) + "</a>" +
             (r.flag === "high" ? " <span class='chip bad'>" + esc(t("flag_high_short")) + "</span>" : "") +
             (r.priority ? " <span class='chip warn'>" + esc(t("priority")) + "</span>" : "") +
+            "</td><td class='num'>" + fmt(r.p_excess, 2) + (r.onset !== null && r.p_excess >= 0.05 ? " <span class='muted small'>(" + r.onset + ")</span>" : "") +
+            "</td><td class='num'>" + fmt(r.expected_excess_boys, 0) +
             "</td><td class='num'><span class='zbar'><i style='width:" + w + "%'></i></span>" + fmt(r.z, 1) +
             "</td><td class='num'>" + fmt(r.srb, 1) + " <span class='muted small'>(" + fmt(r.lower, 1) + "–" + fmt(r.upper, 1) +
             ")</span></td><td class='num'>" + fmt(r.births, 0) + "</td><td class='small'>" +
