@@ -6,13 +6,18 @@ Public functions (all vectorised; SRBs are boys per 100 girls):
   → :class:`RatioInterval` (``estimate, lower, upper`` arrays)
 - smoothing over units and years: :func:`smooth_srb` → :class:`SrbSmooth` (row-aligned raw and
   smoothed SRB with intervals, excess ``z`` and ``flag``; ``.fit`` is the :class:`SrbFit`)
-- projection: :func:`project_srb` (from an :class:`SrbFit`) and :func:`project_trend` (any annual
-  series) → :class:`Projection` (``path``, ``prob_target_met``, ``annual_change_needed``)
+- projection: :func:`project_srb` (from an :class:`SrbFit`; region levels and lone series by
+  the damped local linear trend of :mod:`chitieu.stats.statespace`, scenario ``transition`` or
+  ``trend``) and :func:`project_trend` (any annual series) → :class:`Projection` (``path``,
+  ``prob_target_met``, ``annual_change_needed``, ``scenario``)
+- excess as a change: :func:`chitieu.stats.change.fit_change` (``p_excess``, onset, step; in
+  :class:`SrbSmooth` as ``p_excess, onset, excess, excess_lower, excess_upper``)
 - excess: :func:`funnel_plot` → :class:`Funnel` (one cross-section, overdispersed limits)
 - missing girls: :func:`missing_female_births` → :class:`RatioInterval`;
   :func:`missing_girls_at_srb` maps a (smoothed) SRB and its bounds to missing girls
 - son preference: :func:`son_preference` → :class:`SonPreference`
-- simulation with a known truth (tests, benchmarks, demos): :func:`simulate_srb`
+- simulation with a known truth (tests, benchmarks, demos): :func:`simulate_srb`,
+  :func:`chitieu.stats.simulate.simulate_transition` (rise, plateau, decline)
 """
 
 from chitieu.stats.excess import Funnel, funnel_plot
