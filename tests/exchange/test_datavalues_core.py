@@ -12,6 +12,7 @@ from chitieu.reporting.imports import (
     import_values,
     parse_number,
 )
+from chitieu.reporting.periods import Editor
 from chitieu.store.models import AuditEntry, DataValue, DeletedDataValue, ImportBatch
 
 # Phường Hoàn Kiếm (Hanoi) and Phường Hoà Bình (Hai Phong).
@@ -154,7 +155,7 @@ def test_locked_value_cannot_change(db, values_of):
     deletion = ValueIn("POPULATION", "01", "2024", "default", "")
     assert import_values(db, [deletion], actor="t").status == "ERROR"
     # an administrator may change it
-    admin = import_values(db, change[1:], actor="admin", can_edit_locked=True)
+    admin = import_values(db, change[1:], actor="admin", editor=Editor("admin"))
     assert admin.count.updated == 1
 
 

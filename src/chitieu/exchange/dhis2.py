@@ -33,6 +33,7 @@ from chitieu.exchange.options import IdSchemes, ImportOptions, RequestOptions
 from chitieu.exchange.payload import Payload, PayloadError, RawValue, as_stream
 from chitieu.reporting import summary as sm
 from chitieu.reporting.imports import ImportSource, Outcome, ValueIn, import_values
+from chitieu.reporting.periods import Editor
 from chitieu.reporting.summary import Conflict, ImportSummary
 from chitieu.reporting.validate import DataSetRule, PeriodRules
 from chitieu.store.models import Unit
@@ -291,7 +292,7 @@ def import_datavalueset(
     data_set_id_scheme: str | None = None,
     import_strategy: str | None = None,
     allowed_unit: str | None = None,
-    can_edit_locked: bool = False,
+    editor: Editor = Editor(),
     mapping: Dhis2Mapping | None = None,
     filename: str | None = None,
     old_units: str | None = None,
@@ -339,7 +340,7 @@ def import_datavalueset(
                 mapping,
                 actor,
                 allowed_unit,
-                can_edit_locked,
+                editor,
                 old_units,
                 ImportSource(fmt, filename or f"{fmt} payload", digest),
             )
@@ -366,7 +367,7 @@ def _import_once(
     mapping: Dhis2Mapping,
     actor: str,
     allowed_unit: str | None,
-    can_edit_locked: bool,
+    editor: Editor,
     old_units: str | None,
     source: ImportSource,
 ) -> ImportSummary:
@@ -421,7 +422,7 @@ def _import_once(
         dry_run=options.dry_run,
         strategy=options.strategy,
         allowed_unit=allowed_unit,
-        can_edit_locked=can_edit_locked,
+        editor=editor,
         source=source,
         atomic=options.atomic,
         rules=period_rules(mapping, options.today),

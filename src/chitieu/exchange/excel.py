@@ -34,6 +34,7 @@ from chitieu.catalog.periods import PeriodType, parse_period
 from chitieu.exchange.mapping import read_mapping
 from chitieu.exchange.xlsx_limits import WorkbookTooLarge, check_workbook
 from chitieu.reporting.imports import ImportSource, ValueIn, import_values
+from chitieu.reporting.periods import Editor
 from chitieu.reporting.summary import Conflict, ImportSummary
 from chitieu.store.models import Unit
 
@@ -322,7 +323,7 @@ def import_excel(
     actor: str,
     dry_run: bool = False,
     allowed_unit: str | None = None,
-    can_edit_locked: bool = False,
+    editor: Editor = Editor(),
 ) -> ImportSummary:
     """Validate every cell of a filled template and import all figures, or none."""
     values, problems = read_template(path)
@@ -336,7 +337,7 @@ def import_excel(
         actor=actor,
         dry_run=dry_run,
         allowed_unit=allowed_unit,
-        can_edit_locked=can_edit_locked,
+        editor=editor,
         prior_conflicts=problems,
         total=len(values) + len(problems),
         source=ImportSource("excel", str(path), digest),

@@ -7,6 +7,8 @@
   the checks both paths share, :mod:`~chitieu.reporting.summary` the import summary.
 * :mod:`~chitieu.reporting.state` — a report's state (draft, submitted, locked) and when it
   was submitted; the monthly report's deadline.
+* :mod:`~chitieu.reporting.periods` — the (unit, period) row lock every write takes first,
+  the period's lock, and the one policy on locked periods and submitted reports.
 * :mod:`~chitieu.reporting.form` — the monthly commune report form's fields and rules.
 
 Every write, one value or a batch, is checked by :func:`chitieu.reporting.validate.plan_import`

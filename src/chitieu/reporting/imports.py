@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, upda
 from sqlalchemy.exc import IntegrityError
 
 from chitieu.reporting import summary as sm
+from chitieu.reporting.periods import Editor
 from chitieu.reporting.summary import Conflict, ImportCount, ImportSummary
 from chitieu.reporting.validate import (
     Action,
@@ -45,6 +46,7 @@ from chitieu.reporting.validate import (
     plan_import,
 )
 from chitieu.store.audit import Change, record_changes
+from chitieu.store.db import with_retries
 from chitieu.store.models import DataValue, DeletedDataValue, ImportBatch
 
 log = logging.getLogger(__name__)
@@ -286,7 +288,7 @@ def import_values(
     dry_run: bool = False,
     strategy: ImportStrategy = ImportStrategy.CREATE_AND_UPDATE,
     allowed_unit: str | None = None,
-    can_edit_locked: bool = False,
+    editor: Editor = Editor(),
     prior_conflicts: Sequence[Conflict] = (),
     total: int | None = None,
     source: ImportSource | None = None,
@@ -307,60 +309,71 @@ def import_values(
     ``rules``: the allowed periods (none checked when None). ``finish`` is called once the
     values are consumed, before anything commits; whatever it raises rolls back and
     propagates."""
-    out = outcome if outcome is not None else Outcome()
-    for c in prior_conflicts:
-        out.add(c)
-        if c.index is None:
-            out.fatal = True
-    count = ImportCount()
-    state = PlanState()
-    seen = 0
-    try:
-        with engine.begin() as conn:
-            for batch in _batches(values, batch_size):
-                seen += len(batch)
-                actions, conflicts = plan_import(
-                    conn,
-                    batch,
-                    strategy=strategy,
-                    allowed_unit=allowed_unit,
-                    can_edit_locked=can_edit_locked,
-                    rules=rules,
-                    state=state,
-                )
-                for c in conflicts:
-                    out.add(c)
-                count_actions(actions, count)
-                if not dry_run and not (atomic and out.refused_any) and not out.fatal:
-                    apply_plan(conn, actions, actor=actor)
-            if finish is not None:
-                finish()
-            n = count_total() if count_total is not None else (seen if total is None else total)
-            if out.fatal or (atomic and out.refused_any):
-                raise _Rollback
-            if dry_run:
-                raise _Rollback
-            written = count.imported + count.updated + count.deleted
-            if source is not None and written:
-                conn.execute(
-                    insert(ImportBatch).values(
-                        kind=source.kind,
-                        source=source.name[:500],
-                        sha256=source.sha256,
-                        rows_read=n,
-                        rows_added=count.imported,
-                        imported_by=actor,
+    retry = isinstance(values, Sequence) and outcome is None
+
+    def attempt() -> tuple[Outcome, ImportCount, int] | ImportSummary:
+        """The whole import in one transaction (run again after a deadlock or serialization
+        failure when ``values`` can be read again)."""
+        out = outcome if outcome is not None else Outcome()
+        for c in prior_conflicts:
+            out.add(c)
+            if c.index is None:
+                out.fatal = True
+        count = ImportCount()
+        state = PlanState()
+        seen = 0
+        try:
+            with engine.begin() as conn:
+                for batch in _batches(values, batch_size):
+                    seen += len(batch)
+                    actions, conflicts = plan_import(
+                        conn,
+                        batch,
+                        strategy=strategy,
+                        allowed_unit=allowed_unit,
+                        editor=editor,
+                        rules=rules,
+                        state=state,
                     )
-                )
-    except _Rollback:
-        pass
-    except IntegrityError as exc:
-        # Another import wrote one of these keys between our check and our write; the whole
-        # transaction was rolled back, so nothing is half-written and a retry will see it.
-        why = f"a concurrent change to the same values; nothing was written, retry ({exc.orig})"
-        n = count_total() if count_total is not None else (seen if total is None else total)
-        log.warning("import refused: concurrent change", extra={"values": n})
-        return sm.refused([Conflict("payload", why, None, "payload")], n, dry_run=dry_run)
+                    for c in conflicts:
+                        out.add(c)
+                    count_actions(actions, count)
+                    if not dry_run and not (atomic and out.refused_any) and not out.fatal:
+                        apply_plan(conn, actions, actor=actor)
+                if finish is not None:
+                    finish()
+                n = count_total() if count_total is not None else (seen if total is None else total)
+                if out.fatal or (atomic and out.refused_any):
+                    raise _Rollback
+                if dry_run:
+                    raise _Rollback
+                written = count.imported + count.updated + count.deleted
+                if source is not None and written:
+                    conn.execute(
+                        insert(ImportBatch).values(
+                            kind=source.kind,
+                            source=source.name[:500],
+                            sha256=source.sha256,
+                            rows_read=n,
+                            rows_added=count.imported,
+                            imported_by=actor,
+                        )
+                    )
+        except _Rollback:
+            pass
+        except IntegrityError as exc:
+            # Another import wrote one of these keys between our check and our write; the
+            # whole transaction was rolled back, so nothing is half-written; a retry sees it.
+            why = f"a concurrent change to the same values; nothing was written, retry ({exc.orig})"
+            n = count_total() if count_total is not None else (seen if total is None else total)
+            log.warning("import refused: concurrent change", extra={"values": n})
+            return sm.refused([Conflict("payload", why, None, "payload")], n, dry_run=dry_run)
+        return out, count, n
+
+    done = with_retries(attempt) if retry else attempt()
+    if isinstance(done, ImportSummary):
+        return done
+    out, count, n = done
     summary = _summary(out, count, n, dry_run=dry_run, atomic=atomic)
     log.info(
         "values imported" if not dry_run else "values checked (dry run)",

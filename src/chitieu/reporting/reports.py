@@ -98,15 +98,19 @@ def save_report(
     submit: bool,
 ) -> None:
     """Write a checked form as the commune's report for ``period``: every filled figure saved
-    (``submitted`` when ``submit``, else ``draft``), every emptied one deleted. StateConflict
+    as a draft, every emptied one deleted, then all submitted when ``submit``. StateConflict
     (code ``closed``) when the report is no longer editable."""
     if report_state(db, commune.code, period).status not in EDITABLE:
         raise StateConflict("the report is submitted: ask the province to reopen it", code="closed")
-    status = "submitted" if submit else "draft"
+    # The figures are saved as a draft, then a submission sends the whole report at once (a
+    # report whose every value is submitted is closed to the commune, so saving the figures
+    # one by one as submitted would close it halfway).
     for element, disagg, value in checked.stored():
-        save_value(db, user, ValueKey(element, commune.code, period, disagg), value, status=status)
+        save_value(db, user, ValueKey(element, commune.code, period, disagg), value, status="draft")
     emptied = [(el, dis) for name, el, dis in STORED_FIELDS if checked.values[name] is None]
     existing = set(stored_fields(db, commune.code, period))
     for name, el, dis in STORED_FIELDS:
         if (el, dis) in emptied and name in existing:
             delete_value(db, user, ValueKey(el, commune.code, period, dis))
+    if submit:
+        set_status(db, user, commune.code, period, "submitted", list(REPORT_ELEMENTS))

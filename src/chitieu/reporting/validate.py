@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 
 from chitieu.catalog.periods import Period, PeriodType, parse_period, period_of_day
 from chitieu.reporting import summary as sm
+from chitieu.reporting.periods import Editor, lock_periods, refusal
 from chitieu.reporting.summary import Conflict
 from chitieu.store.models import DataElement, DataValue, DeletedDataValue, Unit
 
@@ -341,14 +342,18 @@ def plan_import(
     *,
     strategy: ImportStrategy = ImportStrategy.CREATE_AND_UPDATE,
     allowed_unit: str | None = None,
-    can_edit_locked: bool = False,
+    editor: Editor = Editor(),
     rules: PeriodRules | None = None,
     state: PlanState | None = None,
 ) -> tuple[list[Action], list[Conflict]]:
     """Check every value against the database; return the actions and every conflict.
 
     ``rules`` holds the allowed periods (none checked when None); ``state`` carries the keys
-    seen in earlier batches of the same payload."""
+    seen in earlier batches of the same payload. The (unit, period) pairs of the valid values
+    are row-locked first, in key order, until the caller's transaction ends
+    (:func:`chitieu.reporting.periods.lock_periods`): the stored values read after that are
+    the latest, and a locked period or a submitted report refuses the change for ``editor``
+    (:func:`chitieu.reporting.periods.refusal`) — new values included."""
     elements, paths = _load_context(conn, values)
     scope = _scope_path(conn, allowed_unit)
     ctx = _Context(elements, paths, scope, allowed_unit, strategy, rules)
@@ -377,6 +382,7 @@ def plan_import(
         if not problems:
             checked.append((v, period, number))
 
+    periods = lock_periods(conn, [(v.unit, p) for v, p, _ in checked])
     keys = {(v.element, v.unit, p, v.disaggregation) for v, p, _ in checked}
     existing = _load_existing(conn, keys)
     wants_tombstone = {
@@ -390,14 +396,15 @@ def plan_import(
         key = (v.element, v.unit, period, v.disaggregation)
         old = existing.get(key)
         kind = _decide(strategy, v, number, old)
-        locked = old is not None and old["status"] == "locked" and not can_edit_locked
-        if kind != "ignore" and locked:
-            why = (
-                f"Period `{period}` is locked for `{v.unit}`: `{v.element}` "
-                f"({v.disaggregation}) cannot change"
-            )
-            conflicts.append(Conflict(period, why, sm.E_LOCKED, "period", v.index, v.location))
-            continue
+        if kind != "ignore":
+            why = refusal(periods[(v.unit, period)], v.element, editor)
+            value_locked = old is not None and old["status"] == "locked"
+            if why is None and value_locked and not editor.can_edit_locked:
+                why = "giá trị đã khoá / the value is locked: only an admin can change it"
+            if why:
+                why = f"`{v.element}` ({v.disaggregation}) for `{v.unit}` in `{period}`: {why}"
+                conflicts.append(Conflict(period, why, sm.E_LOCKED, "period", v.index, v.location))
+                continue
         actions.append(Action(kind, v, period, number, old, tombstones.get(key)))
     return actions, conflicts
 

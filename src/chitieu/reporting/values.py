@@ -5,13 +5,15 @@ Validation is the import core's (:func:`chitieu.reporting.validate.plan_import`:
 its disaggregation, the unit and the caller's scope, the period, the value's type), so a
 value typed into a form and one posted as a DHIS2 payload obey the same rules.
 
-Status: ``draft`` → ``submitted`` → ``locked``. Anyone in scope may save drafts and submitted
-values; locking, reopening a locked value, or changing one needs the ``admin`` role.
+Status: ``draft`` → ``submitted`` → ``locked``. Who may change what in a period — a locked
+period, a submitted monthly report — is :mod:`chitieu.reporting.periods`'s one policy; every
+write first takes the period's row lock there, so what is read next is current.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import delete, insert, select, update
@@ -21,9 +23,10 @@ from chitieu.auth.users import Principal
 from chitieu.catalog.periods import canonical_period
 from chitieu.errors import DomainError, InvalidInput, NotAllowed, NotFound, StateConflict
 from chitieu.reporting import summary as sm
+from chitieu.reporting.periods import Editor, lock_periods, refusal, status_refusal
 from chitieu.reporting.validate import ValueIn, plan_import
 from chitieu.store.audit import record_change
-from chitieu.store.models import DataValue, Unit
+from chitieu.store.models import DataValue, ReportPeriod, Unit
 
 Status = Literal["draft", "submitted", "locked"]
 STATUSES = ("draft", "submitted", "locked")
@@ -65,13 +68,15 @@ def _text(value: float | int | str) -> str:
     return str(value)
 
 
-def _check_unit(db: Session, user: Principal, code: str) -> None:
-    """InvalidInput for an unknown unit, NotAllowed for one outside the user's unit."""
+def _check_unit(db: Session, user: Principal, code: str) -> str:
+    """The unit's path; InvalidInput for an unknown unit, NotAllowed for one outside the
+    user's unit."""
     path = db.scalar(select(Unit.path).where(Unit.code == code))
     if path is None:
         raise InvalidInput(f"unknown unit {code!r}", details={"field": "unit", "value": code})
     if not user.covers(path):
         raise NotAllowed(f"unit {code} is outside your unit {user.unit_code}")
+    return path
 
 
 def _canonical(period: str) -> str:
@@ -86,18 +91,22 @@ def _refusal(conflicts: list[sm.Conflict]) -> DomainError:
     if any(c.error_code == sm.E_NOT_IN_HIERARCHY for c in conflicts):
         return NotAllowed(conflicts[0].value, details=details)
     if any(c.error_code == sm.E_LOCKED for c in conflicts):
-        return NotAllowed("the value is locked: only an admin can change it", code="locked")
+        locked = next(c for c in conflicts if c.error_code == sm.E_LOCKED)
+        return NotAllowed(locked.value, code="locked", details=details)
     return InvalidInput("; ".join(c.value for c in conflicts), details=details)
 
 
 def _stored(db: Session, key: ValueKey, period: str) -> DataValue | None:
+    """The stored row as now committed (never a stale copy the session kept)."""
     return db.scalar(
-        select(DataValue).where(
+        select(DataValue)
+        .where(
             DataValue.element_code == key.element,
             DataValue.unit_code == key.unit,
             DataValue.period == period,
             DataValue.disaggregation == key.disaggregation,
         )
+        .execution_options(populate_existing=True)
     )
 
 
@@ -158,8 +167,9 @@ def save_value(
         user.username,
         location="body",
     )
+    editor = Editor(user.role)
     actions, conflicts = plan_import(
-        db.connection(), [incoming], allowed_unit=user.unit_code, can_edit_locked=user.is_admin
+        db.connection(), [incoming], allowed_unit=user.unit_code, editor=editor
     )
     if conflicts:
         raise _refusal(conflicts)
@@ -191,8 +201,13 @@ def save_value(
             code="exists",
             details={"id": row.id},
         )
-    if row.status == "locked" and not user.is_admin:
-        raise NotAllowed("the value is locked: only an admin can change it", code="locked")
+    if status != row.status:
+        (state,) = lock_periods(db.connection(), [(key.unit, period)]).values()
+        why = refusal(state, key.element, editor) or status_refusal(
+            state, status, editor, above=user.unit_code != key.unit
+        )
+        if why:
+            raise NotAllowed(why, code="locked")
     before = _public(row)
     changes: dict[str, Any] = {}
     if action.kind == "update":
@@ -215,11 +230,15 @@ def delete_value(db: Session, user: Principal, key: ValueKey) -> DataValue:
     a non-admin."""
     _check_unit(db, user, key.unit)
     period = _canonical(key.period)
+    (state,) = lock_periods(db.connection(), [(key.unit, period)]).values()
     row = _stored(db, key, period)
     if row is None:
         raise NotFound(f"no value {key.audit_key(period)}")
-    if row.status == "locked" and not user.is_admin:
-        raise NotAllowed("the value is locked: only an admin can delete it", code="locked")
+    why = refusal(state, key.element, Editor(user.role))
+    if why is None and row.status == "locked" and not user.is_admin:
+        why = "the value is locked: only an admin can delete it"
+    if why:
+        raise NotAllowed(why, code="locked")
     before = _public(row)
     db.execute(delete(DataValue).where(DataValue.id == row.id))
     _audit(db, user, "delete", key, period, before)
@@ -242,12 +261,20 @@ def set_status(
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
     period = _canonical(period)
+    (state,) = lock_periods(db.connection(), [(unit, period)]).values()
     query = select(DataValue).where(DataValue.unit_code == unit, DataValue.period == period)
     if elements:
         query = query.where(DataValue.element_code.in_(elements))
-    rows = [r for r in db.scalars(query) if r.status != status]
-    if not user.is_admin and (status == "locked" or any(r.status == "locked" for r in rows)):
-        raise NotAllowed("locking or reopening a locked report needs the admin role", code="locked")
+    rows = [r for r in db.scalars(query.execution_options(populate_existing=True))]
+    rows = [r for r in rows if r.status != status]
+    value_locked = any(r.status == "locked" for r in rows)
+    why = status_refusal(state, status, Editor(user.role), above=user.unit_code != unit)
+    if why is None and value_locked and not user.is_admin:
+        why = "locking or reopening a locked report needs the admin role"
+    if why:
+        raise NotAllowed(why, code="locked")
+    if state.locked != (status == "locked"):
+        _set_period_lock(db, user, unit, period, locked=status == "locked")
     for row in rows:
         before = _public(row)
         db.execute(update(DataValue).where(DataValue.id == row.id).values(status=status))
@@ -262,3 +289,26 @@ def set_status(
             after={**before, "status": status},
         )
     return len(rows)
+
+
+def _set_period_lock(db: Session, user: Principal, unit: str, period: str, *, locked: bool) -> None:
+    """Lock or unlock the period itself (its row is already locked by the caller), audited."""
+    db.execute(
+        update(ReportPeriod)
+        .where(ReportPeriod.unit_code == unit, ReportPeriod.period == period)
+        .values(
+            locked=locked,
+            changed_by=user.username,
+            changed_at=datetime.now(UTC).replace(tzinfo=None),
+        )
+    )
+    record_change(
+        db,
+        actor=user.username,
+        action="lock" if locked else "unlock",
+        table=ReportPeriod.__tablename__,
+        key=f"{unit}|{period}",
+        unit_code=unit,
+        before={"locked": not locked},
+        after={"locked": locked},
+    )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chitieu.config import get_settings
@@ -50,3 +54,28 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back everything on any error."""
     with session_factory(engine)() as session, session.begin():
         yield session
+
+
+T = TypeVar("T")
+#: PostgreSQL's serialization failure and deadlock: the transaction was rolled back whole and
+#: running it again is safe.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+ATTEMPTS = 4
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def with_retries(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+    """Run ``work`` (one whole transaction); run it again, a bounded number of times after a
+    short random pause, when the database rolled it back for a serialization failure or a
+    deadlock. Any other error, or the last attempt's, is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")

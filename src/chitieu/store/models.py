@@ -195,6 +195,21 @@ class BirthAggregate(Base):
     births: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class ReportPeriod(Base):
+    """One unit's reporting period (a commune-month, a unit-year): the row that every write to
+    the unit's values for the period locks first, so writes to one period take turns, and
+    where the period's lock is kept (a locked period refuses every change, new values too,
+    except an admin's). Rows are made on first write."""
+
+    __tablename__ = "report_periods"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    changed_by: Mapped[str | None] = mapped_column(String(100))
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class ImportBatch(Base):
     """One accepted import (file, who, when, what it added)."""
 
@@ -282,6 +297,20 @@ class PlanBody(Base):
     role: Mapped[str] = mapped_column(String(32), default="member")  # standing | member
     duties_vi: Mapped[list[str]] = mapped_column(JSON, default=list)
     duties_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class BodyMember(Base):
+    """A user who reports for a body: a ``member`` (works there) or a ``delegate`` (reports on
+    its behalf). Only members and delegates may file the body's activity reports."""
+
+    __tablename__ = "body_members"
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'delegate')", name="ck_body_member_role"),
+    )
+
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), primary_key=True)
+    body_code: Mapped[str] = mapped_column(ForeignKey("bodies.code"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), default="member")
 
 
 class Task(Base):

@@ -29,6 +29,7 @@ from chitieu.exchange.dhis2 import FORMATS, import_datavalueset
 from chitieu.exchange.export import export_datavalueset
 from chitieu.exchange.jobs import JOB_TYPE, JOBS
 from chitieu.reporting import summary as sm
+from chitieu.reporting.periods import Editor
 
 router = APIRouter(tags=["DHIS2"])
 
@@ -316,7 +317,7 @@ async def import_values(
                 data_set_id_scheme=dataSetIdScheme,
                 import_strategy=importStrategy,
                 allowed_unit=user.unit_code,
-                can_edit_locked=user.is_admin,
+                editor=Editor(user.role),
                 atomic=atomicMode.upper() == "ALL",
                 old_units=oldUnits,
                 first_row_is_header=firstRowIsHeader,

@@ -1,0 +1,151 @@
+"""Reporting periods: who may change the values of one unit and period, and the row lock that
+makes every writer take turns.
+
+Every write of data values — the web form, the API, Excel and DHIS2 imports — goes through
+:func:`chitieu.reporting.validate.plan_import`, which first calls :func:`lock_periods` for the
+(unit, period) pairs it touches. That takes the row lock of each pair's ``report_periods`` row
+(made on first write), always in the same order (by unit, then period), so that
+
+* two writers of the same period take turns and never wait for each other in a cycle (no
+  deadlocks, however the payloads are ordered);
+* what a writer reads after the lock is the latest committed state: the audit's "before" is
+  the value it replaces, and a lock taken by someone else is seen;
+* a lock racing a save is decided by who got the row first: a save after the lock is refused.
+
+The policy (:func:`refusal`), one place for every way data come in:
+
+* a **locked** period refuses every change, new values included, except an admin's;
+* the monthly commune report (:data:`REPORT_ELEMENTS` in a monthly period) is **submitted**
+  once every value of it is submitted or locked; a submitted report is read-only for entry
+  users (no edit, no new value, no emptying, no reopening); the province — an analyst or admin
+  whose unit lies above the commune — reopens it (audited), and only an admin locks or
+  unlocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from chitieu.reporting.monthly_report import REPORT_ELEMENTS
+from chitieu.store.models import DataValue, ReportPeriod
+
+_CHUNK = 500
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodState:
+    """A locked (unit, period): ``locked`` by the period's lock; ``report`` is the monthly
+    report's state — ``empty``, ``draft``, ``submitted`` or ``locked`` (every value locked)."""
+
+    locked: bool = False
+    report: str = "empty"
+
+    @property
+    def submitted(self) -> bool:
+        return self.report in ("submitted", "locked")
+
+
+def is_month(period: str) -> bool:
+    return len(period) == 6 and period.isdigit()
+
+
+def _insert_missing(conn: Connection, pairs: list[Pair]) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    rows = [{"unit_code": u, "period": p, "locked": False} for u, p in pairs]
+    conn.execute(dialect.insert(ReportPeriod).on_conflict_do_nothing(), rows)
+
+
+def lock_periods(conn: Connection, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
+    """Take the row lock of every (unit, period) in ``pairs`` (in the caller's transaction,
+    until it ends), in key order, and return each one's state as now committed."""
+    keys = sorted(set(pairs))
+    if not keys:
+        return {}
+    states: dict[Pair, PeriodState] = {}
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i : i + _CHUNK]
+        _insert_missing(conn, chunk)
+        key = tuple_(ReportPeriod.unit_code, ReportPeriod.period)
+        rows = conn.execute(
+            select(ReportPeriod.unit_code, ReportPeriod.period, ReportPeriod.locked)
+            .where(key.in_(chunk))
+            .order_by(ReportPeriod.unit_code, ReportPeriod.period)
+            .with_for_update()
+        ).all()
+        locked = {(u, p): bool(flag) for u, p, flag in rows}
+        reports = _report_states(conn, [k for k in chunk if is_month(k[1])])
+        for k in chunk:
+            states[k] = PeriodState(locked.get(k, False), reports.get(k, "empty"))
+    return states
+
+
+def _report_states(conn: Connection, pairs: list[Pair]) -> dict[Pair, str]:
+    if not pairs:
+        return {}
+    found: dict[Pair, set[str]] = {}
+    rows = conn.execute(
+        select(DataValue.unit_code, DataValue.period, DataValue.status).where(
+            tuple_(DataValue.unit_code, DataValue.period).in_(pairs),
+            DataValue.element_code.in_(REPORT_ELEMENTS),
+        )
+    )
+    for unit, period, status in rows:
+        found.setdefault((unit, period), set()).add(status)
+    return {k: _report_state(s) for k, s in found.items()}
+
+
+def _report_state(statuses: set[str]) -> str:
+    if "draft" in statuses:
+        return "draft"
+    return "locked" if statuses == {"locked"} else "submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class Editor:
+    """Who writes, as the policy sees them: a user's ``role`` (entry, analyst, admin), or
+    ``operator`` for imports run on the command line without a user (they may change a
+    submitted report, not a locked period)."""
+
+    role: str = "operator"
+
+    @property
+    def can_edit_locked(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def can_edit_submitted(self) -> bool:
+        return self.role != "entry"
+
+
+def refusal(state: PeriodState, element: str, editor: Editor) -> str | None:
+    """Why ``editor`` may not change ``element``'s value in a period in ``state`` (English,
+    with the Vietnamese first), or None if they may."""
+    if (state.locked or state.report == "locked") and not editor.can_edit_locked:
+        return "kỳ báo cáo đã khoá / the period is locked: only an admin can change it"
+    if element in REPORT_ELEMENTS and state.submitted and not editor.can_edit_submitted:
+        return (
+            "báo cáo tháng đã gửi, chỉ tỉnh/thành phố mở lại được / the monthly report is "
+            "submitted: it is read-only until the province reopens it"
+        )
+    return None
+
+
+def status_refusal(state: PeriodState, new: str, editor: Editor, *, above: bool) -> str | None:
+    """Why ``editor`` may not set a period's values to status ``new`` (``above``: their unit
+    lies above the period's unit), or None: locking, and anything in a locked period, is an
+    admin's act; reopening a submitted report is the province's (an analyst or admin above)."""
+    if new == "locked" or state.locked or state.report == "locked":
+        if not editor.can_edit_locked:
+            return "khoá hoặc mở khoá cần quyền quản trị / locking or unlocking needs an admin"
+        return None
+    if new == "draft" and state.submitted and not (editor.role in ("analyst", "admin") and above):
+        return (
+            "chỉ tỉnh/thành phố mở lại được báo cáo đã gửi / only the province (an analyst or "
+            "admin above the unit) can reopen a submitted report"
+        )
+    return None
