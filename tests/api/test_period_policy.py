@@ -44,7 +44,7 @@ def _import(world, who: str, period: str, disagg: str, value: str):  # type: ign
         ]
     }
     return world.client.post(
-        "/api/dataValueSets?idScheme=code",
+        "/api/dataValueSets?idScheme=code&oldUnits=none",
         content=json.dumps(payload),
         headers={**world.as_(who), **JSON},
     )
@@ -121,7 +121,8 @@ def test_a_submitted_report_is_read_only_for_the_commune(world) -> None:
     assert _import(world, "entry", period, "M_O1", "").status_code == 409  # emptying
     assert world.snapshot() == before
     same = _import(world, "entry", period, "M_O1", "5")  # the same figure again: nothing to do
-    assert same.status_code == 200 and same.json()["response"]["importCount"]["ignored"] == 1
+    assert same.status_code == 200, same.text
+    assert same.json()["response"]["importCount"]["ignored"] == 1
 
     # The province reopens it (audited); then the commune may correct it.
     assert _status(world, "analyst", period, "draft").status_code == 200

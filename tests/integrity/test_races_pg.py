@@ -139,7 +139,7 @@ def test_concurrent_imports_of_the_same_cells_never_deadlock(pg_server) -> None:
         retried after its Retry-After, a bounded number of times."""
         for _ in range(5):
             answer = client.post(
-                "/api/dataValueSets?idScheme=code",
+                "/api/dataValueSets?idScheme=code&oldUnits=none",
                 content=json.dumps(body),
                 headers={"Content-Type": "application/json"},
             )

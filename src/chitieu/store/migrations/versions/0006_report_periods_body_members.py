@@ -1,7 +1,7 @@
 """report period locks and body members
 
-Revision ID: 0005_report_periods_body_members
-Revises: 0004_revoked_credentials
+Revision ID: 0006_report_periods_body_members
+Revises: 0005_dhis2_followup_deleted
 Create Date: 2026-12-06 08:30:40.787546
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_report_periods_body_members"
-down_revision: str | None = "0004_revoked_credentials"
+revision: str = "0006_report_periods_body_members"
+down_revision: str | None = "0005_dhis2_followup_deleted"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
