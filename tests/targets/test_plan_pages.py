@@ -77,8 +77,13 @@ def test_activity_form(web, plan_world):
 def test_scorecard_page(web):
     page = web("GET", "/scorecard", user="entry.00070")
     assert page.status_code == 200
-    assert "2024</b>: 4 đạt, 1 không đạt, 5 chưa rõ" in page.text
-    assert page.text.count('class="chip warn">chưa điền') == 5
+    assert "2024</b>: 6 đạt, 2 không đạt, 2 chưa rõ" in page.text
+    assert "chưa điền" not in page.text
+    # each year's value, its target and its source: the 2023 sex ratio missed 111,2 with 112
+    srb = page.text.split('data-code="SRB"')[1].split("</tr>")[0]
+    assert "Đạt được: 112 · Chỉ tiêu: 111,2" in srb
+    assert "<summary>Nguồn</summary>" in srb and 'href="http://pnvnnuocngoai.vn/' in srb
+    assert "Cơ quan giao: Chính phủ — Nghị quyết 01/NQ-CP" in srb
 
 
 def test_enforcement_page_and_inspection_form(web, plan_world):

@@ -1,5 +1,5 @@
-"""The national ten-target scorecard: the seeds' figures as data, honest placeholders, an
-administrator filling slots (audited), bad input refused with nothing written."""
+"""The national ten-target scorecard: the published figures as data, each with its source, an
+administrator completing a target (audited), bad input refused with nothing written."""
 
 from __future__ import annotations
 
@@ -24,34 +24,54 @@ def _count(engine, model) -> int:
         return conn.scalar(select(func.count()).select_from(model))
 
 
-def test_the_file_holds_ten_targets_with_the_seed_figures():
+def test_the_file_holds_ten_sourced_targets_with_the_published_figures():
     card = scorecard_meta("VN-2025")
     assert card.year == 2025 and len(card.targets) == 10
+    assert not [t.code for t in card.targets if t.placeholder]
     by_code = {t.code: t for t in card.targets}
-    # seed 004: in 2024 only the sex ratio target was missed
-    assert [r.met for r in by_code["SRB"].results if r.year == 2024] == [False]
-    # seed 000: 34 beds per 10,000 at the end of 2024; DTP1 99 % in 2024, 80 % in 2023
-    assert [(r.year, r.value) for r in by_code["BEDS_PER_10K"].results] == [(2024, 34)]
-    assert [(r.year, r.value) for r in by_code["DTP1_COVERAGE"].results] == [(2023, 80), (2024, 99)]
-    placeholders = [t.code for t in card.targets if t.placeholder]
-    assert placeholders == ["SLOT_06", "SLOT_07", "SLOT_08", "SLOT_09", "SLOT_10"]
-    # every figure says where it comes from
-    assert all(r.source for t in card.targets for r in t.results)
+    # the three National Assembly targets, 2025 as the Ministry reported them (29/12/2025)
+    assert [(r.year, r.value, r.met) for r in by_code["DOCTORS_PER_10K"].results] == [
+        (2023, 12.5, True),
+        (2024, 14, True),
+        (2025, 15, True),
+    ]
+    assert [r.value for r in by_code["INSURANCE_COVERAGE"].results if r.year == 2025] == [95.15]
+    assert [r.value for r in by_code["BEDS_PER_10K"].results if r.year == 2025] == [34.5]
+    qh = [t.code for t in card.targets if t.assigned_by == "national_assembly"]
+    assert qh == ["INSURANCE_COVERAGE", "DOCTORS_PER_10K", "BEDS_PER_10K"]
+    assert all("158/2024/QH15" in (by_code[c].legal_basis or "") for c in qh)
+    # the sex ratio missed its 111.2 in 2023 and 2024, as published
+    srb = {r.year: r for r in by_code["SRB"].results}
+    assert (srb[2024].target_value, srb[2024].value, srb[2024].met) == (111.2, 112.3, False)
+    # every figure names where it was published: a document date and an address
+    for t in card.targets:
+        for r in t.results:
+            assert r.source and ("http" in r.source or "TTXVN" in r.source), (t.code, r.year)
+    # nothing written for developers
+    text = " ".join(str(t.model_dump(exclude={"placeholder"})) for t in card.targets)
+    for note in ("seed 0", "placeholder", "to be filled", "chưa điền"):
+        assert note not in text
 
 
 def test_view_per_year(ready_engine):
     with transaction(ready_engine) as db:
         card = national_scorecard(db)
-    assert card.years == [2023, 2024]
-    assert card.summary(2024) == {"met": 4, "not_met": 1, "unknown": 5, "targets": 10}
+    assert card.years == [2023, 2024, 2025]
+    assert card.summary(2024) == {"met": 6, "not_met": 2, "unknown": 2, "targets": 10}
+    assert card.summary(2025) == {"met": 5, "not_met": 1, "unknown": 4, "targets": 10}
     srb = next(r for r in card.rows if r.code == "SRB")
     assert srb.cells[2024].met is False and not srb.cells[2024].met_derived
+    # 2025 has no published verdict per target: 110 against at most 111 is derived
+    assert srb.cells[2025].met is True and srb.cells[2025].met_derived
+    tfr = next(r for r in card.rows if r.code == "TFR")
+    assert tfr.cells[2025].met is False and tfr.cells[2025].met_derived  # 1.93 < 2.1
+    assert card.title_vi.startswith("Các chỉ tiêu Quốc hội")
 
 
 def test_shown_from_the_file_before_it_is_loaded(sqlite_engine):
     with transaction(sqlite_engine) as db:
         card = national_scorecard(db)
-    assert len(card.rows) == 10 and card.summary(2024)["met"] == 4
+    assert len(card.rows) == 10 and card.summary(2024)["met"] == 6
     assert _count(sqlite_engine, ScorecardTarget) == 0  # reading wrote nothing
 
 
@@ -64,35 +84,30 @@ def test_loading_twice_adds_nothing_and_keeps_edits(ready_engine):
         assert db.get(ScorecardResult, ("VN-2025", "BEDS_PER_10K", 2024)).value == 34.5
 
 
-def test_an_administrator_fills_a_slot_and_a_year(ready_engine):
+def test_an_administrator_completes_a_target_and_a_year(ready_engine):
     with transaction(ready_engine) as db:
         set_scorecard_target(
             db,
             "VN-2025",
-            "SLOT_06",
-            {
-                "name_vi": "Tuổi thọ trung bình",
-                "name_en": "Life expectancy",
-                "direction": "at_least",
-                "unit_label": "năm",
-            },
+            "STUNTING_U5",
+            {"legal_basis": "Nghị quyết 01/NQ-CP"},
             actor="admin",
         )
         set_scorecard_result(
-            db, "VN-2025", "SLOT_06", 2025, {"target_value": 74.5, "value": 74.7}, actor="admin"
+            db, "VN-2025", "STUNTING_U5", 2025, {"target_value": 17.5, "value": 17.0}, actor="admin"
         )
-        # a year stated by value and target only: met is derived (74.7 >= 74.5)
+        # a year stated by value and target only: met is derived (17.0 <= 17.5)
         card = national_scorecard(db)
         audit = db.scalars(
             select(AuditEntry).where(
                 AuditEntry.table_name.like("scorecard_%"), AuditEntry.actor == "admin"
             )
         ).all()
-    slot = next(r for r in card.rows if r.code == "SLOT_06")
-    assert slot.name_vi == "Tuổi thọ trung bình" and not slot.placeholder
-    assert slot.cells[2025].met is True and slot.cells[2025].met_derived
-    assert card.summary(2025)["met"] == 1
-    assert len(audit) == 2 and audit[0].before["placeholder"] is True
+    row = next(r for r in card.rows if r.code == "STUNTING_U5")
+    assert row.legal_basis == "Nghị quyết 01/NQ-CP" and not row.placeholder
+    assert row.cells[2025].met is True and row.cells[2025].met_derived
+    assert card.summary(2025)["met"] == 6
+    assert len(audit) == 2 and audit[0].before["legal_basis"] is None
 
 
 @pytest.mark.parametrize(
@@ -111,6 +126,13 @@ def test_an_administrator_fills_a_slot_and_a_year(ready_engine):
             ),
             "direction",
             "at_most or at_least",
+        ),
+        (
+            lambda db: set_scorecard_target(
+                db, "VN-2025", "SRB", {"assigned_by": "Quốc hội"}, actor="a"
+            ),
+            "assigned_by",
+            "national_assembly or government",
         ),
         (
             lambda db: set_scorecard_target(db, "VN-2025", "NEW", {"name_vi": "Mới"}, actor="a"),

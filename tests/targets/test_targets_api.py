@@ -53,16 +53,16 @@ def test_a_commune_user_sees_the_city_target_applied_to_its_commune(api):
 
 def test_scorecard_read_by_anyone_filled_by_admins_only(api, plan_world):
     r = api("GET", "/api/scorecard", user="entry.00070", params={"year": 2024})
-    assert r.status_code == 200 and r.json()["summary"]["2024"]["not_met"] == 1
-    url = "/api/scorecard/VN-2025/targets/BEDS_PER_10K/results/2025"
-    assert api("PUT", url, user="analyst.hanoi", json={"value": 35}).status_code == 403
-    r = api("PUT", url, json={"target_value": 33.5, "value": 35.0})
-    assert r.status_code == 200 and r.json()["value"] == 35.0
+    assert r.status_code == 200 and r.json()["summary"]["2024"]["not_met"] == 2
+    url = "/api/scorecard/VN-2025/targets/STUNTING_U5/results/2025"
+    assert api("PUT", url, user="analyst.hanoi", json={"value": 17}).status_code == 403
+    r = api("PUT", url, json={"target_value": 17.5, "value": 17.0})
+    assert r.status_code == 200 and r.json()["value"] == 17.0
     card = api("GET", "/api/scorecard", params={"year": 2025}).json()
-    beds = next(row for row in card["rows"] if row["code"] == "BEDS_PER_10K")
-    assert beds["cells"]["2025"]["met"] is True and beds["cells"]["2025"]["met_derived"]
+    row = next(row for row in card["rows"] if row["code"] == "STUNTING_U5")
+    assert row["cells"]["2025"]["met"] is True and row["cells"]["2025"]["met_derived"]
     results = _count(plan_world, ScorecardResult)
-    bad = api("PUT", "/api/scorecard/VN-2025/targets/SLOT_06", json={"indicator_code": "X"})
+    bad = api("PUT", "/api/scorecard/VN-2025/targets/TFR", json={"indicator_code": "X"})
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["column"] == (
         "indicator_code"
     )

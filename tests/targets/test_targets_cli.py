@@ -47,11 +47,11 @@ def test_status_as_json_and_table(cli_db):
 def test_scorecard_and_filling_a_slot(cli_db):
     result = run("targets", "scorecard", "--year", "2024")
     assert result.exit_code == 0, result.output
-    assert "2024: 4 đạt, 1 không đạt, 5 chưa rõ" in result.output
+    assert "2024: 6 đạt, 2 không đạt, 2 chưa rõ" in result.output
     ok = run(
         "targets",
         "scorecard-set",
-        "SLOT_07",
+        "SATISFACTION",
         "--name-vi",
         "Tỷ lệ hài lòng",
         "--name-en",
@@ -69,9 +69,9 @@ def test_scorecard_and_filling_a_slot(cli_db):
     )
     assert ok.exit_code == 0, ok.output
     card = json.loads(run("targets", "scorecard", "--year", "2025", "--format", "json").output)
-    slot = next(r for r in card["rows"] if r["code"] == "SLOT_07")
+    slot = next(r for r in card["rows"] if r["code"] == "SATISFACTION")
     assert slot["name_vi"] == "Tỷ lệ hài lòng" and slot["cells"]["2025"]["met"] is True
-    bad = run("targets", "scorecard-set", "SLOT_08", "--indicator", "NOPE")
+    bad = run("targets", "scorecard-set", "TFR", "--indicator", "NOPE")
     assert bad.exit_code == 1 and "unknown indicator" in bad.output
 
 

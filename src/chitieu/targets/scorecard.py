@@ -136,6 +136,7 @@ class ScorecardRow:
     name_vi: str
     name_en: str
     assigned_by: str | None
+    legal_basis: str | None
     direction: str | None
     unit_label: str | None
     placeholder: bool
@@ -148,6 +149,9 @@ class Scorecard:
     code: str
     years: list[int]
     rows: list[ScorecardRow]
+    title_vi: str = ""
+    title_en: str = ""
+    source: str = ""
 
     def summary(self, year: int) -> dict[str, int]:
         """Counts for ``year``: met, not met, unknown (no verdict), and targets in all."""
@@ -222,6 +226,7 @@ def national_scorecard(
             name_vi=t.name_vi,
             name_en=t.name_en,
             assigned_by=t.assigned_by,
+            legal_basis=t.legal_basis,
             direction=t.direction,
             unit_label=t.unit_label,
             placeholder=bool(t.placeholder),
@@ -239,7 +244,18 @@ def national_scorecard(
             continue
         row.cells[r.year] = _cell(row.direction, r.year, r.target_value, r.value, r.met, r.source)
         seen_years.add(r.year)
-    return Scorecard(scorecard, sorted(years or seen_years), list(rows.values()))
+    return Scorecard(
+        scorecard, sorted(years or seen_years), list(rows.values()), **_titles(scorecard)
+    )
+
+
+def _titles(scorecard: str) -> dict[str, str]:
+    """The shipped file's titles and overall source, empty for a scorecard without a file."""
+    try:
+        card = scorecard_meta(scorecard)
+    except KeyError:
+        return {}
+    return {"title_vi": card.title_vi, "title_en": card.title_en, "source": card.source}
 
 
 def _from_file(scorecard: str, years: list[int] | None) -> Scorecard:
@@ -257,6 +273,7 @@ def _from_file(scorecard: str, years: list[int] | None) -> Scorecard:
             name_vi=t.name_vi,
             name_en=t.name_en,
             assigned_by=t.assigned_by,
+            legal_basis=t.legal_basis,
             direction=t.direction,
             unit_label=t.unit_label,
             placeholder=t.placeholder,
@@ -266,4 +283,4 @@ def _from_file(scorecard: str, years: list[int] | None) -> Scorecard:
             row.cells[r.year] = _cell(t.direction, r.year, r.target_value, r.value, r.met, r.source)
             seen_years.add(r.year)
         rows.append(row)
-    return Scorecard(scorecard, sorted(years or seen_years), rows)
+    return Scorecard(scorecard, sorted(years or seen_years), rows, **_titles(scorecard))

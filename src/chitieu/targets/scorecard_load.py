@@ -81,7 +81,12 @@ def read_scorecard_file(path: Path | str) -> ScorecardFile:
         raise DataFileError(path, pydantic_errors(exc, raw)) from None
     errors = []
     for t in card.targets:
-        target_row = {"indicator_code": t.indicator, "direction": t.direction, "code": t.code}
+        target_row = {
+            "indicator_code": t.indicator,
+            "direction": t.direction,
+            "assigned_by": t.assigned_by,
+            "code": t.code,
+        }
         errors += [str(e) for e in target_errors(target_row)]
         for r in t.results:
             errors += [f"{t.code}: {e}" for e in result_errors(r.model_dump())]
@@ -154,6 +159,10 @@ def target_errors(data: Mapping[str, Any]) -> list[RowError]:
     direction = data.get("direction")
     if direction not in (None, "at_most", "at_least"):
         errors.append(RowError(None, "direction", "must be at_most or at_least", str(direction)))
+    assigned_by = data.get("assigned_by")
+    if assigned_by not in (None, "national_assembly", "government"):
+        reason = "must be national_assembly or government"
+        errors.append(RowError(None, "assigned_by", reason, str(assigned_by)))
     for name in ("name_vi", "name_en"):
         if name in data and not str(data[name] or "").strip():
             errors.append(RowError(None, name, "a name is required", None))

@@ -38,6 +38,7 @@ def _environment() -> Environment:
     )
     env.globals["static"] = static_url
     env.filters["vnum"] = format_number
+    env.filters["vfigure"] = format_figure  # a published figure: only the decimals it has
     env.filters["vntime"] = format_vietnam_time  # |vntime, or |vntime(with_time=False)
     return env
 
@@ -62,6 +63,13 @@ def format_number(x: float | int | None, digits: int = 0, lang: str = "vi") -> s
     if lang == "vi":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+def format_figure(x: float | int | None, lang: str = "vi") -> str:
+    """A published figure with the decimals it was published with (at most two): 15, 34,5,
+    95,15 — not 15,00."""
+    digits = next((d for d in (0, 1) if x is not None and round(x, d) == x), 2)
+    return format_number(x, digits, lang)
 
 
 def lang_url(request: Request, lang: str) -> str:
