@@ -3,7 +3,7 @@
     edges      app, __main__, cli, web, api
     assembly   dashboard, reports
     services   targets, enforcement, indicators, exchange, plans, auth, births, demo,
-               reporting, bootstrap
+               reporting, reminders, bootstrap
     reference  catalog, units, ingest
     ground     store, config, errors, metrics, logs, stats
 
@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "births",
         "demo",
         "reporting",
+        "reminders",
         "bootstrap",
     ),
     ("catalog", "units", "ingest"),

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     max_upload_body: int = 1024 * 1024 * 1024
     #: Default UI language: "vi" first, "en" available.
     language: str = "vi"
+    #: The address users reach the web app at (links in reminder e-mails).
+    base_url: str | None = None
+    #: SMTP server for reminder e-mails (``chitieu remind --send``).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "chitieu <chitieu@localhost>"
+    smtp_starttls: bool = True
     #: Log lines as plain ``text`` or as ``json`` (one object a line), on stderr.
     log_format: Literal["text", "json"] = "text"
     #: Lowest level logged; unset: INFO for the server, WARNING for other commands.

@@ -95,6 +95,16 @@ def check_user_fields(db: Db, username: str, role: str, unit_code: str) -> None:
         raise UserError(f"unknown unit {unit_code!r} (codes are zero-padded: 01, 00070)")
 
 
+#: An address a mail server will take: one @, no spaces, a dot in the domain.
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+
+
+def check_email(email: str | None) -> None:
+    """Raise :class:`UserError` for an address that is not one."""
+    if email is not None and (len(email) > 254 or not EMAIL.fullmatch(email)):
+        raise UserError(f"e-mail {email!r} is not an address (name@domain.vn)")
+
+
 def create_user(
     db: Db,
     username: str,
@@ -104,12 +114,14 @@ def create_user(
     password: str | None = None,
     password_hash: str | None = None,
     full_name: str | None = None,
+    email: str | None = None,
     actor: str = SYSTEM_ACTOR,
 ) -> None:
     """Add a user with ``password`` (hashed here) or an already made ``password_hash``, in the
     caller's transaction, audited. :class:`UserError` if the username is taken or a field is
     invalid."""
     check_user_fields(db, username, role, unit_code)
+    check_email(email)
     if db.scalar(select(User.username).where(User.username == username)) is not None:
         raise UserError(f"user {username!r} already exists")
     if password_hash is None:
@@ -123,6 +135,7 @@ def create_user(
             role=role,
             unit_code=unit_code,
             full_name=full_name,
+            email=email,
             active=True,
         )
     )

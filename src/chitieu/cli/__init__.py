@@ -16,6 +16,7 @@ from chitieu.cli import (
     demo,
     exchange,
     imports,
+    remind,
     serve,
     srb,
     tokens,
@@ -41,6 +42,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.command(name="backup")(backup.backup)
 app.command(name="restore")(backup.restore)
+app.command(name="remind")(remind.remind)
 # Data exchange: DHIS2/ADX and Excel imports, DHIS2/ADX export, Excel templates.
 imports.app.command(name="dhis2")(exchange.import_dhis2)
 imports.app.command(name="excel")(exchange.import_excel)

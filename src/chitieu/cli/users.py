@@ -50,6 +50,7 @@ def add(
     role: Role = typer.Option(..., "--role", help="entry, analyst or admin."),
     unit: str = typer.Option(..., "--unit", help="Unit code (VN, 01, 00070)."),
     full_name: str = typer.Option(None, "--full-name", help="Name shown in the app."),
+    email: str = typer.Option(None, "--email", help="Where reminders for overdue reports go."),
     password_stdin: bool = STDIN_OPTION,
 ) -> None:
     """Add a user who reads and writes UNIT and everything below it."""
@@ -65,6 +66,7 @@ def add(
                 unit_code=unit,
                 password=password,
                 full_name=full_name,
+                email=email,
                 actor=_actor(),
             )
     except (UserError, ValueError) as exc:

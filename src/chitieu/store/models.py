@@ -428,6 +428,8 @@ class User(Base):
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     full_name: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Where reminders for overdue reports go (none: the user cannot be reminded).
+    email: Mapped[str | None] = mapped_column(String(254))
 
 
 class LoginFailure(Base):
