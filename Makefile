@@ -12,6 +12,7 @@ demo: $(STAMP)
 test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 $(STAMP): pyproject.toml requirements.lock

@@ -72,13 +72,12 @@ class RequestFields(logging.Filter):
 class TextFormatter(logging.Formatter):
     """``2026-12-06T08:30:00Z INFO chitieu.app [req user unit] message key=value``."""
 
-    converter = time.gmtime
-
     def __init__(self) -> None:
         super().__init__(
             "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(user)s %(unit)s] %(message)s",
             datefmt="%Y-%m-%dT%H:%M:%SZ",
         )
+        self.converter = time.gmtime
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)

@@ -155,7 +155,7 @@ def error_body(
     return {**web_message(status, message, code), **own} if status is not None else own
 
 
-def _json(status: int, code: str, message: str, details: Any = None, headers=None) -> JSONResponse:  # type: ignore[no-untyped-def]
+def _json(status: int, code: str, message: str, details: Any = None, headers=None) -> JSONResponse:
     body = error_body(code, message, details, status)
     response = JSONResponse(body, status_code=status, headers=headers)
     return response

@@ -32,7 +32,8 @@ def dhis2_me(db: Session, user: Principal) -> dict[str, Any]:
         select(Unit.uid, Unit.name, Unit.level, Unit.path).where(Unit.code == user.unit_code)
     ).one()
     codes = row.path.split("/")
-    uids = dict(db.execute(select(Unit.code, Unit.uid).where(Unit.code.in_(codes))).all())
+    rows = db.execute(select(Unit.code, Unit.uid).where(Unit.code.in_(codes))).tuples()
+    uids = {code: uid for code, uid in rows if uid is not None}
     unit = {
         "id": row.uid,
         "code": user.unit_code,

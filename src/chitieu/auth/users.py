@@ -233,7 +233,7 @@ def create_demo_users(conn: Db, password: str = DEMO_PASSWORD) -> int:
         .where(Unit.parent_code == HANOI, Unit.level == "commune")
         .order_by(Unit.code)
     ).all()
-    wanted = [
+    wanted: list[tuple[str, str, str, str | None]] = [
         ("admin", "admin", "VN", "Quản trị (demo)"),
         ("analyst.hanoi", "analyst", HANOI, "Phân tích Hà Nội (demo)"),
     ]

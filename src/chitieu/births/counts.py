@@ -30,7 +30,7 @@ def _within(db: Connection | Session, unit_code: str) -> ColumnElement[bool]:
     return _AGG.unit_code.in_(subtree_codes(path))
 
 
-def _matches(column: ColumnElement[Any], wanted: int | Iterable[int] | None):  # type: ignore[no-untyped-def]
+def _matches(column: ColumnElement[Any], wanted: int | Iterable[int] | None):
     if wanted is None:
         return None
     if isinstance(wanted, int):

@@ -11,9 +11,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, insert, select, update
-from sqlalchemy.orm import DeclarativeBase
 
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
+from chitieu.store.models import Base
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 def sync_rows(
     conn: Connection,
-    model: type[DeclarativeBase],
+    model: type[Base],
     key: Sequence[str],
     rows: Sequence[dict[str, Any]],
     *,
@@ -35,7 +35,7 @@ def sync_rows(
     Only the columns present in ``rows`` are compared and written (so a surrogate ``id`` is left
     alone). With ``delete_missing``, rows within ``scope`` whose key is not in ``rows`` are
     deleted. Each change is audited with the row before and after."""
-    table = model.__table__  # type: ignore[attr-defined]
+    table = model.__table__
     columns = list(rows[0]) if rows else list(key)
     query = select(*(table.c[c] for c in columns))
     if scope is not None:

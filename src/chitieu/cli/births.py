@@ -25,7 +25,7 @@ def _wide(counts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]
         f"{label} {o}{'+' if o == ORDERS[-1] else ''}" for _, label in SEXES for o in ORDERS
     ]
     columns.append("Tổng")
-    by_year: dict[int, dict[str, Any]] = defaultdict(dict)
+    by_year: dict[int, dict[tuple[str, int], int]] = defaultdict(dict)
     for c in counts:
         by_year[c["year"]][(c["sex"], c["birth_order"])] = c["births"]
     rows = []

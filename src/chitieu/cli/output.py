@@ -50,7 +50,7 @@ def database_label(url: str | None = None) -> str:
     default is relative to the working directory), a server URL without its password."""
     parsed = make_url(url or get_settings().database_url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return str(Path(parsed.database).resolve())  # type: ignore[arg-type]
+        return str(Path(parsed.database).resolve())
     return parsed.render_as_string(hide_password=True)
 
 

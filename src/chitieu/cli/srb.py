@@ -188,7 +188,7 @@ def project(
         wanted = list(dict.fromkeys(table.unit.tolist())) if unit is None else [unit]
         projections = project_srb(
             res.fit, to, target, direction.value, level=level, units=wanted,
-            scenario=scenario.value,  # type: ignore[arg-type]
+            scenario=scenario.value,
         )  # fmt: skip
     except ValueError as exc:
         raise fail(str(exc)) from None

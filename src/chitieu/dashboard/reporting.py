@@ -68,6 +68,7 @@ def reporting_json(
 
     all_codes = [c.code for c in communes]
     depth = unit.path.count("/") + 1
+    rows: list[dict[str, Any]]
     if unit.level == "commune":
         rows = [{"code": unit.code, "name": unit.name, "cells": "".join(cells.get(unit.code, []))}]
     elif unit.level == "province":
@@ -76,7 +77,9 @@ def reporting_json(
         members: dict[str, list[str]] = defaultdict(list)
         for c in communes:
             members[c.path.split("/")[depth]].append(c.code)
-        names = dict(db.execute(select(Unit.code, Unit.name).where(Unit.code.in_(members))).all())
+        names = dict(
+            db.execute(select(Unit.code, Unit.name).where(Unit.code.in_(members))).tuples()
+        )
         rows = [
             {"code": p, "name": names.get(p, p), "completeness": month_shares(ms, ON_TIME + LATE)}
             for p, ms in sorted(members.items())

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 
 from chitieu.units.load import iter_official_units
 
@@ -74,7 +75,7 @@ def province_communes(province: str) -> Communes:
     )
 
 
-def split_total(total: int, weights: np.ndarray) -> np.ndarray:
+def split_total(total: int, weights: npt.ArrayLike) -> np.ndarray:
     """Integers proportional to ``weights`` that add up exactly to ``total`` (largest
     remainders get the leftover units), so per-commune figures sum to a published total."""
     w = np.asarray(weights, dtype=float)

@@ -11,7 +11,7 @@ twice. The comment on each such value says so.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -148,7 +148,7 @@ def hanoi_birth_cells(tally: BirthTally) -> dict[tuple[str, str, str], float]:
 
 
 def national_residuals(
-    below: Iterable[Row], hanoi_births: dict[tuple[str, str, str], float]
+    below: Iterable[Row], hanoi_births: Mapping[tuple[str, str, str], float]
 ) -> list[Row]:
     """Values for ``VN`` itself: each national total minus the demo values ``below`` it (and
     Hanoi's birth records), so the national roll-up equals the total."""

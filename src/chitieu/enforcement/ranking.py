@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.catalog import read_catalog
@@ -174,7 +175,7 @@ def _rank(
         if has_births.any()
         else {}
     )
-    names = dict(db.query(Unit.code, Unit.name).filter(Unit.code.in_(codes)).all())
+    names = dict(db.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).tuples())
     history = inspection_history(db, unit.code, until=as_of)
     rows = []
     for i, v in enumerate(pooled):

@@ -253,8 +253,8 @@ def map_old_series(
     out: list[NewRow] = []
     for key in sorted(sums):
         total = sums[key]
-        value: float | int = int(total) if total.is_integer() else total
-        out.append(NewRow(*key, value, tuple(sources[key])))
+        summed: float | int = int(total) if total.is_integer() else total
+        out.append(NewRow(*key, summed, tuple(sources[key])))
         present = {c for c, _ in sources[key]}
         level = next(iter(levels[key]))
         missing = sorted(expected.get((key[0], level), set()) - present)

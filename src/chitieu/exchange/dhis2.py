@@ -107,7 +107,7 @@ def unit_uids(conn: Connection, idents: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for i in range(0, len(wanted), 500):
         stmt = select(Unit.uid, Unit.code).where(Unit.uid.in_(wanted[i : i + 500]))
-        found.update(dict(conn.execute(stmt).all()))
+        found.update({uid: code for uid, code in conn.execute(stmt).tuples() if uid is not None})
     return found
 
 
@@ -143,7 +143,8 @@ def unit_names_all(conn: Connection) -> dict[str, list[str]]:
 
 def unit_uids_all(conn: Connection) -> dict[str, str]:
     """Every unit's UID -> its code, for the uid and code id schemes."""
-    return dict(conn.execute(select(Unit.uid, Unit.code).where(Unit.uid.is_not(None))).all())
+    rows = conn.execute(select(Unit.uid, Unit.code).where(Unit.uid.is_not(None))).tuples()
+    return {uid: code for uid, code in rows if uid is not None}
 
 
 def header_conflicts(payload: Payload, mapping: Dhis2Mapping, schemes: IdSchemes) -> list[Conflict]:

@@ -167,9 +167,12 @@ def read_header(p: Payload, source: dict[str, Any], *, late: bool = False) -> No
             continue
         raw = source[name]
         try:
-            target[name] = ("true" if raw else "false") if isinstance(raw, bool) else as_text(raw)
+            text = ("true" if raw else "false") if isinstance(raw, bool) else as_text(raw)
         except ValueError as exc:
             p.problem(None, "header", str(raw)[:80], f"{name} {exc}", name)
+        else:
+            if text is not None:  # raw is not None, so neither is its text
+                target[name] = text
 
 
 # --- JSON -----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Connection, Engine, select
 
 from chitieu.catalog import read_catalog
@@ -109,6 +110,7 @@ def write_template(conn: Connection, unit: str, period: str, out: Path | str) ->
     cols = template_columns()
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook starts with one worksheet
     ws.title = SHEET
     last = get_column_letter(2 + len(cols))
     ws["A1"] = TITLE

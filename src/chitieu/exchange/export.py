@@ -101,7 +101,11 @@ def iter_export(
     ou_scheme = IdScheme.parse(org_unit_id_scheme, base)
     coc_scheme = IdScheme.parse(category_option_combo_id_scheme, base)
     named_uid = ou_scheme is IdScheme.UID and bool(org_unit_id_scheme or id_scheme)
-    unit_uids = dict(conn.execute(select(Unit.code, Unit.uid)).all()) if named_uid else {}
+    unit_uids = (
+        {code: uid for code, uid in conn.execute(select(Unit.code, Unit.uid)).tuples() if uid}
+        if named_uid
+        else {}
+    )
     if data_set is not None:
         if data_set not in mapping.data_sets:
             raise ValueError(f"unknown data set {data_set!r}")

@@ -310,9 +310,9 @@ def parse_mapping(raw: object, path: Path | str = "<mapping>") -> Dhis2Mapping:
         for cat, opt in c.options.items():
             if cat not in f.categories or opt not in f.categories[cat].options:
                 errors.append(f"category_option_combos.{code}: no option {cat}={opt} declared")
-    for code, el in f.data_elements.items():
-        if el.category_combo and el.category_combo not in f.category_combos:
-            errors.append(f"data_elements.{code}: unknown category_combo {el.category_combo}")
+    for code, declared in f.data_elements.items():
+        if declared.category_combo and declared.category_combo not in f.category_combos:
+            errors.append(f"data_elements.{code}: unknown category_combo {declared.category_combo}")
     for code, cc in f.category_combos.items():
         errors += [
             f"category_combos.{code}: unknown category {c}"

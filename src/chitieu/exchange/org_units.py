@@ -165,7 +165,7 @@ class OrgUnitQuery:
             self._upper = {code: (uid, name) for code, uid, name in rows}
         return self._upper
 
-    def _base(self):  # type: ignore[no-untyped-def]
+    def _base(self):
         return (
             select(
                 Unit.code,

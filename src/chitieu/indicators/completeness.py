@@ -82,7 +82,7 @@ def year_is_due(year: int, as_of: datetime | None = None) -> bool:
     return now >= MONTHLY.deadline(month_period(year, 12))
 
 
-def _months_covered(conn: Connection, codes, years: set[int]) -> dict[int, set[int]]:  # type: ignore[no-untyped-def]
+def _months_covered(conn: Connection, codes, years: set[int]) -> dict[int, set[int]]:
     """Per year, the months any birth record or reported ``LIVE_BIRTHS`` period covers."""
     out: dict[int, set[int]] = {}
     ba = BirthAggregate

@@ -41,13 +41,14 @@ def estimate(ind: Indicator, num: np.ndarray, den: np.ndarray, level: float) -> 
     kind = ind.kind
 
     if kind == "missing_births":
+        assert ind.reference_srb is not None  # the catalogue requires it for this kind
         ok = has_den
         if ok.any():
             iv = missing_female_births(
                 num[ok],
                 den[ok],
-                natural_srb=float(ind.reference_srb),
-                level=level,  # type: ignore[arg-type]
+                natural_srb=ind.reference_srb,
+                level=level,
             )
             value[ok], lower[ok], upper[ok] = iv.estimate, iv.lower, iv.upper
         return Estimate(value, lower, upper)

@@ -4,7 +4,7 @@ of facilities. Only units at or below one unit are read (a ``units.path`` prefix
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -148,7 +148,7 @@ def _period_maps(
 
 
 def read_reported(
-    conn: Connection, path: str, years: Sequence[int], wanted: dict[str, Sequence[str]]
+    conn: Connection, path: str, years: Sequence[int], wanted: Mapping[str, Collection[str]]
 ) -> list[ReportedCell]:
     """Reported figures per unit, element, disaggregation, year and period type, at or below
     the unit at ``path``; ``wanted`` maps element codes to the disaggregations to read."""

@@ -11,6 +11,7 @@ on the raw connection, which keeps the per-row cost in C.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -86,13 +87,21 @@ def drop_stage(conn: Connection) -> None:
         table.drop(conn, checkfirst=True)
 
 
+def _driver(conn: Connection) -> Any:
+    """The driver's own connection under ``conn`` (psycopg's or sqlite3's), for COPY and
+    executemany without SQLAlchemy in between."""
+    raw = conn.connection.driver_connection
+    assert raw is not None  # None only for a closed connection
+    return raw
+
+
 def _copy_postgres(conn: Connection, table: Table, batch: pa.RecordBatch | pa.Table) -> None:
     buf = io.BytesIO()
     # Null facility codes come out as empty unquoted fields, which COPY's CSV format reads as
     # NULL; every text value is quoted only where needed.
     pa_csv.write_csv(batch, buf, pa_csv.WriteOptions(include_header=False))
     cols = ", ".join(batch.schema.names)
-    raw = conn.connection.driver_connection
+    raw = _driver(conn)
     with (
         raw.cursor() as cur,
         cur.copy(f"COPY {table.name} ({cols}) FROM STDIN (FORMAT csv)") as copy,
@@ -104,7 +113,7 @@ def _insert_sqlite(conn: Connection, table: Table, batch: pa.RecordBatch | pa.Ta
     names = ", ".join(batch.schema.names)
     marks = ", ".join("?" * batch.num_columns)
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-    cur = conn.connection.driver_connection.cursor()
+    cur = _driver(conn).cursor()
     try:
         # Python objects cost ~50 bytes a value: converting a slice at a time keeps the
         # process's memory flat however large the batch.

@@ -58,7 +58,7 @@ def load_references(conn: Connection, today: date) -> References:
     """The unit and facility codes rows are checked against, as Arrow arrays."""
     is_commune = Unit.level == "commune"
 
-    def codes(query) -> pa.Array:  # type: ignore[no-untyped-def]
+    def codes(query) -> pa.Array:
         return pa.array(conn.scalars(query).all(), pa.string())
 
     return References(
@@ -94,7 +94,7 @@ def compare_with_stored(conn: Connection, log: ErrorLog) -> int:
     return matched - conflicts
 
 
-def _conflict(r) -> RowError:  # type: ignore[no-untyped-def]
+def _conflict(r) -> RowError:
     values = r[2:]
     diffs = [
         (c, values[2 * i], values[2 * i + 1])
@@ -122,7 +122,7 @@ def _show(value: object, empty: str = "empty") -> str:
     return empty if value is None else str(value)
 
 
-def _upsert_counts(conn: Connection, counts) -> None:  # type: ignore[no-untyped-def]
+def _upsert_counts(conn: Connection, counts) -> None:
     """``birth_aggregates.births += counts.births`` per key (INSERT … ON CONFLICT DO UPDATE,
     SQLite ≥ 3.24 and PostgreSQL)."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
@@ -135,7 +135,7 @@ def _upsert_counts(conn: Connection, counts) -> None:  # type: ignore[no-untyped
     )
 
 
-def _counts_of_new_rows():  # type: ignore[no-untyped-def]
+def _counts_of_new_rows():
     """Counts by aggregate key of the staged rows not stored yet, computed in SQL (used when
     some staged rows are skipped, so the counts made while reading overstate what is added)."""
     s = STAGE.c

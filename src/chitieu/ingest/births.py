@@ -165,7 +165,7 @@ def _same_file_stored(conn: Connection, digest: str) -> Row | None:
 
 def _record_import(conn: Connection, path: Path, result: BirthImportResult, actor: str) -> int:
     """Add the ``import_batches`` row and its audit entry; return the batch id."""
-    batch_id = conn.execute(
+    key = conn.execute(
         insert(ImportBatch).values(
             kind="births",
             source=str(path)[-500:],
@@ -174,7 +174,9 @@ def _record_import(conn: Connection, path: Path, result: BirthImportResult, acto
             rows_added=result.rows_added,
             imported_by=actor,
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    batch_id: int = key[0]
     record_change(
         conn,
         actor=actor,

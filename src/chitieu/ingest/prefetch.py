@@ -13,8 +13,6 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-_DONE = object()
-
 
 def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     """Yield ``items`` in order, computed up to ``depth`` ahead in a worker thread.
@@ -22,13 +20,14 @@ def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     An exception raised while producing an item is raised here, at that item. If the caller
     stops early (an exception, or ``close()``), the worker stops after its current item.
     """
-    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    # An item travels wrapped in a 1-tuple; an exception stands for itself; None ends the run.
+    buffer: queue.Queue[tuple[T] | BaseException | None] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def put(item: object) -> bool:
+    def put(message: tuple[T] | BaseException | None) -> bool:
         while not stop.is_set():
             try:
-                buffer.put(item, timeout=0.1)
+                buffer.put(message, timeout=0.1)
                 return True
             except queue.Full:
                 continue
@@ -37,22 +36,22 @@ def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     def work() -> None:
         try:
             for item in items:
-                if not put((item, None)):
+                if not put((item,)):
                     return
-            put((_DONE, None))
+            put(None)
         except BaseException as exc:  # handed to the consumer, raised there
-            put((None, exc))
+            put(exc)
 
     worker = threading.Thread(target=work, name="chitieu-prefetch", daemon=True)
     worker.start()
     try:
         while True:
-            item, error = buffer.get()  # type: ignore[misc]
-            if error is not None:
-                raise error
-            if item is _DONE:
+            message = buffer.get()
+            if message is None:
                 return
-            yield item  # type: ignore[misc]
+            if isinstance(message, BaseException):
+                raise message
+            yield message[0]
     finally:
         stop.set()
         worker.join()

@@ -59,7 +59,7 @@ def read_plans(
         if plan.code in seen_plans:
             errors.append(f"code: plan {plan.code} is also declared in {seen_plans[plan.code]}")
         seen_plans[plan.code] = path
-        for body in [*plan.bodies, *plan.other_bodies]:
+        for body in plan.every_body:
             names = (body.name_vi, body.name_en, path)
             first = body_names.setdefault(body.code, names)
             if first[:2] != names[:2]:
@@ -89,8 +89,7 @@ def _rows(plan: PlanFile) -> dict[str, list[dict[str, Any]]]:
             }
         ],
         "bodies": [
-            {"code": b.code, "name_vi": b.name_vi, "name_en": b.name_en}
-            for b in [*plan.bodies, *plan.other_bodies]
+            {"code": b.code, "name_vi": b.name_vi, "name_en": b.name_en} for b in plan.every_body
         ],
         "plan_bodies": [
             {

@@ -155,6 +155,11 @@ class PlanFile(_Strict):
     reporting: list[ReportingDuty] = []
     source: Text
 
+    @property
+    def every_body(self) -> list[BodySpec | OtherBody]:
+        """The bodies with duties in the plan, then the others it names."""
+        return [*self.bodies, *self.other_bodies]
+
     @model_validator(mode="after")
     def _years(self) -> PlanFile:
         if self.end_year < self.start_year:

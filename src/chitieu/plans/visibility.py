@@ -50,7 +50,9 @@ def visible_cells(
     """The reporting cells the user may see: bodies when they cover the plan's unit, communes
     within their unit."""
     plan_path = get_unit(db.connection(), plan.unit_code).path
-    paths = dict(db.execute(select(Unit.code, Unit.path).where(Unit.level == "commune")).all())
+    paths = dict(
+        db.execute(select(Unit.code, Unit.path).where(Unit.level == "commune")).tuples().all()
+    )
     return [
         c
         for c in cells

@@ -14,9 +14,10 @@ Rules (the same in the browser, for feedback as one types, and here, which decid
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chitieu.reporting.monthly_report import BIRTH_FIELDS, STORED_FIELDS
 
@@ -35,7 +36,7 @@ class Issue:
 
     field: str
     key: str
-    params: dict[str, object] = field(default_factory=dict)
+    params: dict[str, object] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -116,6 +116,12 @@ def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: row.get(k) for k in ("value", "comment", "stored_by", "status", "followup")}
 
 
+def _stored(action: Action) -> dict[str, Any]:
+    """The stored row an update or a delete acts on (the plan found one for each)."""
+    assert action.existing is not None
+    return action.existing
+
+
 def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> None:
     """Write the planned changes in the caller's transaction, auditing each one.
 
@@ -157,9 +163,9 @@ def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> No
         )
         rows = [
             {
-                "_id": a.existing["id"],  # type: ignore[index]
+                "_id": _stored(a)["id"],
                 "_value": a.number,
-                "_comment": a.v.comment if a.v.comment is not None else a.existing["comment"],  # type: ignore[index]
+                "_comment": a.v.comment if a.v.comment is not None else _stored(a)["comment"],
                 "_stored_by": a.v.stored_by or actor,
                 "_followup": (
                     a.existing["followup"] if a.v.followup is None else a.v.followup  # type: ignore[index]
@@ -170,7 +176,7 @@ def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> No
         conn.execute(stmt, rows)
     _keep_deleted(conn, actions, actor)
     if deletes:
-        ids = [a.existing["id"] for a in deletes]  # type: ignore[index]
+        ids = [_stored(a)["id"] for a in deletes]
         for chunk in chunks(ids):
             conn.execute(delete(DataValue).where(DataValue.id.in_(chunk)))
     record_changes(conn, (_audit_change(a, actor) for a in (*inserts, *updates, *deletes)))

@@ -23,7 +23,7 @@ from chitieu.errors import InvalidInput, NotAllowed, StateConflict
 from chitieu.reporting.form import TOTAL_FIELD, CheckedReport
 from chitieu.reporting.monthly_report import BIRTH_FIELDS, REPORT_ELEMENTS, STORED_FIELDS
 from chitieu.reporting.state import ReportState, report_states
-from chitieu.reporting.values import ValueKey, delete_value, save_value, set_status
+from chitieu.reporting.values import Status, ValueKey, delete_value, save_value, set_status
 from chitieu.store.models import DataValue
 from chitieu.units.queries import UnitInfo
 
@@ -84,7 +84,7 @@ def change_status(
         raise StateConflict(
             "there is no report to reopen or lock for this month", key="no_report_to_reopen"
         )
-    new = "draft" if action == "reopen" else "locked"
+    new: Status = "draft" if action == "reopen" else "locked"
     set_status(db, user, commune.code, period, new, list(REPORT_ELEMENTS))
 
 

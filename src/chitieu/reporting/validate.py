@@ -191,7 +191,9 @@ def _load_context(conn: Connection, values: Sequence[ValueIn]) -> tuple[dict, di
     elements = {row.code: row for row in conn.execute(select(*cols))}
     paths: dict[str, str] = {}
     for chunk in chunks(sorted({v.unit for v in values})):
-        paths.update(conn.execute(select(Unit.code, Unit.path).where(Unit.code.in_(chunk))).all())
+        paths.update(
+            conn.execute(select(Unit.code, Unit.path).where(Unit.code.in_(chunk))).tuples()
+        )
     return elements, paths
 
 

@@ -56,7 +56,7 @@ def target_chart(ev: TargetEvaluation, lang: str, fmt: str = "svg") -> bytes:
     return buf.getvalue()
 
 
-def _draw(ax, ev: TargetEvaluation, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _draw(ax, ev: TargetEvaluation, lang: str) -> None:
     years = [p.year for p in ev.series]
     if ev.series:
         low = [p.value - p.lower if p.lower is not None else 0 for p in ev.series]
@@ -90,8 +90,8 @@ def _draw(ax, ev: TargetEvaluation, lang: str) -> None:  # type: ignore[no-untyp
         if all(p.lower is not None and p.upper is not None for p in path):
             ax.fill_between(
                 py,
-                [p.lower for p in path],  # type: ignore[misc]
-                [p.upper for p in path],  # type: ignore[misc]
+                [p.lower for p in path],
+                [p.upper for p in path],
                 color=_BLUE,
                 alpha=0.15,
                 lw=0,

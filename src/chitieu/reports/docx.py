@@ -33,7 +33,7 @@ from chitieu.targets.rules import RULES_EN, RULES_VI
 FONT = "Times New Roman"
 
 
-def _para(doc, text: str = "", *, bold=False, italic=False, size=None, align=None, underline=False):  # type: ignore[no-untyped-def]
+def _para(doc, text: str = "", *, bold=False, italic=False, size=None, align=None, underline=False):
     p = doc.add_paragraph()
     run = p.add_run(text)
     run.bold, run.italic, run.underline = bold, italic, underline
@@ -44,7 +44,7 @@ def _para(doc, text: str = "", *, bold=False, italic=False, size=None, align=Non
     return p
 
 
-def _table(doc, table: Table, width_cm: float) -> None:  # type: ignore[no-untyped-def]
+def _table(doc, table: Table, width_cm: float) -> None:
     tbl = doc.add_table(rows=1, cols=len(table.headers))
     tbl.style = "Table Grid"
     for cell, header in zip(tbl.rows[0].cells, table.headers, strict=True):

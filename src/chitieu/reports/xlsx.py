@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
@@ -149,7 +150,7 @@ def target_values(report: PlanReport, lang: str) -> list[list[Any]]:
 def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
     """The workbook's bytes: targets, series, tasks, reporting, activities, enforcement."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the empty sheet a new workbook starts with
     vi = lang == "vi"
     title = report.title_vi if vi else report.title_en
     heading = f"{title} — {report.year} — {report.unit_name}"
@@ -241,6 +242,7 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
     for j, h in enumerate(excess_head, 1):
         ws.cell(start, j, h).font = _BOLD
     for i, r in enumerate(report.excess, start + 1):
+        values: list[str | int | float | date | None]
         values = [r.unit_code, r.unit_name, r.births, r.srb, r.srb_lower, r.srb_upper, r.p_excess]
         values += [r.onset, r.expected_excess_boys, r.z]
         values += [r.flag, r.inspections, r.last_inspected, r.fines_vnd, r.priority]

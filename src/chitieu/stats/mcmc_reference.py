@@ -26,7 +26,8 @@ class McmcFit:
 
     @property
     def srb_mean(self) -> np.ndarray:
-        return (100 * np.exp(self.theta)).mean(axis=0)
+        srb: np.ndarray = (100 * np.exp(self.theta)).mean(axis=0)
+        return srb
 
     def srb_interval(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = np.quantile(100 * np.exp(self.theta), [(1 - level) / 2, (1 + level) / 2], axis=0)

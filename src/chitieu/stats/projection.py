@@ -179,7 +179,7 @@ def project_srb(
 
 
 def _future_moments(
-    fit: SrbFit, pick: np.ndarray, future: np.ndarray, scenario: str
+    fit: SrbFit, pick: np.ndarray, future: np.ndarray, scenario: Scenario
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Mean and variance of log(SRB/100) in the ``future`` years for the units ``pick``,
     all units at once: shapes (units, H); and where the trend's hyperparameters came from."""
@@ -203,7 +203,7 @@ def _future_moments(
     return mean, var_x + var_a + level.var[r], level.hyper_source
 
 
-def _lone_forecast(fit: SrbFit, pick: np.ndarray, horizon: int, scenario: str) -> Forecast:
+def _lone_forecast(fit: SrbFit, pick: np.ndarray, horizon: int, scenario: Scenario) -> Forecast:
     """Units without enough neighbours to pool with (a province, the country, a file of one
     series): the damped trend on their own yearly log SRB with its binomial variance. The
     hierarchical smoother cannot tell such a unit's level from its deviation, so its fitted
@@ -231,12 +231,12 @@ def is_lone(fit: SrbFit, unit: int) -> bool:
     return bool(np.bincount(fit.region_of)[fit.region_of[unit]] < MIN_REGION_UNITS)
 
 
-def region_forecast(fit: SrbFit, horizon: int, scenario: str = "transition") -> Forecast:
+def region_forecast(fit: SrbFit, horizon: int, scenario: Scenario = "transition") -> Forecast:
     """The region levels' damped-trend forecast (:mod:`chitieu.stats.statespace`), the
     smoother's variance of each estimated level as its sampling variance; hyperparameters
     pooled over the regions (documented defaults below :data:`MIN_POOL_SERIES` regions)."""
     m = fit.model
-    return forecast(m.level, level_noise(m.level_cov), horizon, scenario=scenario)  # type: ignore[arg-type]
+    return forecast(m.level, level_noise(m.level_cov), horizon, scenario=scenario)
 
 
 def level_noise(level_cov: np.ndarray) -> np.ndarray:
@@ -249,7 +249,8 @@ def level_noise(level_cov: np.ndarray) -> np.ndarray:
     if t < 2:
         return diag.copy()
     off = (level_cov.sum(axis=(1, 2)) - diag.sum(axis=1)) / (t * (t - 1))
-    return np.maximum(diag - np.maximum(off, 0.0)[:, None], 1e-10)
+    noise: np.ndarray = np.maximum(diag - np.maximum(off, 0.0)[:, None], 1e-10)
+    return noise
 
 
 def _to_scale(v: np.ndarray, scale: str, bound: float) -> tuple[np.ndarray, np.ndarray]:
@@ -268,9 +269,11 @@ def _to_scale(v: np.ndarray, scale: str, bound: float) -> tuple[np.ndarray, np.n
 
 def _from_scale(y: np.ndarray, scale: str, bound: float) -> np.ndarray:
     if scale == "log":
-        return np.exp(y)
+        level: np.ndarray = np.exp(y)
+        return level
     if scale == "logit":
-        return bound / (1.0 + np.exp(-y))
+        level = bound / (1.0 + np.exp(-y))
+        return level
     return y
 
 

@@ -28,7 +28,8 @@ class SimulatedSrb:
 
     @property
     def srb(self) -> np.ndarray:
-        return 100.0 * np.exp(self.log_srb)
+        srb: np.ndarray = 100.0 * np.exp(self.log_srb)
+        return srb
 
     def long(self, last_year: int | None = None) -> dict[str, np.ndarray]:
         """Long-format columns ``unit, year, male, female, parent`` (rows unit-major)."""

@@ -199,7 +199,7 @@ def smooth_srb(
     flag[zz < -flag_z] = "low"
     flag[p_excess >= FLAG_P] = "high"
     onset_idx = change.onset[ui, ti]
-    onset = np.where(onset_idx >= 0, years[0] + onset_idx, None).astype(object)
+    onset = np.where(onset_idx >= 0, years[0] + onset_idx, np.array(None)).astype(object)
     return SrbSmooth(
         unit=units[ui],
         year=years[ti],

@@ -33,11 +33,12 @@ class Panel:
 
     @property
     def births(self) -> np.ndarray:
-        return self.male + self.female
+        births: np.ndarray = self.male + self.female
+        return births
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.male.shape  # type: ignore[return-value]
+        return self.male.shape
 
 
 def region_matrix(region_of: np.ndarray, n_regions: int) -> sparse.csr_matrix:

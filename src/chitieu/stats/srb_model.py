@@ -149,7 +149,8 @@ def _start_theta(panel: Panel) -> np.ndarray:
     m = g @ panel.male
     f = g @ panel.female
     level = np.log((m + 0.5) / (f + 0.5))
-    return level[panel.region_of]
+    theta: np.ndarray = level[panel.region_of]
+    return theta
 
 
 def fit_model(

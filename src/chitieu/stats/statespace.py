@@ -188,7 +188,8 @@ def transition_drift(
     trend = drift[:, None] * phi**k
     decline = -(imbalance / DECLINE_YEARS)[:, None] * (1 - TRANSITION_PHI ** (k + 1))
     w = past_rise[:, None]
-    return (1 - w) * trend + w * np.minimum(trend, decline)
+    drift_to: np.ndarray = (1 - w) * trend + w * np.minimum(trend, decline)
+    return drift_to
 
 
 def _unpack(x: np.ndarray) -> Hyper:

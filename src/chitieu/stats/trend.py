@@ -31,12 +31,14 @@ class TrendFit:
         return np.column_stack([np.ones_like(years), years - self.centre])
 
     def mean(self, years: np.ndarray) -> np.ndarray:
-        return self.design(years) @ self.coef
+        mean: np.ndarray = self.design(years) @ self.coef
+        return mean
 
     def predictive_var(self, years: np.ndarray) -> np.ndarray:
         """Variance of the true value in ``years``: line uncertainty plus trend noise."""
         x = self.design(years)
-        return np.einsum("hi,ij,hj->h", x, self.coef_cov, x) + self.noise_var
+        var: np.ndarray = np.einsum("hi,ij,hj->h", x, self.coef_cov, x) + self.noise_var
+        return var
 
     def smoothed(
         self, years: np.ndarray, values: np.ndarray, meas_var: np.ndarray
@@ -58,7 +60,8 @@ class TrendFit:
 
     def weights(self, years: np.ndarray) -> np.ndarray:
         """(H, n) weights: ``mean(years) = weights @ y`` (how each input reaches a prediction)."""
-        return self.design(years) @ self.weights_design
+        weights: np.ndarray = self.design(years) @ self.weights_design
+        return weights
 
 
 def _gls(

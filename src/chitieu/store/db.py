@@ -22,7 +22,7 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets the web app read while an import writes; foreign keys are off by default in SQLite.
     cur.execute("PRAGMA journal_mode=WAL")
@@ -32,7 +32,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:  # type: ignore[no-untyped-def]
+def make_engine(url: str | None = None, **kwargs) -> Engine:
     """Create an engine for ``url`` (default: the configured ``CHITIEU_DATABASE_URL``)."""
     url = url or get_settings().database_url
     if is_sqlite(url):

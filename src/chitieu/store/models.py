@@ -8,6 +8,7 @@ Codes are strings everywhere: unit codes are the official statistical codes, zer
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -31,7 +33,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    pass
+    #: Every model maps one table (none is mapped to a join or a query).
+    __table__: ClassVar[Table]
 
 
 # --- units and facilities ---------------------------------------------------------------

@@ -94,7 +94,7 @@ def with_relations(evaluations: list[TargetEvaluation]) -> list[TargetEvaluation
             vi, en = _texts(
                 "target_binds",
                 n=len(idx),
-                needed=lambda lang, x=needed: _num(x, 2, lang, signed=True),  # type: ignore[misc]
+                needed=lambda lang, x=needed: _num(x, 2, lang, signed=True),
             )
             out[b] = replace(out[b], binding=True, relation_vi=vi, relation_en=en)
             for i in idx:
@@ -104,9 +104,9 @@ def with_relations(evaluations: list[TargetEvaluation]) -> list[TargetEvaluation
                 key = "target_looser" if _looser(e, binding) is not None else "target_bound_by"
                 vi, en = _texts(
                     key,
-                    this=lambda lang, e=e: goal_words(e, lang),  # type: ignore[misc]
-                    binding=lambda lang, b=binding: goal_words(b, lang),  # type: ignore[misc]
-                    needed=lambda lang, x=needed: _num(x, 2, lang, signed=True),  # type: ignore[misc]
+                    this=lambda lang, e=e: goal_words(e, lang),
+                    binding=lambda lang, b=binding: goal_words(b, lang),
+                    needed=lambda lang, x=needed: _num(x, 2, lang, signed=True),
                 )
                 out[i] = replace(out[i], binding=False, relation_vi=vi, relation_en=en)
         _mark_conflicts(evaluations, out, by_direction)
@@ -127,7 +127,7 @@ def _mark_conflicts(
             if cap is None or floor is None or cap >= floor:
                 continue
             for k, other in ((i, high), (j, low)):
-                vi, en = _texts("target_conflict", other=lambda lang, o=other: goal_words(o, lang))  # type: ignore[misc]
+                vi, en = _texts("target_conflict", other=lambda lang, o=other: goal_words(o, lang))
                 out[k] = replace(out[k], relation_vi=vi, relation_en=en)
 
 

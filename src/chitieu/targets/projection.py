@@ -22,12 +22,13 @@ from scipy.special import ndtri
 
 from chitieu.catalog.schema import Indicator
 from chitieu.indicators import IndicatorValue
+from chitieu.stats.projection import Direction, Scale
 from chitieu.targets.evaluation import Point
 
 #: Fewer units with births than this and the series stands alone (the engine's own rule).
 PANEL_MIN_UNITS = 5
 #: The trend model's scale for each indicator kind.
-TREND_SCALE = {"proportion": "logit", "rate": "log", "mean": "log"}
+TREND_SCALE: dict[str, Scale] = {"proportion": "logit", "rate": "log", "mean": "log"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def _finite(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def _path(result, after: int) -> list[Point]:  # type: ignore[no-untyped-def]
+def _path(result, after: int) -> list[Point]:
     return [
         Point(int(y), float(e), _finite(lo), _finite(hi))
         for y, e, lo, hi in zip(result.years, result.est, result.lower, result.upper, strict=True)
@@ -90,7 +91,7 @@ def project_sex_ratio(
     *,
     to_year: int,
     goal: float,
-    direction: str,
+    direction: Direction,
     panel: Mapping[str, Mapping[int, tuple[float, float]]] | None = None,
     level: float = 0.95,
     fits: dict[Hashable, Any] | None = None,
@@ -144,7 +145,7 @@ def project_sex_ratio(
             fit.year[mine], fit.est[mine], fit.est_lower[mine], fit.est_upper[mine], strict=True
         )
     ]
-    [result] = project_srb(fit.fit, to_year, goal, direction, level=level, units=[code])  # type: ignore[arg-type]
+    [result] = project_srb(fit.fit, to_year, goal, direction, level=level, units=[code])
     path = _path(result, smoothed[-1].year)
     drift, drift_se, joints, lone = _engine_trend(
         fit.fit, code, smoothed[-1].value, baseline_year, to_year
@@ -249,7 +250,7 @@ def project_values(
     *,
     to_year: int,
     goal: float,
-    direction: str,
+    direction: Direction,
     level: float = 0.95,
 ) -> Projection:
     """Project a count-based indicator (per 10,000, coverage %, mean) along its trend;
@@ -260,7 +261,7 @@ def project_values(
     years = np.array([v.years[0] for v in observed])
     values = np.array([v.value for v in observed], dtype=float)
     se = _standard_errors(observed, level)
-    scale = TREND_SCALE.get(indicator.kind, "identity")
+    scale: Scale = TREND_SCALE.get(indicator.kind, "identity")
     if scale == "logit" and np.nanmax(values) >= 100:
         scale = "identity"  # administrative coverage can pass 100 %: no logit then
     result = project_trend(
@@ -271,7 +272,7 @@ def project_values(
         direction,
         scale=scale,
         se=se,
-        level=level,  # type: ignore[arg-type]
+        level=level,
     )
     path = _path(result, int(years[-1]))
     return Projection(

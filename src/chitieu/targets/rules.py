@@ -47,6 +47,8 @@ from typing import Any
 
 from scipy.special import ndtr, ndtri  # scipy.stats would add half a second of import
 
+from chitieu.stats.projection import Direction
+
 #: Probability thresholds of the rules above.
 MET_P = 0.5
 ON_TRACK_P = 0.8
@@ -97,6 +99,17 @@ RULES_EN = (
 )
 
 
+DIRECTIONS: tuple[Direction, ...] = ("at_most", "at_least")
+
+
+def as_direction(value: str) -> Direction:
+    """A target's stored direction, checked: ``at_most`` or ``at_least``, else ValueError."""
+    for direction in DIRECTIONS:
+        if value == direction:
+            return direction
+    raise ValueError(f"direction must be at_most or at_least, not {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class Goal:
     """What a target asks, on the indicator's own scale.
@@ -105,7 +118,7 @@ class Goal:
     end). ``applies_from`` is the first year in which the level (or glide path) must hold:
     ``year`` for a "by year" target, earlier for "every year" and annual-change targets."""
 
-    direction: str  # at_most | at_least
+    direction: Direction
     value: float
     year: int
     applies_from: int
@@ -237,13 +250,13 @@ def change_inputs(goal: Goal, latest_year: int, joints: Mapping[int, Any]) -> Ch
     baseline with later years (``joints[year]`` has ``mean`` and ``cov``; see
     :class:`chitieu.targets.projection.JointLevels`)."""
     assert goal.annual_change is not None and goal.baseline_year is not None
-    base = goal.baseline_year
+    base, per_year = goal.baseline_year, goal.annual_change
 
     def judged(year: int) -> Change | None:
         j = joints.get(year)
         if j is None:
             return None
-        return prob_change(j.mean, j.cov, goal.annual_change * (year - base), goal.direction)
+        return prob_change(j.mean, j.cov, per_year * (year - base), goal.direction)
 
     now = judged(latest_year) if latest_year > base else None
     by = judged(goal.year) if goal.year > latest_year else now

@@ -68,7 +68,7 @@ def set_scorecard_target(
                 ScorecardTarget.scorecard == scorecard
             )
         )
-        row = ScorecardTarget(scorecard=scorecard, code=code, position=int(position) + 1)
+        row = ScorecardTarget(scorecard=scorecard, code=code, position=(position or 0) + 1)
         row.placeholder = False
         db.add(row)
     for f, v in changes.items():

@@ -23,9 +23,11 @@ from chitieu.targets.projection import Projection, project_sex_ratio, project_va
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.targets.rules import (
     ChangeVerdictInputs,
+    Direction,
     Goal,
     Status,
     annual_change_goal,
+    as_direction,
     change_inputs,
     judge,
     prob_satisfies,
@@ -68,7 +70,7 @@ def _goal(target: Target, smoothed_at: Callable[[int], float | None]) -> Goal | 
     assert target.target_value is not None  # the plan schema requires value or annual change
     applies = target.start_year if target.kind == "every_year" else target.target_year
     return Goal(
-        direction=target.direction,
+        direction=as_direction(target.direction),
         value=target.target_value,
         year=target.target_year,
         applies_from=applies or target.target_year,
@@ -133,8 +135,8 @@ class _Reads:
             return {}  # nothing observed: nothing to pool
         if key not in self._panels:
             panel = children_by_year(
-                self._db, ind.code, unit.parent_code, key[2], catalog=self._catalog
-            )  # type: ignore[arg-type]
+                self._db.connection(), ind.code, unit.parent_code, key[2], catalog=self._catalog
+            )
             self._panels[key] = {
                 code: {
                     year: (float(panel.numerator[i, j]), float(panel.denominator[i, j]))
@@ -145,12 +147,20 @@ class _Reads:
         return self._panels[key]
 
 
+def _point(
+    v: IndicatorValue, *, provisional: bool = False, completeness: Completeness | None = None
+) -> Point:
+    """The point of a reported year (:func:`_reported` keeps only years with a value)."""
+    assert v.value is not None
+    return Point(v.years[0], v.value, v.lower, v.upper, provisional, completeness)
+
+
 def _project(
     ind: Indicator,
     observed: list[IndicatorValue],
     to_year: int,
     goal: float,
-    direction: str,
+    direction: Direction,
     panel: Panel | None = None,
     fits: dict[Hashable, Any] | None = None,
     baseline_year: int | None = None,
@@ -196,15 +206,8 @@ def evaluate_target(
         observed = [v for v in observed if done.get(v.years[0], _COMPLETE).complete]
         if partial and (not observed or partial[-1].years[0] > observed[-1].years[0]):
             v = partial[-1]
-            current = Point(
-                v.years[0],
-                v.value,
-                v.lower,
-                v.upper,
-                True,
-                done[v.years[0]],  # type: ignore[arg-type]
-            )
-    points = [Point(v.years[0], v.value, v.lower, v.upper) for v in observed]  # type: ignore[arg-type]
+            current = _point(v, provisional=True, completeness=done[v.years[0]])
+    points = [_point(v) for v in observed]
     panel = reads.panel(ind, unit, [p.year for p in points])
 
     # A first pass projects to the plain target value, which also yields the smoothed level
@@ -214,7 +217,13 @@ def evaluate_target(
         provisional = observed[-1].value
     proj = (
         _project(
-            ind, observed, target.target_year, provisional, target.direction, panel, reads.fits
+            ind,
+            observed,
+            target.target_year,
+            provisional,
+            as_direction(target.direction),
+            panel,
+            reads.fits,
         )
         if provisional is not None
         else Projection()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, case, func, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from chitieu.store.models import Unit
 from chitieu.units.names import fold
@@ -47,7 +50,7 @@ def search_units(
         (name.contains(" " + q, autoescape=True), 2),
         else_=3,
     )
-    order = [rank]
+    order: list[ColumnElement[Any] | InstrumentedAttribute[str]] = [rank]
     typed = " ".join(text.split())
     if typed.lower() != q:  # the query has diacritics: prefer names that share them
         order.append(case((Unit.name.icontains(typed, autoescape=True), 0), else_=1))

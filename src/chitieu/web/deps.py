@@ -8,7 +8,7 @@ with the same status; the API keeps its JSON errors.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -84,7 +84,7 @@ def _invalid_parameters(exc: Exception) -> str:
 def install_page_errors(app: FastAPI) -> None:
     """HTML error pages and the sign-in redirect for page paths; the API's JSON handlers stay
     in charge of everything else."""
-    json_handlers = {
+    json_handlers: dict[type[Exception], Any] = {
         exc: app.exception_handlers.get(exc)
         for exc in (ApiError, DomainError, StarletteHTTPException, RequestValidationError)
     }
@@ -92,11 +92,11 @@ def install_page_errors(app: FastAPI) -> None:
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
 
-    def dispatch(exc_type: type[Exception]):  # type: ignore[no-untyped-def]
+    def dispatch(exc_type: type[Exception]):
         async def handler(request: Request, exc: Exception) -> Response:
             original = json_handlers.get(exc_type)
             if not is_page(request) and original is not None:
-                return await original(request, exc)  # type: ignore[misc]
+                return await original(request, exc)
             if isinstance(exc, ApiError | DomainError):
                 log_refusal(exc)
                 status = exc.status if isinstance(exc, ApiError) else domain_status(exc)

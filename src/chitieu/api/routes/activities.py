@@ -75,10 +75,7 @@ def list_activities(
     if period:
         query = query.where(ActivityReport.period == period)
     items = [
-        {
-            c.key: getattr(r, c.key)
-            for c in ActivityReport.__table__.columns  # type: ignore[attr-defined]
-        }
+        {c.key: getattr(r, c.key) for c in ActivityReport.__table__.columns}
         for r, path in db.execute(query).all()
         if user.covers(path)
     ]

@@ -9,7 +9,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def run_with(connection) -> None:  # type: ignore[no-untyped-def]
+def run_with(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

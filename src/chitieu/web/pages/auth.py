@@ -31,7 +31,7 @@ LOGIN_CSRF_AGE = 2 * 3600
 
 def _login_form(
     request: Request, *, next_url: str, error: str | None = None, username: str = "", status=200
-) -> Response:  # type: ignore[no-untyped-def]
+) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = render(
         request,

@@ -76,7 +76,7 @@ def section_data(
     version = version or data_version(db)
     key_evals = ("evals", view.unit.code, view.year, version)
 
-    def evals():  # type: ignore[no-untyped-def]
+    def evals():
         return cache.get_or_build(key_evals, lambda: evaluations(db, view.unit, view.year))
 
     key = (name, view.unit.code, view.year, view.lang, version)
