@@ -78,7 +78,7 @@ def reporting_json(
         for c in communes:
             members[c.path.split("/")[depth]].append(c.code)
         names = dict(
-            db.execute(select(Unit.code, Unit.name).where(Unit.code.in_(members))).tuples()
+            db.execute(select(Unit.code, Unit.name).where(Unit.code.in_(members))).tuples().all()
         )
         rows = [
             {"code": p, "name": names.get(p, p), "completeness": month_shares(ms, ON_TIME + LATE)}

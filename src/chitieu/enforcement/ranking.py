@@ -175,7 +175,9 @@ def _rank(
         if has_births.any()
         else {}
     )
-    names = dict(db.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).tuples())
+    names = dict(
+        db.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).tuples().all()
+    )
     history = inspection_history(db, unit.code, until=as_of)
     rows = []
     for i, v in enumerate(pooled):

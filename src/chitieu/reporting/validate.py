@@ -192,7 +192,7 @@ def _load_context(conn: Connection, values: Sequence[ValueIn]) -> tuple[dict, di
     paths: dict[str, str] = {}
     for chunk in chunks(sorted({v.unit for v in values})):
         paths.update(
-            conn.execute(select(Unit.code, Unit.path).where(Unit.code.in_(chunk))).tuples()
+            conn.execute(select(Unit.code, Unit.path).where(Unit.code.in_(chunk))).tuples().all()
         )
     return elements, paths
 
