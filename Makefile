@@ -6,8 +6,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint format lock system-deps bench
 
+# The demo keeps its database in the repository (var/chitieu.db) unless CHITIEU_DATABASE_URL
+# says otherwise; a bare `chitieu` command uses the user's data directory.
 demo: $(STAMP)
-	$(BIN)/chitieu demo
+	CHITIEU_DATABASE_URL="$${CHITIEU_DATABASE_URL:-sqlite:///var/chitieu.db}" $(BIN)/chitieu demo
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests bench

@@ -10,10 +10,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from platformdirs import user_data_dir
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-DEFAULT_DATA_DIR = Path("var")
+
+
+def default_data_dir() -> Path:
+    """Where the default database (and the secret generated for a server database) lives: the
+    user's data directory (``~/.local/share/chitieu`` on Linux), never the working directory,
+    so a command run anywhere finds the same database. ``make demo`` sets
+    ``CHITIEU_DATABASE_URL=sqlite:///var/chitieu.db`` to keep the demo inside the repository."""
+    return Path(user_data_dir("chitieu", appauthor=False))
+
+
 #: The secret the settings fall back to. No server signs with it: on loopback a random secret
 #: kept beside the database takes its place (:func:`signing_secret`); elsewhere ``chitieu
 #: serve`` refuses to start without a real one.
@@ -26,7 +37,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHITIEU_", env_file=".env", extra="ignore")
 
     #: SQLAlchemy URL. SQLite file by default; ``postgresql+psycopg://…`` for a server.
-    database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'chitieu.db'}"
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite:///{default_data_dir() / 'chitieu.db'}"
+    )
     #: Secret for session cookies and CSRF tokens; the default is for the demo only.
     secret_key: str = DEMO_SECRET
     host: str = "127.0.0.1"
@@ -91,7 +104,7 @@ def secret_file(database_url: str) -> Path:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database + ".secret")
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{url.host or 'local'}_{url.port or ''}_{url.database}")
-    return DEFAULT_DATA_DIR / f"{name}.secret"
+    return default_data_dir() / f"{name}.secret"
 
 
 def signing_secret(settings: Settings) -> str:

@@ -25,6 +25,7 @@ from chitieu.cli import (
 )
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     name="chitieu",
     help="chitieu — theo dõi chỉ tiêu y tế và dân số (health and population targets).",
     no_args_is_help=True,

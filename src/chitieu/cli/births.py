@@ -13,7 +13,11 @@ from chitieu.store.db import make_engine
 
 # Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
-app = typer.Typer(help="Số sinh (birth counts) by year, sex and birth order.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Số sinh theo năm, giới tính và thứ tự sinh (birth counts by year, sex and birth order).",
+    no_args_is_help=True,
+)
 
 ORDERS = (1, 2, 3, 4)  # 4 = fourth or later, as the aggregates keep it
 SEXES = (("M", "Nam"), ("F", "Nữ"))

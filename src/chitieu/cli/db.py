@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import typer
 
+from chitieu.cli.output import database_label
 from chitieu.store.db import make_engine
 
 # Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
-app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Lược đồ cơ sở dữ liệu và dữ liệu tham chiếu (database schema and reference data).",
+    no_args_is_help=True,
+)
 
 
 @app.command()
 def upgrade() -> None:
-    """Migrate CHITIEU_DATABASE_URL to the latest schema and load units, catalogue and plans.
+    """Nâng cấp cơ sở dữ liệu CHITIEU_DATABASE_URL lên lược đồ mới nhất và nạp đơn vị, danh mục, kế
+    hoạch (migrate the database to the latest schema and load units, catalogue and plans).
 
     Safe to run again: it adds only what is missing.
     """
@@ -21,6 +27,6 @@ def upgrade() -> None:
 
     engine = make_engine()
     added = bootstrap(engine)
-    typer.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    typer.echo(f"Cơ sở dữ liệu sẵn sàng (database ready): {database_label()}")
     for what, count in added.items():
-        typer.echo(f"  {what}: {count} added or updated")
+        typer.echo(f"  {what}: {count} thêm hoặc cập nhật (added or updated)")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import typer
-from sqlalchemy import Engine
 
+from chitieu.cli.output import database_label
 from chitieu.config import get_settings
-from chitieu.store.db import is_sqlite, make_engine
+from chitieu.store.db import make_engine, wipe_database
 
 # Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
@@ -27,14 +26,6 @@ def _synthetic_note() -> str:
     )
 
 
-def database_label(engine: Engine) -> str:
-    """The database a person should look for: the SQLite file's absolute path, or the server
-    URL without its password."""
-    if is_sqlite(engine) and engine.url.database:
-        return str(Path(engine.url.database).resolve())
-    return engine.url.render_as_string(hide_password=True)
-
-
 def _print_logins() -> None:
     try:
         from chitieu.auth.users import DEMO_PASSWORD
@@ -47,17 +38,44 @@ def _print_logins() -> None:
 
 
 def demo(
-    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web app afterwards."),
-    scale: float = typer.Option(
-        1.0, "--scale", min=0.001, max=1.0, help="Share of Hanoi's births to generate (1.0 ≈ 2.4M)."
+    serve: bool = typer.Option(
+        True, "--serve/--no-serve", help="Mở ứng dụng web sau đó (serve the web app afterwards)."
     ),
-    seed: int = typer.Option(DEMO_SEED, "--seed", help="Random seed of the synthetic data."),
+    scale: float = typer.Option(
+        1.0,
+        "--scale",
+        min=0.001,
+        max=1.0,
+        help="Tỷ lệ số sinh của Hà Nội được tạo (share of Hanoi's births generated; 1.0 ≈ 2.4M).",
+    ),
+    seed: int = typer.Option(
+        DEMO_SEED, "--seed", help="Hạt giống ngẫu nhiên (random seed of the synthetic data)."
+    ),
+    reset: bool = typer.Option(
+        False,
+        "--reset",
+        help="Xoá toàn bộ cơ sở dữ liệu rồi tạo lại demo (delete the whole database and rebuild).",
+    ),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Không hỏi lại khi --reset (do not ask before --reset)."
+    ),
 ) -> None:
-    """Build the synthetic demo database (fixed seed) and serve the web app."""
+    """Tạo cơ sở dữ liệu demo mô phỏng (hạt giống cố định) rồi mở ứng dụng web (build the
+    synthetic demo database from a fixed seed, then serve the web app)."""
     from chitieu.demo import build_demo
 
     engine = make_engine(get_settings().database_url)
-    typer.echo(f"Cơ sở dữ liệu (database): {database_label(engine)}")
+    label = database_label(get_settings().database_url)
+    typer.echo(f"Cơ sở dữ liệu (database): {label}")
+    if reset:
+        question = (
+            f"Xoá toàn bộ dữ liệu trong {label} và tạo lại demo? "
+            "(Delete everything in this database and rebuild the demo?)"
+        )
+        if not yes and not typer.confirm(question, default=False):
+            raise typer.Exit(code=1)
+        wipe_database(engine)
+        typer.echo("Đã xoá cơ sở dữ liệu cũ (the old database was deleted).")
     try:
         result = build_demo(engine, seed=seed, scale=scale, progress=typer.echo)
     finally:

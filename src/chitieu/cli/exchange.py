@@ -18,8 +18,16 @@ if TYPE_CHECKING:
 
 # Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
-export_app = typer.Typer(help="Xuất dữ liệu / export data (DHIS2, ADX).", no_args_is_help=True)
-template_app = typer.Typer(help="Mẫu báo cáo Excel / Excel report templates.", no_args_is_help=True)
+export_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Xuất dữ liệu DHIS2, ADX (export data for DHIS2 or ADX).",
+    no_args_is_help=True,
+)
+template_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Mẫu báo cáo Excel (Excel report templates).",
+    no_args_is_help=True,
+)
 
 _ACTOR = typer.Option(None, "--actor", help="Who imports (default: the login name).")
 _JSON = typer.Option(False, "--json", help="Print DHIS2's import summary as JSON.")
@@ -103,7 +111,7 @@ def import_dhis2(
     actor: str | None = _ACTOR,
     as_json: bool = _JSON,
 ) -> None:
-    """Nhập tệp DHIS2 (JSON, CSV, XML) hoặc ADX / import a DHIS2 data value set or ADX file.
+    """Nhập tệp DHIS2 (JSON, CSV, XML) hoặc ADX (import a DHIS2 data value set or an ADX file).
 
     Every value is checked first. By default, if any is refused, nothing is written (exit 1);
     with --partial the good values are written and the refused ones listed (WARNING, exit 0,
@@ -156,7 +164,7 @@ def import_excel(
     actor: str | None = _ACTOR,
     as_json: bool = _JSON,
 ) -> None:
-    """Nhập mẫu báo cáo Excel đã điền / import a filled Excel report template.
+    """Nhập mẫu báo cáo Excel đã điền (import a filled Excel report template).
 
     Each bad cell is named (sheet, cell, reason); if any is bad, nothing is written."""
     from chitieu.exchange.excel import import_excel as import_excel_file
@@ -181,7 +189,7 @@ def export_dhis2(
     ),
     out: Path | None = typer.Option(None, "--out", help="Write here instead of stdout."),
 ) -> None:
-    """Xuất dữ liệu theo định dạng DHIS2 hoặc ADX / export data values for DHIS2 or ADX."""
+    """Xuất số liệu theo định dạng DHIS2 hoặc ADX (export data values for DHIS2 or ADX)."""
     from chitieu.exchange.dhis2 import FORMATS
     from chitieu.exchange.export import iter_export
     from chitieu.exchange.mapping import read_mapping
@@ -235,7 +243,7 @@ def template_commune_monthly(
     period: str = typer.Option(..., "--period", help="The month, e.g. 202501."),
     out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
 ) -> None:
-    """Tạo mẫu báo cáo tháng của xã / write the commune monthly report template (XLSX)."""
+    """Tạo mẫu báo cáo tháng của xã (write the commune monthly report template, XLSX)."""
     from chitieu.exchange.excel import write_template
 
     try:

@@ -17,7 +17,9 @@ from chitieu.store.db import make_engine
 #: chitieu.store.audit.SYSTEM_ACTOR, which loads every model (tests check they agree).
 SYSTEM_ACTOR = "system"
 
-app = typer.Typer(help="Nhập tệp dữ liệu (import data files).", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown", help="Nhập tệp dữ liệu (import data files).", no_args_is_help=True
+)
 
 
 @app.command("births")
@@ -30,9 +32,9 @@ def births(
     actor: str = typer.Option(SYSTEM_ACTOR, "--actor", help="Who imports (for the audit log)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the file; write nothing."),
 ) -> None:
-    """Nhập bản ghi sinh (import birth records): everything is checked first; on any problem
-    nothing is written and each bad row is listed (row, column, reason). Importing the same
-    file again adds nothing."""
+    """Nhập bản ghi sinh: kiểm tra toàn bộ trước, có lỗi thì không ghi gì và liệt kê từng dòng sai;
+    nhập lại cùng tệp không thêm gì (import birth records: everything is checked first, nothing
+    is written on any problem, and importing the same file again adds nothing)."""
     from chitieu.ingest.births import import_births
     from chitieu.store.models import Unit
 

@@ -18,6 +18,7 @@ from chitieu.ingest.errors import ImportRefused
 YEARS_NOT_INSPECTED = 2
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Thanh tra, kiểm tra cơ sở siêu âm, sản khoa (inspections and the facility register).",
     no_args_is_help=True,
 )
@@ -44,8 +45,9 @@ def add_command(
     ),
     actor: str = typer.Option("cli", "--actor", help="Recorded in the audit log."),
 ) -> None:
-    """Record inspections (validated first: nothing is written if any row is wrong; an
-    identical inspection sent again changes nothing)."""
+    """Ghi các cuộc thanh tra, kiểm tra: kiểm tra toàn bộ trước, có dòng sai thì không ghi gì; gửi
+    lại cùng cuộc thanh tra không thay đổi gì (record inspections: validated first, nothing is
+    written if any row is wrong, an identical inspection sent again changes nothing)."""
     from chitieu.enforcement.inspections import record_inspections
 
     if file is not None:
@@ -80,7 +82,8 @@ def list_command(
     until: str = typer.Option(None, "--until", help="Up to this date (YYYY-MM-DD)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Inspections of facilities at or below a unit, newest first."""
+    """Các cuộc thanh tra cơ sở thuộc một đơn vị, mới nhất trước (inspections of facilities at or
+    below a unit, newest first)."""
     from chitieu.enforcement.inspections import list_inspections
     from chitieu.units.queries import UnknownUnitError
 
@@ -105,7 +108,8 @@ def facilities_command(
     ownership: str = typer.Option(None, "--ownership", help="public or private."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """The register: facilities offering ultrasound or obstetric services."""
+    """Danh bạ cơ sở có dịch vụ siêu âm hoặc sản khoa (the register of facilities offering
+    ultrasound or obstetric services)."""
     from chitieu.enforcement.register import facility_register
     from chitieu.units.queries import UnknownUnitError
 
@@ -129,7 +133,8 @@ def add_facility_command(
     obstetrics: bool = typer.Option(False, "--obstetrics/--no-obstetrics"),
     actor: str = typer.Option("cli", "--actor"),
 ) -> None:
-    """Add a facility offering ultrasound or obstetric services to the register."""
+    """Thêm một cơ sở có dịch vụ siêu âm hoặc sản khoa vào danh bạ (add a facility offering
+    ultrasound or obstetric services to the register)."""
     from chitieu.enforcement.register import register_facility
 
     data = {
@@ -156,8 +161,10 @@ def ranking_command(
     years: int = typer.Option(YEARS_NOT_INSPECTED, "--not-inspected-years"),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Communes by evidence of an excess sex ratio at birth beside their inspection history:
-    high excess and not inspected in N years first."""
+    """Xã, phường theo bằng chứng tỷ số giới tính khi sinh vượt mức, bên cạnh lịch sử thanh tra;
+    vượt cao và chưa thanh tra trong N năm lên trước (communes by evidence of an excess sex
+    ratio at birth beside their inspection history, high excess and not inspected in N years
+    first)."""
     from chitieu.enforcement.ranking import excess_beside_inspections
     from chitieu.units.queries import UnknownUnitError
 

@@ -33,8 +33,10 @@ def report(
     lang: Lang = typer.Option(Lang.vi, "--lang", help="vi (default) or en."),
     out: Path = typer.Option(None, "--out", help="Output file (default: a name in the cwd)."),
 ) -> None:
-    """Write the periodic report of a plan for a year: results against each target with
-    intervals and charts, tasks by body, reporting, enforcement, difficulties, proposals."""
+    """Viết báo cáo định kỳ của một kế hoạch cho một năm: kết quả từng chỉ tiêu với khoảng tin cậy
+    và biểu đồ, nhiệm vụ theo cơ quan, báo cáo, thanh tra, khó khăn, kiến nghị (write a plan's
+    periodic report for a year: results against each target with intervals and charts, tasks by
+    body, reporting, enforcement, difficulties, proposals)."""
     from chitieu.reports import build_plan_report, render_report, report_filename
     from chitieu.units.queries import UnknownUnitError
 

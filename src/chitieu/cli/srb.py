@@ -31,7 +31,11 @@ if TYPE_CHECKING:
 # NumPy and the statistics are imported inside the functions, not here: every start-up would pay.
 
 app = typer.Typer(
-    help="Sex ratio at birth: estimates and projections from a CSV, no database needed.",
+    rich_markup_mode="markdown",
+    help=(
+        "Tỷ số giới tính khi sinh: ước lượng và dự báo từ tệp CSV, không cần cơ sở dữ liệu (sex "
+        "ratio at birth: estimates and projections from a CSV, no database needed)."
+    ),
     no_args_is_help=True,
 )
 
@@ -140,8 +144,9 @@ def _emit(records: list[dict[str, Any]], keys: tuple[str, ...], fmt: Format) -> 
 
 @app.command("estimate")
 def estimate(file: Path = FILE_ARG, level: float = LEVEL_OPTION, fmt: Format = FORMAT_OPTION):
-    """Raw SRB with its interval, the smoothed SRB with its interval, and the excess z-score with
-    its flag, for every unit and year (per 100 girls)."""
+    """Tỷ số giới tính khi sinh thô và đã làm trơn, mỗi số với khoảng tin cậy, và chỉ số vượt z cho
+    từng đơn vị và năm (raw and smoothed SRB with their intervals, and the excess z-score, for
+    every unit and year)."""
     from chitieu.stats.smoothing import smooth_srb
 
     table = _load(file)
@@ -172,7 +177,8 @@ def project(
     ),
     fmt: Format = FORMAT_OPTION,
 ):
-    """Projected SRB path to --to with intervals, and the probability the target is met."""
+    """Dự báo tỷ số giới tính khi sinh đến năm --to với khoảng tin cậy và xác suất đạt chỉ tiêu
+    (projected SRB to --to with intervals, and the probability the target is met)."""
     from chitieu.stats.projection import project_srb
     from chitieu.stats.smoothing import smooth_srb
 

@@ -23,6 +23,7 @@ from chitieu.ingest.errors import ImportRefused
 NATIONAL = "VN-2025"
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Chỉ tiêu: tình hình thực hiện và bảng điểm quốc gia (targets and the scorecard).",
     no_args_is_help=True,
 )
@@ -43,8 +44,9 @@ def status_command(
     year: int = typer.Option(None, "--year", help="Use data up to this year (default: all)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Each target's latest value with its 95 % interval, the probability of meeting it by its
-    year, the average change per year still needed, and its status."""
+    """Giá trị mới nhất của từng chỉ tiêu với khoảng tin cậy 95 %, xác suất đạt, mức thay đổi mỗi
+    năm còn cần và tình trạng (each target's latest value with its 95 % interval, the
+    probability of meeting it, the change per year still needed and its status)."""
     from chitieu.catalog import UnknownCodeError
     from chitieu.reports.i18n import fmt_number, fmt_percent, fmt_signed
     from chitieu.targets.rules import RULES_EN
@@ -137,7 +139,8 @@ def scorecard_command(
     code: str = typer.Option(NATIONAL, "--scorecard", help="Scorecard code."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """The national ten-target scorecard: per year, each target's value and met or not."""
+    """Bảng điểm quốc gia mười chỉ tiêu: theo năm, giá trị, chỉ tiêu, đạt hay không và nguồn (the
+    national ten-target scorecard: per year, each target's value, target, verdict and source)."""
     from chitieu.reports.i18n import fmt_number
     from chitieu.targets.scorecard import national_scorecard
 
@@ -190,8 +193,9 @@ def scorecard_set_command(
     scorecard: str = typer.Option(NATIONAL, "--scorecard"),
     actor: str = typer.Option("cli-admin", "--actor", help="Recorded in the audit log."),
 ) -> None:
-    """Fill or amend a scorecard target (administrators): its definition, and with --year its
-    target, value and verdict for that year. Audited."""
+    """Bổ sung hoặc sửa một chỉ tiêu của bảng điểm (quản trị viên), có ghi nhật ký; với --year là
+    chỉ tiêu, giá trị và kết quả năm đó (fill or amend a scorecard target as an administrator,
+    audited; with --year that year's target, value and verdict)."""
     from chitieu.targets.scorecard import set_scorecard_result, set_scorecard_target
 
     definition = {

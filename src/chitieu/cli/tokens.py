@@ -11,6 +11,7 @@ from chitieu.cli.users import _actor
 from chitieu.store.db import make_engine, transaction
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Mã truy cập cá nhân (personal access tokens: Authorization: ApiToken d2pat_…).",
     no_args_is_help=True,
 )
@@ -23,7 +24,8 @@ def create(
     unit: str = typer.Option(None, "--unit", help="Narrow to a unit within the user's unit."),
     days: int = typer.Option(30, "--days", min=1, max=365, help="Valid for this many days."),
 ) -> None:
-    """Make a token for USERNAME and print it (this once); then the id, unit and expiry."""
+    """Tạo mã truy cập cho USERNAME và in ra một lần duy nhất, kèm mã số, đơn vị và hạn dùng (make a
+    token for USERNAME and print it this once, with its id, unit and expiry)."""
     from chitieu.auth.api_tokens import TokenError, create_token
 
     try:
@@ -46,7 +48,8 @@ def list_(
     username: str = typer.Argument(...),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
 ) -> None:
-    """The user's tokens (never the tokens themselves), newest first."""
+    """Các mã truy cập của người dùng, mới nhất trước; không bao giờ in chính mã (the user's tokens,
+    newest first, never the tokens themselves)."""
     from chitieu.auth.api_tokens import list_tokens
 
     with transaction(make_engine()) as db:
@@ -68,7 +71,8 @@ def expire(
     uid: str = typer.Argument(..., help="The token's id (from `chitieu tokens list`)."),
     days: int = typer.Option(..., "--days", min=1, max=365, help="Valid this many days more."),
 ) -> None:
-    """Give one of the user's tokens a new expiry, counted from now."""
+    """Đặt hạn dùng mới cho một mã truy cập, tính từ bây giờ (give one of the user's tokens a new
+    expiry, counted from now)."""
     from chitieu.auth.api_tokens import TokenError, set_expiry
 
     try:
@@ -81,7 +85,7 @@ def expire(
 
 @app.command()
 def revoke(username: str = typer.Argument(...), uid: str = typer.Argument(...)) -> None:
-    """Revoke one of the user's tokens now."""
+    """Thu hồi ngay một mã truy cập của người dùng (revoke one of the user's tokens now)."""
     from chitieu.auth.api_tokens import revoke_token
 
     try:

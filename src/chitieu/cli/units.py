@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 # Domain modules are imported inside the commands, not here: every start-up would pay for them.
 
 app = typer.Typer(
-    help="Đơn vị hành chính (units of the administrative hierarchy).", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Đơn vị hành chính (units of the administrative hierarchy).",
+    no_args_is_help=True,
 )
 
 
@@ -68,8 +70,9 @@ def list_command(
     level: Level = LEVEL_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """List units: the provinces by default; a unit's children with --parent; every unit at a
-    level (below --parent if given) with --level."""
+    """Liệt kê đơn vị: mặc định là các tỉnh; các đơn vị con với --parent; mọi đơn vị của một cấp với
+    --level (list units: the provinces by default, a unit's children with --parent, every unit
+    at a level with --level)."""
     from chitieu.units.queries import list_units
 
     with _connection() as conn:
@@ -86,7 +89,8 @@ def search_command(
     limit: int = typer.Option(20, "--limit", min=1, max=500),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Find units by name; best matches first."""
+    """Tìm đơn vị theo tên, có hoặc không dấu; khớp nhất trước (find units by name, best matches
+    first)."""
     from chitieu.units.search import search_units
 
     with _connection() as conn:
@@ -99,7 +103,8 @@ def show_command(
     code: str = typer.Argument(..., help="Unit code, e.g. 01 or 00070."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Show one unit: names, level, where it sits, and what lies below it."""
+    """Xem một đơn vị: tên, cấp, thuộc đâu và các đơn vị bên dưới (show one unit: names, level,
+    where it sits and what lies below it)."""
     from chitieu.store.models import Facility, Unit
     from chitieu.units.queries import ancestors, get_unit
 

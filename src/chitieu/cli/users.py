@@ -13,7 +13,9 @@ from chitieu.store.db import make_engine, transaction
 
 # chitieu.auth (FastAPI) is imported inside the commands, not here: every start-up would pay.
 
-app = typer.Typer(help="Người dùng (users: role and unit).", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown", help="Người dùng (users: role and unit).", no_args_is_help=True
+)
 
 
 class Role(StrEnum):
@@ -53,7 +55,8 @@ def add(
     email: str = typer.Option(None, "--email", help="Where reminders for overdue reports go."),
     password_stdin: bool = STDIN_OPTION,
 ) -> None:
-    """Add a user who reads and writes UNIT and everything below it."""
+    """Thêm người dùng đọc và ghi số liệu của UNIT và các đơn vị bên dưới (add a user who reads and
+    writes UNIT and everything below it)."""
     from chitieu.auth.users import UserError, create_user
 
     password = _password(password_stdin)
@@ -79,7 +82,7 @@ def list_(
     unit: str = typer.Option(None, "--unit", help="Only users at or below this unit."),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
 ) -> None:
-    """List users with their role and unit."""
+    """Liệt kê người dùng với vai trò và đơn vị (list users with their role and unit)."""
     from chitieu.auth.users import UserError, list_users
 
     try:
@@ -100,7 +103,8 @@ def passwd(
     username: str = typer.Argument(...),
     password_stdin: bool = STDIN_OPTION,
 ) -> None:
-    """Change a user's password (their tokens and sessions stop working)."""
+    """Đổi mật khẩu của người dùng; mã truy cập và phiên cũ hết hiệu lực (change a user's password;
+    their tokens and sessions stop working)."""
     from chitieu.auth.users import UserError, set_password
 
     password = _password(password_stdin)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +43,24 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def wipe_database(engine: Engine) -> None:
+    """Remove everything in the database ``engine`` points to: a SQLite file is deleted with its
+    journal files; on a server every table (chitieu's and Alembic's) is dropped in one
+    transaction. The engine is disposed of; the next connection starts from nothing."""
+    engine.dispose()
+    if is_sqlite(engine):
+        db_path = engine.url.database
+        if db_path and db_path != ":memory:":
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(db_path + suffix).unlink(missing_ok=True)
+        return
+    meta = MetaData()
+    with engine.begin() as conn:
+        meta.reflect(conn)
+        meta.drop_all(conn)
+    engine.dispose()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
