@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 
-
 def default_data_dir() -> Path:
     """Where the default database (and the secret generated for a server database) lives: the
     user's data directory (``~/.local/share/chitieu`` on Linux), never the working directory,
