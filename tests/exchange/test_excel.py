@@ -176,3 +176,40 @@ def test_cell_count_accepts(raw, expected):
 def test_cell_count_refuses(raw):
     with pytest.raises(ValueError):
         cell_count(raw)
+
+
+def test_conflicts_in_vietnamese_too_and_one_for_a_bad_period(sdb, hanoi_template, tmp_path):
+    hk = _row_of(hanoi_template, "00070")
+    filled = tmp_path / "vi.xlsx"
+    fill_cells(hanoi_template, [(f"A{hk + 1}", "99999"), (f"C{hk + 1}", 1)], filled)
+    (unknown,) = import_excel(sdb, filled, actor="t").conflicts
+    assert "Không có đơn vị mã `99999`" in unknown.value and "not found" in unknown.value
+    # a bad period in the hidden sheet: one conflict, not one per figure
+    wb = load_workbook(filled)
+    for row in wb[META_SHEET].iter_rows():
+        if row[0].value == "period":
+            row[1].value = "2025-13"
+    wb.save(filled)
+    many = tmp_path / "many.xlsx"
+    fill_cells(filled, [(f"{c}{hk}", 1) for c in "CDEFGH"], many)
+    s = import_excel(sdb, many, actor="t")
+    periods = [c for c in s.conflicts if c.property == "period"]
+    assert len(periods) == 1 and periods[0].location == f"{META_SHEET}!B3"
+    assert "kỳ báo cáo không hợp lệ" in periods[0].value
+
+
+def test_duplicate_and_combination_conflicts_in_vietnamese(sdb):
+    from chitieu.reporting.imports import ValueIn, import_values
+
+    s = import_values(
+        sdb,
+        [
+            ValueIn("LIVE_BIRTHS", "00070", "202501", "M_O1", "1", location="a"),
+            ValueIn("LIVE_BIRTHS", "00070", "202501", "M_O1", "2", location="b"),
+            ValueIn("LIVE_BIRTHS", "00070", "202501", "QUAL_COLLEGE", "2", location="c"),
+        ],
+        actor="t",
+    )
+    texts = {c.location: c.value for c in s.conflicts}
+    assert texts["b"].startswith("Giá trị trùng") and "already given at a" in texts["b"]
+    assert texts["c"].startswith("Phân tổ `QUAL_COLLEGE` không thuộc chỉ tiêu `LIVE_BIRTHS`")

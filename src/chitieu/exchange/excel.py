@@ -269,7 +269,9 @@ def read_template(path: Path | str) -> tuple[list[ValueIn], list[Conflict]]:
     try:
         period = parse_period(str(meta.get("period"))).code
     except ValueError as exc:
-        problems.append(_problem(f"{META_SHEET}!B3", str(exc), meta.get("period"), "period"))
+        # one conflict for the sheet's period, not one per figure that carries it
+        why = f"kỳ báo cáo không hợp lệ / period not valid: {exc}"
+        problems.append(_problem(f"{META_SHEET}!B3", why, meta.get("period"), "period"))
         period = ""
     ws = wb[SHEET]
     keys = [c.value for c in ws[KEY_ROW]]
@@ -307,7 +309,7 @@ def read_template(path: Path | str) -> tuple[list[ValueIn], list[Conflict]]:
             except ValueError as exc:
                 problems.append(_problem(ref, str(exc), cell.value))
                 continue
-            if number is None:
+            if number is None or not period:
                 continue
             element, _, disaggregation = str(key).partition(":")
             values.append(

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from chitieu.catalog.messages import message
 from chitieu.catalog.periods import Period, PeriodType, parse_period, period_of_day
 from chitieu.reporting import summary as sm
 from chitieu.reporting.periods import Editor, lock_periods, refusal
@@ -263,6 +264,11 @@ class _Context:
     rules: PeriodRules | None
 
 
+def _both(name: str, **values: Any) -> str:
+    """A conflict's text in Vietnamese and English (``vi / en``), from the message catalogue."""
+    return f"{message(name, 'vi', **values)} / {message(name, 'en', **values)}"
+
+
 def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None]:
     """Every problem with one value on its own; its canonical period and number."""
     bad: list[tuple[str, str, str | None, str]] = []  # (object, reason, errorCode, property)
@@ -276,15 +282,20 @@ def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None
         bad.append(
             (
                 v.disaggregation,
-                f"Category option combo `{v.disaggregation}` is not one "
-                f"of data element `{v.element}`'s ({allowed})",
+                _both(
+                    "import_combo_not_allowed",
+                    combo=v.disaggregation,
+                    element=v.element,
+                    allowed=allowed,
+                ),
                 sm.E_COC_NOT_IN_COMBO,
                 "categoryOptionCombo",
             )
         )
     path = ctx.paths.get(v.unit)
     if path is None:
-        bad.append((v.unit, f"Organisation unit not found: `{v.unit}`", sm.E_ORG_UNIT, "orgUnit"))
+        why = _both("import_unit_not_found", unit=v.unit)
+        bad.append((v.unit, why, sm.E_ORG_UNIT, "orgUnit"))
     elif not _in_scope(path, ctx.scope):
         bad.append(
             (
@@ -372,8 +383,7 @@ def plan_import(
                 problems.append(
                     Conflict(
                         "/".join(key),
-                        f"Duplicate value for {'/'.join(key)}: already given at {earlier} "
-                        "(not merged)",
+                        _both("import_duplicate_value", cell="/".join(key), where=earlier),
                         None,
                         "value",
                         v.index,

@@ -1,0 +1,273 @@
+"""Streaming DHIS2 import and export at scale: throughput and peak memory, beside the
+physical reference of loading the same rows with no checks at all.
+
+Payload: the commune monthly report (10 values: live births by sex and order, four
+activities) for every 2025 commune over consecutive months, as a DHIS2 data value set in JSON
+(UIDs), CSV and ADX (codes), written to files. Each import runs in a child process on a fresh
+database (SQLite file, or a PostgreSQL database created for the run on 127.0.0.1), so that its
+peak memory (``ru_maxrss``) is its own; then the export of everything, streamed to a file.
+Reference, same rows, same database: PostgreSQL ``COPY`` into ``data_values`` (SQLite:
+``executemany`` of plain INSERTs), no validation, no audit. The ratio printed is chitieu's
+time over the reference's.
+
+    .venv/bin/python bench/bench_dhis2_stream.py [--values 1000000] [--db sqlite|postgres|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+PG_ADMIN_DSN = os.environ.get("CHITIEU_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test")
+CELLS = [("LIVE_BIRTHS", d) for d in ("M_O1", "M_O2", "M_O3P", "F_O1", "F_O2", "F_O3P")] + [
+    (e, "default")
+    for e in (
+        "ACT_COMM_SESSIONS",
+        "ACT_PEOPLE_REACHED",
+        "ACT_FACILITY_COMMITMENTS",
+        "ACT_INSPECTIONS",
+    )
+]
+
+
+def fresh(url: str):  # type: ignore[no-untyped-def]
+    from chitieu.catalog import load_catalog
+    from chitieu.store.db import make_engine
+    from chitieu.store.migrate import upgrade
+    from chitieu.units.load import load_units
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        load_units(conn)
+        load_catalog(conn)
+    return engine
+
+
+def rows(url: str, n: int) -> list[tuple[str, str, str, str, int]]:
+    """(element, unit, period, disaggregation, value): n values, months counted back from
+    December 2025 so that no period lies in the future."""
+    from chitieu.store.models import Unit
+
+    engine = fresh(url)
+    with engine.connect() as conn:
+        communes = list(conn.scalars(select(Unit.code).where(Unit.level == "commune")))
+    engine.dispose()
+    out = []
+    month = 0
+    while len(out) < n:
+        y, m = 2025 - month // 12, 12 - month % 12
+        period = f"{y}{m:02d}"
+        for unit in communes:
+            for el, d in CELLS:
+                out.append((el, unit, period, d, (len(out) * 7) % 97))
+                if len(out) == n:
+                    return out
+        month += 1
+    return out
+
+
+def write_payloads(data: list, folder: Path) -> dict[str, Path]:
+    from chitieu.exchange.mapping import IdScheme, read_mapping
+
+    m = read_mapping()
+    files = {"json": folder / "set.json", "csv": folder / "set.csv", "adx": folder / "set.adx"}
+    with files["json"].open("w", encoding="utf-8") as f:
+        f.write('{"dataValues": [\n')
+        for i, (el, unit, period, d, v) in enumerate(data):
+            item = {
+                "dataElement": m.element_id(el, IdScheme.UID),
+                "period": period,
+                "orgUnit": unit,
+                "categoryOptionCombo": m.coc_id(d, IdScheme.UID),
+                "value": str(v),
+            }
+            f.write(("," if i else "") + json.dumps(item) + "\n")
+        f.write("]}\n")
+    with files["csv"].open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(
+            [
+                "dataelement",
+                "period",
+                "orgunit",
+                "categoryoptioncombo",
+                "attributeoptioncombo",
+                "value",
+            ]
+        )
+        for el, unit, period, d, v in data:
+            w.writerow([el, period, unit, d, "", v])
+    with files["adx"].open("w", encoding="utf-8") as f:
+        f.write('<adx xmlns="urn:ihe:qrph:adx:2015">\n')
+        key = None
+        for el, unit, period, d, v in data:
+            if (unit, period) != key:
+                if key:
+                    f.write("</group>\n")
+                key = (unit, period)
+                start = f"{period[:4]}-{period[4:]}-01/P1M"
+                f.write(f'<group orgUnit="{unit}" period="{start}" dataSet="COMMUNE_MONTHLY">\n')
+            f.write(f'<dataValue dataElement="{el}" categoryOptionCombo="{d}" value="{v}"/>\n')
+        f.write("</group>\n</adx>\n")
+    return files
+
+
+def child(args: list[str]) -> None:
+    """Run one measured step in this process: import FMT FILE URL | export URL FILE."""
+    from chitieu.exchange.dhis2 import import_datavalueset
+    from chitieu.exchange.export import iter_export
+    from chitieu.store.db import make_engine
+
+    engine = make_engine(args[2] if args[0] == "import" else args[1])
+    t = time.perf_counter()
+    if args[0] == "import":
+        fmt, path = args[1], Path(args[3])
+        with path.open("rb") as stream:
+            s = import_datavalueset(
+                engine,
+                stream,
+                None,
+                actor="bench",
+                fmt=fmt,
+                old_units="none",
+                id_scheme="code" if fmt != "json" else None,
+                atomic=True,
+            )
+        done = s.count.imported
+        assert s.status == "SUCCESS", [str(c) for c in s.conflicts[:5]]
+    else:
+        n = 0
+        with engine.connect() as conn, open(args[2], "wb") as out:
+            for chunk in iter_export(conn, fmt="json", id_scheme="uid"):
+                out.write(chunk)
+                n += len(chunk)
+        done = n
+    print(json.dumps({"seconds": time.perf_counter() - t, "done": done}))
+
+
+def measure(args: list[str]) -> dict:
+    """Run a step in a child process; its own peak resident memory from wait4."""
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=out)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise SystemExit(f"step {args[:2]} failed ({proc.returncode})")
+        out.seek(0)
+        result = json.loads(out.read().strip().splitlines()[-1])
+    result["peak_mib"] = usage.ru_maxrss / 1024
+    return result
+
+
+def reference(url: str, data: list) -> float:
+    """Seconds to load the same rows with no checks: COPY (PostgreSQL) or executemany."""
+    engine = fresh(url)
+    t = time.perf_counter()
+    if url.startswith("postgresql"):
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cols = "element_code, unit_code, period, disaggregation, value, status, synthetic"
+            with cur.copy(f"COPY data_values ({cols}) FROM STDIN") as copy:
+                for el, unit, period, d, v in data:
+                    copy.write_row((el, unit, period, d, float(v), "submitted", False))
+            raw.commit()
+        finally:
+            raw.close()
+    else:
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().executemany(
+                "INSERT INTO data_values (element_code, unit_code, period, disaggregation, value,"
+                " status, synthetic, followup, created, last_updated) VALUES "
+                "(?, ?, ?, ?, ?, 'submitted', 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                [(el, unit, period, d, float(v)) for el, unit, period, d, v in data],
+            )
+            raw.commit()
+        finally:
+            raw.close()
+    seconds = time.perf_counter() - t
+    engine.dispose()
+    return seconds
+
+
+def pg_database() -> tuple[str, object]:
+    import psycopg
+
+    admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
+    name = f"chitieu_bench_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')  # generated name, never user input
+    return f"postgresql+psycopg://{admin.info.user}@127.0.0.1:5432/{name}", (admin, name)
+
+
+def drop(handle: object) -> None:
+    admin, name = handle  # type: ignore[misc]
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--values", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--formats", default="json,csv,adx")
+    a = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        data = rows(f"sqlite:///{folder / 'seed.db'}", a.values)
+        files = write_payloads(data, folder)
+        sizes = {k: p.stat().st_size / 2**20 for k, p in files.items()}
+        print(
+            f"{len(data)} values; payload MiB: "
+            + ", ".join(f"{k} {v:.0f}" for k, v in sizes.items())
+        )
+        kinds = ["sqlite", "postgres"] if a.db == "both" else [a.db]
+        for kind in kinds:
+            for fmt in a.formats.split(","):
+                handle = None
+                if kind == "sqlite":
+                    url = f"sqlite:///{folder / f'{fmt}.db'}"
+                else:
+                    url, handle = pg_database()
+                fresh(url).dispose()
+                r = measure(["import", fmt, url, str(files[fmt])])
+                rate = r["done"] / r["seconds"]
+                ref_url = f"sqlite:///{folder / f'ref-{fmt}.db'}" if kind == "sqlite" else None
+                ref_handle = None
+                if kind == "postgres":
+                    ref_url, ref_handle = pg_database()
+                ref = reference(ref_url, data)
+                print(
+                    f"{kind:8} import {fmt:4}: {r['done']} values in {r['seconds']:.1f} s "
+                    f"= {rate:,.0f} values/s, peak {r['peak_mib']:.0f} MiB; reference "
+                    f"({'COPY' if kind == 'postgres' else 'executemany'}) {ref:.1f} s, "
+                    f"ratio {r['seconds'] / ref:.1f}x"
+                )
+                if fmt == a.formats.split(",")[0]:
+                    e = measure(["export", url, str(folder / f"out-{kind}.json")])
+                    mib, secs = e["done"] / 2**20, e["seconds"]
+                    print(
+                        f"{kind:8} export json: {mib:.0f} MiB in {secs:.1f} s = "
+                        f"{len(data) / secs:,.0f} values/s, peak {e['peak_mib']:.0f} MiB"
+                    )
+                if handle is not None:
+                    drop(handle)
+                if ref_handle is not None:
+                    drop(ref_handle)
+
+
+if __name__ == "__main__":
+    main()
