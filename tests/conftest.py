@@ -159,9 +159,9 @@ def fill_plan_world(eng: Engine) -> None:
 
     from sqlalchemy import insert
 
+    from chitieu.ingest.birth_store import add_aggregates
     from chitieu.store.models import (
         ActivityReport,
-        BirthAggregate,
         DataValue,
         Facility,
         Inspection,
@@ -275,7 +275,7 @@ def fill_plan_world(eng: Engine) -> None:
         },
     ]
     with eng.begin() as conn:
-        conn.execute(insert(BirthAggregate), births)
+        add_aggregates(conn, births)
         conn.execute(insert(DataValue), values)
         conn.execute(insert(Facility), facilities)
         conn.execute(insert(Inspection), inspections)

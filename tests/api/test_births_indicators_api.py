@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import insert
-
-from chitieu.store.models import BirthAggregate
+from chitieu.ingest.birth_store import add_aggregates
 
 # (unit, year, month, sex, order, prev_boys, prev_girls, births)
 BIRTHS = [
@@ -25,8 +23,8 @@ BIRTHS = [
 def _seed(world) -> None:
     keys = ("unit_code", "year", "month", "sex", "birth_order", "prev_boys", "prev_girls")
     with world.engine.begin() as conn:
-        conn.execute(
-            insert(BirthAggregate),
+        add_aggregates(
+            conn,
             [{**dict(zip(keys, row[:-1], strict=True)), "births": row[-1]} for row in BIRTHS],
         )
 

@@ -4,10 +4,10 @@ importer), so the expected sums are worked out by hand."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from chitieu.births import birth_counts, commune_sex_counts
-from chitieu.store.models import BirthAggregate
+from chitieu.ingest.birth_store import add_aggregates
 from chitieu.units.load import load_units
 from chitieu.units.queries import UnknownUnitError
 
@@ -30,10 +30,7 @@ def db(engine: Engine) -> Engine:
     keys = ("unit_code", "year", "month", "sex", "birth_order", "prev_boys", "prev_girls")
     with engine.begin() as conn:
         load_units(conn)
-        conn.execute(
-            insert(BirthAggregate),
-            [dict(zip((*keys, "births"), a, strict=True)) for a in AGGREGATES],
-        )
+        add_aggregates(conn, [dict(zip((*keys, "births"), a, strict=True)) for a in AGGREGATES])
     return engine
 
 

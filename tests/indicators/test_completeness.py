@@ -17,7 +17,8 @@ from sqlalchemy import insert
 
 from chitieu.catalog import load_catalog
 from chitieu.indicators.completeness import births_completeness, last_complete_year, year_is_due
-from chitieu.store.models import BirthAggregate, DataValue
+from chitieu.ingest.birth_store import add_aggregates
+from chitieu.store.models import DataValue
 from chitieu.units.load import load_units
 
 WARDS = ("00070", "00004", "00008")
@@ -55,7 +56,7 @@ def db(engine):  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
         load_units(conn)
         load_catalog(conn)
-        conn.execute(insert(BirthAggregate), rows)
+        add_aggregates(conn, rows)
         conn.execute(insert(DataValue), quarter)
     with engine.connect() as conn:
         yield conn
@@ -92,7 +93,7 @@ def test_a_commune_is_judged_against_its_own_count_with_chance_allowed(engine):
     with engine.begin() as conn:
         load_units(conn)
         load_catalog(conn)
-        conn.execute(insert(BirthAggregate), rows)
+        add_aggregates(conn, rows)
     with engine.connect() as conn:
         done = births_completeness(conn, "00070", 2026, as_of=datetime(2027, 2, 1))
     assert [done[y].complete for y in (2023, 2024, 2025, 2026)] == [True, True, True, False]

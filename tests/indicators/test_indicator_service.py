@@ -27,7 +27,8 @@ from chitieu.indicators import (
     indicator_series,
     indicator_value,
 )
-from chitieu.store.models import BirthAggregate, DataValue, Facility
+from chitieu.ingest.birth_store import add_aggregates
+from chitieu.store.models import DataValue, Facility
 from chitieu.units.load import load_units
 from chitieu.units.queries import UnknownUnitError
 
@@ -141,7 +142,7 @@ def db(engine):
     with engine.begin() as conn:
         load_units(conn)
         load_catalog(conn)
-        conn.execute(insert(BirthAggregate), BIRTHS)
+        add_aggregates(conn, BIRTHS)
         conn.execute(insert(DataValue), VALUES)
         conn.execute(insert(Facility), STATIONS)
     with engine.connect() as conn:

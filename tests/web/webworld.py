@@ -18,8 +18,9 @@ from sqlalchemy import Engine, insert, select
 
 from chitieu.auth.users import create_user
 from chitieu.catalog import load_catalog
+from chitieu.ingest.birth_store import add_aggregates
 from chitieu.plans import load_plans
-from chitieu.store.models import AuditEntry, BirthAggregate, DataValue, ImportBatch, Unit
+from chitieu.store.models import AuditEntry, DataValue, ImportBatch, Unit
 from chitieu.units.load import load_units
 
 PASSWORD = "demo"
@@ -139,7 +140,7 @@ def build_world(engine: Engine, password_hash: str, *, seed: int = 4) -> None:
         communes = list(
             conn.scalars(select(Unit.code).where(Unit.parent_code == HANOI).order_by(Unit.code))
         )
-        conn.execute(insert(BirthAggregate), _births(rng, communes))
+        add_aggregates(conn, _births(rng, communes))
         conn.execute(
             insert(ImportBatch).values(
                 kind="demo", source="tests/web/webworld.py", sha256="0" * 64, imported_by="demo"

@@ -1,7 +1,8 @@
 """Birth counts by unit, period, sex, birth order and earlier children, from the aggregates.
 
-Every function reads ``birth_aggregates`` only (never the records), so a page, a report or an
-estimate costs a small group-by whatever the number of records. Birth order is capped at 4
+Every function reads ``birth_aggregates`` or, when no month is asked for, its yearly rollup
+``birth_year_aggregates`` (never the records), so a page, a report or an estimate costs a small
+group-by whatever the number of records. Birth order is capped at 4
 (4 = fourth or later) and earlier boys and girls at 2 (2 = two or more), as stored.
 """
 
@@ -10,24 +11,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, case, cast, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnCollection,
+    ColumnElement,
+    Connection,
+    case,
+    cast,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from chitieu.store.models import BirthAggregate, Unit
+from chitieu.store.models import BirthAggregate, BirthYearAggregate, Unit
 from chitieu.units.queries import get_unit, subtree_codes
 
 #: The columns ``birth_counts`` can group by.
 AGGREGATE_KEYS = ("unit_code", "year", "month", "sex", "birth_order", "prev_boys", "prev_girls")
 
 _AGG = BirthAggregate.__table__.c
+_YEARLY = BirthYearAggregate.__table__.c
 
 
-def _within(db: Connection | Session, unit_code: str) -> ColumnElement[bool]:
+def _within(
+    db: Connection | Session, unit_code: str, c: ColumnCollection = _AGG
+) -> ColumnElement[bool]:
     """Aggregates of ``unit_code`` and every unit below it (``Unit.path`` prefix);
     :class:`~chitieu.units.queries.UnknownUnitError` if the code is unknown."""
     conn = db.connection() if isinstance(db, Session) else db
     path = get_unit(conn, unit_code).path
-    return _AGG.unit_code.in_(subtree_codes(path))
+    return c.unit_code.in_(subtree_codes(path))
 
 
 def _matches(column: ColumnElement[Any], wanted: int | Iterable[int] | None):
@@ -43,12 +56,13 @@ def _filters(
     prev_boys: int | Iterable[int] | None,
     prev_girls: int | Iterable[int] | None,
     years: Iterable[int] | None,
+    c: ColumnCollection = _AGG,
 ) -> list[ColumnElement[bool]]:
     conds = [
-        _matches(_AGG.birth_order, birth_order),
-        _matches(_AGG.prev_boys, prev_boys),
-        _matches(_AGG.prev_girls, prev_girls),
-        _matches(_AGG.year, years),
+        _matches(c.birth_order, birth_order),
+        _matches(c.prev_boys, prev_boys),
+        _matches(c.prev_girls, prev_girls),
+        _matches(c.year, years),
     ]
     return [c for c in conds if c is not None]
 
@@ -72,12 +86,13 @@ def birth_counts(
     unknown = [k for k in by if k not in AGGREGATE_KEYS]
     if unknown:
         raise ValueError(f"cannot group births by {unknown}: choose from {AGGREGATE_KEYS}")
-    keys = [_AGG[k] for k in by]
-    total = cast(func.coalesce(func.sum(_AGG.births), 0), BigInteger).label("births")
+    c = _AGG if "month" in by else _YEARLY  # the rollup has every other key
+    keys = [c[k] for k in by]
+    total = cast(func.coalesce(func.sum(c.births), 0), BigInteger).label("births")
     query = select(*keys, total)
     if unit_code is not None:
-        query = query.where(_within(db, unit_code))
-    query = query.where(*_filters(birth_order, prev_boys, prev_girls, years))
+        query = query.where(_within(db, unit_code, c))
+    query = query.where(*_filters(birth_order, prev_boys, prev_girls, years, c))
     query = query.group_by(*keys).order_by(*keys)
     return [dict(r._mapping) for r in db.execute(query)]
 
@@ -97,20 +112,21 @@ def commune_sex_counts(
     smoother (``chitieu srb estimate``'s CSV columns). Commune-years without births are absent.
     The filters are those of :func:`birth_counts` (``birth_order=3, prev_boys=0,
     prev_girls=2`` gives third births after two girls)."""
-    male = func.sum(case((_AGG.sex == "M", _AGG.births), else_=0))
-    female = func.sum(case((_AGG.sex == "F", _AGG.births), else_=0))
+    c = _YEARLY
+    male = func.sum(case((c.sex == "M", c.births), else_=0))
+    female = func.sum(case((c.sex == "F", c.births), else_=0))
     query = (
         select(
-            _AGG.unit_code.label("unit"),
-            _AGG.year,
+            c.unit_code.label("unit"),
+            c.year,
             cast(male, BigInteger).label("male"),
             cast(female, BigInteger).label("female"),
             Unit.parent_code.label("parent"),
         )
-        .join(Unit, Unit.code == _AGG.unit_code)
-        .where(_within(db, parent_code), Unit.level == "commune")
-        .where(*_filters(birth_order, prev_boys, prev_girls, years))
-        .group_by(_AGG.unit_code, _AGG.year, Unit.parent_code)
-        .order_by(_AGG.unit_code, _AGG.year)
+        .join(Unit, Unit.code == c.unit_code)
+        .where(_within(db, parent_code, c), Unit.level == "commune")
+        .where(*_filters(birth_order, prev_boys, prev_girls, years, c))
+        .group_by(c.unit_code, c.year, Unit.parent_code)
+        .order_by(c.unit_code, c.year)
     )
     return [dict(r._mapping) for r in db.execute(query)]

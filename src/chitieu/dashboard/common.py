@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from chitieu.indicators import IndicatorValue
 from chitieu.indicators.completeness import births_completeness, last_complete_year
-from chitieu.store.models import BirthAggregate, DataValue
+from chitieu.store.models import BirthYearAggregate, DataValue
 from chitieu.units.queries import UnitInfo, subtree_codes
 
 #: Years of history the trend chart shows (the smoother sees them all).
@@ -73,7 +73,7 @@ def latest_data_year(db: Session, unit: UnitInfo) -> int:
     figure; the current year when there is nothing at all."""
     below = subtree_codes(unit.path)
     from_records = db.scalar(
-        select(func.max(BirthAggregate.year)).where(BirthAggregate.unit_code.in_(below))
+        select(func.max(BirthYearAggregate.year)).where(BirthYearAggregate.unit_code.in_(below))
     )
     # Canonical periods start with their year ("2025", "2025Q1", "202501"): max() is latest.
     period = db.scalar(

@@ -1,6 +1,7 @@
 """The three database reads behind every indicator, each grouped in the database by unit and
-year: birth counts from ``birth_aggregates``, reported figures from ``data_values``, and counts
-of facilities. Only units at or below one unit are read (a ``units.path`` prefix)."""
+year: birth counts from ``birth_year_aggregates`` (the yearly rollup of ``birth_aggregates``),
+reported figures from ``data_values``, and counts of facilities. Only units at or below one
+unit are read (a ``units.path`` prefix)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, false, func, or_, 
 
 from chitieu.catalog.periods import PeriodType, parse_period
 from chitieu.catalog.schema import BirthFilter, Element
-from chitieu.store.models import BirthAggregate, DataValue, Facility
+from chitieu.store.models import BirthYearAggregate, DataValue, Facility
 from chitieu.units.queries import subtree_codes
 
 #: Period types from the coarsest to the finest. Within a year, a cell reported at several
@@ -83,8 +84,8 @@ class ReportedCell:
 
 
 def births_condition(filters: Sequence[BirthFilter]) -> ColumnElement[bool]:
-    """``birth_aggregates`` rows selected by any of ``filters``."""
-    ba = BirthAggregate
+    """Birth-count rows (of the yearly rollup) selected by any of ``filters``."""
+    ba = BirthYearAggregate
     terms = []
     for f in filters:
         parts = []
@@ -108,8 +109,9 @@ def read_births(
     numerator: Sequence[BirthFilter],
     denominator: Sequence[BirthFilter],
 ) -> list[BirthCounts]:
-    """Birth counts per unit and year at or below the unit at ``path``."""
-    ba = BirthAggregate
+    """Birth counts per unit and year at or below the unit at ``path``, from the yearly
+    rollup (a twelfth of the monthly rows)."""
+    ba = BirthYearAggregate
 
     def summed(cond: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((cond, ba.births), else_=0)), 0)

@@ -6,7 +6,7 @@ tables of :mod:`chitieu.ingest.birth_staging`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
@@ -31,10 +31,14 @@ from chitieu.ingest.birth_rows import AGGREGATE_KEY, ORDER_CAP, PREV_CAP, Refere
 from chitieu.ingest.birth_staging import COUNTS, STAGE
 from chitieu.ingest.error_log import ErrorLog
 from chitieu.ingest.errors import RowError, row_error
-from chitieu.store.models import BirthAggregate, BirthRecord, Facility, Unit
+from chitieu.store.models import BirthAggregate, BirthRecord, BirthYearAggregate, Facility, Unit
 
 RECORDS = BirthRecord.__table__
 AGGREGATES = BirthAggregate.__table__
+YEAR_AGGREGATES = BirthYearAggregate.__table__
+#: The key of the yearly rollup: the aggregate key without the month.
+YEAR_KEY = tuple(k for k in AGGREGATE_KEY if k != "month")
+_MONTH = AGGREGATE_KEY.index("month")
 #: The stored fields an incoming record must match to count as "already imported".
 COMPARED = (
     "birth_date",
@@ -122,17 +126,58 @@ def _show(value: object, empty: str = "empty") -> str:
     return empty if value is None else str(value)
 
 
-def _upsert_counts(conn: Connection, counts) -> None:
-    """``birth_aggregates.births += counts.births`` per key (INSERT … ON CONFLICT DO UPDATE,
-    SQLite ≥ 3.24 and PostgreSQL)."""
+def _adding(conn: Connection, table, key: Sequence[str], counts=None):
+    """INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL) adding births per ``key``:
+    from the select ``counts`` (key columns then births), or from rows given on execution."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    upsert = dialect_insert(AGGREGATES).from_select([*AGGREGATE_KEY, "births"], counts)
-    conn.execute(
-        upsert.on_conflict_do_update(
-            index_elements=list(AGGREGATE_KEY),
-            set_={"births": AGGREGATES.c.births + upsert.excluded.births},
-        )
+    upsert = dialect_insert(table)
+    if counts is not None:
+        upsert = upsert.from_select([*key, "births"], counts)
+    return upsert.on_conflict_do_update(
+        index_elements=list(key), set_={"births": table.c.births + upsert.excluded.births}
     )
+
+
+def _yearly(counts):
+    """``counts`` (a select of :data:`AGGREGATE_KEY` then births) summed over the months."""
+    c = counts.subquery()
+    key = [c.c[i] for i, _ in enumerate(AGGREGATE_KEY) if i != _MONTH]
+    # SQLite needs a WHERE clause in INSERT … SELECT … ON CONFLICT (a parsing ambiguity).
+    return select(*key, func.sum(c.c[len(AGGREGATE_KEY)])).where(true()).group_by(*key)
+
+
+def _upsert_counts(conn: Connection, counts) -> None:
+    """Add ``counts`` (a select of :data:`AGGREGATE_KEY` then births) to ``birth_aggregates``
+    and, summed over the months, to its yearly rollup ``birth_year_aggregates``."""
+    conn.execute(_adding(conn, AGGREGATES, AGGREGATE_KEY, counts))
+    conn.execute(_adding(conn, YEAR_AGGREGATES, YEAR_KEY, _yearly(counts)))
+
+
+def add_aggregates(conn: Connection, rows: Sequence[dict]) -> None:
+    """Add birth counts given as rows (dicts of :data:`AGGREGATE_KEY` and ``births``) to
+    ``birth_aggregates`` and its yearly rollup, for writers that have counts rather than
+    records (fixtures, generated data)."""
+    if not rows:
+        return
+    yearly: dict[tuple, int] = {}
+    for r in rows:
+        k = tuple(r[c] for c in YEAR_KEY)
+        yearly[k] = yearly.get(k, 0) + r["births"]
+    conn.execute(
+        _adding(conn, AGGREGATES, AGGREGATE_KEY),
+        [{k: r[k] for k in (*AGGREGATE_KEY, "births")} for r in rows],
+    )
+    conn.execute(
+        _adding(conn, YEAR_AGGREGATES, YEAR_KEY),
+        [{**dict(zip(YEAR_KEY, k, strict=True)), "births": n} for k, n in yearly.items()],
+    )
+
+
+def recount_year_aggregates():
+    """The yearly rollup as recounted from ``birth_aggregates`` (what the table must hold)."""
+    a = AGGREGATES.c
+    key = [a[k] for k in YEAR_KEY]
+    return select(*key, func.sum(a.births)).group_by(*key)
 
 
 def _counts_of_new_rows():
@@ -154,9 +199,9 @@ def _counts_of_new_rows():
 
 def write_new(conn: Connection, batch_id: int, *, skipped: int, count_chunks: int = 1) -> None:
     """Add the staged rows not stored yet to ``birth_records`` (with ``batch_id``) and their
-    births to ``birth_aggregates``. With ``skipped == 0`` every staged row is new and the
-    counts staged while reading are used: as they are when staged in one chunk, summed by key
-    when in several."""
+    births to ``birth_aggregates`` and its yearly rollup. With ``skipped == 0`` every staged
+    row is new and the counts staged while reading are used: as they are when staged in one
+    chunk, summed by key when in several."""
     s = STAGE.c
     if skipped:
         # Counts first: once the records are in, "not stored yet" selects nothing.
@@ -184,7 +229,7 @@ def refresh_statistics(engine: Engine, added: int) -> None:
     if engine.dialect.name != "postgresql" or added < BULK_FK_MIN_ROWS:
         return
     with engine.connect() as conn:
-        conn.execute(text("ANALYZE birth_records, birth_aggregates"))
+        conn.execute(text("ANALYZE birth_records, birth_aggregates, birth_year_aggregates"))
         conn.commit()
 
 
@@ -213,7 +258,8 @@ def bulk_load(conn: Connection, adding: int) -> Iterator[None]:
         text(
             "SELECT conrelid::regclass::text AS tbl, conname, "
             "pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE contype = 'f' "
-            "AND conrelid IN ('birth_records'::regclass, 'birth_aggregates'::regclass)"
+            "AND conrelid IN ('birth_records'::regclass, 'birth_aggregates'::regclass, "
+            "'birth_year_aggregates'::regclass)"
         )
     ).all()
     for c in constraints:

@@ -198,6 +198,22 @@ class BirthAggregate(Base):
     births: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class BirthYearAggregate(Base):
+    """The yearly rollup of :class:`BirthAggregate` (the same counts without the month), kept
+    current in the same transaction by every write to ``birth_aggregates``, so a national or
+    provincial read of whole years reads about a twelfth of the rows."""
+
+    __tablename__ = "birth_year_aggregates"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sex: Mapped[str] = mapped_column(String(1), primary_key=True)
+    birth_order: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_boys: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_girls: Mapped[int] = mapped_column(Integer, primary_key=True)
+    births: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class ReportPeriod(Base):
     """One unit's reporting period (a commune-month, a unit-year): the row that every write to
     the unit's values for the period locks first, so writes to one period take turns, and
