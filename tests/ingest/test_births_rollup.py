@@ -23,7 +23,7 @@ from chitieu.store.migrate import upgrade
 from chitieu.store.models import BirthYearAggregate
 from chitieu.units.load import load_units
 
-BEFORE = "0006_report_periods_body_members"
+BEFORE = "0007_user_email"
 
 
 @pytest.fixture

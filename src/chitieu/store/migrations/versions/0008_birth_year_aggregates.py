@@ -1,7 +1,7 @@
 """birth_year_aggregates: the yearly rollup of birth_aggregates, filled from it
 
-Revision ID: 0007_birth_year_aggregates
-Revises: 0006_report_periods_body_members
+Revision ID: 0008_birth_year_aggregates
+Revises: 0007_user_email
 Create Date: 2026-12-06 10:05:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_birth_year_aggregates"
-down_revision: str | None = "0006_report_periods_body_members"
+revision: str = "0008_birth_year_aggregates"
+down_revision: str | None = "0007_user_email"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
