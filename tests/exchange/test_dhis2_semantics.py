@@ -53,25 +53,25 @@ def _v(de: str = INSP, pe: str = "202501", ou: str = HK, value: str = "2", **mor
 # --- 1. deleted ---------------------------------------------------------------------------
 
 
-def test_deleted_in_json_xml_and_csv_deletes_and_is_kept_apart(sdb):
-    _imp(sdb, _set(_v(comment="hai lần", followup=True), _v(ou=CUA_NAM, value="5")))
-    s = _imp(sdb, _set(_v(deleted=True)))
+def test_deleted_in_json_xml_and_csv_deletes_and_is_kept_apart(db):
+    _imp(db, _set(_v(comment="hai lần", followup=True), _v(ou=CUA_NAM, value="5")))
+    s = _imp(db, _set(_v(deleted=True)))
     assert s.count.deleted == 1 and s.status == "SUCCESS"
-    live, gone = _rows(sdb)
+    live, gone = _rows(db)
     assert live == {("ACT_INSPECTIONS", CUA_NAM, "202501", 5.0, None, False)}
     assert gone == {("ACT_INSPECTIONS", HK, "202501", 2.0, "hai lần")}
     xml = f"""<dataValueSet xmlns="http://dhis2.org/schema/dxf/2.0">
       <dataValue dataElement="{INSP}" period="202501" orgUnit="{CUA_NAM}" value="5"
                  deleted="TRUE"/></dataValueSet>""".encode()
-    assert _imp(sdb, xml).count.deleted == 1
-    assert _rows(sdb)[0] == set()
+    assert _imp(db, xml).count.deleted == 1
+    assert _rows(db)[0] == set()
     csv = (
         "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,"
         f"lastupdated,comment,followup,deleted\n{INSP},202501,{HK},,,7,,,,false,false\n"
     )
-    assert _imp(sdb, csv.encode(), fmt="csv").count.imported == 1  # back, no longer deleted
+    assert _imp(db, csv.encode(), fmt="csv").count.imported == 1  # back, no longer deleted
     csv_del = csv.replace("false,false", "false,true")
-    assert _imp(sdb, csv_del.encode(), fmt="csv").count.deleted == 1
+    assert _imp(db, csv_del.encode(), fmt="csv").count.deleted == 1
 
 
 def test_round_trip_with_deleted_followup_and_comments_is_exact(sdb, other_db):
@@ -161,28 +161,28 @@ def test_the_sets_period_and_org_unit_beat_the_values_own(sdb):
 # --- 3. followup ----------------------------------------------------------------------------
 
 
-def test_followup_is_stored_exported_and_read_as_dhis2_does(sdb):
+def test_followup_is_stored_exported_and_read_as_dhis2_does(db):
     doc = _set(
         _v(followup="TRUE"), _v(pe="202502", followup="False"), _v(pe="202503", followup="maybe")
     )
-    s = _imp(sdb, doc)
+    s = _imp(db, doc)
     # an unreadable flag: read as false, a conflict on that value, the value still imported
     assert s.status == "WARNING" and s.count.imported == 3 and s.rejected_indexes == []
     (c,) = s.conflicts
     assert (c.property, c.index, c.object) == ("followup", 2, "maybe")
-    flags = {r[2]: r[5] for r in _rows(sdb)[0]}
+    flags = {r[2]: r[5] for r in _rows(db)[0]}
     assert flags == {"202501": True, "202502": False, "202503": False}
-    with sdb.connect() as conn:
+    with db.connect() as conn:
         out = json.loads(export_datavalues(conn, fmt="json"))["dataValues"]
     assert {v["period"]: v["followup"] for v in out} == flags
     # changing only the flag is an update
-    assert _imp(sdb, _set(_v(pe="202502", followup=True))).count.updated == 1
+    assert _imp(db, _set(_v(pe="202502", followup=True))).count.updated == 1
 
 
 # --- 4. allowed periods ---------------------------------------------------------------------
 
 
-def test_future_and_wrong_type_periods_are_refused(sdb):
+def test_future_and_wrong_type_periods_are_refused(db):
     doc = _set(
         _v(pe="203001"),  # future
         _v(pe="202504"),  # next month (today is 15 March 2025)
@@ -191,12 +191,12 @@ def test_future_and_wrong_type_periods_are_refused(sdb):
         _v(de=POP, pe="202501", value="5000"),  # monthly POPULATION (yearly data set)
         _v(de=POP, pe="2024", value="5000"),
     )
-    s = _imp(sdb, doc, atomic=False)
+    s = _imp(db, doc, atomic=False)
     got = sorted((c.index, c.error_code) for c in s.conflicts)
     assert got == [(0, "E7641"), (1, "E7641"), (3, "E7632"), (4, "E7632")]
     assert s.count.imported == 2 and s.rejected_indexes == [0, 1, 3, 4]
     # the same month is fine once "today" has reached it
-    assert _imp(sdb, _set(_v(pe="202504")), today=date(2025, 4, 1)).count.imported == 1
+    assert _imp(db, _set(_v(pe="202504")), today=date(2025, 4, 1)).count.imported == 1
 
 
 def test_a_data_set_opening_future_periods(sdb, tmp_path):
@@ -262,25 +262,25 @@ IMPORT_SUMMARY_SCHEMA = {
 }
 
 
-def test_partial_import_e7618_and_summary_shape(sdb):
-    _imp(sdb, _set(_v(value="9")))
+def test_partial_import_e7618_and_summary_shape(db):
+    _imp(db, _set(_v(value="9")))
     doc = _set(_v(value=""), _v(pe="202502", value="3"), _v(pe="202503", value="x"))
-    s = _imp(sdb, doc, atomic=False)
+    s = _imp(db, doc, atomic=False)
     jsonschema.validate(s.to_dict(), IMPORT_SUMMARY_SCHEMA)
     assert s.status == "WARNING" and s.http_status == 409
     assert s.rejected_indexes == [0, 2]
     assert [c.error_code for c in s.conflicts] == ["E7618", "E7619"]
     assert s.conflicts[0].to_dict()["objects"] == {"value": "ACT_INSPECTIONS"}
     assert s.count.to_dict() == {"imported": 1, "updated": 0, "ignored": 2, "deleted": 0}
-    assert ("ACT_INSPECTIONS", HK, "202501", 9.0, None, False) in _rows(sdb)[0]  # kept
+    assert ("ACT_INSPECTIONS", HK, "202501", 9.0, None, False) in _rows(db)[0]  # kept
     # atomic: nothing written
     atomic = _imp(
-        sdb, _set(_v(pe="202504", value="1"), _v(pe="202505", value="")), today=date(2025, 6, 1)
+        db, _set(_v(pe="202504", value="1"), _v(pe="202505", value="")), today=date(2025, 6, 1)
     )
     jsonschema.validate(atomic.to_dict(), IMPORT_SUMMARY_SCHEMA)
     assert atomic.status == "ERROR" and atomic.rejected_indexes == [1]
-    assert not any(r[2] == "202504" for r in _rows(sdb)[0])
-    ok = _imp(sdb, _set(_v(pe="202506", value="1")), today=date(2025, 6, 1))
+    assert not any(r[2] == "202504" for r in _rows(db)[0])
+    ok = _imp(db, _set(_v(pe="202506", value="1")), today=date(2025, 6, 1))
     jsonschema.validate(ok.to_dict(), IMPORT_SUMMARY_SCHEMA)
     assert ok.status == "SUCCESS" and ok.data_set_complete == "false"
 
