@@ -7,10 +7,10 @@ import re
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from chitieu.reports.i18n import fmt_number
-from chitieu.store.models import ActivityReport, Inspection
+from chitieu.store.models import ActivityReport, BodyMember, Inspection
 from chitieu.web.pages import plans as pages_plans
 
 PLAN = "HN-SRB-2026-2030"
@@ -66,6 +66,15 @@ def test_activity_form(web, plan_world):
         "value": "12",
         "task_code": "",
     }
+    # Only a member or delegate of the Department of Education reports for it.
+    refused = web("POST", f"/plans/{PLAN}/activities", data=form)
+    assert refused.status_code == 403 and _count(plan_world, ActivityReport) == before
+    with plan_world.begin() as conn:
+        conn.execute(
+            insert(BodyMember).values(
+                username="analyst.hanoi", body_code="HN-SGDDT", role="delegate"
+            )
+        )
     ok = web("POST", f"/plans/{PLAN}/activities", data=form)
     assert ok.status_code == 303 and ok.headers["location"].endswith("saved=1")
     bad = web("POST", f"/plans/{PLAN}/activities", data=dict(form, value="-4"))

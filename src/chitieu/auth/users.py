@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from chitieu.auth.passwords import hash_password, verify_password
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
-from chitieu.store.models import Unit, User
+from chitieu.store.models import Body, BodyMember, Unit, User
 from chitieu.units.queries import in_subtree
 
 ROLES = ("entry", "analyst", "admin")
@@ -25,6 +25,12 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,99}")
 #: The demo database's password for every demo user (printed by the run command).
 DEMO_PASSWORD = "demo"
 HANOI = "01"
+#: Demo officers of two of the Hanoi plan's bodies: (username, body, full name). They report
+#: their body's activities; nobody else may.
+DEMO_BODY_USERS = (
+    ("syt.hanoi", "HN-SYT", "Sở Y tế Hà Nội (demo)"),
+    ("sdttg.hanoi", "HN-SDTTG", "Sở Dân tộc và Tôn giáo Hà Nội (demo)"),
+)
 
 
 class UserError(ValueError):
@@ -221,8 +227,10 @@ def dummy_hash() -> str:
 
 
 def create_demo_users(conn: Db, password: str = DEMO_PASSWORD) -> int:
-    """Add the demo users — ``admin`` (admin, VN), ``analyst.hanoi`` (analyst, Hanoi 01) and
-    ``entry.<code>`` (entry) for each Hanoi commune — all with password ``demo``; return how
+    """Add the demo users — ``admin`` (admin, VN), ``analyst.hanoi`` (analyst, Hanoi 01),
+    ``syt.hanoi`` and ``sdttg.hanoi`` (analysts of Hanoi, members of the Department of Health
+    and of Ethnic and Religious Affairs: :data:`DEMO_BODY_USERS`) and ``entry.<code>`` (entry)
+    for each Hanoi commune — all with password ``demo``; return how
     many were added (existing ones are kept, so it can run again).
 
     For the demo only, all of them share one argon2 hash of the shared password: one hash
@@ -237,6 +245,9 @@ def create_demo_users(conn: Db, password: str = DEMO_PASSWORD) -> int:
         ("admin", "admin", "VN", "Quản trị (demo)"),
         ("analyst.hanoi", "analyst", HANOI, "Phân tích Hà Nội (demo)"),
     ]
+    wanted += [
+        (username, "analyst", HANOI, full_name) for username, _, full_name in DEMO_BODY_USERS
+    ]
     wanted += [(f"entry.{c}", "entry", c, None) for c in communes]
     existing = set(conn.scalars(select(User.username)))
     todo = [w for w in wanted if w[0] not in existing]
@@ -247,4 +258,12 @@ def create_demo_users(conn: Db, password: str = DEMO_PASSWORD) -> int:
         create_user(
             conn, username, role=role, unit_code=unit, password_hash=shared, full_name=full_name
         )
+    bodies = set(conn.scalars(select(Body.code)))
+    members = [
+        {"username": username, "body_code": body, "role": "member"}
+        for username, body, _ in DEMO_BODY_USERS
+        if body in bodies and username not in existing
+    ]
+    if members:
+        conn.execute(insert(BodyMember), members)
     return len(todo)

@@ -33,6 +33,7 @@ def _print_logins() -> None:
         return
     typer.echo(
         f"Đăng nhập (sign in), mật khẩu (password) '{DEMO_PASSWORD}': admin, analyst.hanoi, "
+        "syt.hanoi (Sở Y tế), sdttg.hanoi (Sở Dân tộc và Tôn giáo), "
         "entry.<mã xã/commune code> (e.g. entry.00070)."
     )
 

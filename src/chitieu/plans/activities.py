@@ -18,10 +18,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import PeriodType, parse_period
+from chitieu.errors import NotAllowed
 from chitieu.ingest.errors import ImportRefused, RowError, field_problems, row_error
 from chitieu.store.audit import record_change
 from chitieu.store.db import transaction
-from chitieu.store.models import ActivityReport, Plan, PlanBody, Task, Unit
+from chitieu.store.models import ActivityReport, BodyMember, Plan, PlanBody, Task, Unit
 
 COMMUNE_REPORTER = "commune"
 
@@ -173,12 +174,39 @@ def validate_activity(
     return clean, errors
 
 
+def reporting_bodies(db: Session, username: str) -> frozenset[str]:
+    """The bodies ``username`` may report for: those they are a member or delegate of."""
+    return frozenset(
+        db.scalars(select(BodyMember.body_code).where(BodyMember.username == username))
+    )
+
+
 def record_activities(
-    db: Session, rows: Iterable[Mapping[str, Any]], *, actor: str, today: date | None = None
+    db: Session,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    actor: str,
+    today: date | None = None,
+    bodies: frozenset[str] | None = None,
 ) -> list[ActivityOutcome]:
     """Validate every row, then add or update them all in the caller's transaction with an
     audit entry each. On any problem (including the same report twice in one batch) raise
-    :class:`ImportRefused` and write nothing. Sending the same reports again changes nothing."""
+    :class:`ImportRefused` and write nothing. Sending the same reports again changes nothing.
+
+    ``bodies``: the bodies the signed-in user belongs to or is a delegate of
+    (:func:`reporting_bodies`); a row reporting for any other body is NotAllowed. None (an
+    operator's import on the command line, the demo) checks no membership."""
+    rows = list(rows)
+    if bodies is not None:
+        foreign = sorted(
+            {str(r.get("reporter")) for r in rows} - bodies - {COMMUNE_REPORTER, "None"}
+        )
+        if foreign:
+            raise NotAllowed(
+                f"bạn không thuộc cơ quan {', '.join(foreign)} / you are neither a member nor "
+                f"a delegate of {', '.join(foreign)}: only they report for it",
+                code="not_a_member",
+            )
     today = today or date.today()
     plans: dict[str, _PlanFacts | None] = {}
     checked = [

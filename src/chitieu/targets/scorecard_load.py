@@ -151,8 +151,30 @@ def audit(
     record_change(db, actor=actor, action=action, table=table, key=key, before=before, after=after)
 
 
+#: The longest text each scorecard field takes (characters): a title, a legal basis or a
+#: source citation fits; a megabyte pasted into a field is refused, not served to everyone.
+TEXT_LIMITS = {
+    "indicator_code": 64,
+    "name_vi": 500,
+    "name_en": 500,
+    "assigned_by": 32,
+    "legal_basis": 2000,
+    "direction": 16,
+    "unit_label": 64,
+    "source": 2000,
+}
+
+
+def _too_long(data: Mapping[str, Any]) -> list[RowError]:
+    return [
+        RowError(None, name, f"longer than {limit} characters", f"{len(str(data[name]))} chars")
+        for name, limit in TEXT_LIMITS.items()
+        if data.get(name) is not None and len(str(data[name])) > limit
+    ]
+
+
 def target_errors(data: Mapping[str, Any]) -> list[RowError]:
-    errors = []
+    errors = _too_long(data)
     indicator = data.get("indicator_code")
     if indicator is not None and indicator not in read_catalog().indicators:
         errors.append(RowError(None, "indicator_code", "unknown indicator", str(indicator)))
@@ -170,7 +192,7 @@ def target_errors(data: Mapping[str, Any]) -> list[RowError]:
 
 
 def result_errors(data: Mapping[str, Any]) -> list[RowError]:
-    errors = []
+    errors = _too_long({"source": data.get("source")})
     year = data.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
         errors.append(RowError(None, "year", "a year between 1990 and 2100", str(year)))

@@ -14,7 +14,7 @@ from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.params import Paging, paginate_list
 from chitieu.catalog.clock import vietnam_today
-from chitieu.plans.activities import ACTIVITY_KINDS, record_activities
+from chitieu.plans.activities import ACTIVITY_KINDS, record_activities, reporting_bodies
 from chitieu.plans.tracking import activity_summary, reporting_status
 from chitieu.plans.visibility import visible_cells, visible_plan
 from chitieu.store.models import ActivityReport, Unit
@@ -51,7 +51,9 @@ def post_activities(plan: str, body: ActivityBody, user: CurrentUser, db: DB) ->
         if db.get(Unit, row.unit_code) is not None:
             ensure_within(user, row.unit_code, db)  # unknown units are left to validation
     rows = [{"plan_code": plan, **r.model_dump()} for r in body.reports]
-    outcomes = record_activities(db, rows, actor=user.username)
+    outcomes = record_activities(
+        db, rows, actor=user.username, bodies=reporting_bodies(db, user.username)
+    )
     counts = {a: sum(o.action == a for o in outcomes) for a in ("added", "updated", "unchanged")}
     return {"counts": counts, "items": [o.to_dict() for o in outcomes]}
 

@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within, require_role
-from chitieu.api.errors import ApiError, not_found
+from chitieu.api.errors import ApiError, forbidden
 from chitieu.api.params import Paging, paginate_list
 from chitieu.auth.users import Principal
 from chitieu.plans.visibility import related_units, visible_plan
 from chitieu.reports import FORMATS, build_plan_report, render_report, report_filename
-from chitieu.store.models import Plan, Target, Unit
+from chitieu.store.models import Target, Unit
 from chitieu.targets.rules import RULES_EN, RULES_VI
 from chitieu.targets.scorecard import (
     NATIONAL,
@@ -30,6 +30,8 @@ from chitieu.targets.scorecard import (
     set_scorecard_target,
 )
 from chitieu.targets.service import evaluate_pairs
+from chitieu.units import COUNTRY_CODE
+from chitieu.units.queries import get_unit
 
 router = APIRouter(tags=["targets and scorecard"])
 
@@ -146,9 +148,23 @@ class ScorecardResultBody(BaseModel):
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 
 
+def national_admin(user: Admin) -> Principal:
+    """The national scorecard is the country's: only an admin whose unit is the country
+    changes it (a province's admin reads it like everyone)."""
+    if user.unit_code != COUNTRY_CODE:
+        raise forbidden(
+            "chỉ quản trị cấp quốc gia sửa được bảng chỉ tiêu quốc gia / only a national admin "
+            "can change the national scorecard"
+        )
+    return user
+
+
+NationalAdmin = Annotated[Principal, Depends(national_admin)]
+
+
 @router.put("/scorecard/{scorecard}/targets/{code}", summary="Fill a scorecard target")
 def put_scorecard_target(
-    scorecard: str, code: str, body: ScorecardTargetBody, user: Admin, db: DB
+    scorecard: str, code: str, body: ScorecardTargetBody, user: NationalAdmin, db: DB
 ) -> dict[str, Any]:
     """Create or amend a target of the scorecard (administrators; audited). Unknown indicator
     or direction: 422."""
@@ -159,7 +175,7 @@ def put_scorecard_target(
 
 @router.put("/scorecard/{scorecard}/targets/{code}/results/{year}", summary="Set a year's figures")
 def put_scorecard_result(
-    scorecard: str, code: str, year: int, body: ScorecardResultBody, user: Admin, db: DB
+    scorecard: str, code: str, year: int, body: ScorecardResultBody, user: NationalAdmin, db: DB
 ) -> dict[str, Any]:
     """Set the target, the value reached and the verdict of one year (administrators; audited)."""
     return set_scorecard_result(
@@ -182,10 +198,13 @@ def report_download(
 ) -> Response:
     """The plan's report for ``period`` as PDF, XLSX, DOCX or HTML (its figures are those of
     ``/api/targets/status?plan=…&unit=…&year=period``)."""
-    found = db.get(Plan, plan)
-    if found is None:
-        raise not_found(f"plan {plan!r}")
+    found = visible_plan(db, user, plan)  # a plan outside the user's line: 403
     target_unit = ensure_within(user, unit or found.unit_code, db)
+    plan_path = get_unit(db.connection(), found.unit_code).path
+    if not (target_unit.path + "/").startswith(plan_path + "/"):
+        raise ApiError(
+            422, f"unit {target_unit.code} is not within the plan's unit {found.unit_code}"
+        )
     try:
         content = build_plan_report(db, plan, period, unit_code=target_unit.code)
     except ValueError as exc:

@@ -27,7 +27,12 @@ from chitieu.enforcement.inspections import list_inspections, record_inspections
 from chitieu.enforcement.ranking import excess_ranking
 from chitieu.enforcement.register import facility_register
 from chitieu.ingest.errors import ImportRefused
-from chitieu.plans.activities import ACTIVITY_KINDS, COMMUNE_REPORTER, record_activities
+from chitieu.plans.activities import (
+    ACTIVITY_KINDS,
+    COMMUNE_REPORTER,
+    record_activities,
+    reporting_bodies,
+)
 from chitieu.plans.tracking import reporting_status
 from chitieu.plans.visibility import related_units, visible_cells, visible_plan
 from chitieu.reports.build import plan_tasks
@@ -167,7 +172,9 @@ async def post_activity(code: str, request: Request, user: PageUser, db: DB) -> 
     if db.get(Unit, str(row["unit_code"])) is not None:
         ensure_within(user, str(row["unit_code"]), db)
     try:
-        record_activities(db, [row], actor=user.username)
+        record_activities(
+            db, [row], actor=user.username, bodies=reporting_bodies(db, user.username)
+        )
     except ImportRefused as exc:
         db.rollback()
         return RedirectResponse(f"/plans/{code}?error={_reasons(exc, request)}", status_code=303)
