@@ -80,7 +80,7 @@ def test_demo_users(units_engine: Engine) -> None:
     with units_engine.begin() as db:
         added = create_demo_users(db)
     elapsed = time.perf_counter() - started
-    assert added == 2 + len(hanoi_communes) == 128
+    assert added == 4 + len(hanoi_communes) == 130  # admin, analyst, two body officers
     assert elapsed < 5.0
     with units_engine.begin() as db:
         assert create_demo_users(db) == 0  # running it again adds nothing
@@ -88,13 +88,14 @@ def test_demo_users(units_engine: Engine) -> None:
         users = {u.username: u for u in list_users(db)}
         assert (users["admin"].role, users["admin"].unit_code) == ("admin", "VN")
         assert (users["analyst.hanoi"].role, users["analyst.hanoi"].unit_code) == ("analyst", "01")
+        assert (users["sdttg.hanoi"].role, users["sdttg.hanoi"].unit_code) == ("analyst", "01")
         entries = sorted(u for u in users if u.startswith("entry."))
         assert entries == [f"entry.{c}" for c in hanoi_communes]
         assert users["entry.00070"].unit_name == "Phường Hoàn Kiếm"
         for name in ("admin", "analyst.hanoi", "entry.00070"):
             assert authenticate(db, name, "demo") is not None
         in_hanoi = list_users(db, "01")
-        assert len(in_hanoi) == 127 and "admin" not in {u.username for u in in_hanoi}
+        assert len(in_hanoi) == 129 and "admin" not in {u.username for u in in_hanoi}
         assert [u.username for u in list_users(db, "00070")] == ["entry.00070"]
         assert db.scalar(select(Unit.code).where(Unit.code == "01")) == "01"
 
