@@ -81,7 +81,8 @@ def test_the_national_scorecard_is_the_national_admins(world) -> None:
     r = world.client.put(url, json={"legal_basis": huge}, headers=world.as_("admin"))
     assert r.status_code in (413, 422), r.status_code
     assert world.snapshot() == before
-    ok = world.client.put(url, json={"legal_basis": "Nghị quyết số 1"}, headers=world.as_("admin"))
+    named = {"name_vi": "Chỉ tiêu 6", "name_en": "Target 6", "legal_basis": "Nghị quyết số 1"}
+    ok = world.client.put(url, json=named, headers=world.as_("admin"))
     assert ok.status_code == 200, ok.text
 
 
