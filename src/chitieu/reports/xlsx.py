@@ -269,3 +269,7 @@ def _enforcement_numbers(report: PlanReport, lang: str) -> list[tuple[str, int]]
         (f"{t('register', lang)} — {t('public', lang)}", e.register_public),
         (f"{t('register', lang)} — {t('private', lang)}", e.register_private),
     ]
+
+
+#: One titled, noted table on its own sheet: the building block other exports share.
+table_sheet = _sheet

@@ -385,6 +385,24 @@ class Inspection(Base):
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class PlannedInspection(Base):
+    """A facility put on an inspection campaign: to be inspected on or after ``planned_on``.
+    Kept apart from :class:`Inspection` (what was done), so a plan never counts as a visit.
+    ``unit_code`` is the campaign's unit (the planner's scope); ``flagged_unit_code`` the
+    commune whose excess evidence led to it."""
+
+    __tablename__ = "planned_inspections"
+    __table_args__ = (UniqueConstraint("unit_code", "facility_code", "planned_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    facility_code: Mapped[str] = mapped_column(ForeignKey("facilities.code"), index=True)
+    flagged_unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
+    planned_on: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created: Mapped[datetime] = mapped_column(DateTime)  # UTC
+
+
 class ScorecardTarget(Base):
     """One target of a national scorecard (e.g. the ten the National Assembly and the Government
     assign the health sector each year), kept as data so an administrator can fill the slots."""

@@ -6,15 +6,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within, require_role
 from chitieu.api.params import Paging, paginate_list
 from chitieu.auth.users import Principal
+from chitieu.catalog.clock import vietnam_today
+from chitieu.enforcement.campaign import (
+    FacilityFilter,
+    campaign,
+    flagged_with_facilities,
+    plan_inspections,
+)
 from chitieu.enforcement.ranking import YEARS_NOT_INSPECTED, excess_ranking
 from chitieu.enforcement.register import facility_register, register_facility
+from chitieu.reports.campaign import render_campaign_pdf, render_campaign_xlsx
 from chitieu.store.models import Unit
 
 router = APIRouter(tags=["enforcement"])
@@ -85,3 +93,89 @@ def ranking(
     )
     page = paginate_list([r.to_dict() for r in ranked.rows], paging)
     return page | {"window": {"first_year": ranked.first_year, "last_year": ranked.last_year}}
+
+
+@router.get("/enforcement/flagged", summary="Flagged communes with the facilities around them")
+def flagged(
+    user: CurrentUser,
+    db: DB,
+    unit: Annotated[str | None, Query(description="Unit whose communes are ranked.")] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100, description="Last year of births.")] = None,
+    kind: Annotated[list[str] | None, Query(description="Facility kinds (repeatable).")] = None,
+    ownership: Annotated[str | None, Query(description="public or private.")] = None,
+    min_years: Annotated[
+        float | None, Query(description="At least this many years since the last inspection.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Communes the excess model flags (P(excess) ≥ 0.5), in the ranking's order, each with
+    its P(excess), onset and expected excess boys, and the facilities that can reveal fetal sex
+    (ultrasound or obstetrics) in the commune first, then in its province, each with its last
+    inspection (findings, fine, suspension, commitment) and any planned one."""
+    scope = ensure_within(user, unit or user.unit_code, db)
+    today = vietnam_today()
+    found = flagged_with_facilities(
+        db,
+        scope.code,
+        until_year=year or today.year - 1,
+        as_of=today,
+        only=FacilityFilter(tuple(kind or ()), ownership, min_years),
+        limit=limit,
+    )
+    return {"items": [f.to_dict() for f in found], "unit": scope.code}
+
+
+class CampaignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    facility_codes: list[str] = Field(min_length=1, max_length=500)
+    planned_on: date
+    unit: str | None = None
+    flagged_unit_code: str | None = None
+
+
+@router.post("/enforcement/campaign", status_code=201, summary="Add facilities to the campaign")
+def add_to_campaign(
+    body: CampaignBody,
+    user: Annotated[Principal, Depends(require_role("admin", "analyst"))],
+    db: DB,
+) -> dict[str, Any]:
+    """Plan inspections of facilities within your unit on ``planned_on`` (today or later);
+    audited, all or nothing; a facility already planned that day is not added twice."""
+    scope = ensure_within(user, body.unit or user.unit_code, db)
+    ids = plan_inspections(
+        db,
+        scope.code,
+        body.facility_codes,
+        planned_on=body.planned_on,
+        today=vietnam_today(),
+        actor=user.username,
+        flagged_unit_code=body.flagged_unit_code,
+    )
+    return {"added": len(ids), "ids": ids}
+
+
+@router.get("/enforcement/campaign", summary="The inspection campaign")
+def campaign_list(
+    user: CurrentUser,
+    db: DB,
+    unit: Annotated[str | None, Query()] = None,
+    format: Annotated[str, Query(pattern="^(json|xlsx|pdf)$")] = "json",
+    lang: Annotated[str, Query(pattern="^(vi|en)$")] = "vi",
+) -> Any:
+    """Planned inspections of facilities within the unit from today on, soonest first; as
+    JSON, or for the inspection team as XLSX or PDF (Vietnamese by default)."""
+    scope = ensure_within(user, unit or user.unit_code, db)
+    today = vietnam_today()
+    entries = campaign(db, scope.code, as_of=today)
+    if format == "json":
+        return {"items": [e.to_dict() for e in entries], "unit": scope.code}
+    if format == "xlsx":
+        data = render_campaign_xlsx(entries, scope.name, today, lang)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = render_campaign_pdf(entries, scope.name, today, lang)
+        media = "application/pdf"
+    name = f"dot-thanh-tra-{scope.code}-{today.isoformat()}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(content=data, media_type=media, headers=headers)
