@@ -1,7 +1,7 @@
 """planned_inspections: facilities put on an inspection campaign
 
-Revision ID: 0008_planned_inspections
-Revises: 0007_user_email
+Revision ID: 0009_planned_inspections
+Revises: 0008_birth_year_aggregates
 Create Date: 2026-12-06 10:15:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_planned_inspections"
-down_revision: str | None = "0007_user_email"
+revision: str = "0009_planned_inspections"
+down_revision: str | None = "0008_birth_year_aggregates"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
