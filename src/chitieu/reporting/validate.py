@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -108,6 +109,9 @@ class PeriodRules:
     today: date
     by_element: dict[str, list[DataSetRule]] = field(default_factory=dict)
     _latest: dict[tuple[PeriodType, int], Period] = field(default_factory=dict, repr=False)
+    _judged: dict[tuple[str, Period], tuple[str, str, str] | None] = field(
+        default_factory=dict, repr=False
+    )
 
     def latest_open(self, ptype: PeriodType, future: int) -> Period:
         key = (ptype, future)
@@ -120,6 +124,12 @@ class PeriodRules:
 
     def problem(self, element: str, period: Period) -> tuple[str, str, str] | None:
         """(errorCode, reason in English, reason in Vietnamese) when ``period`` is refused."""
+        key = (element, period)
+        if key not in self._judged:
+            self._judged[key] = self._judge(element, period)
+        return self._judged[key]
+
+    def _judge(self, element: str, period: Period) -> tuple[str, str, str] | None:
         rules = [r for r in self.by_element.get(element, ()) if r.period_type is not None]
         matching = [r for r in rules if r.period_type == period.type]
         if rules and not matching:
@@ -264,6 +274,10 @@ class _Context:
     rules: PeriodRules | None
 
 
+#: Periods repeat across a payload's values: each spelling is parsed once.
+_parse_period = lru_cache(maxsize=4096)(parse_period)
+
+
 def _both(name: str, **values: Any) -> str:
     """A conflict's text in Vietnamese and English (``vi / en``), from the message catalogue."""
     return f"{message(name, 'vi', **values)} / {message(name, 'en', **values)}"
@@ -306,7 +320,7 @@ def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None
             )
         )
     try:
-        parsed = parse_period(v.period)
+        parsed = _parse_period(v.period)
         period = parsed.code
     except ValueError as exc:
         parsed = None
