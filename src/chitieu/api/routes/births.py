@@ -1,4 +1,5 @@
-"""Birth counts from ``birth_aggregates`` (kept current on import; no birth record is read)."""
+"""Birth counts from ``birth_aggregates``, or its yearly rollup when no month is asked for
+(both kept current on import; no birth record is read)."""
 
 from __future__ import annotations
 
@@ -23,18 +24,19 @@ from chitieu.api.params import (
     page_of,
     paginate,
 )
-from chitieu.store.models import BirthAggregate
+from chitieu.store.models import BirthAggregate, BirthYearAggregate
 
 router = APIRouter(tags=["births"])
 
+#: Group names and the columns they are.
 _KEYS = {
-    "unit": BirthAggregate.unit_code,
-    "year": BirthAggregate.year,
-    "month": BirthAggregate.month,
-    "sex": BirthAggregate.sex,
-    "birth_order": BirthAggregate.birth_order,
-    "prev_boys": BirthAggregate.prev_boys,
-    "prev_girls": BirthAggregate.prev_girls,
+    "unit": "unit_code",
+    "year": "year",
+    "month": "month",
+    "sex": "sex",
+    "birth_order": "birth_order",
+    "prev_boys": "prev_boys",
+    "prev_girls": "prev_girls",
 }
 DEFAULT_GROUPS = "year,sex,birth_order"
 
@@ -90,19 +92,22 @@ def _sums(
     sex: str | None,
     birth_order: list[int] | None,
 ) -> dict[str, Any]:
-    cols = [_KEYS[n] for n in names]
+    monthly = "month" in names or not periods.open
+    # Without months asked for, the yearly rollup holds the same sums in a twelfth of the rows.
+    t = (BirthAggregate if monthly else BirthYearAggregate).__table__.c
+    cols = [t[_KEYS[n]] for n in names]
     query = (
-        select(*cols, func.sum(BirthAggregate.births))
-        .where(scope.condition(BirthAggregate.unit_code))
+        select(*cols, func.sum(t.births))
+        .where(scope.condition(t.unit_code))
         .group_by(*cols)
         .order_by(*cols)
     )
     if not periods.open:
-        query = query.where(periods.month_condition(BirthAggregate.year, BirthAggregate.month))
+        query = query.where(periods.month_condition(t.year, t.month))
     if sex:
-        query = query.where(BirthAggregate.sex == sex)
+        query = query.where(t.sex == sex)
     if birth_order:
-        query = query.where(BirthAggregate.birth_order.in_(birth_order))
+        query = query.where(t.birth_order.in_(birth_order))
     rows, total = paginate(db, query, paging)
     items = [{**dict(zip(names, row[:-1], strict=True)), "births": int(row[-1])} for row in rows]
     return page_of(items, total, paging)
