@@ -197,3 +197,31 @@ def test_the_api_walks_from_flag_to_exported_campaign(api, world):
         ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
     ).stdout.decode()
     assert "Danh sách cơ sở trong đợt thanh tra" in text and "Phòng khám siêu âm Tây Hồ" in text
+
+
+def test_the_pages_take_an_analyst_from_the_flag_to_the_campaign(plan_api, world):
+    client, headers = plan_api
+
+    def page(method: str, url: str, user: str = "analyst.hanoi", **kw):  # type: ignore[no-untyped-def]
+        return client.request(method, url, headers=headers(user), follow_redirects=False, **kw)
+
+    flagged = page("GET", "/enforcement/flagged", params={"unit": "01", "ownership": "private"})
+    assert flagged.status_code == 200
+    first = flagged.text.split('class="card flagged"')[1]
+    assert 'data-unit="00103"' in first and "Phòng khám siêu âm Tây Hồ" in first
+    assert "Bệnh viện Phụ sản" not in first  # filtered out: public
+    assert "Thêm vào đợt thanh tra" in first
+    on = (vietnam_today() + timedelta(days=3)).isoformat()
+    form = {"unit": "01", "facility_code": ["TH-PK", "PW-PK"], "planned_on": on}
+    done = page("POST", "/enforcement/campaign", data=form | {"flagged_unit_code": EXCESS})
+    assert done.status_code == 303 and done.headers["location"].endswith("saved=2")
+    listed = page("GET", done.headers["location"])
+    assert listed.status_code == 200 and listed.text.count("data-facility=") == 2
+    assert "format=xlsx" in listed.text and "format=pdf" in listed.text
+    # a date in the past is refused in the page's language, nothing written
+    past = page("POST", "/enforcement/campaign", data=form | {"planned_on": "2020-01-01"})
+    assert past.status_code == 303 and "/enforcement/flagged" in past.headers["location"]
+    assert _count(world, PlannedInspection) == 2
+    # data-entry users see the page but cannot plan
+    entry = page("POST", "/enforcement/campaign", user="entry.00070", data=form)
+    assert entry.status_code == 403

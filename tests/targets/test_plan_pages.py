@@ -99,7 +99,8 @@ def test_enforcement_page_and_inspection_form(web, plan_world):
     page = web("GET", "/enforcement", params={"unit": "01"})
     assert page.status_code == 200
     first = re.search(r'data-unit="(\d+)"', page.text).group(1)
-    assert first == "00103" and "● Phường Tây Hồ" in page.text
+    assert first == "00103"
+    assert '● <a href="/enforcement/flagged?unit=01#c-00103">Phường Tây Hồ</a>' in page.text
     before = _count(plan_world, Inspection)
     form = {
         "facility_code": "PW-PK",
