@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -93,26 +94,30 @@ def live_server(
     }
     cmd = [CHITIEU, "serve", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", str(workers), *args]
-    proc = subprocess.Popen(cmd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/openapi.json", timeout=5)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    err = proc.stderr.read().decode() if proc.stderr else ""
-                    pytest.fail(f"server exited: {err[-2000:]}")
-                if time.monotonic() > deadline:
-                    pytest.fail("server did not answer in 60 s")
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
+    # The server's log goes to a file: a pipe nobody reads fills up (64 KB of access lines)
+    # and then blocks the server mid-request.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, env=environ, stdout=subprocess.DEVNULL, stderr=log)
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{base}/openapi.json", timeout=5)
+                    break
+                except httpx.TransportError:
+                    if proc.poll() is not None:
+                        log.seek(0)
+                        tail = log.read().decode(errors="replace")[-2000:]
+                        pytest.fail(f"server exited: {tail}")
+                    if time.monotonic() > deadline:
+                        pytest.fail("server did not answer in 60 s")
+                    time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
