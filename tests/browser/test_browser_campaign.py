@@ -1,0 +1,57 @@
+"""An analyst walks from a flagged commune to a planned inspection and the exported campaign
+list: the enforcement page's ranking links the flagged commune, its facilities are listed with
+their last inspection, ticking one and "Thêm vào đợt thanh tra" plans it, and the campaign
+downloads as an XLSX in Vietnamese."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+from openpyxl import load_workbook
+from webworld import PASSWORD
+
+NEVER = "chưa kiểm tra"
+
+
+def test_from_a_flagged_commune_to_the_exported_campaign(page, login, shot):  # type: ignore[no-untyped-def]
+    admin = httpx.Client(base_url=page.base, auth=("admin", PASSWORD))
+    flagged = admin.get("/api/enforcement/flagged", params={"unit": "01"}).json()["items"]
+    assert flagged, "the web world has communes with an excess"
+    commune = flagged[0]["unit_code"]
+    added = admin.post(
+        "/api/enforcement/register",
+        json={
+            "code": "BT-SA1",
+            "name": "Phòng khám siêu âm Ánh Dương",
+            "unit_code": commune,
+            "kind": "clinic",
+            "ownership": "private",
+            "offers_ultrasound": True,
+        },
+    )
+    assert added.status_code in (201, 422), added.text  # 422: already there from a rerun
+
+    login(page, "analyst.hanoi")
+    page.goto(f"{page.base}/enforcement?unit=01")
+    page.click(f'#ranking tr[data-unit="{commune}"] a')
+    page.wait_for_url("**/enforcement/flagged**")
+    section = page.locator(f'section.flagged[data-unit="{commune}"]')
+    row = section.locator('tr[data-facility="BT-SA1"]')
+    assert "trong xã" in row.inner_text()  # the commune's own facility, listed first
+    assert section.locator("tr[data-facility]").first.get_attribute("data-facility") == "BT-SA1"
+    assert row.locator("td").nth(3).inner_text().strip() == NEVER  # never inspected
+    shot(page, "campaign-flagged")
+    row.locator("input[type=checkbox]").check()
+    section.locator("button[type=submit]").click()
+    page.wait_for_url("**/enforcement/campaign**")
+    assert "Đã thêm 1 cơ sở" in page.inner_text("main")
+    assert page.locator('#campaign tr[data-facility="BT-SA1"]').count() == 1
+    shot(page, "campaign-list")
+    with page.expect_download() as got:
+        page.click("#campaign-xlsx")
+    data = got.value.path().read_bytes()
+    cells = [[c.value for c in r] for r in load_workbook(io.BytesIO(data)).active.iter_rows()]
+    assert cells[0][0].startswith("Danh sách cơ sở trong đợt thanh tra")
+    assert any(r[1] == "BT-SA1" and r[2] == "Phòng khám siêu âm Ánh Dương" for r in cells)
+    assert not page.console_errors
