@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
 
 from chitieu.auth.users import Principal, load_account
 from chitieu.store.audit import record_change
+from chitieu.store.db import Db
 from chitieu.store.models import ApiToken, Unit
 from chitieu.store.uids import random_uid
 
@@ -35,8 +35,6 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 365
 #: ``last_used`` is written at most once a minute per token (not one write per request).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-Db = Connection | Session
 
 
 class TokenError(ValueError):

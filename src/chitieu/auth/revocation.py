@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Connection, delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select
 
 from chitieu.auth.tokens import SESSION_TTL, TOKEN_TTL
+from chitieu.store.db import Db
 from chitieu.store.models import RevokedCredential
 
 #: A revoked id is kept as long as any credential can live.
 KEEP = max(SESSION_TTL, TOKEN_TTL)
-
-Db = Connection | Session
 
 
 def revoke(db: Db, credential_id: str, username: str, now: float | None = None) -> None:

@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
 
 from chitieu.auth.passwords import hash_password, verify_password
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
+from chitieu.store.db import Db
 from chitieu.store.models import Body, BodyMember, Unit, User
 from chitieu.units.queries import in_subtree
 
@@ -73,9 +73,6 @@ class UserInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-Db = Connection | Session
 
 
 def _public(username: str, role: str, unit_code: str, full_name: str | None, active: bool) -> dict:

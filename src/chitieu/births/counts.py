@@ -15,7 +15,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnCollection,
     ColumnElement,
-    Connection,
     case,
     cast,
     func,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from chitieu.store.db import Db
 from chitieu.store.models import BirthAggregate, BirthYearAggregate, Unit
 from chitieu.units.queries import get_unit, subtree_codes
 
@@ -33,9 +33,7 @@ _AGG = BirthAggregate.__table__.c
 _YEARLY = BirthYearAggregate.__table__.c
 
 
-def _within(
-    db: Connection | Session, unit_code: str, c: ColumnCollection = _AGG
-) -> ColumnElement[bool]:
+def _within(db: Db, unit_code: str, c: ColumnCollection = _AGG) -> ColumnElement[bool]:
     """Aggregates of ``unit_code`` and every unit below it (``Unit.path`` prefix);
     :class:`~chitieu.units.queries.UnknownUnitError` if the code is unknown."""
     conn = db.connection() if isinstance(db, Session) else db
@@ -68,7 +66,7 @@ def _filters(
 
 
 def birth_counts(
-    db: Connection | Session,
+    db: Db,
     unit_code: str | None = None,
     *,
     by: Sequence[str] = ("year", "sex", "birth_order"),
@@ -98,7 +96,7 @@ def birth_counts(
 
 
 def commune_sex_counts(
-    db: Connection | Session,
+    db: Db,
     parent_code: str,
     *,
     birth_order: int | Iterable[int] | None = None,

@@ -47,13 +47,15 @@ def summary(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Số sinh theo năm, giới tính và thứ tự sinh (births by year, sex and birth order)."""
+    from sqlalchemy.orm import Session
+
     from chitieu.births.counts import birth_counts
     from chitieu.units.queries import UnknownUnitError
 
     engine = make_engine()
     try:
-        with engine.connect() as conn:
-            counts = birth_counts(conn, unit, by=("year", "sex", "birth_order"))
+        with Session(engine) as db:
+            counts = birth_counts(db, unit, by=("year", "sex", "birth_order"))
     except UnknownUnitError as exc:
         raise fail(str(exc)) from None
     except SQLAlchemyError as exc:

@@ -108,9 +108,9 @@ def flagged_with_facilities(
 def _with_facilities(
     db: Session, row: ExcessRow, scope_code: str, as_of: date, only: FacilityFilter
 ) -> FlaggedCommune:
-    commune = get_unit(db, row.unit_code)  # type: ignore[arg-type]
+    commune = get_unit(db, row.unit_code)
     province_path = "/".join(commune.path.split("/")[:2])
-    scope_path = get_unit(db, scope_code).path  # type: ignore[arg-type]
+    scope_path = get_unit(db, scope_code).path
     # within the province and within the user's unit, whichever is narrower
     area = scope_path if scope_path.startswith(province_path) else province_path
     query = (
@@ -223,7 +223,7 @@ def plan_inspections(
     later). Every facility must exist and lie within the scope; all or nothing, audited; a
     facility already planned for that day is left as it is. Returns the new rows' ids."""
     codes = list(dict.fromkeys(facility_codes))
-    scope_path = get_unit(db, scope_code).path  # type: ignore[arg-type]
+    scope_path = get_unit(db, scope_code).path
     errors = []
     if not codes:
         errors.append(RowError(None, "facility_codes", "name at least one facility", None))
@@ -289,7 +289,7 @@ def plan_inspections(
 def campaign(db: Session, scope_code: str, *, as_of: date) -> list[CampaignEntry]:
     """The campaign of ``scope_code`` and every unit below it: planned inspections from
     ``as_of`` on, soonest first, each with the facility's last inspection."""
-    scope_path = get_unit(db, scope_code).path  # type: ignore[arg-type]
+    scope_path = get_unit(db, scope_code).path
     rows = db.execute(
         select(PlannedInspection, Facility, Unit.name)
         .join(Facility, Facility.code == PlannedInspection.facility_code)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from chitieu.store.models import Facility, Inspection, Unit
@@ -32,7 +32,7 @@ class CommuneInspections:
 
 
 def inspection_history(
-    db: Connection | Session,
+    db: Session,
     unit_code: str,
     *,
     since: date | None = None,
@@ -41,7 +41,7 @@ def inspection_history(
     """Per unit (the facility's commune) at or below ``unit_code``: the number of inspections
     between ``since`` and ``until`` inclusive, the last date, violations, total fines in VND,
     suspensions and commitments signed. Units never inspected are absent from the result."""
-    path = get_unit(db, unit_code).path  # type: ignore[arg-type]
+    path = get_unit(db, unit_code).path
     as_int = lambda flag: func.sum(case((flag, 1), else_=0))  # noqa: E731
     query = (
         select(

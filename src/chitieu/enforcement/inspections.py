@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from chitieu.ingest.errors import ImportRefused, RowError, field_problems, row_error
@@ -102,7 +102,7 @@ def _as_fine(value: Any) -> int | None:
 
 
 def validate_inspection(
-    db: Connection | Session, data: Mapping[str, Any], *, row: int | None = None, today: date
+    db: Session, data: Mapping[str, Any], *, row: int | None = None, today: date
 ) -> tuple[dict[str, Any], list[RowError]]:
     """Check one inspection; return the clean row and the list of problems (empty when valid).
 
@@ -267,7 +267,7 @@ def record_inspection(
 
 
 def list_inspections(
-    db: Connection | Session,
+    db: Session,
     unit_code: str,
     *,
     since: date | None = None,
@@ -276,7 +276,7 @@ def list_inspections(
 ) -> list[InspectionRecord]:
     """Inspections of facilities at or below ``unit_code`` between ``since`` and ``until``
     (inclusive), newest first."""
-    path = get_unit(db, unit_code).path  # type: ignore[arg-type]
+    path = get_unit(db, unit_code).path
     query = (
         select(Inspection, Facility.name, Facility.ownership, Facility.unit_code, Unit.name)
         .join(Facility, Facility.code == Inspection.facility_code)

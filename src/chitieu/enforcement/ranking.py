@@ -158,7 +158,7 @@ def excess_beside_inspections(
 def _rank(
     db: Session, unit_code: str, years: list[int], as_of: date, years_not_inspected: int
 ) -> list[ExcessRow]:
-    unit = get_unit(db, unit_code)  # type: ignore[arg-type]
+    unit = get_unit(db, unit_code)
     catalog = read_catalog()
     panel = children_by_year(db, "SRB", unit.code, years, catalog=catalog)  # type: ignore[arg-type]
     pooled = pooled_by_children(panel, catalog.indicator("SRB"))  # one read serves both

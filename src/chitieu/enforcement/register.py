@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chitieu.ingest.errors import ImportRefused, RowError, field_problems
@@ -39,12 +39,12 @@ class RegisteredFacility:
 
 
 def facility_register(
-    db: Connection | Session, unit_code: str, *, ownership: str | None = None
+    db: Session, unit_code: str, *, ownership: str | None = None
 ) -> list[RegisteredFacility]:
     """Facilities at or below ``unit_code`` that offer ultrasound or obstetric services,
     ordered by commune then code. ``ownership`` narrows to ``public`` or ``private``.
     Raises :class:`~chitieu.units.queries.UnknownUnitError` for an unknown unit."""
-    path = get_unit(db, unit_code).path  # type: ignore[arg-type]
+    path = get_unit(db, unit_code).path
     query = (
         select(Facility, Unit.name)
         .join(Unit, Unit.code == Facility.unit_code)

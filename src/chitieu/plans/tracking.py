@@ -58,7 +58,7 @@ def is_commune_body(name_vi: str) -> bool:
 
 def _communes(db: Session, unit_code: str) -> list[tuple[str, str]]:
     """(code, name) of the communes at or below ``unit_code``."""
-    return [(u.code, u.name) for u in list_units(db, parent=unit_code, level="commune")]  # type: ignore[arg-type]
+    return [(u.code, u.name) for u in list_units(db, parent=unit_code, level="commune")]
 
 
 @dataclass(frozen=True, slots=True)

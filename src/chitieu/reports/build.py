@@ -126,7 +126,7 @@ def build_plan_report(
     if not plan.start_year <= year <= plan.end_year:
         raise ValueError(f"{year} is outside the plan ({plan.start_year}–{plan.end_year})")
     as_of = as_of or date.today()
-    unit = get_unit(db, unit_code or plan.unit_code)  # type: ignore[arg-type]
+    unit = get_unit(db, unit_code or plan.unit_code)
     evaluations = evaluate_targets(db, plan_code=plan_code, unit_code=unit.code, until_year=year)
     members = db.execute(
         select(Body.code, Body.name_vi, Body.name_en, PlanBody.role)

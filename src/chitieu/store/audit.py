@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select
 
+from chitieu.store.db import Db
 from chitieu.store.models import AuditEntry, ImportBatch
 
 SYSTEM_ACTOR = "system"
@@ -30,7 +30,7 @@ class Change:
 _CHANGE_FIELDS = tuple(f.name for f in fields(Change))
 
 
-def record_changes(db: Connection | Session, changes: Iterable[Change]) -> int:
+def record_changes(db: Db, changes: Iterable[Change]) -> int:
     """Append many audit entries in one statement inside the caller's transaction (so they
     commit or roll back with the changes they describe). Returns how many were written."""
     # a shallow dict per change: dataclasses.asdict deep-copies every before/after value,
@@ -42,7 +42,7 @@ def record_changes(db: Connection | Session, changes: Iterable[Change]) -> int:
 
 
 def record_change(
-    db: Connection | Session,
+    db: Db,
     *,
     actor: str,
     action: str,
@@ -56,7 +56,7 @@ def record_change(
     record_changes(db, [Change(actor, action, table, key, unit_code, before, after)])
 
 
-def data_version(db: Connection | Session) -> tuple[int, int]:
+def data_version(db: Db) -> tuple[int, int]:
     """A stamp that changes whenever stored data change: every change is audited and every
     import is a batch, so the latest audit entry and import batch ids say "nothing new"
     cheaply (one round trip for both; caches of computed answers key on it)."""

@@ -9,12 +9,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chitieu.config import get_settings
+
+#: The handle a reader that only executes Core statements accepts: a service's Session or the
+#: Connection of bulk code (see CONTRIBUTING.md, "Database handles").
+Db = Connection | Session
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:

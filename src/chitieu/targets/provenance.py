@@ -23,7 +23,7 @@ DEMO_ACTORS = ("demo", "chitieu-demo")
 def uses_synthetic_data(db: Session, unit_code: str) -> bool:
     """True when any data value, facility, inspection or activity report at or below
     ``unit_code`` is flagged synthetic, or any birth import came from the demo generator."""
-    path = get_unit(db, unit_code).path  # type: ignore[arg-type]
+    path = get_unit(db, unit_code).path
     units = subtree_codes(path)
     checks = [
         exists().where(DataValue.synthetic, DataValue.unit_code.in_(units)),

@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Connection, insert, select
-from sqlalchemy.orm import Session
 
 from chitieu.catalog import read_catalog
 from chitieu.catalog.yamlfile import DataFileError, pydantic_errors, read_yaml
 from chitieu.ingest.errors import RowError
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
+from chitieu.store.db import Db
 from chitieu.store.models import ScorecardResult, ScorecardTarget
 
 SCORECARD_DIR = Path(__file__).resolve().parent.parent / "data" / "scorecard"
@@ -140,7 +140,7 @@ def load_scorecards(conn: Connection, paths: list[Path] | None = None) -> int:
 
 
 def audit(
-    db: Connection | Session,
+    db: Db,
     actor: str,
     action: str,
     table: str,

@@ -353,7 +353,7 @@ def evaluate_pairs(
     out = []
     for target, code in pairs:
         if code not in units:
-            units[code] = (get_unit(db, code), uses_synthetic_data(db, code))  # type: ignore[arg-type]
+            units[code] = (get_unit(db, code), uses_synthetic_data(db, code))
         unit, synthetic = units[code]
         out.append(
             evaluate_target(

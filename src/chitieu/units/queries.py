@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, or_, select
+from sqlalchemy import ColumnElement, Row, Select, or_, select
 
+from chitieu.store.db import Db
 from chitieu.store.models import Unit
 
 LEVELS = ("country", "province", "commune")
@@ -59,9 +60,9 @@ def check_level(level: str | None) -> None:
         raise ValueError(f"unknown level {level!r}: expected one of {', '.join(LEVELS)}")
 
 
-def get_unit(conn: Connection, code: str) -> UnitInfo:
+def get_unit(db: Db, code: str) -> UnitInfo:
     """The unit with ``code``; :class:`UnknownUnitError` if there is none."""
-    row = conn.execute(select(*UNIT_COLUMNS).where(Unit.code == code)).first()
+    row = db.execute(select(*UNIT_COLUMNS).where(Unit.code == code)).first()
     if row is None:
         raise UnknownUnitError(code)
     return unit_info(row)
@@ -81,28 +82,26 @@ def subtree_codes(path: str) -> Select[tuple[str]]:
     return select(Unit.code).where(in_subtree(path))
 
 
-def descendant_codes(conn: Connection, code: str, level: str | None = None) -> list[str]:
+def descendant_codes(db: Db, code: str, level: str | None = None) -> list[str]:
     """Codes of the unit ``code`` and every unit below it (only those at ``level`` if given),
     sorted. :class:`UnknownUnitError` if ``code`` is unknown."""
     check_level(level)
-    query = subtree_codes(get_unit(conn, code).path)
+    query = subtree_codes(get_unit(db, code).path)
     if level is not None:
         query = query.where(Unit.level == level)
-    return list(conn.scalars(query.order_by(Unit.code)))
+    return list(db.scalars(query.order_by(Unit.code)))
 
 
-def is_within(conn: Connection, code: str, ancestor_code: str) -> bool:
+def is_within(db: Db, code: str, ancestor_code: str) -> bool:
     """True if unit ``code`` is ``ancestor_code`` itself or lies below it.
 
     :class:`UnknownUnitError` if either code is unknown (a typo must not read as "outside")."""
-    path = get_unit(conn, code).path
-    ancestor = get_unit(conn, ancestor_code).path
+    path = get_unit(db, code).path
+    ancestor = get_unit(db, ancestor_code).path
     return path == ancestor or path.startswith(ancestor + "/")
 
 
-def list_units(
-    conn: Connection, parent: str | None = None, level: str | None = None
-) -> list[UnitInfo]:
+def list_units(db: Db, parent: str | None = None, level: str | None = None) -> list[UnitInfo]:
     """Units to list, sorted by code: with neither argument, the provinces; with ``parent``
     only, its direct children; with ``level``, every unit at that level (below ``parent`` when
     given, at any depth)."""
@@ -110,20 +109,19 @@ def list_units(
     query = select(*UNIT_COLUMNS)
     if parent is not None:
         if level is None:
-            get_unit(conn, parent)  # an unknown parent is an error, not an empty list
+            get_unit(db, parent)  # an unknown parent is an error, not an empty list
             query = query.where(Unit.parent_code == parent)
         else:
-            query = query.where(in_subtree(get_unit(conn, parent).path), Unit.level == level)
+            query = query.where(in_subtree(get_unit(db, parent).path), Unit.level == level)
     else:
         query = query.where(Unit.level == (level or "province"))
-    return [unit_info(r) for r in conn.execute(query.order_by(Unit.code))]
+    return [unit_info(r) for r in db.execute(query.order_by(Unit.code))]
 
 
-def ancestors(conn: Connection, code: str) -> list[UnitInfo]:
+def ancestors(db: Db, code: str) -> list[UnitInfo]:
     """The units above ``code``, from the country down to its parent."""
-    codes = get_unit(conn, code).path.split("/")[:-1]
+    codes = get_unit(db, code).path.split("/")[:-1]
     rows = {
-        r.code: unit_info(r)
-        for r in conn.execute(select(*UNIT_COLUMNS).where(Unit.code.in_(codes)))
+        r.code: unit_info(r) for r in db.execute(select(*UNIT_COLUMNS).where(Unit.code.in_(codes)))
     }
     return [rows[c] for c in codes]

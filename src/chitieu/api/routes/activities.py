@@ -99,6 +99,6 @@ def reporting(
     status = reporting_status(db, plan, as_of=as_of or vietnam_today(), year=year)
     payload = status.to_dict()
     payload["cells"] = [c.to_dict() for c in visible_cells(db, user, found, status.cells)]
-    if user.covers(get_unit(db, found.unit_code).path):  # type: ignore[arg-type]
+    if user.covers(get_unit(db, found.unit_code).path):
         payload["activities"] = activity_summary(db, plan, status.periods).to_dict()
     return payload
