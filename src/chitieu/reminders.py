@@ -130,7 +130,7 @@ def overdue_reports(
 ) -> list[OverdueReport]:
     """Every report overdue on ``today`` (Vietnam date, default today) at or below ``unit``."""
     today = today or vietnam_today()
-    path = get_unit(db.connection(), unit).path
+    path = get_unit(db, unit).path
     return overdue_monthly(db, path, today) + overdue_quarterly(db, path, today)
 
 

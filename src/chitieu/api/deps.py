@@ -297,7 +297,7 @@ def _unit(db: Session, code: str) -> UnitInfo:
         seen = _UNITS.setdefault(engine, {})  # type: ignore[arg-type]
     unit = seen.get(code)
     if unit is None:
-        unit = seen[code] = get_unit(db.connection(), code)
+        unit = seen[code] = get_unit(db, code)
     return unit
 
 

@@ -39,7 +39,7 @@ def visible_plan(db: Session, user: Principal, code: str) -> Plan:
     plan = db.get(Plan, code)
     if plan is None:
         raise NotFound(f"plan {code!r} not found (không tìm thấy)")
-    if not is_related(user, get_unit(db.connection(), plan.unit_code).path):
+    if not is_related(user, get_unit(db, plan.unit_code).path):
         raise NotAllowed(f"plan {code} is for unit {plan.unit_code}, outside your unit")
     return plan
 
@@ -49,7 +49,7 @@ def visible_cells(
 ) -> list[ReportingCell]:
     """The reporting cells the user may see: bodies when they cover the plan's unit, communes
     within their unit."""
-    plan_path = get_unit(db.connection(), plan.unit_code).path
+    plan_path = get_unit(db, plan.unit_code).path
     paths = dict(
         db.execute(select(Unit.code, Unit.path).where(Unit.level == "commune")).tuples().all()
     )

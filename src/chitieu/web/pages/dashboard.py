@@ -125,7 +125,7 @@ def dashboard_section(
 
 def _crumbs(db: Session, user: Principal, unit: UnitInfo) -> list[UnitInfo]:
     """The units above ``unit`` that the user may open, then ``unit``."""
-    return [u for u in ancestors(db.connection(), unit.code) if user.covers(u.path)] + [unit]
+    return [u for u in ancestors(db, unit.code) if user.covers(u.path)] + [unit]
 
 
 @router.get("/dashboard")
@@ -141,7 +141,7 @@ def dashboard_page(
     lang = request_language(request)
     view = _view(request, db, user, unit, year, lang)
     last = latest_data_year(db, view.unit)  # a provisional year can still be picked
-    children = [] if view.unit.level == "commune" else list_units(db.connection(), view.unit.code)
+    children = [] if view.unit.level == "commune" else list_units(db, view.unit.code)
     data = {name: section_data(request, db, view, name) for name in SECTIONS} if inline else None
     context = {
         "view": view,
