@@ -12,6 +12,9 @@ Public functions (all vectorised; SRBs are boys per 100 girls):
   ``prob_target_met``, ``annual_change_needed``, ``scenario``)
 - excess as a change: :func:`chitieu.stats.change.fit_change` (``p_excess``, onset, step; in
   :class:`SrbSmooth` as ``p_excess, onset, excess, excess_lower, excess_upper``)
+- did it work: :func:`chitieu.stats.did.did_smoothed` (difference-in-differences of a
+  smoothed series against comparable units, with a prediction interval and a placebo rank;
+  observational)
 - excess: :func:`funnel_plot` → :class:`Funnel` (one cross-section, overdispersed limits)
 - missing girls: :func:`missing_female_births` → :class:`RatioInterval`;
   :func:`missing_girls_at_srb` maps a (smoothed) SRB and its bounds to missing girls

@@ -20,6 +20,7 @@ from chitieu.enforcement.campaign import (
     flagged_with_facilities,
     plan_inspections,
 )
+from chitieu.enforcement.impact import inspection_effect
 from chitieu.enforcement.ranking import YEARS_NOT_INSPECTED, excess_ranking
 from chitieu.enforcement.register import facility_register, register_facility
 from chitieu.reports.campaign import render_campaign_pdf, render_campaign_xlsx
@@ -179,3 +180,21 @@ def campaign_list(
     name = f"dot-thanh-tra-{scope.code}-{today.isoformat()}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(content=data, media_type=media, headers=headers)
+
+
+@router.get("/enforcement/effect", summary="SRB before and after inspections, against peers")
+def effect(
+    user: CurrentUser,
+    db: DB,
+    unit: Annotated[str, Query(description="The inspected commune.")],
+    year: Annotated[
+        int | None, Query(ge=1990, le=2100, description="Inspection year (default: the last).")
+    ] = None,
+) -> dict[str, Any]:
+    """The commune's SRB in the three years before and after the inspection year, each with its
+    95 % interval, and the difference-in-differences (SRB points, 95 % prediction interval)
+    against comparable communes of its province not inspected then, on the smoothed series;
+    ``note_vi``/``note_en`` say that it is observational."""
+    scope = ensure_within(user, unit, db)
+    found = inspection_effect(db, scope.code, year=year, last_data_year=vietnam_today().year - 1)
+    return found.to_dict()

@@ -3,7 +3,7 @@ with the facilities in and around them (filters by kind, ownership and years sin
 inspection), the form that puts the chosen ones on the campaign, and the campaign list with
 its XLSX and PDF downloads (``/api/enforcement/campaign?format=…``).
 
-    router    # /enforcement/flagged, /enforcement/campaign (GET and POST)
+    router    # /enforcement/flagged, /enforcement/campaign (GET and POST), /enforcement/effect
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from chitieu.enforcement.campaign import (
     flagged_with_facilities,
     plan_inspections,
 )
+from chitieu.enforcement.impact import inspection_effect
 from chitieu.enforcement.register import FACILITY_KINDS
 from chitieu.ingest.errors import ImportRefused
 from chitieu.reports.i18n import fmt_interval, fmt_number
@@ -129,3 +130,25 @@ def campaign_page(
         ),
     }
     return render(request, "plans/campaign.html", context, user=user)
+
+
+@router.get("/enforcement/effect")
+def effect_page(
+    request: Request, user: PageUser, db: DB, unit: UnitCode = None, year: Year = None
+) -> Response:
+    """Did it work? The commune's SRB before and after its inspection, against its peers."""
+    lang = request_language(request)
+    info = ensure_within(user, unit or user.unit_code, db)
+    found, error = None, None
+    try:
+        found = inspection_effect(db, info.code, year=year, last_data_year=vietnam_today().year - 1)
+    except ImportRefused as exc:
+        error = exc.summary(lang=lang, what="change")
+    context = {
+        "unit": info,
+        "found": found,
+        "error": error,
+        "fmt": lambda v, d=1: fmt_number(v, d, lang),
+        "interval": lambda lo, hi: fmt_interval(lo, hi, 1, lang),
+    }
+    return render(request, "plans/effect.html", context, user=user)
