@@ -55,3 +55,39 @@ def test_from_a_flagged_commune_to_the_exported_campaign(page, login, shot):  # 
     assert cells[0][0].startswith("Danh sách cơ sở trong đợt thanh tra")
     assert any(r[1] == "BT-SA1" and r[2] == "Phòng khám siêu âm Ánh Dương" for r in cells)
     assert not page.console_errors
+
+
+def test_from_a_past_inspection_to_its_before_and_after(page, login, shot):  # type: ignore[no-untyped-def]
+    admin = httpx.Client(base_url=page.base, auth=("admin", PASSWORD))
+    commune = admin.get("/api/enforcement/flagged", params={"unit": "01"}).json()["items"][1]
+    code = "BT-SA2"
+    admin.post(
+        "/api/enforcement/register",
+        json={
+            "code": code,
+            "name": "Phòng khám sản phụ khoa Bình An",
+            "unit_code": commune["unit_code"],
+        },
+    )
+    got = admin.post(
+        "/api/inspections",
+        json={
+            "facility_code": code,
+            "inspected_on": "2021-05-10",
+            "violation": True,
+            "fine_vnd": 40_000_000,
+            "suspended": True,
+        },
+    )
+    assert got.status_code in (200, 201), got.text
+
+    login(page, "analyst.hanoi")
+    page.goto(f"{page.base}/enforcement?unit=01")
+    page.click(f'a[href="/enforcement/effect?unit={commune["unit_code"]}&year=2021"]')
+    page.wait_for_url("**/enforcement/effect**")
+    text = page.inner_text("#effect")
+    assert "Năm kiểm tra: 2021" in text and "2018–2020" in text and "2022–2024" in text
+    assert page.locator("#did").count() == 1  # the difference against comparable communes
+    assert "so sánh quan sát" in text  # and the statement that it is observational
+    shot(page, "campaign-effect")
+    assert not page.console_errors
