@@ -91,3 +91,19 @@ def test_from_a_past_inspection_to_its_before_and_after(page, login, shot):  # t
     assert "so sánh quan sát" in text  # and the statement that it is observational
     shot(page, "campaign-effect")
     assert not page.console_errors
+
+
+def test_the_tile_map_renders_on_the_national_and_hanoi_views(page, login, shot):  # type: ignore[no-untyped-def]
+    login(page, "admin")
+    for unit, name in (("VN", "map-national"), ("01", "map-hanoi")):
+        page.goto(f"{page.base}/map?unit={unit}")
+        assert page.locator("#tile-map .tile").count() > 0
+        assert page.locator("#map-legend").is_visible() and page.locator("#map-why").is_visible()
+        shot(page, name)
+    # the Hanoi tile on the national view leads to the province's own map
+    page.goto(f"{page.base}/map?unit=VN")
+    page.click('#tile-map .tile[data-unit="01"]')
+    page.wait_for_url("**/map?unit=01")
+    hanoi_tile = page.locator("#tile-map .tile").first
+    assert "(" in hanoi_tile.get_attribute("title")  # the interval is in the tooltip
+    assert not page.console_errors

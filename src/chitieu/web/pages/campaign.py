@@ -152,3 +152,42 @@ def effect_page(
         "interval": lambda lo, hi: fmt_interval(lo, hi, 1, lang),
     }
     return render(request, "plans/effect.html", context, user=user)
+
+
+#: The map's colour classes by the SRB estimate (boys per 100 girls): the natural level, then
+#: rising steps. Classes of the estimate, shown with its interval: never a ranking.
+MAP_CLASSES = ((107.0, "srb-natural"), (110.0, "srb-mild"), (113.0, "srb-high"))
+#: An interval wider than this (SRB points) is drawn pale: the estimate is too uncertain.
+UNCERTAIN_WIDTH = 10.0
+
+
+def map_class(srb: float | None, lower: float | None, upper: float | None) -> str:
+    if srb is None:
+        return "srb-none"
+    name = next((c for limit, c in MAP_CLASSES if srb < limit), "srb-very-high")
+    wide = lower is None or upper is None or upper - lower > UNCERTAIN_WIDTH
+    return f"{name} uncertain" if wide else name
+
+
+@router.get("/map")
+def map_page(
+    request: Request, user: PageUser, db: DB, unit: UnitCode = None, year: Year = None
+) -> Response:
+    """A tile map: one tile per unit below ``unit`` (provinces of the country, communes of a
+    province), coloured by the SRB estimate over the excess window, its interval on hover."""
+    from chitieu.enforcement.ranking import excess_ranking
+
+    lang = request_language(request)
+    info = ensure_within(user, unit or user.unit_code, db)
+    today = vietnam_today()
+    ranked = excess_ranking(db, info.code, until_year=year or today.year - 1, as_of=today)
+    tiles = sorted(ranked.rows, key=lambda r: r.unit_code)  # by code: north to south, no rank
+    context = {
+        "unit": info,
+        "tiles": tiles,
+        "window": ranked.window,
+        "klass": map_class,
+        "fmt": lambda v, d=1: fmt_number(v, d, lang),
+        "interval": lambda lo, hi: fmt_interval(lo, hi, 1, lang),
+    }
+    return render(request, "plans/map.html", context, user=user)
