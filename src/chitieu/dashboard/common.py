@@ -43,7 +43,7 @@ def latest_year(db: Session, unit: UnitInfo) -> int:
     provisional beside it, never as the headline); without a complete year, the latest with
     data (:func:`latest_data_year`)."""
     last = latest_data_year(db, unit)
-    complete = last_complete_year(births_completeness(db.connection(), unit.code, last))
+    complete = last_complete_year(births_completeness(db, unit.code, last))
     return complete if complete is not None else last
 
 
@@ -53,7 +53,7 @@ def births_completeness_json(
     """The births completeness of ``year`` for ``unit`` with its ``text`` (None when it has no
     births), and the year after it whose births are still arriving, ``{year, provisional: true,
     completeness, text}`` (None when there is none): one read of the unit's births."""
-    done = births_completeness(db.connection(), unit.code, max(year, latest_data_year(db, unit)))
+    done = births_completeness(db, unit.code, max(year, latest_data_year(db, unit)))
     this = {**asdict(done[year]), "text": done[year].text(lang)} if year in done else None
     later = [c for y, c in done.items() if y > year and not c.complete]
     if not later:

@@ -145,9 +145,7 @@ def trend_json(db: Session, view: View, evals: list[TargetEvaluation]) -> dict[s
         prob = num(chosen.prob_target_met, 3)
         method = chosen.method
     else:  # no SRB target covers the unit: the observed series alone
-        series = indicator_series(
-            db.connection(), "SRB", view.unit.code, range(TREND_FROM, view.year + 1)
-        )
+        series = indicator_series(db, "SRB", view.unit.code, range(TREND_FROM, view.year + 1))
         observed = [
             [v.years[0], num(v.value), num(v.lower), num(v.upper)]
             for v in series

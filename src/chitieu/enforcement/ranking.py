@@ -120,7 +120,7 @@ def excess_window(db: Session, unit_code: str, until_year: int) -> tuple[int, in
     the dashboard, the report, the API and the CLI."""
     from chitieu.indicators.completeness import births_completeness, last_complete_year
 
-    complete = births_completeness(db.connection(), unit_code, until_year)
+    complete = births_completeness(db, unit_code, until_year)
     last = last_complete_year(complete) or until_year
     return last - EXCESS_YEARS + 1, last
 
@@ -160,7 +160,7 @@ def _rank(
 ) -> list[ExcessRow]:
     unit = get_unit(db, unit_code)
     catalog = read_catalog()
-    panel = children_by_year(db, "SRB", unit.code, years, catalog=catalog)  # type: ignore[arg-type]
+    panel = children_by_year(db, "SRB", unit.code, years, catalog=catalog)
     pooled = pooled_by_children(panel, catalog.indicator("SRB"))  # one read serves both
     codes = panel.codes
     male, female = panel.numerator, panel.denominator

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.messages import message
@@ -34,6 +34,7 @@ from chitieu.catalog.schema import Indicator
 from chitieu.indicators.service import birth_based, unit_year_totals
 from chitieu.indicators.sources import COUNTED_STATUSES
 from chitieu.reporting.calendar import MONTHLY
+from chitieu.store.db import Db
 from chitieu.store.models import BirthAggregate, DataValue
 from chitieu.units.queries import get_unit, subtree_codes
 
@@ -82,7 +83,7 @@ def year_is_due(year: int, as_of: datetime | None = None) -> bool:
     return now >= MONTHLY.deadline(month_period(year, 12))
 
 
-def _months_covered(conn: Connection, codes, years: set[int]) -> dict[int, set[int]]:
+def _months_covered(conn: Db, codes, years: set[int]) -> dict[int, set[int]]:
     """Per year, the months any birth record or reported ``LIVE_BIRTHS`` period covers."""
     out: dict[int, set[int]] = {}
     ba = BirthAggregate
@@ -113,7 +114,7 @@ def _months_covered(conn: Connection, codes, years: set[int]) -> dict[int, set[i
 
 
 def births_completeness(
-    conn: Connection,
+    conn: Db,
     unit_code: str,
     until_year: int,
     *,

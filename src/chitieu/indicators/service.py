@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.schema import BirthFilter, Indicator, Operand
@@ -39,6 +39,7 @@ from chitieu.indicators.sources import (
     read_facility_counts,
     read_reported,
 )
+from chitieu.store.db import Db
 from chitieu.store.models import Unit
 from chitieu.units.queries import get_unit, in_subtree
 
@@ -108,7 +109,7 @@ class _Totals:
 
 
 def _unit_totals(
-    conn: Connection, ind: Indicator, path: str, years: tuple[int, ...], catalog: Catalog
+    conn: Db, ind: Indicator, path: str, years: tuple[int, ...], catalog: Catalog
 ) -> _Totals:
     """Numerator and denominator of ``ind`` per unit and year, for the units at or below
     ``path``, by the rules in the module docstring."""
@@ -159,7 +160,7 @@ def birth_based(ind: Indicator, catalog: Catalog) -> bool:
 
 
 def unit_year_totals(
-    conn: Connection,
+    conn: Db,
     ind: Indicator,
     path: str,
     years: tuple[int, ...],
@@ -224,7 +225,7 @@ def _values(
 
 
 def _unit_by_year(
-    conn: Connection,
+    conn: Db,
     indicator_code: str,
     unit_code: str,
     years: int | Iterable[int],
@@ -241,7 +242,7 @@ def _unit_by_year(
 
 
 def indicator_series(
-    conn: Connection,
+    conn: Db,
     indicator_code: str,
     unit_code: str,
     years: int | Iterable[int],
@@ -258,7 +259,7 @@ def indicator_series(
 
 
 def indicator_value(
-    conn: Connection,
+    conn: Db,
     indicator_code: str,
     unit_code: str,
     years: int | Iterable[int],
@@ -284,7 +285,7 @@ class ChildrenPanel:
 
 
 def _children_totals(
-    conn: Connection, ind: Indicator, parent_code: str, ys: tuple[int, ...], catalog: Catalog
+    conn: Db, ind: Indicator, parent_code: str, ys: tuple[int, ...], catalog: Catalog
 ) -> ChildrenPanel:
     """One read of the parent's subtree, rolled up to its children by year."""
     parent = get_unit(conn, parent_code)
@@ -304,7 +305,7 @@ def _children_totals(
 
 
 def children_by_year(
-    conn: Connection,
+    conn: Db,
     indicator_code: str,
     parent_code: str,
     years: int | Iterable[int],
@@ -321,7 +322,7 @@ def children_by_year(
 
 
 def indicator_by_children(
-    conn: Connection,
+    conn: Db,
     indicator_code: str,
     parent_code: str,
     years: int | Iterable[int],

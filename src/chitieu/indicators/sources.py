@@ -9,10 +9,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Connection, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 
 from chitieu.catalog.periods import PeriodType, parse_period
 from chitieu.catalog.schema import BirthFilter, Element
+from chitieu.store.db import Db
 from chitieu.store.models import BirthYearAggregate, DataValue, Facility
 from chitieu.units.queries import subtree_codes
 
@@ -103,7 +104,7 @@ def births_condition(filters: Sequence[BirthFilter]) -> ColumnElement[bool]:
 
 
 def read_births(
-    conn: Connection,
+    conn: Db,
     path: str,
     years: Sequence[int],
     numerator: Sequence[BirthFilter],
@@ -131,7 +132,7 @@ def read_births(
 
 
 def _period_maps(
-    conn: Connection, cells: ColumnElement[bool], years: Sequence[int]
+    conn: Db, cells: ColumnElement[bool], years: Sequence[int]
 ) -> dict[str, tuple[int, int, int]]:
     """Each stored period of the wanted cells that counts in one of ``years``, mapped to
     (year, rank of its type, ordinal of its start day). Unreadable period strings are skipped:
@@ -150,7 +151,7 @@ def _period_maps(
 
 
 def read_reported(
-    conn: Connection, path: str, years: Sequence[int], wanted: Mapping[str, Collection[str]]
+    conn: Db, path: str, years: Sequence[int], wanted: Mapping[str, Collection[str]]
 ) -> list[ReportedCell]:
     """Reported figures per unit, element, disaggregation, year and period type, at or below
     the unit at ``path``; ``wanted`` maps element codes to the disaggregations to read."""
@@ -190,7 +191,7 @@ def read_reported(
     ]
 
 
-def read_facility_counts(conn: Connection, path: str, kind: str) -> dict[str, int]:
+def read_facility_counts(conn: Db, path: str, kind: str) -> dict[str, int]:
     """Facilities of ``kind`` per unit, at or below the unit at ``path``."""
     query = (
         select(Facility.unit_code, func.count())

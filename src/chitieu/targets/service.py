@@ -106,7 +106,7 @@ class _Reads:
         key = (unit.code, until_year)
         if key not in self._completeness:
             self._completeness[key] = births_completeness(
-                self._db,  # type: ignore[arg-type]
+                self._db,
                 unit.code,
                 until_year,
                 catalog=self._catalog,
@@ -117,7 +117,7 @@ class _Reads:
         key = (ind.code, unit.code, tuple(years))
         if key not in self._series:
             self._series[key] = indicator_series(
-                self._db,  # type: ignore[arg-type]
+                self._db,
                 ind.code,
                 unit.code,
                 key[2],
@@ -135,7 +135,7 @@ class _Reads:
             return {}  # nothing observed: nothing to pool
         if key not in self._panels:
             panel = children_by_year(
-                self._db.connection(), ind.code, unit.parent_code, key[2], catalog=self._catalog
+                self._db, ind.code, unit.parent_code, key[2], catalog=self._catalog
             )
             self._panels[key] = {
                 code: {

@@ -200,7 +200,7 @@ def report_download(
     ``/api/targets/status?plan=…&unit=…&year=period``)."""
     found = visible_plan(db, user, plan)  # a plan outside the user's line: 403
     target_unit = ensure_within(user, unit or found.unit_code, db)
-    plan_path = get_unit(db.connection(), found.unit_code).path
+    plan_path = get_unit(db, found.unit_code).path
     if not (target_unit.path + "/").startswith(plan_path + "/"):
         raise ApiError(
             422, f"unit {target_unit.code} is not within the plan's unit {found.unit_code}"
