@@ -103,7 +103,7 @@ def inspection_effect(
     from chitieu.stats.did import MIN_CONTROLS, did_smoothed
     from chitieu.stats.smoothing import smooth_srb
 
-    commune = get_unit(db, commune_code)  # type: ignore[arg-type]
+    commune = get_unit(db, commune_code)
     year = year or last_inspection_year(db, commune.code)
     problem = None
     if commune.level != "commune" or commune.parent_code is None:
@@ -118,7 +118,7 @@ def inspection_effect(
     before = list(range(year - WINDOW, year))
     after = list(range(year + 1, min(year + WINDOW, last_data_year) + 1))
     years = list(range(before[0] - LEAD, after[-1] + 1))
-    panel = children_by_year(db, "SRB", commune.parent_code, years, catalog=read_catalog())  # type: ignore[arg-type]
+    panel = children_by_year(db, "SRB", commune.parent_code, years, catalog=read_catalog())
     codes = panel.codes
     male, female = panel.numerator, panel.denominator
     i = codes.index(commune.code)

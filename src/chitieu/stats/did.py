@@ -76,7 +76,10 @@ def did_smoothed(
     did = d_treated - d_controls.mean()
     half = stats.t.ppf(0.5 + level / 2, n - 1) * d_controls.std(ddof=1) * np.sqrt(1 + 1 / n)
     before = float(np.exp(ly[~post].mean()))
-    to_points = lambda v: before * (np.exp(v) - 1)  # noqa: E731
+
+    def to_points(v: float) -> float:
+        return float(before * (np.exp(v) - 1))
+
     return DidResult(
         did=float(did),
         lower=float(did - half),

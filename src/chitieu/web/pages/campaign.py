@@ -9,6 +9,7 @@ its XLSX and PDF downloads (``/api/enforcement/campaign?format=…``).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -63,7 +64,7 @@ def flagged_page(
         )
     except ImportRefused as exc:
         found, error = [], exc.summary(lang=lang, what="change")
-    context = {
+    context: dict[str, Any] = {
         "unit": info,
         "found": found,
         "only": only,
@@ -120,7 +121,7 @@ def campaign_page(
     lang = request_language(request)
     info = ensure_within(user, unit or user.unit_code, db)
     entries = campaign(db, info.code, as_of=vietnam_today())
-    context = {
+    context: dict[str, Any] = {
         "unit": info,
         "entries": entries,
         "saved": saved,
@@ -144,7 +145,7 @@ def effect_page(
         found = inspection_effect(db, info.code, year=year, last_data_year=vietnam_today().year - 1)
     except ImportRefused as exc:
         error = exc.summary(lang=lang, what="change")
-    context = {
+    context: dict[str, Any] = {
         "unit": info,
         "found": found,
         "error": error,
