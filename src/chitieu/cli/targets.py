@@ -141,7 +141,7 @@ def scorecard_command(
 ) -> None:
     """Bảng điểm quốc gia mười chỉ tiêu: theo năm, giá trị, chỉ tiêu, đạt hay không và nguồn (the
     national ten-target scorecard: per year, each target's value, target, verdict and source)."""
-    from chitieu.reports.i18n import fmt_number
+    from chitieu.reports.i18n import fmt_figure
     from chitieu.targets.scorecard import national_scorecard
 
     with database() as db:
@@ -155,8 +155,14 @@ def scorecard_command(
         for y in card.years:
             cell = r.cells.get(y)
             verdict = {True: "đạt", False: "không đạt", None: "?"}[cell.met if cell else None]
-            value = fmt_number(cell.value, 1, "vi") if cell and cell.value is not None else ""
-            row[str(y)] = f"{verdict} {value}".strip()
+            if cell is None:
+                row[str(y)] = "?"
+                continue
+            shown = [verdict + (" (suy ra)" if cell.met_derived else "")]
+            if cell.value is not None or cell.target_value is not None:
+                target = fmt_figure(cell.target_value, "vi")
+                shown.append(f"{fmt_figure(cell.value, 'vi')} / {target}")
+            row[str(y)] = " ".join(shown)
         rows.append(row)
     typer.echo(render_table(rows, list(rows[0])) if rows else "(trống — empty)")
     for y in card.years:

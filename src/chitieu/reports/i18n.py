@@ -37,6 +37,13 @@ def fmt_percent(p: float | None, lang: str = "vi") -> str:
     return "–" if p is None else f"{round(100 * p)}%"
 
 
+def fmt_figure(x: float | None, lang: str) -> str:
+    """A published figure with the decimals it was published with (at most two): 15, 34,5,
+    95,15 — not 15,0 nor 95,2."""
+    digits = next((d for d in (0, 1) if x is not None and round(x, d) == x), 2)
+    return fmt_number(x, digits, lang)
+
+
 def fmt_interval(lower: float | None, upper: float | None, digits: int, lang: str) -> str:
     if lower is None or upper is None:
         return ""

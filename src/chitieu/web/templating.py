@@ -68,8 +68,9 @@ def format_number(x: float | int | None, digits: int = 0, lang: str = "vi") -> s
 def format_figure(x: float | int | None, lang: str = "vi") -> str:
     """A published figure with the decimals it was published with (at most two): 15, 34,5,
     95,15 — not 15,00."""
-    digits = next((d for d in (0, 1) if x is not None and round(x, d) == x), 2)
-    return format_number(x, digits, lang)
+    from chitieu.reports.i18n import fmt_figure
+
+    return fmt_figure(x, lang)
 
 
 def lang_url(request: Request, lang: str) -> str:
