@@ -136,3 +136,47 @@ def test_a_submitted_report_is_read_only_for_the_commune(world) -> None:
     assert (reopened.before["status"], reopened.after["status"]) == ("submitted", "draft")
     fixed = world.client.put("/api/datavalues", json=_value(period, "M_O1", 6), headers=entry)
     assert fixed.status_code == 200 and fixed.json()["value"] == 6
+
+
+def test_implausible_births_need_a_confirmation_through_the_api_too(world) -> None:
+    period, cells = "202403", ("M_O1", "M_O2", "M_O3P", "F_O1", "F_O2", "F_O3P")
+    payload = {
+        "dataValues": [
+            {
+                "dataElement": "LIVE_BIRTHS",
+                "period": period,
+                "orgUnit": HK,
+                "categoryOptionCombo": c,
+                "value": "600" if c == "M_O1" else "0",
+            }
+            for c in cells
+        ]
+    }
+    url = "/api/dataValueSets?idScheme=code&oldUnits=none"
+    headers = {**world.as_("entry"), **JSON}
+    before = world.snapshot()
+    refused = world.client.post(url, content=json.dumps(payload), headers=headers)
+    assert refused.status_code == 409, refused.text
+    assert "600" in refused.json()["response"]["conflicts"][0]["value"]
+    assert world.snapshot() == before
+    ok = world.client.post(
+        url + "&confirmImplausible=true", content=json.dumps(payload), headers=headers
+    )
+    assert ok.status_code == 200 and ok.json()["response"]["importCount"]["imported"] == 6
+
+    # One value through the API: the month it completes is judged the same way.
+    other = "202404"
+    for c in cells[1:]:
+        r = world.client.put(
+            "/api/datavalues", json=_value(other, c, 0), headers=world.as_("entry")
+        )
+        assert r.status_code == 201, r.text
+    last = _value(other, "M_O1", 600)
+    assert (
+        world.client.put("/api/datavalues", json=last, headers=world.as_("entry")).status_code
+        == 422
+    )
+    confirmed = world.client.put(
+        "/api/datavalues?confirm=true", json=last, headers=world.as_("entry")
+    )
+    assert confirmed.status_code == 201, confirmed.text

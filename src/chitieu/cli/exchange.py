@@ -163,13 +163,25 @@ def import_excel(
     dry_run: bool = _DRY,
     actor: str | None = _ACTOR,
     as_json: bool = _JSON,
+    confirm_implausible: bool = typer.Option(
+        False,
+        "--confirm-implausible",
+        help="Store commune-months whose births fail the plausibility check (e.g. no girl).",
+    ),
 ) -> None:
     """Nhập mẫu báo cáo Excel đã điền (import a filled Excel report template).
 
-    Each bad cell is named (sheet, cell, reason); if any is bad, nothing is written."""
+    Each bad cell is named (sheet, cell, reason); if any is bad, nothing is written. Births a
+    commune-month could hardly have (sex ratio outside 80–140, or no girl, above 50 births) are
+    refused unless confirmed, as on the web form."""
     from chitieu.exchange.excel import import_excel as import_excel_file
+    from chitieu.reporting.periods import Editor
 
-    _report(import_excel_file(make_engine(), file, actor=_actor(actor), dry_run=dry_run), as_json)
+    editor = Editor(confirm_implausible=confirm_implausible)
+    summary = import_excel_file(
+        make_engine(), file, actor=_actor(actor), dry_run=dry_run, editor=editor
+    )
+    _report(summary, as_json)
 
 
 @export_app.command("dhis2")

@@ -354,7 +354,9 @@ def import_values(
                 if dry_run:
                     raise _Rollback
                 written = count.imported + count.updated + count.deleted
-                if source is not None and written:
+                if not written:  # nothing to keep, not even the period rows the locks made
+                    raise _Rollback
+                if source is not None:
                     conn.execute(
                         insert(ImportBatch).values(
                             kind=source.kind,

@@ -112,6 +112,8 @@ class Editor:
     submitted report, not a locked period)."""
 
     role: str = "operator"
+    #: The sender confirmed implausible births (:mod:`chitieu.reporting.plausibility`).
+    confirm_implausible: bool = False
 
     @property
     def can_edit_locked(self) -> bool:

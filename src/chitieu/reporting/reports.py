@@ -106,7 +106,14 @@ def save_report(
     # report whose every value is submitted is closed to the commune, so saving the figures
     # one by one as submitted would close it halfway).
     for element, disagg, value in checked.stored():
-        save_value(db, user, ValueKey(element, commune.code, period, disagg), value, status="draft")
+        save_value(
+            db,
+            user,
+            ValueKey(element, commune.code, period, disagg),
+            value,
+            status="draft",
+            confirmed=True,  # the form ran the same plausibility rule and asked the officer
+        )
     emptied = [(el, dis) for name, el, dis in STORED_FIELDS if checked.values[name] is None]
     existing = set(stored_fields(db, commune.code, period))
     for name, el, dis in STORED_FIELDS:

@@ -25,6 +25,7 @@ from chitieu.catalog.messages import message
 from chitieu.catalog.periods import Period, PeriodType, parse_period, period_of_day
 from chitieu.reporting import summary as sm
 from chitieu.reporting.periods import Editor, lock_periods, refusal
+from chitieu.reporting.plausibility import implausible_months
 from chitieu.reporting.summary import Conflict
 from chitieu.store.models import DataElement, DataValue, DeletedDataValue, Unit
 
@@ -432,6 +433,14 @@ def plan_import(
                 conflicts.append(Conflict(period, why, sm.E_LOCKED, "period", v.index, v.location))
                 continue
         actions.append(Action(kind, v, period, number, old, tombstones.get(key)))
+    if not editor.confirm_implausible:
+        for month in implausible_months(conn, actions):
+            mine = [a for a in actions if (a.v.unit, a.period) == (month.unit, month.period)]
+            first = mine[0].v
+            conflicts.append(
+                Conflict(month.period, month.reason(), None, "value", first.index, first.location)
+            )
+            actions = [a for a in actions if a not in mine]
     return actions, conflicts
 
 

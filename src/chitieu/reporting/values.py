@@ -145,13 +145,15 @@ def save_value(
     comment: str | None = None,
     status: Status = "submitted",
     create_only: bool = False,
+    confirmed: bool = False,
 ) -> tuple[DataValue, str]:
     """Insert or update one value in the caller's transaction, audited; return the stored row
     and what happened (``created``, ``updated`` or ``unchanged``).
 
     NotAllowed outside the user's unit, or for a non-admin locking or touching a locked value
     (code ``locked``); StateConflict (code ``exists``) when ``create_only`` and the value exists;
-    InvalidInput for anything invalid."""
+    InvalidInput for anything invalid, implausible births included unless ``confirmed``
+    (:mod:`chitieu.reporting.plausibility`)."""
     _check_unit(db, user, key.unit)
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
@@ -167,7 +169,7 @@ def save_value(
         user.username,
         location="body",
     )
-    editor = Editor(user.role)
+    editor = Editor(user.role, confirm_implausible=confirmed)
     actions, conflicts = plan_import(
         db.connection(), [incoming], allowed_unit=user.unit_code, editor=editor
     )

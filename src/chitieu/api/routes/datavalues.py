@@ -101,21 +101,42 @@ def list_values(
     return cached_json(request, db, user, build)
 
 
+#: Store births the plausibility rule would refuse (:mod:`chitieu.reporting.plausibility`).
+Confirm = Annotated[bool, Query(description="Confirm implausible births (e.g. no girl).")]
+
+
 @router.post("/datavalues", status_code=201, summary="Create one data value")
-def create_value(body: ValueBody, user: CurrentUser, db: DB) -> dict[str, Any]:
+def create_value(
+    body: ValueBody, user: CurrentUser, db: DB, confirm: Confirm = False
+) -> dict[str, Any]:
     """Create a value; 409 if it exists (use PUT). Audited."""
     row, _ = save_value(
-        db, user, body.key(), body.value, comment=body.comment, status=body.status, create_only=True
+        db,
+        user,
+        body.key(),
+        body.value,
+        comment=body.comment,
+        status=body.status,
+        create_only=True,
+        confirmed=confirm,
     )
     return value_json(row)
 
 
 @router.put("/datavalues", summary="Create or update one data value")
-def put_value(body: ValueBody, user: CurrentUser, db: DB, response: Response) -> dict[str, Any]:
+def put_value(
+    body: ValueBody, user: CurrentUser, db: DB, response: Response, confirm: Confirm = False
+) -> dict[str, Any]:
     """Create the value or change it (``result``: created, updated or unchanged). A locked
     value, or locking one, needs the admin role. Audited."""
     row, result = save_value(
-        db, user, body.key(), body.value, comment=body.comment, status=body.status
+        db,
+        user,
+        body.key(),
+        body.value,
+        comment=body.comment,
+        status=body.status,
+        confirmed=confirm,
     )
     if result == "created":
         response.status_code = 201

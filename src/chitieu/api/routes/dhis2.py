@@ -295,6 +295,7 @@ async def import_values(
     importStrategy: Text = None,
     atomicMode: Annotated[str, Query(pattern="^(ALL|NONE|all|none)$")] = "NONE",
     firstRowIsHeader: bool = True,
+    confirmImplausible: bool = False,
     oldUnits: Text = None,
     async_: Annotated[bool, Query(alias="async")] = False,
 ) -> JSONResponse:
@@ -317,7 +318,7 @@ async def import_values(
                 data_set_id_scheme=dataSetIdScheme,
                 import_strategy=importStrategy,
                 allowed_unit=user.unit_code,
-                editor=Editor(user.role),
+                editor=Editor(user.role, confirm_implausible=confirmImplausible),
                 atomic=atomicMode.upper() == "ALL",
                 old_units=oldUnits,
                 first_row_is_header=firstRowIsHeader,

@@ -1,0 +1,83 @@
+"""The monthly report's plausibility rule, applied to every way data come in.
+
+The rule is the form's (:mod:`chitieu.reporting.form`, rule 3): when the six birth cells of a
+commune-month hold more than :data:`~chitieu.reporting.form.SRB_CHECK_MIN_BIRTHS` births and
+the sex ratio lies outside :data:`~chitieu.reporting.form.SRB_PLAUSIBLE` — or no girl was
+born — the figures are refused until the sender confirms them (the form's confirmation box;
+``confirm`` on the API; ``--confirm-implausible`` on the command line). The month is judged
+as it would stand after the change: the stored cells with the incoming ones applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, tuple_
+
+from chitieu.reporting.form import SRB_CHECK_MIN_BIRTHS, SRB_PLAUSIBLE, sex_ratio
+from chitieu.reporting.monthly_report import BIRTH_FIELDS
+from chitieu.store.models import DataValue
+
+_BOYS = {d for n, _, d in BIRTH_FIELDS if n.startswith("M_")}
+_CELLS = {d for _, _, d in BIRTH_FIELDS}
+BIRTHS = BIRTH_FIELDS[0][1]
+
+
+@dataclass(frozen=True, slots=True)
+class Implausible:
+    """A commune-month whose births would be implausible after the change."""
+
+    unit: str
+    period: str
+    boys: int
+    girls: int
+
+    def reason(self) -> str:
+        srb = sex_ratio(self.boys, self.girls)
+        ratio = f"tỷ số giới tính {srb:.1f}" if srb is not None else "không có bé gái"
+        ratio_en = f"sex ratio {srb:.1f}" if srb is not None else "no girl"
+        low, high = SRB_PLAUSIBLE
+        return (
+            f"`{self.unit}` `{self.period}`: {self.boys} bé trai, {self.girls} bé gái ({ratio}), "
+            f"ngoài {low:.0f}–{high:.0f}: cần xác nhận / {self.boys} boys and {self.girls} girls "
+            f"({ratio_en}), outside {low:.0f}–{high:.0f}: confirm the figures to store them"
+        )
+
+
+def implausible_months(conn: Connection, actions: Sequence) -> list[Implausible]:  # type: ignore[type-arg]
+    """The commune-months the planned ``actions`` (of :func:`~chitieu.reporting.validate.
+    plan_import`) would leave implausible."""
+    touched = {
+        (a.v.unit, a.period)
+        for a in actions
+        if a.kind != "ignore" and a.v.element == BIRTHS and a.v.disaggregation in _CELLS
+    }
+    if not touched:
+        return []
+    cells: dict[tuple[str, str], dict[str, float]] = {k: {} for k in touched}
+    stored = conn.execute(
+        select(DataValue.unit_code, DataValue.period, DataValue.disaggregation, DataValue.value)
+        .where(tuple_(DataValue.unit_code, DataValue.period).in_(sorted(touched)))
+        .where(DataValue.element_code == BIRTHS)
+    )
+    for unit, period, disagg, value in stored:
+        cells[(unit, period)][disagg] = value
+    for a in actions:
+        key = (a.v.unit, a.period)
+        if key in touched and a.v.element == BIRTHS and a.v.disaggregation in _CELLS:
+            if a.kind == "delete":
+                cells[key].pop(a.v.disaggregation, None)
+            elif a.kind in ("insert", "update"):
+                cells[key][a.v.disaggregation] = a.number  # type: ignore[assignment]
+    out = []
+    for (unit, period), month in sorted(cells.items()):
+        if set(month) != _CELLS:
+            continue
+        boys = int(sum(v for d, v in month.items() if d in _BOYS))
+        girls = int(sum(v for d, v in month.items() if d not in _BOYS))
+        srb = sex_ratio(boys, girls)
+        low, high = SRB_PLAUSIBLE
+        if boys + girls > SRB_CHECK_MIN_BIRTHS and (srb is None or not low <= srb <= high):
+            out.append(Implausible(unit, period, boys, girls))
+    return out

@@ -1,0 +1,42 @@
+"""The monthly report's plausibility check, the same for every way data come in: six birth
+cells holding more than 50 births with a sex ratio outside 80–140 (or no girl) are refused
+— nothing written, the unit, month and ratio named — unless the sender confirms them, as the
+web form asks its officer to."""
+
+from __future__ import annotations
+
+from openpyxl import load_workbook
+
+from chitieu.exchange.excel import FIRST_DATA_ROW, SHEET, fill_cells, import_excel, write_template
+from chitieu.reporting.periods import Editor
+
+
+def _template(sdb, tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "hk-202501.xlsx"
+    with sdb.connect() as conn:
+        write_template(conn, "00070", "202501", path)
+    ws = load_workbook(path)[SHEET]
+    row = next(r for r in range(FIRST_DATA_ROW, ws.max_row + 1) if ws.cell(r, 1).value == "00070")
+    return path, row
+
+
+def test_600_boys_and_no_girl_from_excel_are_refused_unless_confirmed(
+    sdb, tmp_path, values_of
+) -> None:  # type: ignore[no-untyped-def]
+    template, r = _template(sdb, tmp_path)
+    filled = tmp_path / "filled.xlsx"
+    fill_cells(template, [(f"{c}{r}", 600 if c == "C" else 0) for c in "CDEFGH"], filled)
+    refused = import_excel(sdb, filled, actor="t")
+    assert refused.status == "ERROR" and values_of(sdb) == set()
+    (why,) = [c.value for c in refused.conflicts]
+    assert "00070" in why and "202501" in why and "600" in why
+    confirmed = import_excel(sdb, filled, actor="t", editor=Editor(confirm_implausible=True))
+    assert confirmed.status == "SUCCESS" and len(values_of(sdb)) == 6
+
+
+def test_a_plausible_month_and_a_small_one_pass(sdb, tmp_path, values_of) -> None:  # type: ignore[no-untyped-def]
+    template, r = _template(sdb, tmp_path)
+    filled = tmp_path / "filled.xlsx"
+    births = (30, 20, 10, 25, 15, 10)  # 60 boys, 50 girls: ratio 120
+    fill_cells(template, [(f"{c}{r}", n) for c, n in zip("CDEFGH", births, strict=True)], filled)
+    assert import_excel(sdb, filled, actor="t").status == "SUCCESS"
