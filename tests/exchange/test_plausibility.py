@@ -40,3 +40,34 @@ def test_a_plausible_month_and_a_small_one_pass(sdb, tmp_path, values_of) -> Non
     births = (30, 20, 10, 25, 15, 10)  # 60 boys, 50 girls: ratio 120
     fill_cells(template, [(f"{c}{r}", n) for c, n in zip("CDEFGH", births, strict=True)], filled)
     assert import_excel(sdb, filled, actor="t").status == "SUCCESS"
+
+
+def _hanoi(sdb, tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "hanoi-202501.xlsx"
+    with sdb.connect() as conn:
+        write_template(conn, "01", "202501", path)
+    return path, FIRST_DATA_ROW
+
+
+def test_a_commune_outside_the_template_is_refused_by_its_cell(sdb, tmp_path, values_of) -> None:  # type: ignore[no-untyped-def]
+    """A Hai Phong commune typed into a Hanoi template row is refused (even for an operator
+    whose scope is the whole country), named by its cell; nothing is written."""
+    template, r = _hanoi(sdb, tmp_path)
+    filled = tmp_path / "filled.xlsx"
+    fill_cells(template, [(f"A{r}", "11560"), (f"C{r}", 3), (f"C{r + 1}", 2)], filled)
+    summary = import_excel(sdb, filled, actor="t")
+    assert summary.status == "ERROR" and values_of(sdb) == set()
+    (conflict,) = summary.conflicts
+    assert conflict.location.endswith(f"A{r}") and "11560" in conflict.value
+
+
+def test_a_formula_without_a_computed_value_is_refused_not_skipped(
+    sdb, tmp_path, values_of
+) -> None:  # type: ignore[no-untyped-def]
+    template, r = _hanoi(sdb, tmp_path)
+    filled = tmp_path / "filled.xlsx"
+    fill_cells(template, [(f"C{r}", "=2+3"), (f"D{r}", 4)], filled)  # openpyxl keeps no result
+    summary = import_excel(sdb, filled, actor="t")
+    assert summary.status == "ERROR" and values_of(sdb) == set()
+    (conflict,) = summary.conflicts
+    assert conflict.location.endswith(f"C{r}") and "formula" in conflict.value

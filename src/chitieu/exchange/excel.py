@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -38,6 +38,7 @@ from chitieu.reporting.imports import ImportSource, ValueIn, import_values
 from chitieu.reporting.periods import Editor
 from chitieu.reporting.summary import Conflict, ImportSummary
 from chitieu.store.models import Unit
+from chitieu.units.queries import in_subtree
 
 TEMPLATE = "commune-monthly"
 VERSION = "1"
@@ -218,8 +219,15 @@ def _problem(ref: str, why: str, value: Any, prop: str = "value") -> Conflict:
     return Conflict(str(value)[:80] if value is not None else "", why, None, prop, None, ref)
 
 
-def read_template(path: Path | str) -> tuple[list[ValueIn], list[Conflict]]:
+def read_template(
+    path: Path | str, inside: Callable[[str, str], bool] | None = None
+) -> tuple[list[ValueIn], list[Conflict]]:
     """Every figure of a filled template as values, and every problem (sheet!cell, reason).
+
+    ``inside(template_unit, code)`` says whether a row's unit lies in the template's unit: a
+    row naming a unit outside it (a Hai Phong commune typed into a Hanoi template) is refused
+    at its unit cell. A formula whose result the file does not hold (saved by a program that
+    does not compute formulas) is refused at its cell, not read as empty.
 
     A file that is no template at all, or that breaks the size limits of
     :mod:`chitieu.exchange.xlsx_limits` (checked before openpyxl opens it), gives a single
@@ -230,6 +238,7 @@ def read_template(path: Path | str) -> tuple[list[ValueIn], list[Conflict]]:
         return [], [_problem(str(path), str(exc), None, "file")]
     try:
         wb = load_workbook(path, data_only=True)
+        typed = load_workbook(path, data_only=False)  # the formulas, where results are missing
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError) as exc:
         return [], [
             _problem(
@@ -285,11 +294,28 @@ def read_template(path: Path | str) -> tuple[list[ValueIn], list[Conflict]]:
             )
         )
         return [], problems
+    formulas = typed[SHEET]
+    template_unit = str(meta.get("unit") or "")
     values: list[ValueIn] = []
     for row in ws.iter_rows(min_row=FIRST_DATA_ROW):
         unit_cell = row[0]
         unit = str(unit_cell.value).strip() if unit_cell.value is not None else ""
         figures = row[2 : len(keys)]
+        for cell in figures:
+            written = formulas[cell.coordinate].value
+            if cell.value is None and isinstance(written, str) and written.startswith("="):
+                why = (
+                    "công thức chưa có kết quả, hãy nhập số / a formula without a computed "
+                    "value: type the number, or open and save the file in Excel"
+                )
+                problems.append(_problem(f"{SHEET}!{cell.coordinate}", why, written))
+        if unit and inside is not None and not inside(template_unit, unit):
+            why = (
+                f"đơn vị {unit} không thuộc mẫu của {template_unit} / unit {unit} is not within "
+                f"the template's unit {template_unit}"
+            )
+            problems.append(_problem(f"{SHEET}!{unit_cell.coordinate}", why, unit, "orgUnit"))
+            continue
         if not unit and all(c.value in (None, "") for c in figures):
             continue
         if not unit:
@@ -330,7 +356,23 @@ def import_excel(
     editor: Editor = Editor(),
 ) -> ImportSummary:
     """Validate every cell of a filled template and import all figures, or none."""
-    values, problems = read_template(path)
+    codes: dict[str, set[str]] = {}
+
+    def inside(template_unit: str, code: str) -> bool:
+        """True unless ``code`` is a known unit outside the template's (unknown units are
+        left to the import core, which names them)."""
+        if not codes:
+            with engine.connect() as conn:
+                path_of = conn.scalar(select(Unit.path).where(Unit.code == template_unit))
+                codes["all"] = set(conn.scalars(select(Unit.code)))
+                codes["in"] = (
+                    set(conn.scalars(select(Unit.code).where(in_subtree(path_of))))
+                    if path_of is not None
+                    else set()
+                )
+        return code in codes["in"] or code not in codes["all"]
+
+    values, problems = read_template(path, inside)
     try:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
