@@ -45,7 +45,7 @@ class Implausible:
         )
 
 
-def implausible_months(conn: Connection, actions: Sequence) -> list[Implausible]:  # type: ignore[type-arg]
+def implausible_months(conn: Connection, actions: Sequence) -> list[Implausible]:
     """The commune-months the planned ``actions`` (of :func:`~chitieu.reporting.validate.
     plan_import`) would leave implausible."""
     touched = {
@@ -69,7 +69,7 @@ def implausible_months(conn: Connection, actions: Sequence) -> list[Implausible]
             if a.kind == "delete":
                 cells[key].pop(a.v.disaggregation, None)
             elif a.kind in ("insert", "update"):
-                cells[key][a.v.disaggregation] = a.number  # type: ignore[assignment]
+                cells[key][a.v.disaggregation] = a.number
     out = []
     for (unit, period), month in sorted(cells.items()):
         if set(month) != _CELLS:
