@@ -477,29 +477,16 @@ def write_xml(values: Iterable[OutValue], header: dict[str, str] | None = None) 
         attrs = "".join(f" {k}={quoteattr(x)}" for k, x in (header or {}).items())
         yield f'<?xml version="1.0" encoding="UTF-8"?>\n<dataValueSet xmlns="{DXF_NS}"{attrs}>\n'
         for v in values:
-            a = {
-                "dataElement": v.data_element,
-                "period": v.period,
-                "orgUnit": v.org_unit,
-                "categoryOptionCombo": v.category_option_combo,
-                "attributeOptionCombo": v.attribute_option_combo,
-                "value": v.value,
-            }
-            for key, x in (
-                ("storedBy", v.stored_by),
-                ("created", v.created),
-                ("lastUpdated", v.last_updated),
-                ("comment", v.comment),
-            ):
-                if x:
-                    a[key] = x
-            a["followup"] = "true" if v.followup else "false"
-            if v.deleted:
-                a["deleted"] = "true"
+            # The same fields as the JSON form; XML writes its flags as text.
+            a = {k: _xml_text(x) for k, x in _json_value(v).items()}
             yield "  <dataValue" + "".join(f" {k}={_attr(x)}" for k, x in a.items()) + "/>\n"
         yield "</dataValueSet>\n"
 
     return chunked(parts())
+
+
+def _xml_text(value: Any) -> Any:
+    return ("true" if value else "false") if isinstance(value, bool) else value
 
 
 def _attr(text: str) -> str:
