@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.middleware.gzip import GZipMiddleware
 
-from chitieu.api.cache import ResponseCache
+from chitieu.api.cache import MAX_BYTES, LruCache
 from chitieu.api.errors import install_error_handlers
 from chitieu.api.guards import BodyLimits, RequestGuards, SecurityHeaders
 from chitieu.api.paths import MAX_VERSION, MIN_VERSION, Dhis2Paths
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.auth = AuthState(secret=signing_secret(settings), limiter=LoginLimiter(engine))
-    app.state.api_cache = ResponseCache()
+    app.state.api_cache = LruCache[bytes](max_bytes=MAX_BYTES, name="api")
     install_error_handlers(app)
     # Level 5: within 2 % of level 9's size at a third of its CPU (~0.4 ms for 40 kB of JSON).
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from chitieu.api.cache import ResponseCache
+from chitieu.api.cache import MAX_BYTES, LruCache
 
 
 def _units(world, who: str) -> set[str]:
@@ -37,7 +37,7 @@ def test_answers_are_not_shared_across_units(world) -> None:
 
 
 def test_concurrent_misses_build_once() -> None:
-    cache = ResponseCache()
+    cache = LruCache(max_bytes=MAX_BYTES)
     builds = []
 
     def build() -> bytes:
@@ -55,12 +55,12 @@ def test_concurrent_misses_build_once() -> None:
 
 
 def test_bounded_in_entries_and_bytes() -> None:
-    by_count = ResponseCache(max_entries=3)
+    by_count = LruCache(max_entries=3, max_bytes=MAX_BYTES)
     for k in range(5):
         by_count.put(k, b"x")
     assert [by_count.get(k) for k in range(5)] == [None, None, b"x", b"x", b"x"]
 
-    by_size = ResponseCache(max_entries=100, max_bytes=200)
+    by_size = LruCache(max_entries=100, max_bytes=200)
     for k in range(5):
         by_size.put(k, b"x" * 20)  # 100 bytes in all
     by_size.put("big", b"y" * 26)  # over an eighth of the budget: not kept

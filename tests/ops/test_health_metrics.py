@@ -75,12 +75,12 @@ def test_metrics_count_requests_by_route_template_and_pool(ready_sqlite: Engine)
 
 
 def test_metrics_count_cache_lookups(ready_sqlite: Engine) -> None:
+    from chitieu.api.cache import LruCache
     from chitieu.metrics import CACHE_LOOKUPS
-    from chitieu.web.cache import ResultCache
 
     before_hit = CACHE_LOOKUPS.labels("pages", "hit")._value.get()
     before_miss = CACHE_LOOKUPS.labels("pages", "miss")._value.get()
-    cache = ResultCache()
+    cache = LruCache(name="pages")
     cache.get_or_build("k", lambda: 1)
     cache.get_or_build("k", lambda: 2)
     assert CACHE_LOOKUPS.labels("pages", "hit")._value.get() == before_hit + 1

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from chitieu.web.cache import ResultCache
+from chitieu.api.cache import LruCache
 
 
 def test_concurrent_requests_for_one_key_build_it_once():
-    cache = ResultCache()
+    cache = LruCache()
     calls = []
 
     def build() -> int:
@@ -33,7 +33,7 @@ def test_concurrent_requests_for_one_key_build_it_once():
 
 
 def test_a_failed_build_is_not_kept_and_old_entries_age_out():
-    cache = ResultCache(size=2)
+    cache = LruCache(max_entries=2)
 
     def fail() -> int:
         raise RuntimeError("engine down")

@@ -3,9 +3,9 @@
 The page itself computes nothing heavy: it names the unit and year and lays out the sections;
 the browser then fetches each section from ``/api/dashboard/{section}`` in parallel and draws
 it when it arrives, so the first chart appears without waiting for the slowest section.
-Sections are cached per data version (see :mod:`chitieu.web.cache`) and sent with an ETag, so
-a reload on a slow line costs a 304. ``?inline=1`` renders every section into the page before
-sending it (for printing; also the baseline the paint benchmark compares with).
+Sections are cached per data version (:class:`chitieu.api.cache.LruCache`) and sent with an
+ETag, so a reload on a slow line costs a 304. ``?inline=1`` renders every section into the
+page before sending it (for printing; also the baseline the paint benchmark compares with).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from chitieu.api.cache import LruCache
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError
@@ -33,7 +34,6 @@ from chitieu.dashboard import (
 )
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.units.queries import UnitInfo, ancestors, list_units
-from chitieu.web.cache import ResultCache
 from chitieu.web.deps import PageUser, UnitCode, Year
 from chitieu.web.i18n import CHART_KEYS, messages_for, request_language
 from chitieu.web.templating import render
@@ -47,10 +47,10 @@ FETCH_ORDER = ("reporting", "capacity", "signatures", "trend", "scorecard", "com
 YEARS_OFFERED = 17
 
 
-def _cache(request: Request) -> ResultCache:
+def _cache(request: Request) -> LruCache[Any]:
     state = request.app.state
     if not hasattr(state, "dashboard_cache"):
-        state.dashboard_cache = ResultCache()
+        state.dashboard_cache = LruCache[Any](name="pages")
     return state.dashboard_cache
 
 
