@@ -5,17 +5,12 @@ error the client reports with chitieu's message. Expected values come from the d
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from argon2 import PasswordHasher
 from dhis2 import Api
@@ -27,7 +22,9 @@ from sqlalchemy import Engine, text
 from chitieu.auth.users import create_user
 from chitieu.store.db import make_engine
 
-CHITIEU = str(Path(sys.executable).with_name("chitieu"))
+sys.path.append(str(Path(__file__).resolve().parent))  # liveserver.py; never ahead of others
+from liveserver import live_server
+
 PASSWORD = "live clients password"
 HANOI, HK = "01", "00070"
 HEALTH_SYSTEM_ANNUAL = "f5EoY8D8Yw6"  # data set UID in the mapping file
@@ -48,12 +45,6 @@ class Live:
             return conn.execute(text(sql), params).scalar()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live(_bootstrapped_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     path = tmp_path_factory.mktemp("live") / "live.db"
@@ -66,36 +57,11 @@ def live(_bootstrapped_template: str, tmp_path_factory: pytest.TempPathFactory) 
             ("entry.00070", "entry", HK),
         ):
             create_user(conn, username, role=role, unit_code=unit, password_hash=cheap)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CHITIEU_DATABASE_URL": f"sqlite:///{path}",
-        "CHITIEU_SECRET_KEY": "live-clients-test-secret",
-    }
-    proc = subprocess.Popen(
-        [CHITIEU, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                httpx.get(f"{base}/api/ping", timeout=2)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    pytest.fail(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not answer in 30 s")
-        yield Live(base, engine)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        engine.dispose()
+    with live_server(f"sqlite:///{path}", workers=1) as base:
+        try:
+            yield Live(base, engine)
+        finally:
+            engine.dispose()
 
 
 def test_dhis2py_system_info_me_and_versioned_paths(live: Live) -> None:

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import Engine
 
 from chitieu.cli.serve import check_database, default_workers
 from chitieu.store.db import make_engine
 from chitieu.store.migrate import upgrade
 
+sys.path.append(str(Path(__file__).resolve().parent))  # liveserver.py; never ahead of others
+from liveserver import live_server
+
 CHITIEU = str(Path(sys.executable).with_name("chitieu"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_default_workers() -> None:
@@ -52,29 +46,7 @@ def test_refuses_a_database_with_an_older_schema(tmp_path) -> None:  # type: ign
 def test_serves_the_api(ready_sqlite: Engine) -> None:
     url = ready_sqlite.url.render_as_string(hide_password=False)
     assert check_database(url) is None
-    port = _free_port()
-    env = {**os.environ, "CHITIEU_DATABASE_URL": url, "CHITIEU_SECRET_KEY": "serve-test"}
-    proc = subprocess.Popen(
-        [CHITIEU, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                r = httpx.get(f"{base}/api/units", timeout=2)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    pytest.fail(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not answer in 30 s")
+    with live_server(url, workers=1) as base:
+        r = httpx.get(f"{base}/api/units", timeout=5)
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
         assert httpx.get(f"{base}/openapi.json", timeout=5).json()["info"]["title"] == "chitieu"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
