@@ -28,6 +28,7 @@ from chitieu.config import Settings, get_settings, signing_secret
 from chitieu.logs import configure_logging
 from chitieu.store.db import make_engine, session_factory
 from chitieu.web import routes as web_routes
+from chitieu.web.deps import guard_refusal
 from chitieu.web.static_files import PrecompressedStaticFiles
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
     app.add_middleware(RequestMetrics)
     limits = BodyLimits(settings.max_sign_in_body, settings.max_body, settings.max_upload_body)
-    app.add_middleware(RequestGuards, limits=limits)  # before routing, sign-in and parsing
+    # before routing, sign-in and parsing; a page gets its refusal as an HTML page
+    app.add_middleware(RequestGuards, limits=limits, page_refusal=guard_refusal)
     app.add_middleware(SecurityHeaders)  # outermost: every response, errors too
     app.include_router(service_router())
     app.include_router(api_router(), prefix=API_PREFIX)

@@ -68,9 +68,12 @@ def test_hanoi_plan_as_the_seed_writes_it(ready):
         2030,
     )
     # the five "Căn cứ" clauses, in the plan's order
-    assert all(b.startswith("Căn cứ ") for b in plan.legal_bases)
+    assert all(b["vi"].startswith("Căn cứ ") for b in plan.legal_bases)
+    assert all(b["en"].startswith("Pursuant to ") for b in plan.legal_bases)
     cited = ["21-NQ/TW", "137/NQ-CP", "149-KL/TW", "1679/QĐ-TTg", "237/KH-UBND"]
-    assert [re.search(r"số (\S+)", b).group(1) for b in plan.legal_bases] == cited
+    assert [re.search(r"số (\S+)", b["vi"]).group(1) for b in plan.legal_bases] == cited
+    # the English names the same documents
+    assert [re.search(r"No\. (\S+)", b["en"]).group(1) for b in plan.legal_bases] == cited
 
     fall, cap = targets["SRB_ANNUAL_FALL"], targets["SRB_AT_MOST_109_BY_2030"]
     assert (fall.indicator_code, fall.annual_change, fall.direction, fall.target_value) == (

@@ -209,8 +209,18 @@ def test_english_editions_are_english_and_the_xlsx_shows_rounded_figures(client,
     """No Vietnamese legal bases or issuer in the English PDF; the English XLSX gives labels,
     not codes, for kinds, directions and statuses, and shows no figure with 13 decimals."""
     text = _pdf_text(tmp_path, _download(client, "pdf", "en"))
-    assert "Căn cứ" not in text and "Ủy ban nhân dân" not in text.replace("\n", " ")
-    assert "Pursuant to the 5 legal documents cited in the plan" in _squeeze_spaces(text)
+    flat = _squeeze_spaces(text)
+    assert "Căn cứ" not in text and "Ủy ban nhân dân" not in flat
+    # each legal basis in its English rendering, none in Vietnamese, none merely counted
+    for words in ("Nghị quyết", "Quyết định", "Kết luận", "Chính phủ", "Thủ tướng", "Bộ Chính trị"):
+        assert words not in flat, words
+    assert "legal documents cited" not in flat
+    assert "Pursuant to Resolution No. 21-NQ/TW of 25 October 2017" in flat
+    assert "Pursuant to Decision No. 1679/QĐ-TTg of 22 November 2019" in flat
+    assert flat.count("Pursuant to ") >= 5
+    html = _download(client, "html", "en").decode()
+    assert "Căn cứ" not in html and "Nghị quyết" not in html
+    assert "Pursuant to Plan No. 237/KH-UBND of 8 December 2020" in _squeeze_spaces(html)
     wb = load_workbook(io.BytesIO(_download(client, "xlsx", "en")))
     codes = {"at_most", "at_least", "observed", "smoothed", "projection", "body", "overdue"}
     codes |= {"reported", "not_due"}

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import RequestBodyLimitResponder
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Paths whose bodies are a username and password.
@@ -68,25 +68,47 @@ def _nul_refusal() -> JSONResponse:
     )
 
 
+#: Answers a refusal on a web page in the page's own form (an HTML page in the user's
+#: language): given the request's scope, the status and the body limit, a response, or None
+#: where the path is not a page (the API keeps its JSON).
+PageRefusal = Callable[[Scope, int, int], Response | None]
+
+
 class RequestGuards:
     """Body size limits and NUL refusal (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, limits: BodyLimits | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: BodyLimits | None = None,
+        page_refusal: PageRefusal | None = None,
+    ) -> None:
         self.app = app
         self.limits = limits or BodyLimits()
+        self.page_refusal = page_refusal
+
+    def _refusal(self, scope: Scope, status: int, limit: int) -> Response:
+        page = self.page_refusal(scope, status, limit) if self.page_refusal else None
+        if page is not None:
+            if status == 413:
+                page.headers["Connection"] = "close"
+            return page
+        return too_large(limit) if status == 413 else _nul_refusal()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"] or _NUL.search(scope.get("query_string", b"")):
-            await _nul_refusal()(scope, receive, send)
+            limit = self.limits.for_path(scope["path"])
+            await self._refusal(scope, 400, limit)(scope, receive, send)
             return
         headers = Headers(scope=scope)
         limit = self.limits.for_path(scope["path"])
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await too_large(limit)(scope, receive, send)  # nothing read, nothing run
+            # nothing read, nothing run
+            await self._refusal(scope, 413, limit)(scope, receive, send)
             return
         encoded = headers.get("content-encoding", "identity").lower() not in ("identity", "")
         if headers.get("content-type", "").startswith(_TEXT_BODIES) and not encoded:

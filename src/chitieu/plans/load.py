@@ -84,7 +84,7 @@ def _rows(plan: PlanFile) -> dict[str, list[dict[str, Any]]]:
                 "unit_code": plan.unit,
                 "start_year": plan.start_year,
                 "end_year": plan.end_year,
-                "legal_bases": list(plan.legal_bases),
+                "legal_bases": [b.model_dump() for b in plan.legal_bases],
                 "reporting": [d.model_dump() for d in plan.reporting],
             }
         ],

@@ -137,6 +137,13 @@ class ReportingDuty(_Strict):
     text_en: Text
 
 
+class LegalBasis(_Strict):
+    """A document the plan is issued pursuant to: the plan's own words and their English."""
+
+    vi: Text
+    en: Text
+
+
 class PlanFile(_Strict):
     code: Code
     title_vi: Text
@@ -147,7 +154,7 @@ class PlanFile(_Strict):
     unit: str
     start_year: Year
     end_year: Year
-    legal_bases: list[Text] = []
+    legal_bases: list[LegalBasis] = []
     bodies: list[BodySpec] = []
     other_bodies: list[OtherBody] = []
     task_groups: list[TaskGroup] = []

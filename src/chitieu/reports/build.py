@@ -63,7 +63,7 @@ class PlanReport:
     issuer_en: str
     number: str | None
     issued: date | None
-    legal_bases: list[str]
+    legal_bases: list[tuple[str, str | None]]  # (Vietnamese, English)
     unit_code: str
     unit_name: str
     year: int
@@ -161,7 +161,7 @@ def build_plan_report(
         issuer_en=next((en for vi, en in names.values() if vi == plan.issuer), plan.issuer),
         number=plan.number,
         issued=plan.issued,
-        legal_bases=list(plan.legal_bases or []),
+        legal_bases=[_basis(b) for b in plan.legal_bases or []],
         unit_code=unit.code,
         unit_name=unit.name,
         year=year,
@@ -189,16 +189,28 @@ def build_plan_report(
     return report
 
 
+def _basis(stored: object) -> tuple[str, str | None]:
+    """A stored legal basis as (Vietnamese, English or None): plans loaded before the English
+    rendering was kept store the Vietnamese text alone."""
+    if isinstance(stored, dict):
+        return str(stored["vi"]), stored.get("en")
+    return str(stored), None
+
+
 def legal_bases(report: PlanReport, lang: str) -> list[str]:
-    """The report's "pursuant to" lines: the plan's legal bases as the plan words them (in
-    Vietnamese; the English edition names how many, not their Vietnamese text), then the plan."""
+    """The report's "pursuant to" lines: the plan's legal bases as the plan words them, in
+    English as the plan file renders them (never the Vietnamese text in an English edition: a
+    basis without its English is counted instead), then the plan itself."""
     title = report.title_vi if lang == "vi" else report.title_en
     plan_ref = title + (f" (số {report.number})" if report.number else "")
     issuer = report.issuer if lang == "vi" else report.issuer_en
     if lang == "vi":
-        lines = list(report.legal_bases)
+        lines = [vi for vi, _ in report.legal_bases]
     else:
-        lines = [t("basis_cited", lang, n=len(report.legal_bases))] if report.legal_bases else []
+        lines = [en for _, en in report.legal_bases if en]
+        untranslated = sum(1 for _, en in report.legal_bases if not en)
+        if untranslated:
+            lines.append(t("basis_cited", lang, n=untranslated))
     return [*lines, t("basis_plan", lang, plan=f"{plan_ref} — {issuer}")]
 
 

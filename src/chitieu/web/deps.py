@@ -15,9 +15,11 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from chitieu.api.deps import OptionalUser
 from chitieu.api.errors import ApiError, domain_status, log_refusal
+from chitieu.api.guards import NUL_MESSAGE
 from chitieu.auth.users import Principal
 from chitieu.catalog.messages import message
 from chitieu.errors import DomainError
@@ -63,13 +65,46 @@ def safe_next(target: str | None) -> str:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    titles = {401: "error_401", 403: "error_403", 404: "error_404", 409: "error_409"}
+    titles = {
+        401: "error_401",
+        403: "error_403",
+        404: "error_404",
+        409: "error_409",
+        413: "error_413",
+    }
     return render(
         request,
         "error.html",
         {"status": status, "title_key": titles.get(status, "error_other"), "message": message},
         status_code=status,
     )
+
+
+def _size(n: int, lang: str) -> str:
+    """A byte count as people read it: 16 KB, 2 MB."""
+    if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MB"
+    if n >= 1024:
+        return f"{n // 1024:,} KB".replace(",", "." if lang == "vi" else ",")
+    return f"{n} B"
+
+
+def refusal_page(request: Request, status: int, limit: int | None) -> Response:
+    """The page for a body refused as too large (413) or a NUL character (400), in the
+    user's language."""
+    lang = request_language(request)
+    if status == 413:
+        text = message("body_too_large", lang, size=_size(limit or 0, lang))
+    else:
+        text = message("nul_character", lang)
+    return error_page(request, status, text)
+
+
+def guard_refusal(scope: Scope, status: int, limit: int) -> Response | None:
+    """:class:`chitieu.api.guards.RequestGuards`' refusals on a page path as HTML pages;
+    None (the guard's JSON) elsewhere."""
+    request = Request(scope)
+    return refusal_page(request, status, limit) if is_page(request) else None
 
 
 def _invalid_parameters(exc: Exception) -> str:
@@ -106,6 +141,10 @@ def install_page_errors(app: FastAPI) -> None:
                 if exc.key:  # the page's language only, never the API's bilingual line
                     text = message(exc.key, request_language(request), **exc.values)
                 return error_page(request, status, text)
+            if isinstance(exc, StarletteHTTPException) and exc.status_code == 413:
+                return refusal_page(request, 413, request.scope.get("starlette.max_body_size"))
+            if isinstance(exc, StarletteHTTPException) and exc.detail == NUL_MESSAGE:
+                return refusal_page(request, 400, None)
             if isinstance(exc, StarletteHTTPException):
                 return error_page(request, exc.status_code, str(exc.detail))
             return error_page(request, 422, _invalid_parameters(exc))
