@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from enum import StrEnum
 
 import typer
 
@@ -14,6 +15,13 @@ from chitieu.store.db import make_engine, wipe_database
 
 #: chitieu.demo.DEMO_SEED, which cannot be imported without pandas (tests check they agree).
 DEMO_SEED = 21
+
+
+class Records(StrEnum):
+    """Whose births the demo holds as records (chitieu.demo.build.RECORDS)."""
+
+    HANOI = "hanoi"
+    NATIONAL = "national"
 
 
 def _synthetic_note() -> str:
@@ -57,6 +65,13 @@ def demo(
         "--reset",
         help="Xoá toàn bộ cơ sở dữ liệu rồi tạo lại demo (delete the whole database and rebuild).",
     ),
+    records: Records = typer.Option(
+        "hanoi",
+        "--records",
+        help="Bản ghi sinh của Hà Nội, hoặc của cả nước 2019–2025 (khoảng 9 triệu bản ghi "
+        "thêm, để đo hiệu năng) (birth records for Hanoi, or for the whole country 2019–2025: "
+        "about 9 million more records, for benchmarks).",
+    ),
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Không hỏi lại khi --reset (do not ask before --reset)."
     ),
@@ -78,7 +93,9 @@ def demo(
         wipe_database(engine)
         typer.echo("Đã xoá cơ sở dữ liệu cũ (the old database was deleted).")
     try:
-        result = build_demo(engine, seed=seed, scale=scale, progress=typer.echo)
+        result = build_demo(
+            engine, seed=seed, scale=scale, records=records.value, progress=typer.echo
+        )
     finally:
         engine.dispose()
     if result.built:

@@ -14,7 +14,7 @@ records); a :class:`BirthTally` keeps the counts the tests and the national figu
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,7 +132,9 @@ def _orders(
     return order
 
 
-def _earlier_boys(order: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def earlier_boys(order: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Earlier boys per birth of ``order``: after a boy at second births at
+    :data:`P_SECOND_AFTER_BOY`, by :data:`THIRD_BY_EARLIER_BOYS` at third ones, binomial later."""
     boys = np.zeros(len(order), dtype=np.int64)
     second, third, later = order == 2, order == 3, order >= 4
     boys[second] = rng.random(int(second.sum())) < P_SECOND_AFTER_BOY
@@ -150,7 +152,8 @@ def _strata(order: np.ndarray, boys: np.ndarray) -> np.ndarray:
     )
 
 
-def _day_weights(year: int) -> np.ndarray:
+def day_weights(year: int) -> np.ndarray:
+    """The chance of each day of ``year`` (a mild seasonal swing, peak in the autumn)."""
     days = 366 if year % 4 == 0 else 365  # the 2009–2025 range has no century year
     d = np.arange(days)
     w = 1.0 + 0.08 * np.sin(2 * np.pi * (d - 150) / days)  # peak in the autumn
@@ -192,7 +195,7 @@ def _year_table(
     per_commune = rng.multinomial(n, weights)
     unit = np.repeat(np.arange(len(weights)), per_commune)
     order = _orders(profile, year, unit, weights, rng)
-    boys = _earlier_boys(order, rng)
+    boys = earlier_boys(order, rng)
     stratum = _strata(order, boys)
 
     counts = np.bincount(unit * len(STRATA) + stratum, minlength=len(weights) * len(STRATA))
@@ -207,7 +210,7 @@ def _year_table(
 
     # Dates, ages and facilities come from a stream of their own: the sexes and orders do not
     # change when the facility list does.
-    day = attr_rng.choice(len(_day_weights(year)), n, p=_day_weights(year))
+    day = attr_rng.choice(len(day_weights(year)), n, p=day_weights(year))
     age = attr_rng.normal(MOTHER_AGE[np.minimum(order, 4) - 1], MOTHER_AGE_SD)
     age -= ~profile.communes.urban[unit]  # rural mothers a year younger
     age = np.clip(np.rint(age), *MOTHER_AGE_RANGE).astype(np.int16)
@@ -282,14 +285,18 @@ def write_births(
     scale: float = 1.0,
     years: Sequence[int] | None = None,
     maternity: MaternityFacilities | None = None,
+    then: Callable[[BirthTally], Iterable[pa.Table]] | None = None,
 ) -> BirthTally:
     """Write the birth records to a Parquet file at ``path`` (one row group per year, the
-    importer's column names) and return their tally."""
+    importer's column names) and return their tally. ``then``, given Hanoi's tally, yields
+    more records (``SCHEMA``) written after Hanoi's, in the same file."""
     chosen = tuple(years) if years is not None else tuple(births_per_year(scale))
     tally = BirthTally(chosen, profile.communes.codes)
     with pq.ParquetWriter(str(path), SCHEMA, compression="snappy") as writer:
         for table in iter_births(
             profile, seed=seed, scale=scale, years=chosen, maternity=maternity, tally=tally
         ):
+            writer.write_table(table)
+        for table in then(tally) if then is not None else ():
             writer.write_table(table)
     return tally

@@ -12,11 +12,13 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
 from sqlalchemy import Engine
 
 from chitieu.auth.users import create_demo_users
@@ -39,6 +41,12 @@ from chitieu.demo.national import (
     reported_by_year,
     yearly_births,
 )
+from chitieu.demo.national_records import (
+    RECORD_YEARS,
+    iter_national_records,
+    record_counts,
+    recorded_cells,
+)
 from chitieu.demo.rows import DEMO_ACTOR
 from chitieu.demo.store import (
     commune_provinces,
@@ -58,6 +66,12 @@ from chitieu.store.db import transaction
 #: binomial noise) tracks the target path closely: no year more than 0.8 points off.
 DEMO_SEED = 21
 BIRTHS_FILE = "chitieu-demo-births-synthetic.parquet"
+#: Whose births are records: Hanoi's only (the default), or the whole country's.
+RECORDS = ("hanoi", "national")
+
+
+def _total(counts: Sequence[tuple[int, np.ndarray]]) -> int:
+    return sum(int(c.sum()) for _, c in counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +114,20 @@ def build_demo(
     seed: int = DEMO_SEED,
     scale: float = 1.0,
     years: Sequence[int] | None = None,
+    records: str = "hanoi",
     progress: Callable[[str], None] | None = None,
 ) -> DemoBuild:
     """Build the synthetic demo on ``engine`` unless it is there already (then change nothing
     but the reference data ``bootstrap`` keeps current). ``scale`` multiplies Hanoi's births
-    (1.0: about 2.4 million records over 2009–2025); ``years`` restricts the birth years.
+    (1.0: about 2.4 million records over 2009–2025); ``years`` restricts Hanoi's birth years.
+    ``records="national"`` gives every other commune birth records too, for
+    :data:`~chitieu.demo.national_records.RECORD_YEARS` (times ``scale``; about 9 million at
+    1.0), in place of those years' aggregate reports.
 
     Raises :class:`~chitieu.ingest.errors.ImportRefused` if the importer refuses the generated
     births (a bug in the generator: nothing is written by that step then)."""
+    if records not in RECORDS:
+        raise ValueError(f"records must be one of {', '.join(RECORDS)}, not {records!r}")
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     say("Chuẩn bị cơ sở dữ liệu (schema, units, catalogue, plans) …")
@@ -122,30 +142,53 @@ def build_demo(
     with transaction(engine) as db:
         n_facilities = insert_facilities(db, providers.facilities + hp.facilities)
 
+    country = communes_outside_hanoi(commune_provinces(engine), seed)
+    country_counts: list[tuple[int, np.ndarray]] = []
+
+    def country_records(tally: BirthTally) -> Iterator[pa.Table]:
+        if records != "national":
+            return iter(())
+        country_births = yearly_births(country, hanoi_birth_cells(tally), seed)
+        country_counts.extend(record_counts(country_births, RECORD_YEARS, scale, seed))
+        return iter_national_records(country, country_counts, seed)
+
     say("Sinh dữ liệu sinh mô phỏng (generating synthetic birth records) …")
     with tempfile.TemporaryDirectory(prefix="chitieu-demo-") as tmp:
         path = Path(tmp) / BIRTHS_FILE
         tally = write_births(
-            path, profile, seed=seed, scale=scale, years=years, maternity=providers.maternity
+            path,
+            profile,
+            seed=seed,
+            scale=scale,
+            years=years,
+            maternity=providers.maternity,
+            then=country_records,
         )
-        say(f"Nhập {tally.records:,} bản ghi sinh (importing birth records) …")
+        n_records = tally.records + _total(country_counts)
+        say(f"Nhập {n_records:,} bản ghi sinh (importing birth records) …")
         result = import_births(engine, path, actor=DEMO_ACTOR)
+    source = f"chitieu demo: Hanoi birth records {tally.years[0]}–{tally.years[-1]}"
+    if country_counts:
+        source += f", every other commune's {country_counts[0][0]}–{country_counts[-1][0]}"
     with transaction(engine) as db:
-        label_birth_batch(
-            db,
-            result.batch_id,
-            labelled(
-                f"chitieu demo: Hanoi birth records {tally.years[0]}–{tally.years[-1]}, seed {seed}"
-            ),
-        )
+        label_birth_batch(db, result.batch_id, labelled(f"{source}, seed {seed}"))
 
     say("Ghi số liệu năng lực y tế, hoạt động, thanh tra (capacity, activities, inspections) …")
     hanoi_pop = hanoi_population(profile)
     hoa_binh = hoa_binh_in_phu_tho()
-    country = communes_outside_hanoi(commune_provinces(engine), seed)
     hanoi_cells = hanoi_birth_cells(tally)
-    country_births = yearly_births(country, hanoi_cells, seed)
-    held = Counter(hanoi_cells) + Counter(reported_by_year(country_births))
+    # Years with records for every commune have no aggregate reports besides them.
+    with_records = {year for year, _ in country_counts}
+    country_births = [
+        (year, counts)
+        for year, counts in yearly_births(country, hanoi_cells, seed)
+        if year not in with_records
+    ]
+    held = (
+        Counter(hanoi_cells)
+        + Counter(reported_by_year(country_births))
+        + Counter(recorded_cells(country_counts))
+    )
     national = national_residuals(hanoi_pop + hp.values + hoa_binh, held)
     monthly = activities.hanoi_activities(profile, seed)
     with transaction(engine) as db:
@@ -175,7 +218,9 @@ def build_demo(
             "body_activity_reports": len(body_reports),
             "struggling_reporters": list(monthly.struggling),
         }
-        mark_built(db, _summary(seed, scale, tally, profile.excess, counts))
+        summary = _summary(seed, scale, tally, profile.excess, counts)
+        summary["records"] = records
+        mark_built(db, summary)
     return DemoBuild(
         built=True,
         seconds=time.perf_counter() - started,
