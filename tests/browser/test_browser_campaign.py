@@ -93,17 +93,31 @@ def test_from_a_past_inspection_to_its_before_and_after(page, login, shot):  # t
     assert not page.console_errors
 
 
-def test_the_tile_map_renders_on_the_national_and_hanoi_views(page, login, shot):  # type: ignore[no-untyped-def]
+def test_the_map_renders_on_the_national_and_hanoi_views(page, login, shot):  # type: ignore[no-untyped-def]
     login(page, "admin")
-    for unit, name in (("VN", "map-national"), ("01", "map-hanoi")):
-        page.goto(f"{page.base}/map?unit={unit}")
-        assert page.locator("#tile-map .tile").count() > 0
-        assert page.locator("#map-legend").is_visible() and page.locator("#map-why").is_visible()
-        shot(page, name)
-    # the Hanoi tile on the national view leads to the province's own map
     page.goto(f"{page.base}/map?unit=VN")
-    page.click('#tile-map .tile[data-unit="01"]')
-    page.wait_for_url("**/map?unit=01")
-    hanoi_tile = page.locator("#tile-map .tile").first
-    assert "(" in hanoi_tile.get_attribute("title")  # the interval is in the tooltip
+    provinces = page.locator("#choropleth path.province")
+    assert provinces.count() == 34
+    box = page.locator("#choropleth").bounding_box()
+    assert box and box["height"] > 300  # drawn at a readable size
+    for sel in ("#map-legend", "#map-source", "#map-layers", "#map-table"):
+        assert page.locator(sel).is_visible(), sel
+    assert "Natural Earth" in page.locator("#map-source").inner_text()
+    shot(page, "map-national")
+    # hovering a province shows its figures with the interval
+    hanoi = page.locator('#choropleth path.province[data-unit="01"]')
+    assert "(" in hanoi.locator("title").text_content()
+    page.goto(f"{page.base}/map?unit=VN&layer=completeness")
+    assert page.locator("#map-layers a.on").inner_text() == "Báo cáo tháng đã gửi"
+    shot(page, "map-national-completeness")
+    # clicking Hanoi opens its own map: the province on the country, its communes as tiles
+    page.goto(f"{page.base}/map?unit=VN")
+    hanoi.click()
+    page.wait_for_url("**/map?unit=01**")
+    assert page.locator('#choropleth path.here[data-unit="01"]').count() == 1
+    assert page.locator("#tile-map .tile").count() > 0
+    for sel in ("#map-legend", "#map-source", "#map-why"):
+        assert page.locator(sel).is_visible(), sel
+    assert "(" in page.locator("#tile-map .tile").first.get_attribute("title")
+    shot(page, "map-hanoi")
     assert not page.console_errors

@@ -1,46 +1,97 @@
-"""The tile map: one tile per commune of the province, in code order (not ranked), coloured by
-the class of its SRB estimate with the interval in the tooltip; hatched where the interval is
-wide; the page says why it is a tile map."""
+"""The map page: the country's provinces drawn from their outlines (one SVG path each), the
+communes of a province as tiles in code order, each coloured by the class of the layer's
+estimate (never a rank), the interval in the tooltip, a legend and the source line."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from chitieu.reports.i18n import fmt_interval
+from chitieu.units.outlines import GEOJSON
+
+SRB_LIMITS = (107, 110, 113)
 
 
-def _expected_class(srb, lower, upper) -> str:  # type: ignore[no-untyped-def]
-    if srb is None:
-        return "srb-none"
-    name = (
-        "srb-natural"
-        if srb < 107
-        else "srb-mild"
-        if srb < 110
-        else "srb-high"
-        if srb < 113
-        else "srb-very-high"
-    )
-    return name + (" uncertain" if upper - lower > 10 else "")
+def _srb_class(est: float | None) -> str:
+    if est is None:
+        return "none"
+    return f"c{sum(est >= lim for lim in SRB_LIMITS)}"
 
 
-def test_the_province_map_colours_each_commune_by_its_estimate(plan_api):
+def _ranking(client, auth, unit):  # type: ignore[no-untyped-def]
+    rows = client.get(
+        "/api/enforcement/ranking", params={"unit": unit, "page_size": 1000}, headers=auth
+    ).json()["items"]
+    return {r["unit_code"]: r for r in rows}
+
+
+def test_the_province_map_colours_each_commune_by_its_smoothed_estimate(plan_api):
     client, headers = plan_api
     auth = headers("analyst.hanoi")
-    rows = client.get(
-        "/api/enforcement/ranking", params={"unit": "01", "page_size": 1000}, headers=auth
-    ).json()["items"]
+    by = _ranking(client, auth, "01")
     page = client.get("/map", params={"unit": "01"}, headers=auth)
     assert page.status_code == 200
     tiles = re.findall(r'<a class="tile ([^"]+)" data-unit="(\d+)"[^>]*title="([^"]*)"', page.text)
-    assert [u for _, u, _ in tiles] == sorted(r["unit_code"] for r in rows)  # code order
-    by = {r["unit_code"]: r for r in rows}
+    assert [u for _, u, _ in tiles] == sorted(by)  # code order, not a ranking
     for klass, unit, title in tiles:
         r = by[unit]
-        assert klass == _expected_class(r["srb"], r["srb_lower"], r["srb_upper"]), unit
-        if r["srb"] is not None:
-            assert fmt_interval(r["srb_lower"], r["srb_upper"], 1, "vi") in title
-    assert any("srb-very-high" in k for k, _, _ in tiles)  # Tây Hồ's excess shows
-    assert 'id="map-legend"' in page.text and "Vì sao là bản đồ ô" in page.text
+        assert klass.split()[0] == _srb_class(r["est"]), unit
+        assert ("uncertain" in klass) == (
+            r["est"] is not None and r["est_upper"] - r["est_lower"] > 10
+        ), unit
+        if r["est"] is not None:
+            assert fmt_interval(r["est_lower"], r["est_upper"], 1, "vi") in title
+    assert any(k.startswith("c3") for k, _, _ in tiles)  # Tây Hồ's excess shows
+    # the province on the country's outline, the reason for tiles, legend and source
+    assert re.search(r'<path class="province here" data-unit="01"', page.text)
+    assert 'id="map-legend"' in page.text and 'id="map-source"' in page.text
+    assert "Chưa có ranh giới xã" in page.text and "Natural Earth" in page.text
     english = client.get("/map", params={"unit": "01", "lang": "en"}, headers=auth)
-    assert "Why a tile map" in english.text and "not a ranking" in english.text
+    assert "No commune outlines" in english.text and "not a ranking" in english.text
+
+
+def test_the_national_map_draws_the_34_provinces_coloured_by_the_layer(plan_api):
+    client, headers = plan_api
+    auth = headers("admin")
+    by = _ranking(client, auth, "VN")
+    page = client.get("/map", params={"unit": "VN"}, headers=auth)
+    assert page.status_code == 200
+    paths = re.findall(
+        r'<path class="province ([^"]+)" data-unit="(\d+)" d="[^"]+"><title>([^<]*)</title>',
+        page.text,
+    )
+    assert len(paths) == 34
+    for klass, unit, title in paths:
+        r = by.get(unit)
+        assert klass == _srb_class(r["est"] if r else None), unit
+        if r and r["est"] is not None:
+            assert fmt_interval(r["est_lower"], r["est_upper"], 1, "vi") in title
+    assert by["01"]["est"] is not None  # Hanoi has births, so it is coloured
+    assert 'id="map-table"' in page.text and 'id="map-source"' in page.text
+    # another layer: P(excess) classes
+    page = client.get("/map", params={"unit": "VN", "layer": "p_excess"}, headers=auth)
+    hanoi = re.search(r'<path class="province ([^"]+)" data-unit="01"', page.text)
+    p = by["01"]["p_excess"]
+    expected = "none" if p is None else f"c{sum(p >= lim for lim in (0.5, 0.8, 0.95))}"
+    assert hanoi and hanoi.group(1) == expected
+    for layer in ("completeness", "coverage"):
+        assert client.get("/map", params={"unit": "VN", "layer": layer}, headers=auth).is_success
+    assert client.get("/map", params={"layer": "raw_ratio"}, headers=auth).status_code == 422
+
+
+def test_the_outlines_are_the_34_provinces_merged_by_the_crosswalk():
+    import csv
+
+    from chitieu.exchange.crosswalk import CROSSWALK
+
+    features = json.loads(GEOJSON.read_text(encoding="utf-8"))["features"]
+    merged: dict[str, list[str]] = {}
+    with CROSSWALK.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["old_level"] == "province":
+                merged.setdefault(row["new_code"], []).append(row["old_code"])
+    got = {f["properties"]["code"]: f["properties"]["old_provinces"] for f in features}
+    assert got == {code: sorted(olds) for code, olds in merged.items()}
+    assert len(got) == 34 and sum(len(v) for v in got.values()) == 63
+    assert GEOJSON.stat().st_size < 100_000  # small enough to ship and draw on the server

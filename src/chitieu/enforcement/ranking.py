@@ -43,6 +43,10 @@ class ExcessRow:
     srb: float | None
     srb_lower: float | None
     srb_upper: float | None
+    #: the smoothed (posterior) SRB of the window's last year with its interval
+    est: float | None
+    est_lower: float | None
+    est_upper: float | None
     z: float | None
     flag: str | None
     p_excess: float | None
@@ -102,6 +106,9 @@ def _excess_scores(
         # Boys' share at the SRB now less the share without the step, times the births since.
         boys = since * (srb / (100 + srb) - (srb - step) / (100 + srb - step))
         out[str(fit.unit[k])] = {
+            "est": _opt(fit.est[k], 2),
+            "est_lower": _opt(fit.est_lower[k], 2),
+            "est_upper": _opt(fit.est_upper[k], 2),
             "z": _opt(fit.z[k]),
             "flag": fit.flag[k] or None,
             "p_excess": _opt(p),
@@ -207,8 +214,8 @@ def _rank(
 
 
 _SCORE_KEYS = (
-    "z", "flag", "p_excess", "onset", "excess", "excess_lower", "excess_upper",
-    "expected_excess_boys",
+    "est", "est_lower", "est_upper", "z", "flag", "p_excess", "onset", "excess",
+    "excess_lower", "excess_upper", "expected_excess_boys",
 )  # fmt: skip
 
 

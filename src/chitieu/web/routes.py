@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chitieu.web.deps import install_page_errors
-from chitieu.web.pages import auth, campaign, dashboard, entry, plans, tokens
+from chitieu.web.pages import auth, campaign, dashboard, entry, map, plans, tokens
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ router.include_router(dashboard.api_router)
 router.include_router(entry.router)
 router.include_router(plans.router)
 router.include_router(campaign.router)
+router.include_router(map.router)
 router.include_router(tokens.router)
 
 STATIC_MAX_AGE = 365 * 24 * 3600

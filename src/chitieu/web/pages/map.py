@@ -1,0 +1,102 @@
+"""The map page: ``/map?unit=&year=&layer=``.
+
+The country: a choropleth of the 34 provinces, drawn on the server as one SVG path each
+(:mod:`chitieu.units.outlines`), a province's figures in its tooltip. A province: its place on
+the country's outline and a tile map of its communes (no open commune outlines exist), in code
+order. Layers (:data:`chitieu.dashboard.map.LAYERS`): the smoothed SRB, P(excess), the
+completeness of the monthly reports, the health insurance coverage.
+
+    router    # GET /map
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from chitieu.api.db import DB
+from chitieu.api.deps import ensure_within
+from chitieu.catalog.clock import vietnam_today
+from chitieu.catalog.messages import message
+from chitieu.dashboard import latest_year
+from chitieu.dashboard.map import LAYERS, Layer, map_json
+from chitieu.reports.i18n import fmt_interval, fmt_number
+from chitieu.units.outlines import province_outlines
+from chitieu.units.queries import UnitInfo
+from chitieu.web.deps import PageUser, UnitCode, Year
+from chitieu.web.i18n import request_language
+from chitieu.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: Layers where a higher value is the worse news (drawn warm); the others are drawn the other
+#: way round, so red always marks where to look.
+HIGH_IS_BAD = {"srb", "p_excess"}
+LayerName = Annotated[str, Query(pattern="^(srb|p_excess|completeness|coverage)$")]
+
+
+def _legend(layer: Layer, lang: str) -> list[tuple[str, str]]:
+    out = []
+    for klass, low, high in layer.bands():
+        d = 0 if all(v is None or float(v).is_integer() for v in (low, high)) else 2
+        pct = " %" if layer.name in ("completeness", "coverage") else ""
+        if low is None:
+            text = f"< {fmt_number(high, d, lang)}{pct}"
+        elif high is None:
+            text = f"≥ {fmt_number(low, d, lang)}{pct}"
+        else:
+            text = f"{fmt_number(low, d, lang)}–{fmt_number(high, d, lang)}{pct}"
+        if layer.name == "srb" and low is None:
+            text += " " + message("map_natural", lang)
+        out.append((klass, text))
+    return out
+
+
+def _tooltip(u: dict[str, Any], lang: str) -> str:
+    """Every layer's figure of a unit, intervals beside the estimates."""
+    srb, cov = u["srb"], u["coverage"]
+    parts = [
+        f"{message('map_layer_srb', lang)} {fmt_number(srb['value'], 1, lang)} "
+        f"{fmt_interval(srb['lower'], srb['upper'], 1, lang)}".rstrip(),
+        f"{message('map_layer_p_excess', lang)} {fmt_number(u['p_excess'], 2, lang)}",
+        f"{message('map_layer_completeness', lang)} {fmt_number(u['completeness'], 0, lang)} %",
+        f"{message('map_layer_coverage', lang)} {fmt_number(cov['value'], 1, lang)} % "
+        f"{fmt_interval(cov['lower'], cov['upper'], 1, lang)}".rstrip(),
+    ]
+    return f"{u['name']}: " + " · ".join(parts)
+
+
+@router.get("/map")
+def map_page(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    unit: UnitCode = None,
+    year: Year = None,
+    layer: LayerName = "srb",
+) -> Response:
+    lang = request_language(request)
+    info: UnitInfo = ensure_within(user, unit or user.unit_code, db)
+    shown = year or latest_year(db, info)
+    figures = map_json(db, info, shown, today=vietnam_today())
+    outlines = province_outlines()
+    province = info.code if info.level == "province" else None
+    context = {
+        "unit": info,
+        "year": shown,
+        "layer": LAYERS[layer],
+        "layers": LAYERS,
+        "high_is_bad": layer in HIGH_IS_BAD,
+        "units": figures["units"],
+        "by_code": {u["code"]: u for u in figures["units"]},
+        "window": f"{figures['window']['first_year']}–{figures['window']['last_year']}",
+        "legend": _legend(LAYERS[layer], lang),
+        "tooltip": lambda u: _tooltip(u, lang),
+        "fmt": lambda v, d=1: fmt_number(v, d, lang),
+        "interval": lambda lo, hi, d=1: fmt_interval(lo, hi, d, lang),
+        "outlines": outlines,
+        "province": province,
+    }
+    return render(request, "plans/map.html", context, user=user)
