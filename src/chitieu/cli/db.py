@@ -24,9 +24,13 @@ def upgrade() -> None:
     Safe to run again: it adds only what is missing.
     """
     from chitieu.bootstrap import bootstrap
+    from chitieu.reporting.rollups import ensure_rollups
+    from chitieu.store.db import transaction
 
     engine = make_engine()
     added = bootstrap(engine)
+    with transaction(engine) as db:
+        ensure_rollups(db)
     typer.echo(f"Cơ sở dữ liệu sẵn sàng (database ready): {database_label()}")
     for what, count in added.items():
         typer.echo(f"  {what}: {count} thêm hoặc cập nhật (added or updated)")

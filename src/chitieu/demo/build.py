@@ -60,6 +60,7 @@ from chitieu.demo.store import (
 from chitieu.enforcement.inspections import record_inspections
 from chitieu.ingest.births import import_births
 from chitieu.plans.activities import record_activities
+from chitieu.reporting.rollups import ensure_rollups, rebuild_rollups
 from chitieu.store.db import transaction
 
 #: The demo's seed. Chosen among the first 45 seeds as one whose realised yearly SRB (with its
@@ -134,6 +135,8 @@ def build_demo(
     bootstrap(engine)
     _create_demo_users(engine)
     if demo_present(engine):
+        with transaction(engine) as db:
+            ensure_rollups(db)  # a demo built before the rollups existed
         return DemoBuild(built=False, seconds=time.perf_counter() - started)
 
     profile = hanoi_profile(seed)
@@ -218,6 +221,8 @@ def build_demo(
             "body_activity_reports": len(body_reports),
             "struggling_reporters": list(monthly.struggling),
         }
+        say("Tổng hợp số liệu theo năm và đơn vị (yearly rollups by unit) …")
+        rebuild_rollups(db)
         summary = _summary(seed, scale, tally, profile.excess, counts)
         summary["records"] = records
         mark_built(db, summary)

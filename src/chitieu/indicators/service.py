@@ -37,9 +37,12 @@ from chitieu.indicators.sources import (
     element_cells,
     read_births,
     read_facility_counts,
+    read_own_reported,
     read_reported,
+    read_subtree_reported,
 )
 from chitieu.store.db import Db
+from chitieu.store.generations import rollups_built
 from chitieu.store.models import Unit
 from chitieu.units.queries import get_unit, in_subtree
 
@@ -109,10 +112,17 @@ class _Totals:
 
 
 def _unit_totals(
-    conn: Db, ind: Indicator, path: str, years: tuple[int, ...], catalog: Catalog
+    conn: Db,
+    ind: Indicator,
+    path: str,
+    years: tuple[int, ...],
+    catalog: Catalog,
+    subtrees: list[str] | None = None,
 ) -> _Totals:
     """Numerator and denominator of ``ind`` per unit and year, for the units at or below
-    ``path``, by the rules in the module docstring."""
+    ``path``, by the rules in the module docstring. With ``subtrees``, reported figures are
+    read already summed over each of those units' subtrees (keyed by those units), where the
+    rollups allow it; birth counts stay per unit."""
     totals = _Totals()
     sides = ((ind.numerator, totals.num), (ind.denominator, totals.den))
     num_f, den_f = (_birth_filters(op, catalog) for op, _ in sides)
@@ -129,23 +139,41 @@ def _unit_totals(
         if op.element is not None:
             cells = element_cells(catalog.element(op.element), op.disaggregations)
             wanted.setdefault(op.element, set()).update(cells)
-    # keep, per (unit, element, cell, year), the coarsest period type reported
-    best: dict[tuple[str, str, str, int], ReportedCell] = {}
-    for c in read_reported(conn, path, years, wanted) if wanted else []:
-        key = (c.unit_code, c.element, c.disaggregation, c.year)
-        if key not in best or c.rank < best[key].rank:
-            best[key] = c
     reported_numerator: set[tuple[str, int]] = set()
-    for (unit, element, cell, year), c in best.items():
-        el = catalog.element(element)
-        if el.from_births and (unit, year) in with_records:
-            continue  # birth records win for this unit and year
-        x = c.latest if el.period_aggregation == "last" else c.total
-        for op, side in sides:
-            if op.element == element and cell in element_cells(el, op.disaggregations):
-                totals.add(side, (unit, year), x)
-                if side is totals.num:
-                    reported_numerator.add((unit, year))
+
+    def add_cells(cells: Iterable[ReportedCell], sign: float, skip_recorded: bool) -> None:
+        # keep, per (unit, element, cell, year), the coarsest period type reported
+        best: dict[tuple[str, str, str, int], ReportedCell] = {}
+        for c in cells:
+            key = (c.unit_code, c.element, c.disaggregation, c.year)
+            if key not in best or c.rank < best[key].rank:
+                best[key] = c
+        for (unit, element, cell, year), c in best.items():
+            el = catalog.element(element)
+            if skip_recorded and el.from_births and (unit, year) in with_records:
+                continue  # birth records win for this unit and year
+            x = sign * (c.latest if el.period_aggregation == "last" else c.total)
+            for op, side in sides:
+                if op.element == element and cell in element_cells(el, op.disaggregations):
+                    totals.add(side, (unit, year), x)
+                    if side is totals.num and sign > 0:
+                        reported_numerator.add((unit, year))
+
+    built = bool(wanted) and rollups_built(conn)
+    if not wanted:
+        pass
+    elif not built:
+        add_cells(read_reported(conn, path, years, wanted), 1.0, True)
+    elif subtrees is None or ind.denominator.facilities is not None:
+        add_cells(read_own_reported(conn, years, wanted, path=path), 1.0, True)
+    else:
+        add_cells(read_subtree_reported(conn, subtrees, years, wanted), 1.0, False)
+        # birth records win: take out the reported births of units that have records
+        from_births = {e: d for e, d in wanted.items() if catalog.element(e).from_births}
+        recorded = sorted({u for u, _ in with_records})
+        if from_births and recorded:
+            own = read_own_reported(conn, years, from_births, units=recorded)
+            add_cells((c for c in own if (c.unit_code, c.year) in with_records), -1.0, False)
 
     if ind.denominator.facilities is not None:
         counts = read_facility_counts(conn, path, ind.denominator.facilities.kind)
@@ -237,7 +265,8 @@ def _unit_by_year(
     ind = catalog.indicator(indicator_code)
     ys = _years(years)
     unit = get_unit(conn, unit_code)
-    num, den = _rolled_up(_unit_totals(conn, ind, unit.path, ys, catalog), None, 1, ys)
+    totals = _unit_totals(conn, ind, unit.path, ys, catalog, subtrees=[unit.code])
+    num, den = _rolled_up(totals, None, 1, ys)
     return ind, unit.code, ys, num, den
 
 
@@ -299,7 +328,7 @@ def _children_totals(
         for code, path in conn.execute(select(Unit.code, Unit.path).where(in_subtree(parent.path)))
         if code != parent.code
     }
-    totals = _unit_totals(conn, ind, parent.path, ys, catalog)
+    totals = _unit_totals(conn, ind, parent.path, ys, catalog, subtrees=children)
     num, den = _rolled_up(totals, group_of, len(children), ys)
     return ChildrenPanel(children, ys, num, den)
 

@@ -1,61 +1,36 @@
 """The three database reads behind every indicator, each grouped in the database by unit and
 year: birth counts from ``birth_year_aggregates`` (the yearly rollup of ``birth_aggregates``),
-reported figures from ``data_values``, and counts of facilities. Only units at or below one
-unit are read (a ``units.path`` prefix)."""
+reported figures, and counts of facilities. Only units at or below one unit are read (a
+``units.path`` range).
+
+Reported figures come from the rollups the write path keeps (:mod:`chitieu.reporting.rollups`):
+a unit's own figures per year from ``data_value_years``, a whole subtree's from
+``data_value_rollups`` (one row per element, disaggregation and year); from ``data_values``
+itself where the rollups are not built."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 
-from chitieu.catalog.periods import PeriodType, parse_period
+from chitieu.catalog.periods import parse_period
 from chitieu.catalog.schema import BirthFilter, Element
+from chitieu.reporting.rollups import COUNTED_STATUSES as COUNTED_STATUSES
+from chitieu.reporting.rollups import PERIOD_PRECEDENCE as PERIOD_PRECEDENCE
+from chitieu.reporting.rollups import RANK, year_of
 from chitieu.store.db import Db
-from chitieu.store.models import BirthYearAggregate, DataValue, Facility
+from chitieu.store.models import (
+    BirthYearAggregate,
+    DataValue,
+    DataValueRollup,
+    DataValueYear,
+    Facility,
+)
 from chitieu.units.queries import subtree_codes
 
-#: Period types from the coarsest to the finest. Within a year, a cell reported at several
-#: types is read from the coarsest one (an annual figure beats the sum of its months), so a
-#: figure is never counted twice. Each type has a rank of its own: quarters starting in
-#: November are never added to calendar quarters.
-PERIOD_PRECEDENCE: tuple[PeriodType, ...] = (
-    PeriodType.YEARLY,
-    PeriodType.FINANCIAL_APRIL,
-    PeriodType.FINANCIAL_JULY,
-    PeriodType.FINANCIAL_SEP,
-    PeriodType.FINANCIAL_OCT,
-    PeriodType.FINANCIAL_NOV,
-    PeriodType.SIX_MONTHLY,
-    PeriodType.SIX_MONTHLY_APRIL,
-    PeriodType.SIX_MONTHLY_NOV,
-    PeriodType.QUARTERLY,
-    PeriodType.QUARTERLY_NOV,
-    PeriodType.BI_MONTHLY,
-    PeriodType.MONTHLY,
-    PeriodType.BI_WEEKLY,
-    PeriodType.WEEKLY,
-    PeriodType.WEEKLY_WEDNESDAY,
-    PeriodType.WEEKLY_THURSDAY,
-    PeriodType.WEEKLY_SATURDAY,
-    PeriodType.WEEKLY_SUNDAY,
-    PeriodType.DAILY,
-)
-_RANK = {t: i for i, t in enumerate(PERIOD_PRECEDENCE)}
-
-#: Values still being entered are not figures yet.
-COUNTED_STATUSES = ("submitted", "locked")
-
-
-def year_of(start: date, end: date) -> int:
-    """The calendar year a period counts in: the one holding most of its days (for a week, the
-    year of its Thursday, as ISO weeks; ``2025April``, April 2025–March 2026, counts in 2025)."""
-    if start.year == end.year:
-        return start.year
-    days_in_first = (date(start.year, 12, 31) - start).days + 1
-    return start.year if 2 * days_in_first >= (end - start).days + 1 else end.year
+_RANK = RANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +179,54 @@ def read_facility_counts(conn: Db, path: str, kind: str) -> dict[str, int]:
 def element_cells(element: Element, disaggregations: Sequence[str] | None) -> list[str]:
     """The disaggregation codes an operand reads: those listed, or all the element's."""
     return list(disaggregations or element.disaggregation_codes)
+
+
+def _cells(
+    table: type[DataValueYear] | type[DataValueRollup], wanted: Mapping[str, Collection[str]]
+) -> ColumnElement[bool]:
+    return or_(
+        *(
+            and_(table.element_code == e, table.disaggregation.in_(list(d)))
+            for e, d in wanted.items()
+        )
+    )
+
+
+def read_own_reported(
+    conn: Db,
+    years: Sequence[int],
+    wanted: Mapping[str, Collection[str]],
+    *,
+    path: str | None = None,
+    units: Sequence[str] | None = None,
+) -> list[ReportedCell]:
+    """:func:`read_reported` from ``data_value_years`` (each unit's own figures, already
+    read from its coarsest period type), for the units at or below ``path`` or for ``units``."""
+    t = DataValueYear
+    query = select(t.unit_code, t.element_code, t.disaggregation, t.year, t.rank, t.total, t.latest)
+    query = query.where(_cells(t, wanted), t.year.in_(list(years)))
+    if path is not None:
+        query = query.where(t.unit_code.in_(subtree_codes(path)))
+    if units is not None:
+        query = query.where(t.unit_code.in_(list(units)))
+    return [
+        ReportedCell(u, e, d, int(y), int(r), float(x), float(v))
+        for u, e, d, y, r, x, v in conn.execute(query)
+    ]
+
+
+def read_subtree_reported(
+    conn: Db, units: Sequence[str], years: Sequence[int], wanted: Mapping[str, Collection[str]]
+) -> list[ReportedCell]:
+    """Reported figures of each of ``units`` with everything below it, per element,
+    disaggregation and year, from ``data_value_rollups``: one row each. Every unit's own
+    figure comes from its coarsest period type (``rank`` is 0 here: nothing is left to
+    choose)."""
+    t = DataValueRollup
+    query = select(t.unit_code, t.element_code, t.disaggregation, t.year, t.total, t.latest).where(
+        t.unit_code.in_(list(units)), t.year.in_(list(years)), _cells(t, wanted)
+    )
+    return [
+        ReportedCell(u, e, d, int(y), 0, float(x), float(v))
+        for u, e, d, y, x, v in conn.execute(query)
+    ]

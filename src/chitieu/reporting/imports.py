@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chitieu.reporting import summary as sm
 from chitieu.reporting.periods import Editor
+from chitieu.reporting.rollups import refresh_rollups
 from chitieu.reporting.summary import Conflict, ImportCount, ImportSummary
 from chitieu.reporting.validate import (
     Action,
@@ -110,6 +111,10 @@ def _row_key(a: Action) -> str:
     return f"{a.v.element}|{a.v.unit}|{a.period}|{a.v.disaggregation}"
 
 
+def _cell(a: Action) -> tuple[str, str, str, str]:
+    return a.v.unit, a.v.element, a.v.disaggregation, a.period
+
+
 def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
@@ -180,6 +185,7 @@ def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> No
         for chunk in chunks(ids):
             conn.execute(delete(DataValue).where(DataValue.id.in_(chunk)))
     record_changes(conn, (_audit_change(a, actor) for a in (*inserts, *updates, *deletes)))
+    refresh_rollups(conn, (_cell(a) for a in (*inserts, *updates, *deletes)))
 
 
 def _keep_deleted(conn: Connection, actions: Sequence[Action], actor: str) -> None:

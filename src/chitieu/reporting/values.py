@@ -24,6 +24,7 @@ from chitieu.catalog.periods import canonical_period
 from chitieu.errors import DomainError, InvalidInput, NotAllowed, NotFound, StateConflict
 from chitieu.reporting import summary as sm
 from chitieu.reporting.periods import Editor, lock_periods, refusal, status_refusal
+from chitieu.reporting.rollups import refresh_rollups
 from chitieu.reporting.validate import ValueIn, plan_import
 from chitieu.store.audit import record_change
 from chitieu.store.models import DataValue, ReportPeriod, Unit
@@ -134,6 +135,7 @@ def _audit(
         before=before,
         after=after,
     )
+    refresh_rollups(db, [(key.unit, key.element, key.disaggregation, period)])
 
 
 def save_value(
@@ -290,6 +292,7 @@ def set_status(
             before=before,
             after={**before, "status": status},
         )
+    refresh_rollups(db, [(r.unit_code, r.element_code, r.disaggregation, r.period) for r in rows])
     return len(rows)
 
 

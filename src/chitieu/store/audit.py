@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from chitieu.store.db import Db
+from chitieu.store.generations import ANY_YEAR, OTHER, bump
 from chitieu.store.models import AuditEntry, ImportBatch
 
 SYSTEM_ACTOR = "system"
+DATA_VALUES = "data_values"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,9 @@ def record_changes(db: Db, changes: Iterable[Change]) -> int:
     rows = [{f: getattr(c, f) for f in _CHANGE_FIELDS} for c in changes]
     if rows:
         db.execute(insert(AuditEntry), rows)
+        # data values bump the counters of their own units and years (reporting.rollups)
+        if any(r["table_name"] != DATA_VALUES for r in rows):
+            bump(db, [(OTHER, ANY_YEAR)])
     return len(rows)
 
 

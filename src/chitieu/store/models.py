@@ -214,6 +214,51 @@ class BirthYearAggregate(Base):
     births: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class DataValueYear(Base):
+    """A unit's own figure per data element, disaggregation and year (submitted or locked
+    values only), from the coarsest period type it reported that year: ``rank`` is that
+    type's place in the precedence, ``total`` the sum of its periods, ``latest`` the value of
+    its last period. Kept current by every data-value write (``chitieu.reporting.rollups``)."""
+
+    __tablename__ = "data_value_years"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    element_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    disaggregation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float)
+    latest: Mapped[float] = mapped_column(Float)
+
+
+class DataValueRollup(Base):
+    """``data_value_years`` summed over a unit and every unit below it: ``units`` counts the
+    units whose own figure is in the sums. A province's or the country's figures for a year
+    are one row per element and disaggregation."""
+
+    __tablename__ = "data_value_rollups"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    element_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    disaggregation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    total: Mapped[float] = mapped_column(Float)
+    latest: Mapped[float] = mapped_column(Float)
+    units: Mapped[int] = mapped_column(Integer)
+
+
+class ChangeCounter(Base):
+    """How often the data of a unit's subtree changed, per year (``year`` 0: any year), so
+    that every server process can tell cheaply whether an answer it keeps is still current
+    (``chitieu.store.generations``)."""
+
+    __tablename__ = "change_counters"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class ReportPeriod(Base):
     """One unit's reporting period (a commune-month, a unit-year): the row that every write to
     the unit's values for the period locks first, so writes to one period take turns, and

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, or_, select
+from sqlalchemy import ColumnElement, Row, Select, String, and_, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from chitieu.store.db import Db
 from chitieu.store.models import Unit
@@ -68,11 +70,35 @@ def get_unit(db: Db, code: str) -> UnitInfo:
     return unit_info(row)
 
 
+class _ByteOrder(FunctionElement[str]):
+    """A string column compared byte by byte: ``COLLATE "C"`` on PostgreSQL (its index
+    ``ix_units_path_bytes`` is in that order), the column itself on SQLite (which compares
+    bytes)."""
+
+    type = String()
+    name = "byte_order"
+    inherit_cache = True
+
+
+@compiles(_ByteOrder)
+def _byte_order(element: _ByteOrder, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_ByteOrder, "postgresql")
+def _byte_order_pg(element: _ByteOrder, compiler: Any, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+
+
 def in_subtree(path: str) -> ColumnElement[bool]:
     """Condition on ``units.path``: the unit at ``path`` and every unit below it.
 
-    The "/" after the prefix keeps ``VN/01`` from matching a sibling such as ``VN/011``."""
-    return or_(Unit.path == path, Unit.path.startswith(path + "/", autoescape=True))
+    The units below are one range of paths in byte order, from ``path + "/"`` up to
+    ``path + "0"`` ("0" follows "/"), which a btree index answers and the planner estimates
+    from its statistics (a ``LIKE 'VN/%'`` pattern it estimated at two rows). The "/" keeps
+    ``VN/01`` from matching a sibling such as ``VN/011``."""
+    ordered = _ByteOrder(Unit.path)
+    return or_(Unit.path == path, and_(ordered >= path + "/", ordered < path + "0"))
 
 
 def subtree_codes(path: str) -> Select[tuple[str]]:

@@ -1,0 +1,347 @@
+"""The data-value rollups, kept current by every write of data values.
+
+``data_value_years`` holds each unit's own figure per (element, disaggregation, year): within
+a year a cell reported at several period types is read from the coarsest one (an annual
+figure beats the sum of its months), ``total`` sums that type's periods (flows) and ``latest``
+is the value of its last period (stocks). Only submitted and locked values count.
+``data_value_rollups`` sums those figures over a unit and every unit below it, so a province
+or the country reads one row per element, disaggregation and year.
+
+:func:`refresh_rollups` is called by the write path (:mod:`chitieu.reporting.values`,
+:mod:`chitieu.reporting.imports`) with the keys it changed, in the same transaction: each
+touched unit-year is recounted from ``data_values`` and the difference is added to the unit
+and every unit above it. It also bumps the change counters of those units and years
+(:mod:`chitieu.store.generations`), which is what cached answers are checked against.
+:func:`rebuild_rollups` recounts everything (after a migration or a bulk load).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, insert, select, text, tuple_
+
+from chitieu.catalog.periods import PeriodType, parse_period
+from chitieu.store.db import Db
+from chitieu.store.generations import (
+    ANY_YEAR,
+    OTHER,
+    bump,
+    dialect_name,
+    mark_rollups_built,
+    rollups_built,
+)
+from chitieu.store.models import DataValue, DataValueRollup, DataValueYear, Unit
+
+#: Period types from the coarsest to the finest. Within a year, a cell reported at several
+#: types is read from the coarsest one (an annual figure beats the sum of its months), so a
+#: figure is never counted twice. Each type has a rank of its own: quarters starting in
+#: November are never added to calendar quarters.
+PERIOD_PRECEDENCE: tuple[PeriodType, ...] = (
+    PeriodType.YEARLY,
+    PeriodType.FINANCIAL_APRIL,
+    PeriodType.FINANCIAL_JULY,
+    PeriodType.FINANCIAL_SEP,
+    PeriodType.FINANCIAL_OCT,
+    PeriodType.FINANCIAL_NOV,
+    PeriodType.SIX_MONTHLY,
+    PeriodType.SIX_MONTHLY_APRIL,
+    PeriodType.SIX_MONTHLY_NOV,
+    PeriodType.QUARTERLY,
+    PeriodType.QUARTERLY_NOV,
+    PeriodType.BI_MONTHLY,
+    PeriodType.MONTHLY,
+    PeriodType.BI_WEEKLY,
+    PeriodType.WEEKLY,
+    PeriodType.WEEKLY_WEDNESDAY,
+    PeriodType.WEEKLY_THURSDAY,
+    PeriodType.WEEKLY_SATURDAY,
+    PeriodType.WEEKLY_SUNDAY,
+    PeriodType.DAILY,
+)
+RANK = {t: i for i, t in enumerate(PERIOD_PRECEDENCE)}
+
+#: Values still being entered are not figures yet.
+COUNTED_STATUSES = ("submitted", "locked")
+
+#: Keys per statement where rows are selected by a list of keys.
+CHUNK = 500
+#: Advisory-lock namespace (PostgreSQL) and the number of unit buckets locked in it: writers
+#: recounting the same unit take turns, so each recount sees the other's committed values.
+_LOCK_SPACE = 0x0C17
+_BUCKETS = 64
+
+Cell = tuple[str, str, str, int]  # unit, element, disaggregation, year
+T = TypeVar("T")
+
+
+def year_of(start: date, end: date) -> int:
+    """The calendar year a period counts in: the one holding most of its days (for a week, the
+    year of its Thursday, as ISO weeks; ``2025April``, April 2025–March 2026, counts in 2025)."""
+    if start.year == end.year:
+        return start.year
+    days_in_first = (date(start.year, 12, 31) - start).days + 1
+    return start.year if 2 * days_in_first >= (end - start).days + 1 else end.year
+
+
+@lru_cache(maxsize=65536)
+def period_place(text_: str) -> tuple[int, int, int] | None:
+    """(year it counts in, rank of its type, ordinal of its start day) of a stored period;
+    None for an unreadable one (the importers store canonical spellings only)."""
+    try:
+        p = parse_period(text_)
+    except ValueError:
+        return None
+    return year_of(p.start, p.end), RANK[p.type], p.start.toordinal()
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class _Own:
+    """A unit's own figure for a cell, built one period at a time."""
+
+    __slots__ = ("latest", "rank", "start", "total")
+
+    def __init__(self) -> None:
+        self.rank = len(PERIOD_PRECEDENCE)
+        self.total = 0.0
+        self.latest = 0.0
+        self.start = -1
+
+    def add(self, rank: int, start: int, value: float) -> None:
+        if rank < self.rank:
+            self.rank, self.total, self.latest, self.start = rank, 0.0, value, start
+        if rank == self.rank:
+            self.total += value
+            if start > self.start:
+                self.latest, self.start = value, start
+
+
+def _count(rows: Iterable[Any], wanted: set[Cell] | None) -> dict[Cell, _Own]:
+    """Own figures from (unit, element, disaggregation, period, value) rows, for the cells in
+    ``wanted`` (all when None)."""
+    out: dict[Cell, _Own] = {}
+    for unit, element, disaggregation, period, value in rows:
+        place = period_place(period)
+        if place is None or value is None:
+            continue
+        cell = (unit, element, disaggregation, place[0])
+        if wanted is not None and cell not in wanted:
+            continue
+        own = out.get(cell)
+        if own is None:
+            own = out[cell] = _Own()
+        own.add(place[1], place[2], float(value))
+    return out
+
+
+def _paths(db: Db, units: Iterable[str]) -> dict[str, list[str]]:
+    """Each unit's code with the codes above it (itself first matters not)."""
+    out: dict[str, list[str]] = {}
+    for chunk in _chunks(sorted(set(units))):
+        for code, path in db.execute(select(Unit.code, Unit.path).where(Unit.code.in_(chunk))):
+            out[code] = path.split("/")
+    return out
+
+
+def _lock_units(db: Db, units: Iterable[str]) -> None:
+    if dialect_name(db) != "postgresql":
+        return  # SQLite lets one writer in at a time
+    for bucket in sorted({zlib.crc32(u.encode()) % _BUCKETS for u in units}):
+        db.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :bucket)"),
+            {
+                "space": _LOCK_SPACE,
+                "bucket": bucket,
+            },
+        )
+
+
+def _upsert(db: Db) -> Any:
+    if dialect_name(db) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    r = DataValueRollup
+    stmt = upsert(r)
+    return stmt.on_conflict_do_update(
+        index_elements=[r.unit_code, r.element_code, r.disaggregation, r.year],
+        set_={
+            "total": r.total + stmt.excluded.total,
+            "latest": r.latest + stmt.excluded.latest,
+            "units": r.units + stmt.excluded.units,
+        },
+    )
+
+
+def refresh_rollups(db: Db, changed: Iterable[tuple[str, str, str, str]]) -> None:
+    """Bring the rollups up to date after the values with these (unit, element,
+    disaggregation, period) keys were written, in the caller's transaction, and bump the
+    change counters of their units (and every unit above) for their years."""
+    cells: set[Cell] = set()
+    for unit, element, disaggregation, period in changed:
+        place = period_place(period)
+        if place is not None:
+            cells.add((unit, element, disaggregation, place[0]))
+    if not cells:
+        return
+    units = {c[0] for c in cells}
+    paths = _paths(db, units)
+    scopes = {(a, y) for u, _, _, y in cells for a in paths.get(u, [u]) for y in (y, ANY_YEAR)}
+    if rollups_built(db):
+        _lock_units(db, units)
+        _recount(db, sorted(cells), paths)
+    bump(db, scopes)
+
+
+def _recount(db: Db, cells: list[Cell], paths: dict[str, list[str]]) -> None:
+    dv, own_t = DataValue, DataValueYear
+    wanted = set(cells)
+    triples = sorted({c[:3] for c in cells})
+    rows: list[Any] = []
+    for some in _chunks(triples):
+        rows.extend(
+            db.execute(
+                select(dv.unit_code, dv.element_code, dv.disaggregation, dv.period, dv.value)
+                .where(tuple_(dv.unit_code, dv.element_code, dv.disaggregation).in_(some))
+                .where(dv.status.in_(COUNTED_STATUSES))
+            )
+        )
+    new = _count(rows, wanted)
+    key = tuple_(own_t.unit_code, own_t.element_code, own_t.disaggregation, own_t.year)
+    old: dict[Cell, tuple[float, float]] = {}
+    for chunk in _chunks(cells):
+        for u, e, d, y, total, latest in db.execute(
+            select(
+                own_t.unit_code,
+                own_t.element_code,
+                own_t.disaggregation,
+                own_t.year,
+                own_t.total,
+                own_t.latest,
+            ).where(key.in_(chunk))
+        ):
+            old[(u, e, d, y)] = (total, latest)
+        db.execute(delete(own_t).where(key.in_(chunk)))
+    fresh = [
+        {
+            "unit_code": u,
+            "element_code": e,
+            "disaggregation": d,
+            "year": y,
+            "rank": o.rank,
+            "total": o.total,
+            "latest": o.latest,
+        }
+        for (u, e, d, y), o in new.items()
+    ]
+    for batch in _chunks(fresh):
+        db.execute(insert(own_t), list(batch))
+
+    deltas: dict[Cell, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    for cell in cells:
+        before, after = old.get(cell), new.get(cell)
+        if before is None and after is None:
+            continue
+        d_total = (after.total if after else 0.0) - (before[0] if before else 0.0)
+        d_latest = (after.latest if after else 0.0) - (before[1] if before else 0.0)
+        d_units = (after is not None) - (before is not None)
+        if d_total == 0 and d_latest == 0 and d_units == 0:
+            continue
+        u, e, d, y = cell
+        for a in paths.get(u, [u]):
+            acc = deltas[(a, e, d, y)]
+            acc[0] += d_total
+            acc[1] += d_latest
+            acc[2] += d_units
+    if not deltas:
+        return
+    stmt = _upsert(db)
+    changes = [
+        {
+            "unit_code": a,
+            "element_code": e,
+            "disaggregation": d,
+            "year": y,
+            "total": t,
+            "latest": lt,
+            "units": n,
+        }
+        for (a, e, d, y), (t, lt, n) in sorted(deltas.items())
+    ]
+    for batch in _chunks(changes):
+        db.execute(stmt, list(batch))
+    r = DataValueRollup
+    emptied = [k for k, (_, _, n) in deltas.items() if n < 0]
+    rkey = tuple_(r.unit_code, r.element_code, r.disaggregation, r.year)
+    for keys in _chunks(sorted(emptied)):
+        db.execute(delete(r).where(rkey.in_(keys), r.units <= 0))
+
+
+def rebuild_rollups(db: Db) -> int:
+    """Recount both rollups from every stored value, in the caller's transaction, and mark
+    them built; every cached answer is then stale. Returns the rows of ``data_value_years``."""
+    dv = DataValue
+    db.execute(delete(DataValueRollup))
+    db.execute(delete(DataValueYear))
+    rows = db.execute(
+        select(dv.unit_code, dv.element_code, dv.disaggregation, dv.period, dv.value).where(
+            dv.status.in_(COUNTED_STATUSES)
+        )
+    )
+    own = _count(rows, None)
+    paths = _paths(db, {c[0] for c in own})
+    sums: dict[Cell, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    for (u, e, d, y), o in own.items():
+        for a in paths.get(u, [u]):
+            acc = sums[(a, e, d, y)]
+            acc[0] += o.total
+            acc[1] += o.latest
+            acc[2] += 1
+    own_rows = [
+        {
+            "unit_code": u,
+            "element_code": e,
+            "disaggregation": d,
+            "year": y,
+            "rank": o.rank,
+            "total": o.total,
+            "latest": o.latest,
+        }
+        for (u, e, d, y), o in own.items()
+    ]
+    for batch in _chunks(own_rows, 5000):
+        db.execute(insert(DataValueYear), list(batch))
+    sum_rows = [
+        {
+            "unit_code": a,
+            "element_code": e,
+            "disaggregation": d,
+            "year": y,
+            "total": t,
+            "latest": lt,
+            "units": n,
+        }
+        for (a, e, d, y), (t, lt, n) in sums.items()
+    ]
+    for batch in _chunks(sum_rows, 5000):
+        db.execute(insert(DataValueRollup), list(batch))
+    mark_rollups_built(db)
+    bump(db, [(OTHER, ANY_YEAR)])
+    return len(own_rows)
+
+
+def ensure_rollups(db: Db) -> bool:
+    """Build the rollups if they are not built yet; True if this call built them."""
+    if rollups_built(db):
+        return False
+    rebuild_rollups(db)
+    return True

@@ -1,0 +1,96 @@
+"""Change counters: how often the data of a unit's subtree changed, per year, kept in the
+database so that every server process (each with its own cache) sees the same ones.
+
+A write of data values bumps ``(unit, year)`` and ``(unit, ANY_YEAR)`` for the unit it wrote
+and every unit above it. An answer that depends on a unit's subtree for some years is current
+as long as those counters are unchanged: one commune's value in Hanoi changes the counters of
+the commune, Hanoi and the country, never Hai Phong's, and only for its own year.
+
+Changes that are not data values of a unit (plans, users, facilities, anything else the audit
+log records) bump the one counter ``(OTHER, ANY_YEAR)``, which every answer depends on.
+
+The row ``(ROLLUPS, ANY_YEAR)`` says that the data-value rollups have been built and are kept
+by every write since (``chitieu.reporting.rollups``); without it readers read the values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Integer, cast, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from chitieu.store.db import Db
+from chitieu.store.models import ChangeCounter, ImportBatch
+
+ANY_YEAR = 0
+OTHER = "*"
+ROLLUPS = "~rollups"
+
+_cc = ChangeCounter
+
+
+def bump(db: Db, scopes: Iterable[tuple[str, int]]) -> None:
+    """Add one to the counter of every ``(scope, year)``, in the caller's transaction (a
+    missing counter starts at 1). Counters are taken in one order, so concurrent writers
+    never wait for each other round a loop."""
+    for scope, year in sorted(set(scopes)):
+        done = db.execute(
+            update(_cc).where(_cc.scope == scope, _cc.year == year).values(version=_cc.version + 1)
+        )
+        if done.rowcount == 0:  # type: ignore[attr-defined]
+            _insert_or_bump(db, scope, year)
+
+
+def _insert_or_bump(db: Db, scope: str, year: int) -> None:
+    """Insert a counter at 1, or bump it when another writer inserted it meanwhile."""
+    if dialect_name(db) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    stmt = upsert(_cc).values(scope=scope, year=year, version=1)
+    db.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[_cc.scope, _cc.year], set_={"version": _cc.version + 1}
+        )
+    )
+
+
+def dialect_name(db: Db) -> str:
+    """``postgresql`` or ``sqlite``: the database behind a Session or a Connection."""
+    bind = db.get_bind() if isinstance(db, Session) else db
+    return bind.dialect.name
+
+
+def stamp(db: Db, scope: str, years: Iterable[int] | None = None) -> tuple[int, ...]:
+    """What an answer for the subtree of unit ``scope`` and ``years`` (None: any year)
+    depends on, in one read: the subtree's counters for those years, the counter of other
+    changes, and the latest birth-record import. Equal stamps mean the answer is current."""
+    wanted = [ANY_YEAR] if years is None else sorted({int(y) for y in years})
+    # Each counter only grows, so their sum changes whenever one of them does.
+    own = select(func.coalesce(func.sum(_cc.version), 0)).where(
+        _cc.scope == scope, _cc.year.in_(wanted)
+    )
+    other = select(_cc.version).where(_cc.scope == OTHER, _cc.year == ANY_YEAR)
+    births = select(func.max(ImportBatch.id)).where(ImportBatch.kind == "births")
+    row = db.execute(
+        select(
+            cast(own.scalar_subquery(), Integer),
+            other.scalar_subquery(),
+            births.scalar_subquery(),
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+def rollups_built(db: Db) -> bool:
+    """True once the data-value rollups are built (and so kept current by every write)."""
+    found = db.execute(
+        select(_cc.version).where(_cc.scope == ROLLUPS, _cc.year == ANY_YEAR)
+    ).first()
+    return found is not None
+
+
+def mark_rollups_built(db: Db) -> None:
+    if not rollups_built(db):
+        db.execute(insert(_cc).values(scope=ROLLUPS, year=ANY_YEAR, version=1))
