@@ -53,6 +53,34 @@ def test_the_file_holds_ten_sourced_targets_with_the_published_figures():
         assert note not in text
 
 
+def test_each_target_names_the_act_that_assigns_it_or_says_none_was_found():
+    card = scorecard_meta("VN-2025")
+    by_code = {t.code: t for t in card.targets}
+    # the National Assembly's 2025 plan: items 10-12 of its 15 main targets
+    targets_2025 = {
+        c: next(r.target_value for r in by_code[c].results if r.year == 2025)
+        for c in ("DOCTORS_PER_10K", "BEDS_PER_10K", "INSURANCE_COVERAGE")
+    }
+    assert targets_2025 == {
+        "DOCTORS_PER_10K": 15,
+        "BEDS_PER_10K": 34.5,
+        "INSURANCE_COVERAGE": 95.15,
+    }
+    for code in targets_2025:
+        (r,) = [r for r in by_code[code].results if r.year == 2025]
+        assert "158/2024/QH15" in r.source and "12/11/2024" in r.source
+    # the pharmacists' 2025 target comes from the healthcare network master plan
+    pharmacists = by_code["PHARMACISTS_PER_10K"]
+    assert pharmacists.assigned_by == "government" and "Quy hoạch" in pharmacists.legal_basis
+    assert [r.target_value for r in pharmacists.results if r.year == 2025] == [3.4]
+    # no assigning act was found for these: none is claimed
+    for code in ("STUNTING_U5", "FULL_IMMUNISATION_U1", "DTP1_COVERAGE"):
+        assert by_code[code].assigned_by is None and not by_code[code].legal_basis
+    # the sources shown to people link to the publishers, not to an unrelated site's copy
+    sources = " ".join(r.source or "" for t in card.targets for r in t.results)
+    assert "sportsemploymentnews" not in sources
+
+
 def test_view_per_year(ready_engine):
     with transaction(ready_engine) as db:
         card = national_scorecard(db)
