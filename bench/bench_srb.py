@@ -1,4 +1,4 @@
-"""Benchmark of the SRB engine (issue 3).
+"""Benchmark of the SRB engine (issues 3 and 13).
 
 1. ``chitieu srb estimate`` on a simulated CSV of 3,321 units × 15 years (34 regions), run as a
    child process: wall time and peak resident memory (``getrusage(RUSAGE_CHILDREN)``).
@@ -7,7 +7,15 @@
    unit-years with 1,000+ births. Also an MCMC with the hyperparameters fixed at the fast fit's
    estimates (what the fast fit approximates given them).
 
-Usage: ``.venv/bin/python bench/bench_srb.py [--units 3321] [--years 15] [--mcmc-units 40]``
+3. ``--scaling 15 30 60``: growth in years at ``--units`` units. In this process, for each length,
+   :func:`smooth_srb` (what ``srb estimate`` fits) with the banded algebra, linear in years,
+   beside ``dense=True``, the dense T×T reference it replaced (the naive baseline): time and
+   peak traced memory (``tracemalloc``) of each, and the ratios to the shortest length; then
+   ``chitieu srb estimate`` on a CSV of each length as a child process (wall time, the child's
+   own peak RSS). ``--skip-dense`` leaves the baseline out.
+
+Usage: ``.venv/bin/python bench/bench_srb.py [--units 3321] [--years 15] [--mcmc-units 40]
+[--skip-mcmc] [--scaling 15 30 60 [--skip-dense]]``
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +102,76 @@ def bench_mcmc(n_units: int, n_years: int) -> dict[str, float]:
     return out
 
 
+def bench_fit(n_units: int, n_years: int, dense: bool) -> tuple[float, float]:
+    """Seconds and peak traced MiB of :func:`smooth_srb` on the simulated country."""
+    cols = simulate_srb(n_units, n_years, 34, births=(20, 20_000), seed=1).long()
+    tracemalloc.start()
+    began = time.perf_counter()
+    smooth_srb(**cols, dense=dense)
+    seconds = time.perf_counter() - began
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return seconds, peak
+
+
+RUN_CLI = """
+import resource, sys
+from chitieu.cli import main
+sys.argv = ["chitieu", "srb", "estimate", sys.argv[1], "--format", "json"]
+try:
+    main()
+except SystemExit:
+    pass
+finally:
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def bench_cli_child(n_units: int, n_years: int) -> tuple[float, float]:
+    """Wall seconds and the child's own peak RSS (MiB) of ``chitieu srb estimate``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "srb.csv"
+        write_csv(csv_path, n_units, n_years, seed=1)
+        began = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", RUN_CLI, str(csv_path)], capture_output=True, text=True,
+            check=True,
+        )  # fmt: skip
+        wall = time.perf_counter() - began
+    return wall, int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def bench_scaling(n_units: int, lengths: list[int], with_dense: bool) -> None:
+    lengths = sorted(lengths)
+    fits = {}
+    for years in lengths:
+        fits[years] = {"banded": bench_fit(n_units, years, dense=False)}
+        if with_dense:
+            fits[years]["dense"] = bench_fit(n_units, years, dense=True)
+        row = "; ".join(
+            f"{name} {sec:.2f} s, peak {mib:.0f} MiB" for name, (sec, mib) in fits[years].items()
+        )
+        ratio = ""
+        if with_dense:
+            ratio = f"; dense/banded {fits[years]['dense'][0] / fits[years]['banded'][0]:.1f}×"
+        print(f"smooth_srb {n_units} units × {years} years: {row}{ratio}", flush=True)
+    first = lengths[0]
+    for years in lengths[1:]:
+        growth = "; ".join(
+            f"{name} {fits[years][name][0] / fits[first][name][0]:.1f}× time, "
+            f"{fits[years][name][1] / fits[first][name][1]:.1f}× memory"
+            for name in fits[years]
+        )
+        print(f"  {years}/{first} years: {growth}")
+    cli = {years: bench_cli_child(n_units, years) for years in lengths}
+    for years in lengths:
+        wall, rss = cli[years]
+        print(
+            f"chitieu srb estimate {n_units} × {years} years (child): {wall:.2f} s wall, "
+            f"peak RSS {rss:.0f} MiB; {wall / cli[first][0]:.2f}× the {first}-year time"
+        )
+
+
 def machine() -> str:
     lines = Path("/proc/cpuinfo").read_text().splitlines()
     models = [ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")]
@@ -107,8 +186,14 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=15)
     parser.add_argument("--mcmc-units", type=int, default=40)
     parser.add_argument("--skip-mcmc", action="store_true")
+    parser.add_argument("--scaling", type=int, nargs="*", default=[])
+    parser.add_argument("--skip-dense", action="store_true")
     args = parser.parse_args()
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
+    if args.scaling:
+        bench_scaling(args.units, args.scaling, not args.skip_dense)
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
+        return
     cli = bench_cli(args.units, args.years)
     print(
         f"chitieu srb estimate, {args.units} units × {args.years} years ({cli['rows']} rows): "

@@ -34,15 +34,16 @@ from chitieu.stats.srb_model import ModelFit, Panel, fit_model
 ROBUST_Z = 3.09
 
 
-def excess_z(panel: Panel, full: ModelFit) -> tuple[np.ndarray, ModelFit]:
+def excess_z(panel: Panel, full: ModelFit, *, dense: bool = False) -> tuple[np.ndarray, ModelFit]:
     """Excess z per unit and year, against the spread of the units that look normal.
 
     Returns ``(z, null_fit)``: the fit used for ``z`` leaves out units whose |z| under ``full``
-    passes :data:`ROBUST_Z` in some year (when there are any)."""
+    passes :data:`ROBUST_Z` in some year (when there are any). ``dense``: see
+    :func:`~chitieu.stats.srb_model.fit_model`."""
     outlying = np.any(np.abs(full.standardised) > ROBUST_Z, axis=1)
     if not outlying.any() or outlying.all():
         return full.standardised, full
-    null = fit_model(panel, include=~outlying, start=full)
+    null = fit_model(panel, include=~outlying, start=full, dense=dense)
     return null.standardised, null
 
 

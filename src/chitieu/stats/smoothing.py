@@ -160,6 +160,7 @@ def smooth_srb(
     *,
     level: float = 0.95,
     flag_level: float = 0.998,
+    dense: bool = False,
 ) -> SrbSmooth:
     """Smooth the SRB of every unit and year at once (see :mod:`chitieu.stats.srb_model`).
 
@@ -167,15 +168,16 @@ def smooth_srb(
     have gaps (the grid fills them from the model). Intervals are two-sided at ``level``;
     ``flag`` marks |z| beyond the two-sided ``flag_level`` limit (3.09 for 0.998, the outer
     funnel limit of Spiegelhalter 2005). Raises ``ValueError`` on negative counts or a
-    duplicated unit-year."""
+    duplicated unit-year. ``dense=True`` fits with the dense T×T reference algebra (slow:
+    cubic in years; for tests and benchmarks), otherwise the banded one (linear in years)."""
     units, years, region, gm, gf, idx = build_grid(unit, year, male, female, parent)
     regions, region_of = np.unique(region.astype(str), return_inverse=True)
     panel = Panel(gm, gf, region_of, len(regions))
-    # Thousands of tiny (T×T) matrix operations: a multithreaded BLAS only adds overhead to each
+    # Thousands of small matrix operations: a multithreaded BLAS only adds overhead to each
     # (measured 3× slower on 2 cores), so the fit runs single-threaded.
     with threadpool_limits(limits=1, user_api="blas"):
-        model = fit_model(panel)
-        z, null = excess_z(panel, model)
+        model = fit_model(panel, dense=dense)
+        z, null = excess_z(panel, model, dense=dense)
         sb, sd, phi = hyper_values(null.eta)
         ri = region_of
         change = fit_change(

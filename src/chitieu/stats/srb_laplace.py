@@ -11,6 +11,7 @@ in :mod:`chitieu.stats.srb_model`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -53,7 +54,7 @@ def hyper_values(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def prior_matrices(
-    eta: np.ndarray, t: int
+    eta: np.ndarray, t: int, *, jitter: float = _JITTER
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Σ, Σ⁻¹, log|Σ| and ∂Σ/∂η for each region's ``η``.
 
@@ -62,7 +63,7 @@ def prior_matrices(
     lag = np.abs(np.subtract.outer(np.arange(t), np.arange(t))).astype(float)
     ph = phi[:, None, None]
     corr = ph**lag
-    cov = sb[:, None, None] ** 2 + sd[:, None, None] ** 2 * corr + _JITTER * np.eye(t)
+    cov = sb[:, None, None] ** 2 + sd[:, None, None] ** 2 * corr + jitter * np.eye(t)
     d_corr = np.where(lag > 0, lag * ph ** np.maximum(lag - 1, 0), 0.0)
     dphi = (phi * (1 - phi / PHI_MAX))[:, None, None]
     dcov = np.stack(
@@ -90,13 +91,11 @@ class Work:
 
     value: np.ndarray  # (R,) restricted log likelihood per region
     grad: np.ndarray  # (R, 3)
-    info: np.ndarray  # (R, 3, 3) expected information
+    info: np.ndarray  # (R, 3, 3) average information
     level: np.ndarray  # (R, T)
     level_info: np.ndarray  # (R, T, T)
     x: np.ndarray  # (U, T)
-    q_inv: np.ndarray  # (U, T, T)
-    prior_cov: np.ndarray
-    prior_prec: np.ndarray
+    unit: Any  # what the evaluator's ``posterior`` needs (per-unit posterior pieces)
 
 
 def evaluate(
@@ -108,15 +107,17 @@ def evaluate(
     *,
     light: bool = False,
     with_info: bool = False,
+    jitter: float = _JITTER,
 ) -> Work:
     """Gaussian (linearised) restricted log likelihood per region, its gradient in ``η``, and the
     region levels (generalised least squares) and unit deviations it implies.
 
     Only ``include``-d units inform the levels and the likelihood; all units get a posterior.
     ``light`` skips the likelihood and gradient (a plain Newton step); ``with_info`` adds the
-    expected information of ``η`` (the costliest part, so only when asked)."""
+    average information of ``η``. Every unit is a dense T×T block (cubic in years): the
+    reference for :mod:`chitieu.stats.srb_banded`, which computes the same in linear time."""
     u, t = z.shape
-    cov, prec, logdet, dcov = prior_matrices(eta, t)
+    cov, prec, logdet, dcov = prior_matrices(eta, t, jitter=jitter)
     g = region_matrix(panel.region_of, panel.n_regions)
     ri = panel.region_of
     diag = np.arange(t)
@@ -136,9 +137,10 @@ def evaluate(
     r = z - level[ri]
     wr = w * r
     x = (q_inv @ wr[..., None])[..., 0]
+    unit = (q_inv, cov, prec)
     if light:
         nothing = np.zeros(0)
-        return Work(nothing, nothing, nothing, level, a_info, x, q_inv, cov, prec)
+        return Work(nothing, nothing, nothing, level, a_info, x, unit)
     chol = np.linalg.cholesky(q)
     logdet_q = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
     alpha = (w * (r - x)) * inc[:, None]
@@ -161,8 +163,8 @@ def evaluate(
         ka = (block.reshape(-1, t) @ a_inv[reg]).reshape(hi - lo, t, t)
         s_region[reg] += alpha[lo:hi].T @ alpha[lo:hi] + np.tensordot(ka, block, ([0, 2], [0, 1]))
     grad = 0.5 * np.einsum("rij,rkij->rk", s_region, dcov)
-    info = information(k_inc, dcov, bounds) if with_info else np.zeros(0)
-    return Work(value, grad, info, level, a_info, x, q_inv, cov, prec)
+    info = information(k_inc, dcov, bounds, alpha, a_info, ri) if with_info else np.zeros(0)
+    return Work(value, grad, info, level, a_info, x, unit)
 
 
 def blocks(region_of: np.ndarray, n_regions: int) -> np.ndarray:
@@ -172,25 +174,67 @@ def blocks(region_of: np.ndarray, n_regions: int) -> np.ndarray:
     return np.searchsorted(region_of, np.arange(n_regions + 1))
 
 
-def information(k: np.ndarray, dcov: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Expected information of ``η`` per region: ½ Σ_u tr(K_u ∂Σ_i K_u ∂Σ_j).
-
-    Units sorted by region (``bounds`` from :func:`blocks`): each region's ``K_u ∂Σ_j`` is then
-    one matrix product."""
-    t = k.shape[1]
+def information(
+    k: np.ndarray,
+    dcov: np.ndarray,
+    bounds: np.ndarray,
+    alpha: np.ndarray,
+    a_info: np.ndarray,
+    region_of: np.ndarray,
+) -> np.ndarray:
+    """Average information of ``η`` per region (Gilmour, Thompson & Cullis 1995):
+    ½ Σ_u (∂_iΣ α_u)ᵀ (P ∂_jΣ α)_u with ``α = P z`` and P the restricted projection
+    (``(P v)_u = K_u (v_u − A⁻¹ Σ_u' K_u' v_u')``): the mean of the observed and the expected
+    information, from the data's residuals alone. ``k`` is K_u for included units, 0 else."""
+    u, t = alpha.shape
     n_regions = dcov.shape[0]
-    info = np.zeros((n_regions, 3, 3))
+    v = np.zeros((u, t, 3))
     for r in range(n_regions):
         lo, hi = bounds[r], bounds[r + 1]
-        if lo == hi:
-            continue
-        rows = k[lo:hi].reshape(-1, t)
-        kd = [(rows @ dcov[r, j]).reshape(hi - lo, t, t) for j in range(3)]
-        for i in range(3):
-            for j in range(i, 3):
-                # tr(XY) = Σ X ∘ Yᵀ, with Y = K ∂Σ_j.
-                info[r, i, j] = info[r, j, i] = 0.5 * np.vdot(kd[i], kd[j].transpose(0, 2, 1))
+        for j in range(3):
+            v[lo:hi, :, j] = alpha[lo:hi] @ dcov[r, j].T
+    kv = k @ v
+    g = region_matrix(region_of, n_regions)
+    summed = (g @ kv.reshape(u, -1)).reshape(n_regions, t, 3)
+    shift = np.linalg.solve(a_info, summed)
+    pv = k @ (v - shift[region_of])
+    per_unit = np.einsum("uti,utj->uij", v, pv)
+    info: np.ndarray = 0.5 * (g @ per_unit.reshape(u, -1)).reshape(n_regions, 3, 3)
     return info
+
+
+def posterior(work: Work, panel: Panel) -> dict[str, Any]:
+    """Posterior moments at one ``η`` from an evaluation at the mode's linearisation."""
+    q_inv, prior_cov, prior_prec = work.unit
+    ri = panel.region_of
+    level_cov = np.linalg.inv(work.level_info)
+    # θ = a + x̂(a) = (I − P W) a + …, and I − P W = P Σ⁻¹: how much of a's uncertainty reaches θ.
+    b = q_inv @ prior_prec[ri]
+    from_level = np.einsum("uij,ujk,uik->ui", b, level_cov[ri], b)
+    dev_var = np.diagonal(q_inv, axis1=1, axis2=2).copy()
+    return {
+        "level": work.level,
+        "level_cov": level_cov,
+        "deviation": work.x,
+        "deviation_var": dev_var,
+        "theta": work.level[ri] + work.x,
+        "theta_var": dev_var + from_level,
+        "prior_var": np.diagonal(prior_cov, axis1=1, axis2=2)[ri].copy(),
+        "unit_posterior": DenseCovariance(q_inv),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class DenseCovariance:
+    """Each unit's posterior covariance of its deviation, stored whole (U, T, T)."""
+
+    cov: np.ndarray
+
+    def covariance(self) -> np.ndarray:
+        return self.cov
+
+    def take(self, idx: np.ndarray) -> DenseCovariance:
+        return DenseCovariance(self.cov[idx])
 
 
 def linearise(theta: np.ndarray, panel: Panel) -> tuple[np.ndarray, np.ndarray]:

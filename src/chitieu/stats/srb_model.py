@@ -11,24 +11,28 @@ that only matters for a region-year without births), ``σ_b`` the spread of unit
 ``η = (log σ_b, log s_d, logit(φ/φ_max))`` are estimated by restricted maximum likelihood of the
 Laplace approximation (penalised quasi-likelihood: the binomial likelihood is replaced by a
 Gaussian around the current mode, Breslow & Clayton 1993), first shared by all regions and then
-per region shrunk toward the shared value. Every unit is a dense T×T block, so all units are
-solved together with batched NumPy linear algebra.
+per region shrunk toward the shared value. Each unit's algebra is banded in years
+(:mod:`chitieu.stats.srb_banded`: time and memory linear in years, all units at once);
+``dense=True`` runs the same fit with every unit as a dense T×T block
+(:mod:`chitieu.stats.srb_laplace`), the slow reference the tests and benchmarks compare with.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
+from chitieu.stats import srb_banded, srb_laplace
 from chitieu.stats.srb_laplace import (
     PHI_MAX,
     REGION_RW_SD,
     Panel,
-    Work,
-    evaluate,
     hyper_values,
     linearise,
+    prior_matrices,
     region_matrix,
 )
 
@@ -61,11 +65,18 @@ class ModelFit:
     prior_var: np.ndarray  # (U, T) prior variance of x, diag Σ_r
     theta: np.ndarray  # (U, T) a + x̂
     theta_var: np.ndarray  # (U, T) including the region level's uncertainty
-    post_cov: np.ndarray  # (U, T, T) posterior covariance of x given the level
     prior_cov: np.ndarray  # (R, T, T)
     # x̂ / √(Var x − Var(x | data)) at the estimated η: standard normal for a unit that follows
     # the model (the excess z; see chitieu.stats.excess).
     standardised: np.ndarray  # (U, T)
+    unit_posterior: Any  # per-unit posterior pieces: .covariance() (U, T, T), .take(idx)
+
+    @property
+    def post_cov(self) -> np.ndarray:
+        """(U, T, T) posterior covariance of x given the level (formed when asked: quadratic in
+        years)."""
+        cov: np.ndarray = self.unit_posterior.covariance()
+        return cov
 
 
 _BOUNDS = (
@@ -85,6 +96,7 @@ def _optimise_eta(
     iterations: int = 10,
     tol: float = 0.02,
     value_tol: float = 0.01,
+    evaluate: Callable[..., Any] = srb_banded.evaluate,
 ) -> np.ndarray:
     """Maximise the restricted likelihood in ``η`` by Fisher scoring with step halving.
 
@@ -161,13 +173,16 @@ def fit_model(
     per_region: bool = True,
     tol: float = 1e-5,
     max_newton: int = 30,
+    dense: bool = False,
 ) -> ModelFit:
     """Fit the model: alternate re-estimating ``η`` (shared, then per region) with Newton steps
     toward the posterior mode, then iterate the mode with ``η`` fixed; the last pass gives the
     posterior. ``include`` marks the units that inform ``η`` and the region levels (every unit
     gets a posterior); ``start`` warm-starts from an earlier fit of the same panel (its ``η``
-    then needs only one more regional round)."""
+    then needs only one more regional round). ``dense=True``: the dense T×T reference algebra
+    (slow; tests and benchmarks)."""
     u, _ = panel.shape
+    ev = srb_laplace if dense else srb_banded
     include = np.ones(u, bool) if include is None else include
     order = np.argsort(panel.region_of, kind="stable")
     if np.any(order != np.arange(u)):  # work with units sorted by region, then put them back
@@ -178,7 +193,7 @@ def fit_model(
         begun = None if start is None else _permute(start, order)
         fit = fit_model(
             ordered, include=include[order], start=begun, per_region=per_region, tol=tol,
-            max_newton=max_newton,
+            max_newton=max_newton, dense=dense,
         )  # fmt: skip
         return _permute(fit, back)
     if start is None:
@@ -191,7 +206,7 @@ def fit_model(
         step = np.inf
         for _ in range(steps):
             z, w = linearise(theta, panel)
-            work = evaluate(eta, z, w, panel, include, light=True)
+            work = ev.evaluate(eta, z, w, panel, include, light=True)
             new = work.level[panel.region_of] + work.x
             step = float(np.max(np.abs(new - theta)))
             theta = new
@@ -204,54 +219,36 @@ def fit_model(
         theta, _ = newton(eta, theta, 2)
         for _ in range(2):
             z, w = linearise(theta, panel)
-            eta = _optimise_eta(eta, z, w, panel, include)
+            eta = _optimise_eta(eta, z, w, panel, include, evaluate=ev.evaluate)
             theta, _ = newton(eta, theta, 2)
     centre = eta.mean(axis=0)
     for _ in range((1 if start is not None else 2) if regional else 0):
         z, w = linearise(theta, panel)
-        eta = _optimise_eta(eta, z, w, panel, include, centre=centre)
+        eta = _optimise_eta(eta, z, w, panel, include, centre=centre, evaluate=ev.evaluate)
         theta, _ = newton(eta, theta, 2)
     theta, _ = newton(eta, theta, max_newton)
-    return _summarise(eta, panel, include, theta)
+    return _summarise(eta, panel, include, theta, ev)
 
 
 def _permute(fit: ModelFit, order: np.ndarray) -> ModelFit:
     """The same fit with its unit axis reordered."""
     per_unit = (
-        "deviation", "deviation_var", "prior_var", "theta", "theta_var", "post_cov", "standardised",
+        "deviation", "deviation_var", "prior_var", "theta", "theta_var", "standardised",
     )  # fmt: skip
-    return replace(fit, **{name: getattr(fit, name)[order] for name in per_unit})
+    moved = {name: getattr(fit, name)[order] for name in per_unit}
+    return replace(fit, unit_posterior=fit.unit_posterior.take(order), **moved)
 
 
-def _moments(work: Work, ri: np.ndarray) -> dict[str, np.ndarray]:
-    """Posterior moments at one ``η`` from an evaluation at the mode's linearisation."""
-    level_cov = np.linalg.inv(work.level_info)
-    # θ = a + x̂(a) = (I − P W) a + …, and I − P W = P Σ⁻¹: how much of a's uncertainty reaches θ.
-    b = work.q_inv @ work.prior_prec[ri]
-    from_level = np.einsum("uij,ujk,uik->ui", b, level_cov[ri], b)
-    dev_var = np.diagonal(work.q_inv, axis1=1, axis2=2)
-    return {
-        "level": work.level,
-        "level_cov": level_cov,
-        "deviation": work.x,
-        "deviation_var": dev_var.copy(),
-        "theta": work.level[ri] + work.x,
-        "theta_var": dev_var + from_level,
-        "post_cov": work.q_inv,
-    }
-
-
-def _summarise(eta: np.ndarray, panel: Panel, include: np.ndarray, theta: np.ndarray) -> ModelFit:
+def _summarise(
+    eta: np.ndarray, panel: Panel, include: np.ndarray, theta: np.ndarray, ev: Any
+) -> ModelFit:
     """Posterior moments at the estimated ``η`` (empirical Bayes: with hundreds of units the
     hyperparameters are pinned down; see the MCMC reference test for how close this is)."""
     z, w = linearise(theta, panel)
-    ri = panel.region_of
-    work = evaluate(eta, z, w, panel, include, light=True)
-    m = _moments(work, ri)
-    prior_var = np.diagonal(work.prior_cov, axis1=1, axis2=2)[ri].copy()
-    shrink_var = prior_var - m["deviation_var"]
+    work = ev.evaluate(eta, z, w, panel, include, light=True)
+    m = ev.posterior(work, panel)
+    shrink_var = m["prior_var"] - m["deviation_var"]
     with np.errstate(invalid="ignore", divide="ignore"):
         standardised = np.where(shrink_var > 1e-12, work.x / np.sqrt(shrink_var), 0.0)
-    return ModelFit(
-        eta=eta, prior_var=prior_var, prior_cov=work.prior_cov, standardised=standardised, **m
-    )
+    prior_cov = prior_matrices(eta, panel.shape[1])[0]
+    return ModelFit(eta=eta, prior_cov=prior_cov, standardised=standardised, **m)
