@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -113,6 +114,17 @@ def test_dashboard_headline_is_the_last_complete_year(partial):
     assert provisional["text"] == "tạm tính: 1/126 xã, 1 tháng"
     page = client.get(f"/dashboard?unit={HANOI}").text
     assert 'data-year="2025"' in page
+    # the page says why it opens on 2025 and links to the provisional year
+    line = re.search(r'<p class="muted small" id="headline-year">(.*?)</p>', page, re.S)
+    assert line, "no line saying why 2025 is shown"
+    text = " ".join(line.group(1).split())
+    assert "Đang hiển thị năm 2025, năm gần nhất có đủ số liệu sinh" in text
+    assert "Năm 2026 chưa đủ (tạm tính: 1/126 xã, 1 tháng)" in text and "90 %" in text
+    assert f'href="/dashboard?unit={HANOI}&amp;year=2026"' in text
+    english = client.get(f"/dashboard?unit={HANOI}&lang=en").text
+    assert "Showing 2025, the latest year whose births are complete" in english
+    # opened on 2026 itself, there is nothing later to explain
+    assert 'id="headline-year"' not in client.get(f"/dashboard?unit={HANOI}&year=2026").text
     # the scorecard leads with 2025 too, and names 2026 as provisional
     card = client.get(f"/api/dashboard/scorecard?unit={HANOI}").json()
     assert card["year"] == 2025

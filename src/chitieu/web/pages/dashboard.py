@@ -32,6 +32,7 @@ from chitieu.dashboard import (
     latest_data_year,
     latest_year,
 )
+from chitieu.dashboard.common import births_completeness_json
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.units.queries import UnitInfo, ancestors, list_units
 from chitieu.web.deps import PageUser, UnitCode, Year
@@ -142,6 +143,10 @@ def dashboard_page(
     view = _view(request, db, user, unit, year, lang)
     last = latest_data_year(db, view.unit)  # a provisional year can still be picked
     children = [] if view.unit.level == "commune" else list_units(db, view.unit.code)
+    # why the page opens on an earlier year than the latest with data: that one is provisional
+    later = None
+    if last > view.year:
+        later = births_completeness_json(db, view.unit, view.year, lang)[1]
     data = {name: section_data(request, db, view, name) for name in SECTIONS} if inline else None
     context = {
         "view": view,
@@ -153,5 +158,6 @@ def dashboard_page(
         "chart_text": messages_for(lang, CHART_KEYS),
         "inline_data": data,
         "can_enter": user.role != "entry" or view.unit.level == "commune",
+        "provisional": later,
     }
     return render(request, "dashboard.html", context, user=user)
