@@ -12,9 +12,13 @@ Each pipeline runs in its own child process (wall time and peak resident memory 
   (:func:`chitieu.stats.trend.fit_linear_trend`) — the baseline for the ratio.
 
 With ``--estimate-years 15 60`` it also times ``chitieu srb estimate`` on files of those lengths.
+With ``--calibration 0 1 2 3 4`` it scores the default projection on the transition simulator
+(:func:`chitieu.stats.simulate.simulate_transition`, 12 provinces × 40 communes, origin 2024,
+truth to 2030) for those seeds: 95 % coverage at horizons 1–6, mean bias at 6 years, Brier of
+P(≤ 109 in 2030), per stage, pooled over the seeds and per seed.
 
 Usage: ``.venv/bin/python bench/bench_forecast.py [--units 3321] [--years 15]
-[--estimate-years 15 60]``
+[--estimate-years 15 60] [--calibration 0 1 2 3 4]``
 """
 
 from __future__ import annotations
@@ -95,13 +99,45 @@ with open(path, "w", encoding="utf-8") as out:
 """
 
 
+def calibration(seeds: list[int]) -> None:
+    import numpy as np
+
+    from chitieu.stats import project_srb, smooth_srb
+    from chitieu.stats.simulate import simulate_transition
+
+    for stage in ("rising", "turning", "declined", "mixed"):
+        covers, biases, briers = [], [], []
+        for seed in seeds:
+            sim = simulate_transition(stage, seed=seed)  # type: ignore[arg-type]
+            c = sim.long(2024)
+            res = smooth_srb(c["unit"], c["year"], c["male"], c["female"], c["parent"])
+            pr = project_srb(res.fit, 2030, 109.0)
+            truth = sim.srb[:, -6:]
+            lo, hi = np.array([p.lower for p in pr]), np.array([p.upper for p in pr])
+            covers.append(((lo <= truth) & (truth <= hi)).mean(axis=0))
+            biases.append((np.array([p.est for p in pr]) - truth)[:, -1].mean())
+            prob = np.array([p.prob_target_met for p in pr])
+            briers.append(((prob - (truth[:, -1] <= 109)) ** 2).mean())
+        cover = np.array(covers)
+        print(
+            f"{stage:9s} coverage h1-6 {' '.join(f'{x:.2f}' for x in cover.mean(axis=0))} "
+            f"(per seed {cover.min():.2f}-{cover.max():.2f}); bias at 6 y {np.mean(biases):+.2f} "
+            f"(per seed {' '.join(f'{b:+.2f}' for b in biases)}); Brier {np.mean(briers):.3f} "
+            f"(per seed {' '.join(f'{b:.3f}' for b in briers)})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=3321)
     parser.add_argument("--years", type=int, default=15)
     parser.add_argument("--estimate-years", type=int, nargs="*", default=[])
+    parser.add_argument("--calibration", type=int, nargs="*", default=None)
     args = parser.parse_args()
     print(f"nproc {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}")
+    if args.calibration is not None:
+        calibration(args.calibration or [0, 1, 2, 3, 4])
+        return
     py = sys.executable
     old = run_child([py, "-c", CHILD, str(args.units), str(args.years), "old"])
     new = run_child([py, "-c", CHILD, str(args.units), str(args.years), "new"])

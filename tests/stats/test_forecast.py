@@ -12,6 +12,14 @@ from scipy import stats
 
 from chitieu.stats import project_srb, smooth_srb
 from chitieu.stats import projection as projection_module
+from chitieu.stats.onset import (
+    AHEAD,
+    FIRST_ONSET,
+    OnsetHyper,
+    log_evidence,
+    onset_mixture,
+    whiten,
+)
 from chitieu.stats.simulate import simulate_transition
 from chitieu.stats.statespace import (
     DEFAULT_HYPER,
@@ -102,6 +110,44 @@ def test_lone_series_uses_the_documented_defaults_and_says_so() -> None:
         forecast(y, np.zeros_like(y), 4, scenario="hope")  # type: ignore[arg-type]
 
 
+def test_onset_mixture_is_the_exact_gaussian_mixture() -> None:
+    """Each onset's evidence and forecast against dense algebra: y ~ N(y₁ + μ_β x, C + s_β² x xᵀ)
+    with x = (t − τ)₊ and C the trend's covariance; the mixture weights ∝ evidence (uniform
+    prior over the onsets), its mean and variance by the law of total variance."""
+    hyper = Hyper(0.004, 0.002, 0.8, 0.005)
+    oh = OnsetHyper(-0.006, 0.003)
+    rng = np.random.default_rng(8)
+    t, h = 11, 4
+    y = np.log(1.12) + np.cumsum(rng.normal(0.0, 0.004, t))
+    v = rng.uniform(1e-5, 4e-5, t)
+    cov, _ = dense_moments(hyper, t + h, np.concatenate([v, np.zeros(h)]))
+    w = whiten(y[None], v[None], hyper.as_tuple(), h)
+    rel, _, _ = log_evidence(w, oh)
+    onsets = np.arange(FIRST_ONSET - 1, t - 1 + AHEAD)
+    obs, fut = slice(0, t), slice(t, t + h)
+    base = stats.multivariate_normal(np.full(t, y[0]), cov[obs, obs]).logpdf(y)
+    logw, means, variances = [], [], []
+    for c, tau in enumerate(onsets):
+        x = np.maximum(np.arange(t + h) - tau, 0).astype(float)
+        m = y[0] + oh.slope_mean * x
+        full = cov + oh.slope_sd**2 * np.outer(x, x)
+        ev = stats.multivariate_normal(m[obs], full[obs, obs]).logpdf(y) - base
+        if x[:t].any():
+            assert rel[0, c] == pytest.approx(ev, abs=1e-8)
+        logw.append(ev)
+        gain = full[fut, obs] @ np.linalg.inv(full[obs, obs])
+        means.append(m[fut] + gain @ (y - m[obs]))
+        variances.append(np.diag(full[fut, fut] - gain @ full[obs, fut]))
+    wts = np.exp(np.array(logw) - max(logw))
+    wts /= wts.sum()
+    mean = wts @ np.array(means)
+    var = wts @ (np.array(variances) + np.array(means) ** 2) - mean**2
+    trend = forecast(y[None], v[None], h, scenario="trend", hyper=hyper)
+    got_mean, got_var, _ = onset_mixture(w, oh, trend.var, floor=-1.0)
+    assert got_mean[0] == pytest.approx(mean, abs=1e-9)
+    assert got_var[0] == pytest.approx(var, rel=1e-5)
+
+
 def line_regions(fit, horizon: int, scenario: str = "trend") -> Forecast:  # type: ignore[no-untyped-def]
     """The previous method, as a baseline: each region level on a straight line with noise
     fitted over all its years."""
@@ -120,6 +166,7 @@ def line_regions(fit, horizon: int, scenario: str = "trend") -> Forecast:  # typ
 
 
 STAGES = ("rising", "turning", "declined", "mixed")
+SEEDS = (0, 1, 2)
 
 
 def _score(sim, fit):  # type: ignore[no-untyped-def]
@@ -133,48 +180,50 @@ def _score(sim, fit):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def scores() -> dict[str, tuple]:
+def scores() -> dict[tuple[str, int], tuple]:
+    """Per stage and seed: (coverage by horizon, bias by horizon, Brier) of the default
+    projection and of the straight line, on 12 provinces × 20 communes (a smaller world than
+    the benchmark's 12 × 40, whose figures docs/methods.md gives)."""
     out = {}
     for stage in STAGES:
-        sim = simulate_transition(stage, seed=0)
-        cols = sim.long(2024)
-        fit = smooth_srb(cols["unit"], cols["year"], cols["male"], cols["female"], cols["parent"])
-        new = _score(sim, fit.fit)
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(projection_module, "region_forecast", line_regions)
-            old = _score(sim, fit.fit)
-        out[stage] = (new, old)
+        for seed in SEEDS:
+            sim = simulate_transition(stage, units_per_region=20, seed=seed)  # type: ignore[arg-type]
+            cols = sim.long(2024)
+            fit = smooth_srb(
+                cols["unit"], cols["year"], cols["male"], cols["female"], cols["parent"]
+            )
+            new = _score(sim, fit.fit)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(projection_module, "region_forecast", line_regions)
+                old = _score(sim, fit.fit)
+            out[stage, seed] = (new, old)
     return out
 
 
-#: Measured on these seeded simulators (docs/methods.md): 95 % coverage per horizon 1–6,
-#: |mean bias| at 6 years (SRB points), Brier of prob_target_met for "≤ 109 in 2030". The
-#: bounds hold the figures with a small margin; where they fall short of the goals (coverage
-#: 0.88–0.98, bias ≤ 1.5, Brier < 0.22 and below the straight line) the note says so.
-GATES = {
-    "rising": {"bias": 1.5, "brier": 0.19, "beats_line": True},
-    "turning": {"bias": 2.4, "brier": 0.28, "beats_line": True},
-    "declined": {"bias": 1.0, "brier": 0.16, "beats_line": True},
-    "mixed": {"bias": 1.8, "brier": 0.22, "beats_line": True},
-}
-
-
 @pytest.mark.parametrize("stage", STAGES)
-def test_projection_coverage_bias_and_brier(scores: dict, stage: str) -> None:
-    (cover, bias, brier), (_, _, line_brier) = scores[stage]
-    gate = GATES[stage]
-    assert np.all(cover >= 0.88) and np.all(cover <= 1.0)
-    assert abs(bias[-1]) <= gate["bias"]
-    assert brier < gate["brier"]
-    if gate["beats_line"]:
-        assert brier < line_brier
+def test_projection_coverage_bias_and_brier_over_three_seeds(scores: dict, stage: str) -> None:
+    """The goals on every stage: 95 % coverage of at least 0.88 at each horizon 1–6 (every
+    seed) and at most 0.98 (seeds pooled; 0.99 allowed: the rising stage's 6-year intervals
+    cover 0.982 here, a little wider than the goal, docs/methods.md), |mean bias| at 6 years at
+    most 1.5 points (seeds pooled; no seed beyond 1.7), Brier of P(≤ 109 in 2030) below 0.22
+    (seeds pooled) and below the straight line's."""
+    runs = [scores[stage, seed] for seed in SEEDS]
+    cover = np.array([new[0] for new, _ in runs])
+    bias6 = np.array([new[1][-1] for new, _ in runs])
+    brier = np.array([new[2] for new, _ in runs])
+    line_brier = np.array([old[2] for _, old in runs])
+    assert np.all(cover >= 0.88)
+    assert np.all(cover.mean(axis=0) <= 0.99)
+    assert abs(bias6.mean()) <= 1.5 and np.all(np.abs(bias6) <= 1.7)
+    assert brier.mean() < 0.22
+    assert brier.mean() < line_brier.mean()
 
 
 def test_straight_line_is_what_failed_before(scores: dict) -> None:
     """The baseline reproduces the reported failure: past the peak, a line through every year
-    keeps rising (turning regions: 6-year bias above 5 points, coverage far below 0.9)."""
-    (_, _, _), (_, old_bias, old_brier) = scores["turning"]
-    assert old_bias[-1] > 5 and old_brier > 0.4
+    keeps rising (turning regions: 6-year bias above 4 points, Brier above 0.35)."""
+    old = [scores["turning", seed][1] for seed in SEEDS]
+    assert np.mean([o[1][-1] for o in old]) > 4 and np.mean([o[2] for o in old]) > 0.35
 
 
 def _published() -> tuple[np.ndarray, np.ndarray]:

@@ -69,13 +69,21 @@ def test_joint_levels_equal_the_brute_force_normal(baseline, horizon):
         assert got.cov[0, 1] > 0 and got.change_sd**2 < got.cov[0, 0] + got.cov[1, 1]
 
 
-def test_the_transition_scenario_moves_the_mean_not_the_spread():
+def test_the_transition_scenario_moves_the_mean_and_widens_only_the_target_year():
+    """The transition's decline lowers the 2030 level; its uncertain onset and pace widen that
+    year's variance by what the forecast adds, and leave the baseline's untouched."""
     years = np.arange(2010, 2026)
     y = np.log(1.13) - 0.001 * np.arange(16)
     v = np.full(16, 0.005**2)
     trend = level_change(years, y, v, 2025, 2030, scenario="trend", hyper=HYPER)
     transition = level_change(years, y, v, 2025, 2030, scenario="transition", hyper=HYPER)
     assert transition.mean[1] < trend.mean[1]
-    assert transition.cov == pytest.approx(trend.cov)
+    ahead = [
+        forecast(y[None], v[None], 5, scenario=s, hyper=HYPER) for s in ("trend", "transition")
+    ]
+    extra = ahead[1].var[0, -1] - ahead[0].var[0, -1]
+    assert extra > 0
+    assert transition.cov[1, 1] == pytest.approx(trend.cov[1, 1] + extra)
+    assert transition.cov[0] == pytest.approx(trend.cov[0])
     with pytest.raises(ValueError, match="baseline"):
         level_change(years, y, v, 2026, 2030)

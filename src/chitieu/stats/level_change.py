@@ -8,7 +8,9 @@ computed exactly by filtering with the state augmented by a frozen copy of the l
 ``c = ℓ_b`` (set at the baseline year, never moved by the dynamics, but updated by every later
 observation — so it is the *smoothed* baseline level), then carrying the state forward to the
 target year. The mean of the target year's level follows the chosen scenario
-(:func:`chitieu.stats.statespace.forecast`); its covariance is the trend's in both scenarios.
+(:func:`chitieu.stats.statespace.forecast`); its covariance is the trend's, plus, in the
+transition scenario, the target year's extra variance from the uncertain onset and pace of the
+decline (:mod:`chitieu.stats.onset`), taken as independent of the baseline.
 
 The drift in the last year (``drift``, ``drift_sd``, log scale per year) is the model's
 "observed change": the filtered drift with its standard error, not a line through all years.
@@ -112,12 +114,14 @@ def level_change(
     if horizon:
         ahead = forecast(y[None, :], v[None, :], horizon, scenario=scenario, hyper=hyper)
         mean_target = float(ahead.mean[0, -1])
+        trend = forecast(y[None, :], v[None, :], horizon, scenario="trend", hyper=hyper)
+        extra = max(float(ahead.var[0, -1] - trend.var[0, -1]), 0.0)  # the onset's uncertainty
         f_mat = np.array([[1.0, 1.0, 0.0], [0.0, hyper.phi, 0.0], [0.0, 0.0, 1.0]])
         q_mat = np.diag([hyper.level_sd**2, hyper.drift_sd**2, 0.0])
         for _ in range(horizon):
             p = f_mat @ p @ f_mat.T + q_mat
     mean = np.array([a[2], mean_target])
-    cov = np.array([[p[2, 2], p[2, 0]], [p[0, 2], p[0, 0]]])
+    cov = np.array([[p[2, 2], p[2, 0]], [p[0, 2], p[0, 0] + (extra if horizon else 0.0)]])
     return LevelChange(
         (int(baseline_year), int(target_year)),
         mean,

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
+from chitieu.stats.onset import DEFAULT_ONSET, OnsetHyper
 from chitieu.stats.smoothing import MIN_REGION_UNITS, SrbFit
 from chitieu.stats.srb_laplace import prior_matrices
 from chitieu.stats.statespace import (
@@ -209,8 +210,10 @@ def _lone_forecast(fit: SrbFit, pick: np.ndarray, horizon: int, scenario: Scenar
     hierarchical smoother cannot tell such a unit's level from its deviation, so its fitted
     variances say nothing; the trend's hyperparameters are the documented defaults."""
     y, v = lone_series(fit, pick)
-    return forecast(y, v, horizon, scenario=scenario, hyper=Hyper(*DEFAULT_HYPER),
-                    hyper_source="documented defaults")  # fmt: skip
+    return forecast(
+        y, v, horizon, scenario=scenario, hyper=Hyper(*DEFAULT_HYPER),
+        hyper_source="documented defaults", onset=OnsetHyper(*DEFAULT_ONSET),
+    )  # fmt: skip
 
 
 def lone_series(fit: SrbFit, pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

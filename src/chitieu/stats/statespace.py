@@ -9,16 +9,16 @@ For each series (a region's level, a province, the country) on the log scale ``y
 ``v_t`` is the known sampling variance of ``y_t`` (binomial, or the smoother's variance of a
 region level); ``σ_ε`` the extra-binomial noise (survey design, year-to-year shocks that do not
 persist); ``ℓ`` the level with persistence; ``d`` a drift that decays at rate ``φ``. Two
-scenarios for the mean path (the uncertainty is the model's in both):
+scenarios:
 
 - ``"transition"`` (the default: it won the rolling backtests, see ``docs/methods.md``) follows
   the sex-ratio transition of Chao, Gerland, Cook & Alkema (PNAS 2019) — rise, plateau, decline
-  towards the natural baseline :data:`BASELINE_SRB` (106.3): a series past its rise (weight
-  P(d_T ≤ 0)) declines at least at the pace that would bring today's imbalance back to the
-  baseline in :data:`DECLINE_YEARS` years (reached by closing :data:`TRANSITION_PHI` of the gap
-  each year), or at its own pace if steeper; a series still rising keeps the trend's damped
-  drift (it plateaus first); see :func:`transition_drift`;
-- ``"trend"``: today's drift fades at rate ``φ`` and the series levels off.
+  towards the natural baseline :data:`BASELINE_SRB` (106.3): the decline is a change of slope
+  at an onset year learnt from the data, the forecast a mixture over onsets weighted by their
+  posterior (:mod:`chitieu.stats.onset`); its hyperparameters are fitted jointly with the
+  trend's;
+- ``"trend"``: today's drift fades at rate ``φ`` and the series levels off (only this
+  scenario's forecast is the plain damped trend below).
 
 The Kalman filter gives the exact Gaussian likelihood; the hyperparameters
 ``(σ_ℓ, σ_d, φ, σ_ε)`` maximise it POOLED over all series passed together (every region or
@@ -38,20 +38,18 @@ uncertainty — and carries both forward, plus the noises: the interval is for t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from chitieu.stats.onset import OnsetHyper
 
 Scenario = Literal["trend", "transition"]
 SCENARIOS: tuple[str, ...] = ("trend", "transition")
 
 #: Natural SRB (boys per 100 girls) the transition declines to: Chao et al. (PNAS 2019).
 BASELINE_SRB = 106.3
-#: Years the transition scenario's decline takes to bring today's imbalance to the baseline
-#: (chosen on the simulations and the national backtest, docs/methods.md).
-DECLINE_YEARS = 12.0
-#: Share of the gap between today's drift and the transition's decline left after each year.
-TRANSITION_PHI = 0.5
 #: Fewer series than this and the hyperparameters are the documented defaults, not fitted.
 MIN_POOL_SERIES = 3
 #: Documented defaults (σ_ℓ, σ_d, φ, σ_ε) on the log scale; see the module docstring.
@@ -171,28 +169,7 @@ def _predict(
     return np.stack([level, drift], axis=1), q
 
 
-def transition_drift(
-    level: np.ndarray, drift: np.ndarray, drift_var: np.ndarray, phi: float, horizon: int
-) -> np.ndarray:
-    """The mean drift in each of the next ``horizon`` years under the transition scenario,
-    (S, H). A series past its rise (weight P(d_T ≤ 0)) declines at least at the pace that
-    brings its imbalance over the natural level to zero in :data:`DECLINE_YEARS` years,
-    reached by closing :data:`TRANSITION_PHI` of the gap a year, or at its own present pace if
-    that is steeper; a series still rising keeps the trend's damped drift (it plateaus first,
-    as in the trapezoid of Chao et al. 2019). Nothing falls below the baseline."""
-    from scipy.special import ndtr
-
-    imbalance = np.maximum(level - np.log(BASELINE_SRB / 100), 0.0)
-    past_rise = ndtr(-drift / np.sqrt(np.maximum(drift_var, 1e-12)))
-    k = np.arange(horizon)[None, :]
-    trend = drift[:, None] * phi**k
-    decline = -(imbalance / DECLINE_YEARS)[:, None] * (1 - TRANSITION_PHI ** (k + 1))
-    w = past_rise[:, None]
-    drift_to: np.ndarray = (1 - w) * trend + w * np.minimum(trend, decline)
-    return drift_to
-
-
-def _unpack(x: np.ndarray) -> Hyper:
+def _unpack_hyper(x: np.ndarray) -> Hyper:
     return Hyper(
         float(np.exp(x[0])),
         float(np.exp(x[1])),
@@ -201,7 +178,7 @@ def _unpack(x: np.ndarray) -> Hyper:
     )
 
 
-def _pack(h: Hyper) -> np.ndarray:
+def _pack_hyper(h: Hyper) -> np.ndarray:
     phi = min(max(h.phi, 1e-3), _PHI_MAX - 1e-3) / _PHI_MAX
     return np.array(
         [np.log(h.level_sd), np.log(h.drift_sd), np.log(phi / (1 - phi)), np.log(h.noise_sd)]
@@ -218,11 +195,11 @@ def fit_hyper(y: np.ndarray, v: np.ndarray) -> tuple[Hyper, str]:
         return Hyper(*DEFAULT_HYPER), "documented defaults"
     from scipy.optimize import minimize
 
-    centre = _pack(Hyper(*DEFAULT_HYPER))
+    centre = _pack_hyper(Hyper(*DEFAULT_HYPER))
     prior_sd = np.array([PRIOR["log_sd"]] * 2 + [PRIOR["logit_phi_sd"], PRIOR["log_sd"]])
 
     def objective(x: np.ndarray) -> float:
-        ll = kalman_filter(y, v, _unpack(x)).loglik.sum()
+        ll = kalman_filter(y, v, _unpack_hyper(x)).loglik.sum()
         return float(-ll + 0.5 * (((x - centre) / prior_sd) ** 2).sum())
 
     best = minimize(
@@ -231,7 +208,7 @@ def fit_hyper(y: np.ndarray, v: np.ndarray) -> tuple[Hyper, str]:
         method="Nelder-Mead",
         options={"xatol": 1e-3, "fatol": 1e-4, "maxiter": 600},
     )
-    return _unpack(best.x), f"pooled over {int(informative)} series"
+    return _unpack_hyper(best.x), f"pooled over {int(informative)} series"
 
 
 def forecast(
@@ -242,13 +219,30 @@ def forecast(
     scenario: Scenario = "trend",
     hyper: Hyper | None = None,
     hyper_source: str | None = None,
+    onset: OnsetHyper | None = None,
 ) -> Forecast:
     """Forecast every series ``horizon`` years past its last column (see the module
-    docstring). ``hyper`` given: used as is (``hyper_source`` says where it came from)."""
+    docstring). ``hyper`` given: used as is (``hyper_source`` says where it came from); the
+    transition's ``onset`` hyperparameters likewise (else fitted with ``hyper`` when enough
+    series are pooled, else the documented defaults)."""
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
     y = np.atleast_2d(np.asarray(y, dtype=float))
     v = np.broadcast_to(np.asarray(v, dtype=float), y.shape)
+    informative = int((np.isfinite(y).sum(axis=1) >= 4).sum())
+    pooled = informative >= MIN_POOL_SERIES
+    if scenario == "transition":
+        from chitieu.stats.onset import DEFAULT_ONSET, OnsetHyper, fit_jointly, fit_onset
+
+        if hyper is None and pooled:
+            hyper, onset = fit_jointly(y, v)
+            hyper_source = f"pooled over {informative} series with the onset"
+        elif onset is None:
+            onset = OnsetHyper(*DEFAULT_ONSET)
+            if hyper is not None and pooled:
+                from chitieu.stats.onset import whiten
+
+                onset = fit_onset(whiten(y, v, hyper.as_tuple(), 1))
     if hyper is None:
         hyper, hyper_source = fit_hyper(y, v)
     filt = kalman_filter(y, v, hyper)
@@ -261,13 +255,13 @@ def forecast(
         state, cov = _predict(state, cov, sl2, sd2, phi)
         mean[:, h] = state[:, 0]
         var[:, h] = cov[:, 0, 0] + se2
-    if scenario == "transition":
-        # Only the mean path changes; the uncertainty stays the trend's.
-        drift = transition_drift(a[:, 0], a[:, 1], p[:, 1, 1], phi, horizon)
-        floor = np.log(BASELINE_SRB / 100)
-        # The transition's extra decline stops at the natural level.
-        mean = np.maximum(a[:, :1] + np.cumsum(drift, axis=1), np.minimum(mean, floor))
+    source = hyper_source or "given"
+    if scenario == "transition" and onset is not None:
+        from chitieu.stats.onset import onset_mixture, whiten
+
+        w = whiten(y, v, hyper.as_tuple(), horizon)
+        mean, var, _ = onset_mixture(w, onset, var, np.log(BASELINE_SRB / 100))
     return Forecast(
-        mean, var, hyper, hyper_source or "given", scenario,
+        mean, var, hyper, source, scenario,
         a[:, 0], p[:, 0, 0], a[:, 1], p[:, 1, 1],
     )  # fmt: skip
