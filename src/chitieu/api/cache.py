@@ -1,19 +1,22 @@
 """Answers of expensive read endpoints and the dashboard's sections, kept in memory until the
-data change (:class:`LruCache`, one class for both).
+data they depend on change (:class:`LruCache`, one class for both).
 
 The key holds the route, the query string, the caller's role and unit (everything an answer
-may depend on for the same request) and the data version — the latest audit entry and import
-batch ids: every change chitieu makes is audited and every import is a batch, so a new
-version means "something changed" and old answers are simply never asked for again (they age
-out, least recently used first). Authorisation runs before the cache is consulted, and
-callers with another role or unit never share an entry.
+may depend on for the same request) and the answer's stamp
+(:func:`chitieu.store.generations.stamp`): the change counters of the unit whose subtree the
+answer reads, for the years it reads, kept in the database so that every worker sees them.
+A value saved in one commune changes the counters of that commune and the units above it for
+its year only, so another province's answers, and other years' answers, stay warm; answers
+with an old stamp are never asked for again and age out, least recently used first.
+Authorisation runs before the cache is consulted, and callers with another role or unit never
+share an entry.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 from fastapi import Request
@@ -23,7 +26,7 @@ from sqlalchemy.orm import Session
 from chitieu.api.responses import json_bytes
 from chitieu.auth.users import Principal
 from chitieu.metrics import record_cache
-from chitieu.store.audit import data_version
+from chitieu.store.generations import stamp
 
 T = TypeVar("T")
 
@@ -117,18 +120,37 @@ class LruCache(Generic[T]):
             self._bytes = 0
 
 
+def scope_of(path: str) -> str:
+    """The unit whose subtree an answer about the unit at ``path`` may read: the unit itself
+    for the country and a province, the province for a commune (a commune's estimate pools
+    its province's communes)."""
+    parts = path.split("/")
+    return parts[min(1, len(parts) - 1)]
+
+
 def cached_json(
-    request: Request, db: Session, user: Principal, build: Callable[[], Any]
+    request: Request,
+    db: Session,
+    user: Principal,
+    build: Callable[[], Any],
+    *,
+    unit_path: str | None = None,
+    years: Iterable[int] | None = None,
+    extra: Hashable = None,
 ) -> Response:
     """The JSON response of ``build()``, from the app's cache when the same request was
-    answered for the same role and unit since the data last changed."""
+    answered for the same role and unit since the data it depends on last changed: those of
+    the unit at ``unit_path`` (:func:`scope_of`; default: the whole country) for ``years``
+    (default: any year). ``extra`` is anything else the answer depends on (today's date)."""
     cache: LruCache[bytes] = request.app.state.api_cache
+    scope = scope_of(unit_path) if unit_path else user.unit_path.split("/", 1)[0]
     key = (
         request.url.path,
         tuple(sorted(request.query_params.multi_items())),
         user.role,
         user.unit_path,
-        data_version(db),
+        extra,
+        stamp(db, scope, years),
     )
     body = cache.get_or_build(key, lambda: json_bytes(build()))
     return Response(body, media_type="application/json")

@@ -195,7 +195,9 @@ def refresh_rollups(db: Db, changed: Iterable[tuple[str, str, str, str]]) -> Non
         return
     units = {c[0] for c in cells}
     paths = _paths(db, units)
-    scopes = {(a, y) for u, _, _, y in cells for a in paths.get(u, [u]) for y in (y, ANY_YEAR)}
+    scopes = {
+        (a, when) for u, _, _, y in cells for a in paths.get(u, [u]) for when in (y, ANY_YEAR)
+    }
     if rollups_built(db):
         _lock_units(db, units)
         _recount(db, sorted(cells), paths)

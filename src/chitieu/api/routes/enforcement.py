@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within, require_role
 from chitieu.api.params import Paging, paginate_list
@@ -72,28 +73,34 @@ def add_facility(
 
 @router.get("/enforcement/ranking", summary="Excess ranking beside inspection history")
 def ranking(
+    request: Request,
     user: CurrentUser,
     db: DB,
     paging: Paging,
     unit: Annotated[str | None, Query(description="A province: its communes are ranked.")] = None,
     year: Annotated[int | None, Query(ge=1990, le=2100, description="Last year of births.")] = None,
     years_not_inspected: Annotated[int, Query(ge=0, le=50)] = YEARS_NOT_INSPECTED,
-) -> dict[str, Any]:
+) -> Response:
     """Units below ``unit`` by the evidence of an excess sex ratio at birth (the change model's
     P(excess) and expected excess boys over the pooled years, never raw SRB), each with its
     inspections: high excess and not inspected in ``years_not_inspected`` years first;
-    ``window``: the years of births pooled."""
+    ``window``: the years of births pooled. Kept until the data of ``unit`` change."""
     scope = ensure_within(user, unit or user.unit_code, db)
     today = date.today()
-    ranked = excess_ranking(
-        db,
-        scope.code,
-        until_year=year or today.year - 1,
-        as_of=today,
-        years_not_inspected=years_not_inspected,
-    )
-    page = paginate_list([r.to_dict() for r in ranked.rows], paging)
-    return page | {"window": {"first_year": ranked.first_year, "last_year": ranked.last_year}}
+
+    def build() -> dict[str, Any]:
+        ranked = excess_ranking(
+            db,
+            scope.code,
+            until_year=year or today.year - 1,
+            as_of=today,
+            years_not_inspected=years_not_inspected,
+        )
+        page = paginate_list([r.to_dict() for r in ranked.rows], paging)
+        window = {"first_year": ranked.first_year, "last_year": ranked.last_year}
+        return page | {"window": window}
+
+    return cached_json(request, db, user, build, unit_path=scope.path, extra=today)
 
 
 @router.get("/enforcement/flagged", summary="Flagged communes with the facilities around them")

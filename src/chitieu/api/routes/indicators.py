@@ -20,7 +20,7 @@ from chitieu.api.responses import json_response
 from chitieu.catalog import read_catalog
 from chitieu.catalog.schema import Indicator
 from chitieu.indicators import indicator_by_children, indicator_series, indicator_value
-from chitieu.indicators.completeness import births_completeness, needs_births
+from chitieu.indicators.completeness import HISTORY_YEARS, births_completeness, needs_births
 
 router = APIRouter(tags=["indicators"])
 
@@ -99,4 +99,7 @@ def indicator(
         page = paginate_list(rows, paging)
         return {**_describe(ind), "unit": target.code, "unit_name": target.name, **page}
 
-    return cached_json(request, db, user, build)
+    read = set(years)
+    if not children and not pooled and needs_births(ind, catalog):
+        read.update(range(last - HISTORY_YEARS + 1, last + 1))  # completeness's history
+    return cached_json(request, db, user, build, unit_path=target.path, years=read)

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within, require_role
 from chitieu.api.errors import ApiError, forbidden
 from chitieu.api.params import Paging, paginate_list
 from chitieu.auth.users import Principal
+from chitieu.catalog.clock import vietnam_today
 from chitieu.plans.visibility import related_units, visible_plan
 from chitieu.reports import FORMATS, build_plan_report, render_report, report_filename
 from chitieu.store.models import Target, Unit
@@ -74,6 +76,7 @@ def _evaluations(
 
 @router.get("/targets/status", summary="Targets with their evaluated status")
 def targets_status(
+    request: Request,
     user: CurrentUser,
     db: DB,
     plan: Annotated[str | None, Query(description="Plan code.")] = None,
@@ -81,14 +84,21 @@ def targets_status(
     indicator: Annotated[str | None, Query(description="Indicator code.")] = None,
     year: Year = None,
     series: Annotated[bool, Query(description="Include the yearly series.")] = False,
-) -> dict[str, Any]:
+) -> Response:
     """Each target's latest value with its 95 % interval, P(met by its year), the change per
     year still needed and observed, and its status (``rules`` states how it is decided). The
-    periodic report and the dashboard print these same figures."""
-    items = _evaluations(
-        db, user, plan=plan, unit=unit, indicator=indicator, year=year, with_series=series
-    )
-    return {"items": items, "rules": {"vi": RULES_VI, "en": RULES_EN}}
+    periodic report and the dashboard print these same figures. Kept until the data of the
+    unit evaluated (default: your unit) change."""
+
+    def build() -> dict[str, Any]:
+        items = _evaluations(
+            db, user, plan=plan, unit=unit, indicator=indicator, year=year, with_series=series
+        )
+        return {"items": items, "rules": {"vi": RULES_VI, "en": RULES_EN}}
+
+    path = db.scalar(select(Unit.path).where(Unit.code == unit)) if unit else None
+    today = vietnam_today()
+    return cached_json(request, db, user, build, unit_path=path or user.unit_path, extra=today)
 
 
 @router.get("/targets", summary="List targets with their status")

@@ -3,7 +3,8 @@
 The page itself computes nothing heavy: it names the unit and year and lays out the sections;
 the browser then fetches each section from ``/api/dashboard/{section}`` in parallel and draws
 it when it arrives, so the first chart appears without waiting for the slowest section.
-Sections are cached per data version (:class:`chitieu.api.cache.LruCache`) and sent with an
+Sections are cached until the data of their unit change (:class:`chitieu.api.cache.LruCache`,
+:func:`chitieu.store.generations.stamp`) and sent with an
 ETag, so a reload on a slow line costs a 304. ``?inline=1`` renders every section into the
 page before sending it (for printing; also the baseline the paint benchmark compares with).
 """
@@ -18,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from chitieu.api.cache import LruCache
+from chitieu.api.cache import LruCache, scope_of
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError
@@ -27,12 +28,12 @@ from chitieu.dashboard import (
     SECTIONS,
     View,
     build_section,
-    data_version,
     evaluations,
     latest_data_year,
     latest_year,
 )
 from chitieu.dashboard.common import births_completeness_json
+from chitieu.store.generations import stamp
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.units.queries import UnitInfo, ancestors, list_units
 from chitieu.web.deps import PageUser, UnitCode, Year
@@ -60,7 +61,7 @@ def _view(
 ) -> View:
     info = ensure_within(user, unit or user.unit_code, db)
     if year is None:  # the last complete year, read once per data version
-        key = ("headline_year", info.code, data_version(db))
+        key = ("headline_year", info.code, stamp(db, scope_of(info.path)))
         year = _cache(request).get_or_build(key, lambda: latest_year(db, info))
     return View(info, year, lang)
 
@@ -70,11 +71,12 @@ def section_data(
     db: Session,
     view: View,
     name: str,
-    version: tuple[int, int] | None = None,
+    version: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
-    """Section ``name`` for ``view``, from the cache when the data have not changed."""
+    """Section ``name`` for ``view``, from the cache while the data of the view's unit (and
+    everything below it) have not changed."""
     cache = _cache(request)
-    version = version or data_version(db)
+    version = version or stamp(db, scope_of(view.unit.path))
     key_evals = ("evals", view.unit.code, view.year, version)
 
     def evals():
@@ -87,7 +89,7 @@ def section_data(
 def section_body(request: Request, db: Session, view: View, name: str) -> tuple[bytes, str]:
     """Section ``name`` as JSON bytes with its ETag, encoded once per data version (the
     encoding and hashing of the larger sections cost more than answering from the cache)."""
-    version = data_version(db)
+    version = stamp(db, scope_of(view.unit.path))
 
     def encode() -> tuple[bytes, str]:
         data = section_data(request, db, view, name, version)
