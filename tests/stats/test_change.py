@@ -98,3 +98,47 @@ def test_a_step_is_dated_and_not_smeared_backwards() -> None:
     assert res.p_excess[mine][-1] > 0.95 and res.flag[mine][-1] == "high"
     assert abs(res.onset[mine][-1] - 2019) <= 1
     assert res.excess_lower[mine][-1] < 125 - 110 < res.excess_upper[mine][-1]
+
+
+def _whitened_reference(y, v, phi, sd):  # type: ignore[no-untyped-def]
+    """The products by whitening every column (data, constant, each step) with a Kalman filter
+    over the AR(1) plus sampling noise: quadratic in years, the previous implementation."""
+    u, t = y.shape
+    steps = np.broadcast_to(np.tril(np.ones((t, t))), (u, t, t))
+    cols = np.concatenate([y[..., None], np.ones((u, t, 1)), steps], axis=2)
+    pred = np.zeros((u, t + 2))
+    p = sd**2
+    out = np.zeros_like(cols)
+    logdet = np.zeros(u)
+    q = sd**2 * (1 - phi**2)
+    for k in range(t):
+        ok = np.isfinite(v[:, k])
+        f = p + np.where(ok, v[:, k], 0.0)
+        innov = np.where(ok[:, None], cols[:, k] - pred, 0.0)
+        out[:, k] = innov / np.sqrt(f)[:, None]
+        logdet += np.where(ok, np.log(f), 0.0)
+        gain = np.where(ok, p / f, 0.0)
+        pred = phi[:, None] * (pred + gain[:, None] * innov)
+        p = phi**2 * p * (1 - gain) + q
+    wy, w1, ws = out[..., 0], out[..., 1], out[..., 2:]
+    return ((wy**2).sum(axis=1), (wy * w1).sum(axis=1), (w1**2).sum(axis=1),
+            np.einsum("ut,uts->us", wy, ws), np.einsum("ut,uts->us", w1, ws),
+            (ws**2).sum(axis=1), logdet)  # fmt: skip
+
+
+def test_noise_products_equal_whitening_every_column() -> None:
+    """Linear-time products against whitening each step column, with years left out."""
+    from chitieu.stats.change import _noise_products
+
+    rng = np.random.default_rng(11)
+    u, t = 50, 25
+    y = rng.normal(0, 0.05, (u, t))
+    v = 1 / (rng.uniform(20, 20_000, (u, t)) * 0.25)
+    v[rng.random((u, t)) < 0.2] = np.inf  # years without births
+    v[0, :3] = v[1, -4:] = np.inf
+    phi, sd = rng.uniform(0.01, 0.97, u), rng.uniform(0.002, 0.3, u)
+    y = np.where(np.isfinite(v), y, 0.0)
+    new = _noise_products(y, v, phi, sd)
+    ref = _whitened_reference(y, v, phi, sd)
+    for a, b in zip(new, ref, strict=True):
+        assert a == pytest.approx(b, rel=1e-8, abs=1e-8 * float(np.max(np.abs(b))))

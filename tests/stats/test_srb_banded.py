@@ -40,7 +40,10 @@ CASES = [(1, 0), (2, 1), (7, 2), (15, 3), (40, 4)]
 
 
 @pytest.mark.parametrize(("t", "seed"), CASES)
-def test_banded_evaluation_equals_the_dense_one(t: int, seed: int) -> None:
+def test_banded_evaluation_equals_the_dense_one(
+    t: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(srb_banded, "_BLOCK", 7)  # several blocks of units in the posterior
     panel, z, w, include, eta = _case(t, seed)
     dense = srb_laplace.evaluate(eta, z, w, panel, include, with_info=True, jitter=0.0)
     banded = srb_banded.evaluate(eta, z, w, panel, include, with_info=True)

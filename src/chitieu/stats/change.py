@@ -11,7 +11,9 @@ region's hyperparameters from the robust smoother fit (hot units do not widen th
 onset the model is Gaussian and linear in ``(μ, δ)``: a Kalman pass over the years whitens the
 data and every step regressor at once (the AR noise's covariance is never formed), so the
 marginal likelihood of each onset is closed-form (Bayesian regression evidence with two
-coefficients) and the cost is linear in units and, per onset, in years. ``π`` and ``σ_δ`` are
+coefficients). The noise precision is a band matrix plus ``W``, so every product the evidence
+needs — with the data, the constant and all step regressors at once — is one band solve and
+running sums: the cost is linear in units and in years. ``π`` and ``σ_δ`` are
 estimated by empirical Bayes: they maximise the marginal likelihood of all units (a grid).
 
 Per unit-year: ``p_excess`` = P(a step with δ > 0 began by year t | data); ``onset`` = the most
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit, logsumexp, ndtr, ndtri
+
+from chitieu.stats.srb_banded import band_solve, ldl, phi_inv_band
 
 #: Grids of the empirical-Bayes hyperparameters: prior share of units with a step, step SD.
 PI_GRID = np.array([0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3])
@@ -47,28 +51,43 @@ class ChangeFit:
     step_sd: float
 
 
-def _whiten(
-    cols: np.ndarray, v: np.ndarray, phi: np.ndarray, sd: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Kalman innovations of every column under e ~ AR(1) + N(0, v): ``cols`` (U, T, C) →
-    whitened (U, T, C) (innovation / √variance; 0 in years without data) and the log
-    determinant of the noise covariance per unit (U,)."""
-    u, t, c = cols.shape
-    pred = np.zeros((u, c))
-    p = sd**2
-    out = np.zeros_like(cols)
-    logdet = np.zeros(u)
-    q = sd**2 * (1 - phi**2)
-    for k in range(t):
-        ok = np.isfinite(v[:, k])
-        f = p + np.where(ok, v[:, k], 0.0)
-        innov = np.where(ok[:, None], cols[:, k] - pred, 0.0)
-        out[:, k] = innov / np.sqrt(f)[:, None]
-        logdet += np.where(ok, np.log(f), 0.0)
-        gain = np.where(ok, p / f, 0.0)
-        pred = phi[:, None] * (pred + gain[:, None] * innov)
-        p = phi**2 * p * (1 - gain) + q
-    return out, logdet
+def _noise_products(
+    y: np.ndarray, v: np.ndarray, phi: np.ndarray, sd: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Inner products under the noise precision K = (s_d² Φ + diag v)⁻¹ (AR(1) plus sampling
+    noise, years with v = ∞ left out), per unit, in time linear in years: ``yy = yᵀKy``,
+    ``y1 = 1ᵀKy``, ``o1 = 1ᵀK1``; per onset τ with step s_τ = [t ≥ τ]: ``ys = s_τᵀKy``,
+    ``s1 = s_τᵀK1``, ``ss = s_τᵀKs_τ`` (U, T); and log|s_d² Φ + diag v| over the observed
+    years (U,). K = W − W B⁻¹ W with W = diag(1/v) and the tridiagonal B = Φ⁻¹/s_d² + W
+    (:mod:`chitieu.stats.srb_banded`), so every product is a band solve or a running sum."""
+    u, t = y.shape
+    w = np.where(np.isfinite(v), 1 / np.where(np.isfinite(v), v, 1.0), 0.0)
+    sd2 = sd**2
+    diag, off = phi_inv_band(phi, t)
+    piv, rho = ldl(diag / sd2[:, None] + w, off / sd2)
+    var_b = 1 / piv
+    for k in range(t - 2, -1, -1):
+        var_b[k] += rho[k] ** 2 * var_b[k + 1]
+    # K a = W (a − B⁻¹ W a) for a = y and a = 1.
+    both = np.stack([y, np.ones_like(y)], axis=2)
+    k_both = w[..., None] * (both - band_solve(piv, rho, w[..., None] * both))
+    ky, k1 = k_both[..., 0], k_both[..., 1]
+    yy, y1, o1 = (y * ky).sum(axis=1), ky.sum(axis=1), k1.sum(axis=1)
+    ys = np.cumsum(ky[:, ::-1], axis=1)[:, ::-1]
+    s1 = np.cumsum(k1[:, ::-1], axis=1)[:, ::-1]
+    # s_τᵀ K s_τ = s_{τ+1}ᵀ K s_{τ+1} + K_ττ + 2 Σ_{t>τ} K_τt, with Σ_{t>τ} (B⁻¹)_τt w_t = h_τ.
+    wv = (w * var_b.T).T  # (T, U): w_t (B⁻¹)_tt
+    ss = np.zeros((t, u))
+    h = np.zeros(u)
+    ss[-1] = w[:, -1] - w[:, -1] * wv[-1]
+    for k in range(t - 2, -1, -1):
+        h = rho[k] * (wv[k + 1] + h)
+        ss[k] = ss[k + 1] + w[:, k] - w[:, k] * wv[k] - 2 * w[:, k] * h
+    with np.errstate(divide="ignore"):
+        log_w = np.where(w > 0, np.log(w), 0.0).sum(axis=1)
+    logdet = (np.log(piv).sum(axis=0) + t * np.log(sd2) + (t - 1) * np.log(1 - phi**2)
+              - log_w)  # fmt: skip
+    return yy, y1, o1, ys, s1, ss.T, logdet
 
 
 def robust_unit_sd(
@@ -112,18 +131,7 @@ def fit_change(
     with np.errstate(divide="ignore"):
         v = np.where(has, 1.0 / (np.maximum(n, 1) * p0 * (1 - p0)), np.inf)
     u, t = y.shape
-    steps = np.tril(np.ones((t, t)))  # column τ: 1 from year τ on
-    cols = np.concatenate(
-        [y[..., None], np.ones((u, t, 1)), np.broadcast_to(steps, (u, t, t))], axis=2
-    )
-    w, logdet = _whiten(cols, v, phi, deviation_sd)
-    wy, w1, ws = w[..., 0], w[..., 1], w[..., 2:]
-    yy = (wy**2).sum(axis=1)
-    y1 = (wy * w1).sum(axis=1)
-    o1 = (w1**2).sum(axis=1)
-    ys = np.einsum("ut,uts->us", wy, ws)
-    s1 = np.einsum("ut,uts->us", w1, ws)
-    ss = (ws**2).sum(axis=1)
+    yy, y1, o1, ys, s1, ss, logdet = _noise_products(y, v, phi, deviation_sd)
     if region_of is not None:
         unit_sd = robust_unit_sd(y1 / np.maximum(o1, 1e-12), 1 / np.maximum(o1, 1e-12),
                                  region_of, unit_sd)  # fmt: skip

@@ -35,6 +35,8 @@ from chitieu.stats.srb_laplace import PHI_MAX, Panel, Work, blocks, region_matri
 _STEP = 1e-30
 #: A chunk of years restarts the generators' products before they fall below this.
 _SMALLEST = 1e-150
+#: Units per block where a step holds T columns per unit.
+_BLOCK = 256
 
 
 def _hyper(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -42,7 +44,7 @@ def _hyper(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.exp(2 * eta[:, 0]), np.exp(2 * eta[:, 1]), PHI_MAX / (1 + np.exp(-eta[:, 2]))
 
 
-def _phi_inv_band(phi: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+def phi_inv_band(phi: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
     """Diagonal (U, T) and off-diagonal (U,) of the AR(1) correlation's inverse Φ⁻¹."""
     one = 1 - phi**2
     diag = np.repeat(((1 + phi**2) / one)[:, None], t, axis=1)
@@ -79,12 +81,15 @@ class Factor:
 
     def solve(self, b: np.ndarray) -> np.ndarray:
         """B⁻¹ b for b (U, T, k)."""
-        return _solve(self.piv, self.rho, b)
+        return band_solve(self.piv, self.rho, b)
 
-    def resid(self, r: np.ndarray) -> np.ndarray:
+    def resid(self, r: np.ndarray, prior_prec_r: np.ndarray | None = None) -> np.ndarray:
         """r − x̂(r) for pseudo-data columns r (U, T, k): K r = W · resid (and, applied to a
-        change of the region level, how much of it reaches θ = level + x̂)."""
-        e = self.solve(_band_matvec(*self.band, r) / self.sd2[:, None, None])  # r − B⁻¹W r
+        change of the region level, how much of it reaches θ = level + x̂).
+        ``prior_prec_r``: Φ⁻¹ r / s_d² when the caller has it."""
+        if prior_prec_r is None:
+            prior_prec_r = _band_matvec(*self.band, r) / self.sd2[:, None, None]
+        e = self.solve(prior_prec_r)  # r − B⁻¹W r
         m_mu = self.v_mu[:, None] * np.einsum("ut,utk->uk", self.w, e)
         out: np.ndarray = e - m_mu[:, None, :] * self.g[..., None]
         return out
@@ -133,7 +138,7 @@ class Factor:
                       self.v_mu[idx], self.wg[idx])  # fmt: skip
 
 
-def _ldl(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ldl(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pivots D (U, T) and ρ (U, T−1) of the LDLᵀ of a tridiagonal with diagonal d (U, T)
     and constant off-diagonal e (U,): L's subdiagonal is −ρ."""
     u, t = d.shape
@@ -145,7 +150,7 @@ def _ldl(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return piv, rho
 
 
-def _solve(piv: np.ndarray, rho: np.ndarray, b: np.ndarray) -> np.ndarray:
+def band_solve(piv: np.ndarray, rho: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The tridiagonal's inverse times b (U, T, k), from its LDLᵀ (time-first ``piv``, ``rho``)."""
     t = b.shape[1]
     y = np.array(b.transpose(1, 0, 2), dtype=np.result_type(b, piv), order="C")
@@ -160,16 +165,20 @@ def _solve(piv: np.ndarray, rho: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def factor(eta: np.ndarray, w: np.ndarray, region_of: np.ndarray) -> Factor:
     """Each unit's LDLᵀ of B = Φ⁻¹/s_d² + W under its region's ``η`` (complex-safe)."""
-    u, t = w.shape
+    t = w.shape[1]
     sb2, sd2, phi = (a[region_of] for a in _hyper(eta))
-    band = _phi_inv_band(phi, t)
-    piv, rho = _ldl(band[0] / sd2[:, None] + w, band[1] / sd2)
+    band = phi_inv_band(phi, t)
+    piv, rho = ldl(band[0] / sd2[:, None] + w, band[1] / sd2)
     var_t = 1 / piv
     for k in range(t - 2, -1, -1):
         var_t[k] += rho[k] ** 2 * var_t[k + 1]
     var_b = var_t.T
-    p = _band_matvec(*band, np.ones((u, t, 1)))[..., 0] / sd2[:, None]
-    g = _solve(piv, rho, p[..., None])[..., 0]
+    p = np.repeat(((1 - phi) / (1 + phi) / sd2)[:, None], t, axis=1)  # Φ⁻¹1 / s_d²
+    if t == 1:
+        p[:] = (1 / sd2)[:, None]
+    else:
+        p[:, 0] = p[:, -1] = 1 / ((1 + phi) * sd2)
+    g = band_solve(piv, rho, p[..., None])[..., 0]
     wg = (w * g).sum(axis=1)
     v_mu = 1 / (1 / sb2 + wg)
     return Factor(w, sb2, sd2, phi, band, piv, rho, var_b, g, v_mu, wg)
@@ -223,8 +232,9 @@ def region_information(f: Factor, include: np.ndarray, region_of: np.ndarray,
 
 
 def _region_sum(values: np.ndarray, region_of: np.ndarray, n_regions: int) -> np.ndarray:
-    out = np.zeros((n_regions, *values.shape[1:]), dtype=values.dtype)
-    np.add.at(out, region_of, values)
+    u = values.shape[0]
+    flat = region_matrix(region_of, n_regions) @ values.reshape(u, -1)
+    out: np.ndarray = np.asarray(flat).reshape((n_regions, *values.shape[1:]))
     return out
 
 
@@ -258,10 +268,10 @@ def _dsigma(f: Factor, alpha: np.ndarray) -> np.ndarray:
     """∂Σ/∂η_k α for k = 1..3 (U, T, 3): σ_b, s_d on the log scale, logit(φ/φ_max)."""
     t = alpha.shape[1]
     sb2, sd2, phi = f.sb2, f.sd2, f.phi
-    prior = _ldl(f.band[0] / sd2[:, None], f.band[1] / sd2)  # Φ⁻¹/s_d² alone
+    prior = ldl(f.band[0] / sd2[:, None], f.band[1] / sd2)  # Φ⁻¹/s_d² alone
 
     def phi_times(v: np.ndarray) -> np.ndarray:
-        out: np.ndarray = _solve(*prior, v[..., None])[..., 0] / sd2[:, None]
+        out: np.ndarray = band_solve(*prior, v[..., None])[..., 0] / sd2[:, None]
         return out
 
     phi_a = phi_times(alpha)
@@ -305,12 +315,16 @@ def evaluate(
     nothing = np.zeros(0)
     if light:
         return Work(nothing, nothing, nothing, level, a_info, x, state)
-    value = _value(eta, z, w, level, panel, include)
-    grad = np.zeros_like(eta)
-    for k in range(3):
-        step = np.zeros(eta.shape, complex)
-        step[:, k] = 1j * _STEP
-        grad[:, k] = _value(eta + step, z, w, level, panel, include).imag / _STEP
+    # One complex pass over three copies of the panel, η nudged by i·h along one axis in each:
+    # the imaginary parts are the gradient, the real part the value (both exact to rounding).
+    n_regions = panel.n_regions
+    nudged = np.concatenate([eta + 1j * _STEP * np.eye(3)[k] for k in range(3)])
+    tripled = np.concatenate([ri + k * n_regions for k in range(3)])
+    copies = Panel(panel.male, panel.female, tripled, 3 * n_regions)
+    both = _value(nudged, np.tile(z, (3, 1)), np.tile(w, (3, 1)), np.tile(level, (3, 1)),
+                  copies, np.tile(include, 3)).reshape(3, n_regions)  # fmt: skip
+    value = both[0].real
+    grad = (both.imag / _STEP).T
     info = _average_information(f, a_info, r, panel, inc) if with_info else nothing
     return Work(value, grad, info, level, a_info, x, state)
 
@@ -337,19 +351,35 @@ def posterior(work: Work, panel: Panel) -> dict[str, Any]:
     ri = panel.region_of
     level_cov = np.linalg.inv(work.level_info)
     chol = np.linalg.cholesky(level_cov)
-    reach = f.resid(chol[ri])  # (I − Q⁻¹W) L: how the levels' uncertainty reaches θ
+    sb2, sd2, phi = _hyper(state.eta)
+    # (I − Q⁻¹W) L: how the levels' uncertainty reaches θ; Φ⁻¹L/s_d² is the region's. Units
+    # in blocks, so memory stays linear in years (each block holds T columns per unit).
+    prec_chol = _band_matvec(*phi_inv_band(phi, f.w.shape[1]), chol) / sd2[:, None, None]
+    from_level = np.empty_like(f.w)
+    for lo in range(0, len(ri), _BLOCK):
+        part = slice(lo, lo + _BLOCK)
+        reach = f.take(np.arange(len(ri))[part]).resid(chol[ri[part]], prec_chol[ri[part]])
+        from_level[part] = (reach**2).sum(axis=2)
     dev_var = f.variance()
-    sb2, sd2, _ = _hyper(state.eta)
     return {
         "level": work.level,
         "level_cov": level_cov,
         "deviation": work.x,
         "deviation_var": dev_var,
         "theta": work.level[ri] + work.x,
-        "theta_var": dev_var + (reach**2).sum(axis=2),
+        "theta_var": dev_var + from_level,
         "prior_var": np.repeat((sb2 + sd2)[ri][:, None], f.w.shape[1], axis=1),
         "unit_posterior": f,
     }
 
 
-__all__ = ["Factor", "evaluate", "factor", "posterior", "region_information", "region_matrix"]
+__all__ = [
+    "Factor",
+    "band_solve",
+    "evaluate",
+    "factor",
+    "ldl",
+    "phi_inv_band",
+    "posterior",
+    "region_information",
+]
