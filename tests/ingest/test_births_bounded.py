@@ -130,10 +130,10 @@ def test_repeats_found_exactly_with_a_filter_far_too_small(
         assert conn.scalar(select(func.count()).select_from(BirthRecord)) == 0
 
 
-def test_counts_staged_in_chunks_sum_to_a_recount(
+def test_counts_that_do_not_fit_in_memory_are_counted_in_sql(
     db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Chunks of a few hundred keys: the same key lands in several chunks and must be summed.
+    # A few hundred keys in memory at most: the counts are dropped and made from the staged rows.
     monkeypatch.setattr(births_module, "COUNTS_IN_MEMORY", 600)
     path = _parquet(tmp_path / "b.parquet", _rows(8_000, seed=5))
     result = import_births(db, path, today=TODAY)

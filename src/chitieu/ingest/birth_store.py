@@ -180,9 +180,10 @@ def recount_year_aggregates():
     return select(*key, func.sum(a.births)).group_by(*key)
 
 
-def _counts_of_new_rows():
-    """Counts by aggregate key of the staged rows not stored yet, computed in SQL (used when
-    some staged rows are skipped, so the counts made while reading overstate what is added)."""
+def _counts_of_staged_rows(new_only: bool):
+    """Counts by aggregate key of the staged rows (only those not stored yet if ``new_only``),
+    computed in SQL: when some staged rows are skipped, the counts made while reading overstate
+    what is added; when the file's keys hardly repeat, none were kept while reading."""
     s = STAGE.c
     key = (
         s.unit_code,
@@ -193,29 +194,30 @@ def _counts_of_new_rows():
         case((s.prev_boys > PREV_CAP, PREV_CAP), else_=s.prev_boys),
         case((s.prev_girls > PREV_CAP, PREV_CAP), else_=s.prev_girls),
     )
-    new = ~exists().where(RECORDS.c.birth_id == s.birth_id)
+    new = ~exists().where(RECORDS.c.birth_id == s.birth_id) if new_only else true()
     return select(*key, func.count()).where(new).group_by(*key)
 
 
-def write_new(conn: Connection, batch_id: int, *, skipped: int, count_chunks: int = 1) -> None:
+def write_new(conn: Connection, batch_id: int, *, skipped: int, counts_staged: bool) -> None:
     """Add the staged rows not stored yet to ``birth_records`` (with ``batch_id``) and their
     births to ``birth_aggregates`` and its yearly rollup. With ``skipped == 0`` every staged
-    row is new and the counts staged while reading are used: as they are when staged in one
-    chunk, summed by key when in several."""
+    row is new, and the counts staged while reading are used if ``counts_staged``; otherwise
+    the staged rows are counted in SQL."""
     s = STAGE.c
-    if skipped:
-        # Counts first: once the records are in, "not stored yet" selects nothing.
-        _upsert_counts(conn, _counts_of_new_rows())
-        new = ~exists().where(RECORDS.c.birth_id == s.birth_id)
-    else:
-        key = [COUNTS.c[k] for k in AGGREGATE_KEY]
-        # SQLite needs a WHERE clause in INSERT … SELECT … ON CONFLICT (a parsing ambiguity).
-        if count_chunks > 1:
-            staged = select(*key, func.sum(COUNTS.c.births)).where(true()).group_by(*key)
-        else:
-            staged = select(*key, COUNTS.c.births).where(true())
-        _upsert_counts(conn, staged)
-        new = true()
+    if skipped or not counts_staged:
+        # Counted once into COUNTS, read twice (by month, by year). Counts first: once the
+        # records are in, "not stored yet" selects nothing.
+        conn.execute(COUNTS.delete())
+        conn.execute(
+            insert(COUNTS).from_select(
+                [*AGGREGATE_KEY, "births"], _counts_of_staged_rows(new_only=bool(skipped))
+            )
+        )
+    # SQLite needs a WHERE clause in INSERT … SELECT … ON CONFLICT (a parsing ambiguity).
+    _upsert_counts(
+        conn, select(*(COUNTS.c[k] for k in AGGREGATE_KEY), COUNTS.c.births).where(true())
+    )
+    new = ~exists().where(RECORDS.c.birth_id == s.birth_id) if skipped else true()
     fields = ["birth_id", *COMPARED]
     # Inserting in key order keeps the primary-key index appends local.
     rows = select(*(s[f] for f in fields), literal(batch_id)).where(new).order_by(s.birth_id)

@@ -69,24 +69,28 @@ class BirthImportResult:
     same_file_as: int | None = None
 
 
-#: Per-batch birth counts are merged in memory until they hold this many rows; a merged table
-#: still that large is staged in the database and memory starts again, so the counts held in
-#: memory stay below a constant, however long the file.
-COUNTS_IN_MEMORY = 1_000_000
+#: Per-batch birth counts are merged in memory until they hold this many rows. When a merged
+#: table still holds half as many, the file's keys hardly repeat (records spread over thousands
+#: of communes and months): counting them in memory saves nothing, so they are dropped and
+#: the births are counted in SQL from the staged rows at the end. Memory stays below a
+#: constant either way, however long the file.
+COUNTS_IN_MEMORY = 100_000
 
 
 class RunningCounts:
-    """Births by aggregate key over the batches read so far: merged in memory, staged in
-    ``COUNTS`` in chunks (:data:`COUNTS_IN_MEMORY`). ``chunks`` says how many were staged: the
-    same key may be in several of them, to be summed when they are written."""
+    """Births by aggregate key over the batches read so far, merged in memory while that pays
+    (:data:`COUNTS_IN_MEMORY`). ``in_memory`` says whether they still are; if not, the
+    caller counts the staged rows in SQL."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._parts: list[pa.Table] = []
         self._rows = 0
-        self.chunks = 0
+        self.in_memory = True
 
     def add(self, counts: pa.Table) -> None:
+        if not self.in_memory:
+            return
         self._parts.append(counts)
         self._rows += counts.num_rows
         if self._rows < COUNTS_IN_MEMORY:
@@ -94,18 +98,14 @@ class RunningCounts:
         merged = merge_counts(self._parts)
         if merged.num_rows < COUNTS_IN_MEMORY // 2:
             self._parts, self._rows = [merged], merged.num_rows
-            return
-        self._stage(merged)
-
-    def _stage(self, merged: pa.Table) -> None:
-        stage(self._conn, COUNTS, merged)
-        self.chunks += 1
-        self._parts, self._rows = [], 0
+        else:
+            self._parts, self._rows, self.in_memory = [], 0, False
 
     def finish(self) -> None:
-        """Stage what is still in memory."""
-        if self._parts:
-            self._stage(merge_counts(self._parts))
+        """Stage the counts held in memory (if they still are) in ``COUNTS``."""
+        if self.in_memory and self._parts:
+            stage(self._conn, COUNTS, merge_counts(self._parts))
+        self._parts = []
 
 
 def expected_rows(path: Path) -> int:
@@ -121,9 +121,10 @@ def expected_rows(path: Path) -> int:
     return path.stat().st_size // 40
 
 
-def _stage_file(conn: Connection, path: Path, refs: References, log: ErrorLog) -> tuple[int, int]:
+def _stage_file(conn: Connection, path: Path, refs: References, log: ErrorLog) -> tuple[int, bool]:
     """Read, check and stage every batch of ``path`` and its births by aggregate key, then look
-    for ids used twice. Returns the number of rows read and of count chunks staged."""
+    for ids used twice. Returns the number of rows read and whether the counts were staged
+    (if not, they are to be counted from the staged rows)."""
     rows_read = 0
     repeats = RepeatFinder(expected_rows(path))
     counts = RunningCounts(conn)
@@ -142,7 +143,7 @@ def _stage_file(conn: Connection, path: Path, refs: References, log: ErrorLog) -
     if rows_read == 0:
         log.add([row_error(None, None, ("the file holds no records", "tệp không có bản ghi nào"))])
     repeats.report(conn, log)
-    return rows_read, counts.chunks
+    return rows_read, counts.in_memory
 
 
 def _same_file_stored(conn: Connection, digest: str) -> Row | None:
@@ -228,7 +229,7 @@ def import_births(
             with conn.begin() as tx:
                 refs = birth_store.load_references(conn, today or vietnam_today())
                 create_stage(conn)
-                rows_read, count_chunks = _stage_file(conn, path, refs, log)
+                rows_read, counts_staged = _stage_file(conn, path, refs, log)
                 skipped = birth_store.compare_with_stored(conn, log)
                 if log:
                     logger.info(
@@ -244,7 +245,7 @@ def import_births(
                 batch_id = _record_import(conn, path, result, actor)
                 with birth_store.bulk_load(conn, added):
                     birth_store.write_new(
-                        conn, batch_id, skipped=skipped, count_chunks=count_chunks
+                        conn, batch_id, skipped=skipped, counts_staged=counts_staged
                     )
         finally:
             # Temporary tables live as long as the connection, which the pool keeps.
