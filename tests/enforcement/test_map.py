@@ -95,3 +95,64 @@ def test_the_outlines_are_the_34_provinces_merged_by_the_crosswalk():
     assert got == {code: sorted(olds) for code, olds in merged.items()}
     assert len(got) == 34 and sum(len(v) for v in got.values()) == 63
     assert GEOJSON.stat().st_size < 100_000  # small enough to ship and draw on the server
+
+
+def test_the_coverage_layer_shows_the_reported_coverage_with_its_interval(plan_api):
+    client, headers = plan_api
+    auth = headers("admin")
+    api = client.get(
+        "/api/indicators/INSURANCE_COVERAGE",
+        params={"unit": "VN", "children": "true", "start": "2025", "end": "2025", "page_size": 100},
+        headers=auth,
+    ).json()
+    values = {v["unit_code"]: v for v in api["items"]}
+    page = client.get(
+        "/map", params={"unit": "VN", "year": 2025, "layer": "coverage"}, headers=auth
+    )
+    paths = {
+        u: k for k, u in re.findall(r'<path class="province ([^"]+)" data-unit="(\d+)"', page.text)
+    }
+    shown = 0
+    for code, klass in paths.items():
+        v = values.get(code)
+        if v is None or v["value"] is None or not v["numerator"]:
+            assert klass == "none", code  # nothing reported is no figure, not 0 %
+            continue
+        shown += 1
+        assert klass == f"c{sum(v['value'] >= lim for lim in (90, 95, 98))}", code
+        row = re.search(rf'data-unit="{code}" d="[^"]+"><title>([^<]*)</title>', page.text)
+        assert row and fmt_interval(v["lower"], v["upper"], 1, "vi") in row.group(1)
+    assert shown >= 1
+
+
+def test_the_completeness_layer_counts_only_the_months_whose_report_is_due(plan_api):
+    from datetime import datetime, timedelta
+
+    client, headers = plan_api
+    auth = headers("analyst.hanoi")
+    grid = client.get("/api/dashboard/reporting", params={"unit": "01"}, headers=auth).json()
+    year = grid["year"]
+    now = datetime.utcnow()
+
+    def due(month: int) -> bool:  # past the end of the 10th of the next month, Vietnam time
+        y, m = (year + 1, 1) if month == 12 else (year, month + 1)
+        return now >= datetime(y, m, 11) - timedelta(hours=7)
+
+    expected = {}
+    for row in grid["rows"]:
+        cells = [c for i, c in enumerate(row["cells"]) if due(i + 1)]
+        expected[row["code"]] = (
+            round(100 * sum(c in "TL" for c in cells) / len(cells)) if cells else None
+        )
+    page = client.get(
+        "/map", params={"unit": "01", "year": year, "layer": "completeness"}, headers=auth
+    ).text
+    tiles = re.findall(
+        r'data-unit="(\d+)"[^>]*>\s*<span class="tile-name">[^<]*</span>'
+        r'<span class="tile-value">([^<]*)</span>',
+        page,
+    )
+    assert len(tiles) == len(expected) > 0
+    for code, value in tiles:
+        want = expected[code]
+        assert value.strip() == ("–" if want is None else f"{want} %"), code

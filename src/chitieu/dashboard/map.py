@@ -15,7 +15,7 @@ whose interval is wider than :data:`UNCERTAIN_WIDTH` is drawn hatched. Every fig
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from chitieu.dashboard.common import num
 from chitieu.dashboard.reporting import LATE, NOT_DUE, ON_TIME, reporting_json
 from chitieu.enforcement.ranking import excess_ranking
 from chitieu.indicators import indicator_by_children
+from chitieu.reporting.calendar import MONTHLY
 from chitieu.units.queries import UnitInfo
 
 #: An SRB interval wider than this (points) is drawn hatched: too few births to conclude.
@@ -61,32 +62,49 @@ LAYERS = {
 }
 
 
-def _completeness(reporting: dict[str, Any]) -> dict[str, float | None]:
-    """Each row's completeness over the year's months that are due (%), None without any."""
+def _completeness(reporting: dict[str, Any], now: datetime) -> dict[str, float | None]:
+    """Each row's completeness over the year's months whose report is due (%), None without
+    any: a month still open, or whose deadline has not passed, is not counted as missing."""
+    year = reporting["year"]
+    due = [MONTHLY.is_past_due(p, now) for p in MONTHLY.periods_of_year(year)]
     out: dict[str, float | None] = {}
     for row in reporting["rows"]:
         if "cells" in row:  # a commune: one cell per month started
-            due = [c for c in row["cells"] if c != NOT_DUE]
-            sent = sum(c in (ON_TIME, LATE) for c in due)
-            out[row["code"]] = 100.0 * sent / len(due) if due else None
+            cells = [c for c, d in zip(row["cells"], due, strict=False) if d and c != NOT_DUE]
+            sent = sum(c in (ON_TIME, LATE) for c in cells)
+            out[row["code"]] = 100.0 * sent / len(cells) if cells else None
         else:  # a province: its completeness per month
-            months = [m for m in row["completeness"] if m is not None]
+            months = [m for m, d in zip(row["completeness"], due, strict=True) if d]
+            months = [m for m in months if m is not None]
             out[row["code"]] = sum(months) / len(months) if months else None
     return out
 
 
 def map_json(
-    db: Session, unit: UnitInfo, year: int, *, today: date | None = None
+    db: Session,
+    unit: UnitInfo,
+    year: int,
+    *,
+    reporting_year: int | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """The map of the units directly below ``unit`` for ``year`` (the SRB over the excess
-    window ending at the last complete year up to ``year``): ``{window, units: [{code, name,
-    srb: {value, lower, upper}, p_excess, completeness, coverage: {value, lower, upper},
-    classes: {layer: class}, uncertain}]}`` in code order."""
+    """The map of the units directly below ``unit``: the SRB over the excess window ending at
+    the last complete year up to ``year``, the coverage of ``year``, the monthly reports sent
+    in ``reporting_year`` (default ``year``; the year in progress is the one to watch):
+    ``{window, year, reporting_year, units: [{code, name, srb: {value, lower, upper},
+    p_excess, completeness, coverage: {value, lower, upper}, classes: {layer: class},
+    uncertain}]}`` in code order."""
     today = today or date.today()
+    reporting_year = reporting_year or year
     ranked = excess_ranking(db, unit.code, until_year=year, as_of=today)
-    share = _completeness(reporting_json(db, unit, year))
+    now = datetime.utcnow()
+    share = _completeness(reporting_json(db, unit, reporting_year, now=now), now)
     coverage = {
-        v.unit_code: v for v in indicator_by_children(db, COVERAGE_INDICATOR, unit.code, year)
+        v.unit_code: v
+        for v in indicator_by_children(db, COVERAGE_INDICATOR, unit.code, year)
+        # a zero numerator is "not reported" (as on the dashboard): the store cannot tell a
+        # reported 0 from a unit that sent no figure
+        if v.value is not None and v.numerator > 0
     }
     units = []
     for r in sorted(ranked.rows, key=lambda r: r.unit_code):
@@ -124,5 +142,6 @@ def map_json(
     return {
         "window": {"first_year": ranked.first_year, "last_year": ranked.last_year},
         "year": year,
+        "reporting_year": reporting_year,
         "units": units,
     }

@@ -20,7 +20,7 @@ from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
 from chitieu.catalog.clock import vietnam_today
 from chitieu.catalog.messages import message
-from chitieu.dashboard import latest_year
+from chitieu.dashboard import latest_data_year, latest_year
 from chitieu.dashboard.map import LAYERS, Layer, map_json
 from chitieu.reports.i18n import fmt_interval, fmt_number
 from chitieu.units.outlines import province_outlines
@@ -54,15 +54,21 @@ def _legend(layer: Layer, lang: str) -> list[tuple[str, str]]:
     return out
 
 
-def _tooltip(u: dict[str, Any], lang: str) -> str:
+def _tooltip(u: dict[str, Any], reporting: int, lang: str) -> str:
     """Every layer's figure of a unit, intervals beside the estimates."""
     srb, cov = u["srb"], u["coverage"]
+
+    def pct(v: float | None) -> str:
+        return "" if v is None else " %"
+
     parts = [
         f"{message('map_layer_srb', lang)} {fmt_number(srb['value'], 1, lang)} "
         f"{fmt_interval(srb['lower'], srb['upper'], 1, lang)}".rstrip(),
         f"{message('map_layer_p_excess', lang)} {fmt_number(u['p_excess'], 2, lang)}",
-        f"{message('map_layer_completeness', lang)} {fmt_number(u['completeness'], 0, lang)} %",
-        f"{message('map_layer_coverage', lang)} {fmt_number(cov['value'], 1, lang)} % "
+        f"{message('map_layer_completeness', lang)} ({reporting}) "
+        f"{fmt_number(u['completeness'], 0, lang)}{pct(u['completeness'])}",
+        f"{message('map_layer_coverage', lang)} {fmt_number(cov['value'], 1, lang)}"
+        f"{pct(cov['value'])} "
         f"{fmt_interval(cov['lower'], cov['upper'], 1, lang)}".rstrip(),
     ]
     return f"{u['name']}: " + " · ".join(parts)
@@ -80,12 +86,15 @@ def map_page(
     lang = request_language(request)
     info: UnitInfo = ensure_within(user, unit or user.unit_code, db)
     shown = year or latest_year(db, info)
-    figures = map_json(db, info, shown, today=vietnam_today())
+    # reports are watched in the year they are due: the latest with data, or the year asked
+    reporting = year or max(shown, latest_data_year(db, info))
+    figures = map_json(db, info, shown, reporting_year=reporting, today=vietnam_today())
     outlines = province_outlines()
     province = info.code if info.level == "province" else None
     context = {
         "unit": info,
         "year": shown,
+        "reporting_year": reporting,
         "layer": LAYERS[layer],
         "layers": LAYERS,
         "high_is_bad": layer in HIGH_IS_BAD,
@@ -93,7 +102,7 @@ def map_page(
         "by_code": {u["code"]: u for u in figures["units"]},
         "window": f"{figures['window']['first_year']}–{figures['window']['last_year']}",
         "legend": _legend(LAYERS[layer], lang),
-        "tooltip": lambda u: _tooltip(u, lang),
+        "tooltip": lambda u: _tooltip(u, reporting, lang),
         "fmt": lambda v, d=1: fmt_number(v, d, lang),
         "interval": lambda lo, hi, d=1: fmt_interval(lo, hi, d, lang),
         "outlines": outlines,
