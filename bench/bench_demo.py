@@ -1,14 +1,18 @@
 """Demo build time and peak memory, beside a naive pure-Python birth generator.
 
 Builds the whole demo (``chitieu.demo.build_demo``: bootstrap, 2.4 million Hanoi birth
-records generated with NumPy and loaded through the birth importer, Hai Phong capacity,
-national figures, inspections, activity reports) into a fresh temporary SQLite file, in a
-child process so that its peak resident memory (``ru_maxrss``, interpreter and libraries
-included) is the build's alone. Then, in this process, times the vectorised generator alone
-against a naive per-birth Python loop (``random``, one record at a time) that draws the same
-kind of record, and prints the ratio of their rates.
+records generated with NumPy and loaded through the birth importer, Hai Phong capacity, the
+other provinces' communes' aggregate birth reports, national figures, inspections, activity
+reports) into a fresh temporary SQLite file or PostgreSQL database (``--db``), in a child
+process so that its peak resident memory (``VmHWM``, interpreter and libraries included) is the
+build's alone. ``--records national`` builds birth records for the whole country instead
+(``chitieu demo --records national``: about 11.5 million records at scale 1). Then, in this
+process, times the vectorised generator alone against a naive per-birth Python loop
+(``random``, one record at a time) that draws the same kind of record, and prints the ratio
+of their rates.
 
-    .venv/bin/python bench/bench_demo.py [--scale 1.0] [--baseline 100000]
+    PYTHONPATH=src .venv/bin/python bench/bench_demo.py [--scale 1.0] [--baseline 100000]
+        [--db sqlite|postgresql] [--records hanoi|national]
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ import math
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_import import PgDatabase, _cpu_seconds, peak_rss_mb
 
-def _child(url: str, scale: float) -> None:
+
+def _child(url: str, scale: float, records: str) -> None:
     from chitieu.demo import build_demo
     from chitieu.store.db import make_engine
 
@@ -37,7 +44,10 @@ def _child(url: str, scale: float) -> None:
     started = time.perf_counter()
     engine = make_engine(url)
     result = build_demo(
-        engine, scale=scale, progress=lambda m: marks.append((time.perf_counter() - started, m))
+        engine,
+        scale=scale,
+        records=records,
+        progress=lambda m: marks.append((time.perf_counter() - started, m)),
     )
     engine.dispose()
     print(
@@ -49,7 +59,8 @@ def _child(url: str, scale: float) -> None:
                 "facilities": result.facilities,
                 "inspections": result.inspections,
                 "steps": marks,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_rss_mb": peak_rss_mb(),
+                "cpu_seconds": _cpu_seconds(),
             }
         )
     )
@@ -122,28 +133,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--baseline", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--records", choices=["hanoi", "national"], default="hanoi")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child, args.scale)
+        _child(args.child, args.scale, args.records)
         return
 
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="chitieu-bench-demo-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'demo.db'}"
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", url, "--scale", str(args.scale)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        with PgDatabase() if args.db == "postgresql" else nullcontext(None) as pg_url:
+            url = pg_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    url,
+                    "--scale",
+                    str(args.scale),
+                    "--records",
+                    args.records,
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         build = json.loads(out.stdout.strip().splitlines()[-1])
         size_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 2**20
+    size = f"; database {size_mb:.0f} MB" if args.db == "sqlite" else ""
     print(
-        f"demo build (SQLite): {build['seconds']:.1f} s, peak RSS {build['peak_rss_mb']:.0f} MB, "
+        f"demo build ({args.db}, records {args.records}): {build['seconds']:.1f} s "
+        f"(CPU {build['cpu_seconds']:.1f} s), peak RSS {build['peak_rss_mb']:.0f} MB, "
         f"{build['births']:,} births, {build['data_values']:,} data values, "
-        f"{build['facilities']} facilities, {build['inspections']} inspections; "
-        f"database {size_mb:.0f} MB"
+        f"{build['facilities']} facilities, {build['inspections']} inspections{size}; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     steps = build["steps"] + [[build["seconds"], "end"]]
     for (t0, label), (t1, _) in itertools.pairwise(steps):
