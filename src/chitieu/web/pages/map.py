@@ -16,11 +16,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from chitieu.api.cache import LruCache
 from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
 from chitieu.catalog.clock import vietnam_today
 from chitieu.catalog.messages import message
-from chitieu.dashboard import latest_data_year, latest_year
+from chitieu.dashboard import data_version, latest_data_year, latest_year
 from chitieu.dashboard.map import LAYERS, Layer, map_json
 from chitieu.reports.i18n import fmt_interval, fmt_number
 from chitieu.units.outlines import province_outlines
@@ -74,6 +75,13 @@ def _tooltip(u: dict[str, Any], reporting: int, lang: str) -> str:
     return f"{u['name']}: " + " · ".join(parts)
 
 
+def _cache(request: Request) -> LruCache[Any]:
+    state = request.app.state
+    if not hasattr(state, "map_cache"):
+        state.map_cache = LruCache[Any](max_entries=64, name="map")
+    return state.map_cache
+
+
 @router.get("/map")
 def map_page(
     request: Request,
@@ -85,10 +93,18 @@ def map_page(
 ) -> Response:
     lang = request_language(request)
     info: UnitInfo = ensure_within(user, unit or user.unit_code, db)
-    shown = year or latest_year(db, info)
+    cache = _cache(request)
+    version = data_version(db)  # the figures are read again only when the data change
+    shown = year or cache.get_or_build(
+        ("headline_year", info.code, version), lambda: latest_year(db, info)
+    )
     # reports are watched in the year they are due: the latest with data, or the year asked
     reporting = year or max(shown, latest_data_year(db, info))
-    figures = map_json(db, info, shown, reporting_year=reporting, today=vietnam_today())
+    today = vietnam_today()
+    figures = cache.get_or_build(
+        ("map", info.code, shown, reporting, today, version),
+        lambda: map_json(db, info, shown, reporting_year=reporting, today=today),
+    )
     outlines = province_outlines()
     province = info.code if info.level == "province" else None
     context = {
