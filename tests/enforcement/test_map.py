@@ -156,3 +156,13 @@ def test_the_completeness_layer_counts_only_the_months_whose_report_is_due(plan_
     for code, value in tiles:
         want = expected[code]
         assert value.strip() == ("–" if want is None else f"{want} %"), code
+
+
+def test_a_commune_user_sees_where_the_commune_lies_and_nothing_outside_it(plan_api):
+    client, headers = plan_api
+    auth = headers("entry.00070")
+    page = client.get("/map", headers=auth)
+    assert page.status_code == 200
+    assert re.search(r'<path class="province here" data-unit="01"', page.text)
+    assert 'class="tile ' not in page.text  # no other commune's figures
+    assert client.get("/map", params={"unit": "01"}, headers=auth).status_code == 403

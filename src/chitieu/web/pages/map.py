@@ -106,7 +106,8 @@ def map_page(
         lambda: map_json(db, info, shown, reporting_year=reporting, today=today),
     )
     outlines = province_outlines()
-    province = info.code if info.level == "province" else None
+    # a province's (or a commune's) view marks the province on the country's outline
+    province = {"province": info.code, "commune": info.parent_code}.get(info.level)
     context = {
         "unit": info,
         "year": shown,
