@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import asdict
 
 import pytest
 from sqlalchemy import Engine, delete, select
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, delete, select
 from chitieu.auth.users import Principal
 from chitieu.errors import DomainError
 from chitieu.indicators import indicator_by_children, indicator_series
+from chitieu.indicators.completeness import births_completeness
 from chitieu.ingest.birth_store import add_aggregates
 from chitieu.reporting.imports import ValueIn, import_values
 from chitieu.reporting.periods import Editor
@@ -170,6 +172,7 @@ def _indicators(engine: Engine) -> list:
         for unit in ("VN", "01", "00070", "11533"):
             for code in ("SRB", "INSURANCE_COVERAGE"):
                 out.extend(v.as_dict() for v in indicator_series(conn, code, unit, [2024, 2025]))
+            out.extend(asdict(c) for c in births_completeness(conn, unit, 2025).values())
         out.extend(v.as_dict() for v in indicator_by_children(conn, "SRB", "VN", [2024, 2025]))
         out.extend(v.as_dict() for v in indicator_by_children(conn, "SRB", "01", [2024, 2025]))
     return out
@@ -192,7 +195,8 @@ def test_rollups_equal_a_recount_after_random_writes(ready_engine: Engine, seed:
 
 
 def test_indicators_from_rollups_equal_those_from_values(ready_engine: Engine) -> None:
-    """Birth records win over reported births per unit and year in both readings."""
+    """Birth records win over reported births per unit and year in both readings; the
+    years' completeness is the same too."""
     with transaction(ready_engine) as db:
         rebuild_rollups(db)
     rng = random.Random(7)

@@ -35,12 +35,16 @@ RULE_EN = (
 ON_TIME, LATE, DRAFT, MISSING, NOT_DUE = "T", "L", "D", ".", "_"
 
 
-def _cell(state: ReportState | None, period: str, now: datetime) -> str:
+def _cell(state: ReportState | None, deadline: datetime, now: datetime) -> str:
+    """The cell of one commune-month whose report was due by ``deadline`` (UTC), as
+    ``MONTHLY.is_past_due`` and ``MONTHLY.on_time`` decide (the deadline read once a month,
+    not once a cell: the country has 3,321 communes)."""
     if state is None or state.status == "empty":
-        return MISSING if MONTHLY.is_past_due(period, now) else NOT_DUE
+        return MISSING if now > deadline else NOT_DUE
     if state.status == "draft":
         return DRAFT
-    return ON_TIME if MONTHLY.on_time(period, state.submitted_at) else LATE
+    submitted = state.submitted_at
+    return ON_TIME if submitted is not None and submitted <= deadline else LATE
 
 
 def reporting_json(
@@ -59,7 +63,8 @@ def reporting_json(
     ).all()
     codes = select(Unit.code).where(in_subtree(unit.path), Unit.level == "commune")
     states = report_states(db, codes, started) if communes else {}
-    cells = {c.code: [_cell(states.get((c.code, p)), p, now) for p in started] for c in communes}
+    due = [(p, MONTHLY.deadline(p)) for p in started]
+    cells = {c.code: [_cell(states.get((c.code, p)), d, now) for p, d in due] for c in communes}
 
     def month_shares(members: list[str], wanted: str) -> list[float | None]:
         column = [[cells[m][i] for m in members] for i in range(len(started))]

@@ -31,12 +31,13 @@ from chitieu.catalog.messages import message
 from chitieu.catalog.periods import month as month_period
 from chitieu.catalog.periods import parse_period
 from chitieu.catalog.schema import Indicator
-from chitieu.indicators.service import birth_based, unit_year_totals
-from chitieu.indicators.sources import COUNTED_STATUSES
+from chitieu.indicators.service import birth_based, subtree_year_totals, unit_year_totals
+from chitieu.indicators.sources import COUNTED_STATUSES, units_with_reported
 from chitieu.reporting.calendar import MONTHLY
 from chitieu.store.db import Db
+from chitieu.store.generations import rollups_built
 from chitieu.store.models import BirthAggregate, DataValue
-from chitieu.units.queries import get_unit, subtree_codes
+from chitieu.units.queries import UnitInfo, get_unit, subtree_codes
 
 #: Share of the reference year's communes and births a year needs to be complete.
 COMPLETE_SHARE = 0.9
@@ -113,6 +114,35 @@ def _months_covered(conn: Db, codes, years: set[int]) -> dict[int, set[int]]:
     return out
 
 
+def _births_and_reporting(
+    conn: Db, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog
+) -> tuple[dict[int, float], dict[int, int]]:
+    """Per year with any: the unit's births (itself and everything below it), and how many
+    units there have any births (from records, or reported where they have none)."""
+    ind = catalog.indicator(BIRTHS_INDICATOR)
+    births: dict[int, float] = {}
+    reporting: dict[int, int] = {}
+    if not rollups_built(conn):
+        num, den = unit_year_totals(conn, ind, unit.path, years, catalog)
+        for key in set(num) | set(den):
+            total = num.get(key, 0.0) + den.get(key, 0.0)
+            if total > 0:
+                births[key[1]] = births.get(key[1], 0.0) + total
+                reporting[key[1]] = reporting.get(key[1], 0) + 1
+        return births, reporting
+    # the subtree's sums from the rollups, and the units with births counted apart: one row
+    # per unit and year instead of one per unit, year and cell
+    num, den, recorded = subtree_year_totals(conn, ind, unit, years, catalog)
+    for key in set(num) | set(den):
+        births[key[1]] = births.get(key[1], 0.0) + num.get(key, 0.0) + den.get(key, 0.0)
+    cells = {BIRTHS_ELEMENT: list(catalog.element(BIRTHS_ELEMENT).disaggregation_codes)}
+    having = recorded | units_with_reported(conn, unit.path, years, cells)
+    for _, year in having:
+        reporting[year] = reporting.get(year, 0) + 1
+    births = {y: x for y, x in births.items() if y in reporting and x > 0}
+    return births, {y: n for y, n in reporting.items() if y in births}
+
+
 def births_completeness(
     conn: Db,
     unit_code: str,
@@ -127,16 +157,7 @@ def births_completeness(
     catalog = catalog or read_catalog()
     unit = get_unit(conn, unit_code)
     years = tuple(range(until_year - HISTORY_YEARS + 1, until_year + 1))
-    num, den = unit_year_totals(
-        conn, catalog.indicator(BIRTHS_INDICATOR), unit.path, years, catalog
-    )
-    births: dict[int, float] = {}
-    reporting: dict[int, int] = {}
-    for key in set(num) | set(den):
-        total = num.get(key, 0.0) + den.get(key, 0.0)
-        if total > 0:
-            births[key[1]] = births.get(key[1], 0.0) + total
-            reporting[key[1]] = reporting.get(key[1], 0) + 1
+    births, reporting = _births_and_reporting(conn, unit, years, catalog)
     months = _months_covered(conn, subtree_codes(unit.path), set(births))
     out: dict[int, Completeness] = {}
     reference: Completeness | None = None

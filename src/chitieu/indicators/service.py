@@ -44,7 +44,7 @@ from chitieu.indicators.sources import (
 from chitieu.store.db import Db
 from chitieu.store.generations import rollups_built
 from chitieu.store.models import Unit
-from chitieu.units.queries import get_unit, in_subtree
+from chitieu.units.queries import UnitInfo, get_unit, in_subtree
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +100,13 @@ def _birth_filters(op: Operand, catalog: Catalog) -> list[BirthFilter]:
 
 
 class _Totals:
-    """Numerator and denominator per (unit, year), filled from the three sources."""
+    """Numerator and denominator per (unit, year), filled from the three sources; ``recorded``
+    holds the (unit, year) pairs with birth records."""
 
     def __init__(self) -> None:
         self.num: dict[tuple[str, int], float] = {}
         self.den: dict[tuple[str, int], float] = {}
+        self.recorded: set[tuple[str, int]] = set()
 
     @staticmethod
     def add(side: dict[tuple[str, int], float], key: tuple[str, int], x: float) -> None:
@@ -126,7 +128,7 @@ def _unit_totals(
     totals = _Totals()
     sides = ((ind.numerator, totals.num), (ind.denominator, totals.den))
     num_f, den_f = (_birth_filters(op, catalog) for op, _ in sides)
-    with_records: set[tuple[str, int]] = set()
+    with_records = totals.recorded
     if num_f or den_f:
         for b in read_births(conn, path, years, num_f, den_f):
             if b.total > 0:
@@ -198,6 +200,16 @@ def unit_year_totals(
     ``path``, before any rolling up (each unit's own figures)."""
     totals = _unit_totals(conn, ind, path, years, catalog or read_catalog())
     return totals.num, totals.den
+
+
+def subtree_year_totals(
+    conn: Db, ind: Indicator, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog
+) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float], set[tuple[str, int]]]:
+    """Numerator and denominator of ``ind`` for ``unit`` with everything below it, keyed by
+    (unit, year) pairs whose sum per year is the subtree's (reported figures from the rollups
+    where built, births per unit), and the (unit, year) pairs with birth records."""
+    totals = _unit_totals(conn, ind, unit.path, years, catalog, subtrees=[unit.code])
+    return totals.num, totals.den, totals.recorded
 
 
 def _rolled_up(

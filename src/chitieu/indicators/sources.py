@@ -230,3 +230,18 @@ def read_subtree_reported(
         ReportedCell(u, e, d, int(y), 0, float(x), float(v))
         for u, e, d, y, x, v in conn.execute(query)
     ]
+
+
+def units_with_reported(
+    conn: Db, path: str, years: Sequence[int], wanted: Mapping[str, Collection[str]]
+) -> set[tuple[str, int]]:
+    """The (unit, year) pairs at or below ``path`` whose own figures of the ``wanted`` cells
+    (flows) add up to more than zero, from ``data_value_years``."""
+    t = DataValueYear
+    query = (
+        select(t.unit_code, t.year)
+        .where(t.unit_code.in_(subtree_codes(path)), t.year.in_(list(years)), _cells(t, wanted))
+        .group_by(t.unit_code, t.year)
+        .having(func.sum(t.total) > 0)
+    )
+    return {(u, int(y)) for u, y in conn.execute(query)}

@@ -1,0 +1,291 @@
+"""National and provincial reads while communes write: latency under a mixed load with one
+value written every second, and every national section's time right after a write.
+
+The script serves the database at ``--url`` with ``chitieu serve --workers N`` (the demo
+database, or the national-records one: ``chitieu demo --no-serve [--records national]``),
+signs in as ``admin`` and runs, for ``--seconds``:
+
+* ``--clients`` clients (asyncio, one keep-alive connection each, no think time) cycling
+  through a mix: the six dashboard sections for the country and for five provinces,
+  ``/api/targets/status`` (country and Hanoi), ``/api/enforcement/ranking`` (country, Hanoi)
+  and the national SRB series (2016–2025, and 2026 from the communes' monthly reports);
+* one writer saving a commune's monthly value (Ho Chi Minh City, 2026) every
+  ``--write-every`` seconds through ``PUT /api/datavalues``: each write makes the national and
+  that province's answers of 2026 stale, and nothing else.
+
+It prints p50/p95/p99 and errors (any status but 200) over all reads, per call, the writes'
+latencies, then each national section timed alone right after a write (cold: the write made
+its cached answer stale). With ``--baseline`` it then does the same cold timings with the
+rollups switched off (readers fall back to ``data_values``; the rollups are rebuilt at the
+end), the naive reading beside the one measured, in the same run.
+
+    PYTHONPATH=src .venv/bin/python bench/bench_mixed_load.py \\
+        --url postgresql+psycopg://127.0.0.1:5432/NAME [--seconds 60] [--clients 50] \\
+        [--workers 2] [--baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_api import _Connection, machine  # noqa: E402
+
+SECTIONS = ("scorecard", "trend", "signatures", "communes", "capacity", "reporting")
+PROVINCES = ("01", "31", "79", "48", "92")
+YEAR = 2025
+#: The value the writer changes: a Ho Chi Minh City ward's boys, first births, October 2026.
+WRITE = {"element": "LIVE_BIRTHS", "unit": "25747", "period": "202610", "disaggregation": "M_O1"}
+
+
+def national_sections() -> list[str]:
+    return [f"/api/dashboard/{s}?unit=VN&year={YEAR}&lang=vi" for s in SECTIONS]
+
+
+def calls() -> list[str]:
+    out = national_sections()
+    for p in PROVINCES:
+        out += [f"/api/dashboard/{s}?unit={p}&year={YEAR}&lang=vi" for s in SECTIONS]
+    out += [
+        "/api/targets/status",
+        "/api/targets/status?unit=01",
+        "/api/enforcement/ranking?unit=VN",
+        "/api/enforcement/ranking?unit=01",
+        "/api/indicators/SRB?unit=VN&start=2016&end=2025",
+        "/api/indicators/SRB?unit=VN&start=2026&end=2026",
+    ]
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(url: str) -> dict[str, str]:
+    return {**os.environ, "CHITIEU_DATABASE_URL": url, "PYTHONPATH": str(ROOT / "src")}
+
+
+def start_server(url: str, workers: int) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**_env(url), "CHITIEU_SECRET_KEY": uuid.uuid4().hex}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chitieu", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("server did not start within 120 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(xs, q)) if xs else float("nan")
+
+
+def _login(base: str) -> dict[str, str]:
+    r = httpx.post(f"{base}/api/login", json={"username": "admin", "password": "demo"})
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _value(client: httpx.Client, headers: dict[str, str]) -> int:
+    """The value stored now under :data:`WRITE`'s key."""
+    query = {**WRITE, "start": WRITE["period"], "end": WRITE["period"]}
+    r = client.get("/api/datavalues", params=query, headers=headers)
+    r.raise_for_status()
+    found = [i["value"] for i in r.json()["items"]]
+    return int(found[0]) if found else 20
+
+
+def _write(client: httpx.Client, headers: dict[str, str], value: int) -> float:
+    """``value`` saved under :data:`WRITE`'s key (20 or 21: a plausible month); its ms."""
+    t = time.perf_counter()
+    r = client.put(
+        "/api/datavalues?confirm=true", json={**WRITE, "value": 20 + value % 2}, headers=headers
+    )
+    r.raise_for_status()
+    return (time.perf_counter() - t) * 1000
+
+
+async def _load(
+    base: str, headers: dict, mix: list[str], clients: int, seconds: float, every: float
+):  # type: ignore[no-untyped-def]
+    url = httpx.URL(base)
+    latencies: dict[str, list[float]] = {p: [] for p in mix}
+    errors: dict[str, int] = {}
+    writes: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def reader(offset: int) -> None:
+        conn = _Connection(url.host, url.port or 80, headers)
+        i = offset
+        while time.perf_counter() < deadline:
+            path = mix[i % len(mix)]
+            i += 1
+            t = time.perf_counter()
+            try:
+                status = await conn.get(path)
+            except (OSError, asyncio.IncompleteReadError):
+                status, conn = 0, _Connection(url.host, url.port or 80, headers)
+            if status == 200:
+                latencies[path].append((time.perf_counter() - t) * 1000)
+            else:
+                errors[str(status)] = errors.get(str(status), 0) + 1
+        if conn.writer is not None:
+            conn.writer.close()
+
+    async def writer() -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            i = await asyncio.to_thread(_value, client, headers) + 1
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                writes.append(await asyncio.to_thread(_write, client, headers, i))
+                i += 1
+                await asyncio.sleep(max(0.0, every - (time.perf_counter() - started)))
+
+    started = time.perf_counter()
+    await asyncio.gather(writer(), *(reader(k) for k in range(clients)))
+    return latencies, errors, writes, time.perf_counter() - started
+
+
+def cold_after_write(base: str, headers: dict, rounds: int) -> dict[str, list[float]]:
+    """Each national section alone, right after a write made its cached answer stale (ms)."""
+    out: dict[str, list[float]] = {p: [] for p in national_sections()}
+    with httpx.Client(base_url=base, timeout=300) as client:
+        written = _value(client, headers)
+        for _ in range(rounds):
+            for path in out:
+                written += 1  # a new value each time: an unchanged one changes nothing
+                _write(client, headers, written)
+                t = time.perf_counter()
+                client.get(path, headers=headers).raise_for_status()
+                out[path].append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _psql_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def rollups_switch(url: str, on: bool) -> None:
+    """Off: remove the rollups' mark, so readers read ``data_values`` (writes stop keeping
+    them). On: ``chitieu db upgrade``, which rebuilds them."""
+    if on:
+        subprocess.run(
+            [sys.executable, "-m", "chitieu", "db", "upgrade"],
+            env=_env(url),
+            check=True,
+            capture_output=True,
+        )
+        return
+    import psycopg
+
+    with psycopg.connect(_psql_url(url), autocommit=True) as conn:
+        conn.execute("DELETE FROM change_counters WHERE scope = '~rollups'")
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", required=True, help="database URL (PostgreSQL: the figure)")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--write-every", type=float, default=1.0)
+    parser.add_argument("--cold-rounds", type=int, default=3)
+    parser.add_argument("--baseline", action="store_true", help="cold timings without rollups")
+    args = parser.parse_args()
+    print(
+        f"Machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{args.clients} clients, {args.seconds:.0f} s, one write every {args.write_every} s, "
+        f"{args.workers} workers; load average before: {loadavg()}"
+    )
+    mix = calls()
+    proc, base = start_server(args.url, args.workers)
+    try:
+        headers = _login(base)
+        with httpx.Client(base_url=base, timeout=600) as client:
+            first = {}
+            for path in mix:  # fills both workers' caches about as often as not
+                t = time.perf_counter()
+                client.get(path, headers=headers).raise_for_status()
+                first[path] = (time.perf_counter() - t) * 1000
+        lat, errors, writes, wall = asyncio.run(
+            _load(base, headers, mix, args.clients, args.seconds, args.write_every)
+        )
+        every = [x for xs in lat.values() for x in xs]
+        print(f"\nload average after the load: {loadavg()}")
+        print(
+            f"\nreads: {len(every)} in {wall:.0f} s ({len(every) / wall:.0f}/s); "
+            f"p50 {pct(every, 50):.0f} ms, p95 {pct(every, 95):.0f} ms, "
+            f"p99 {pct(every, 99):.0f} ms, max {max(every):.0f} ms; errors {errors or 0}"
+        )
+        print(f"writes: {len(writes)}; p50 {pct(writes, 50):.0f} ms, p95 {pct(writes, 95):.0f} ms")
+        print("\n| call | first (cold) ms | n | p50 ms | p95 ms | p99 ms |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for path, xs in lat.items():
+            print(
+                f"| `{path}` | {first[path]:.0f} | {len(xs)} | {pct(xs, 50):.0f} | "
+                f"{pct(xs, 95):.0f} | {pct(xs, 99):.0f} |"
+            )
+        cold = cold_after_write(base, headers, args.cold_rounds)
+        base_cold: dict[str, list[float]] = {}
+        if args.baseline:
+            rollups_switch(args.url, on=False)
+            try:
+                base_cold = cold_after_write(base, headers, args.cold_rounds)
+            finally:
+                rollups_switch(args.url, on=True)
+        print(f"\nNational sections alone right after a write (median of {args.cold_rounds}):")
+        print("\n| section | cold after a write, ms | without rollups, ms | ratio |")
+        print("| --- | --- | --- | --- |")
+        for path, xs in cold.items():
+            b = base_cold.get(path)
+            naive = f"{statistics.median(b):.0f}" if b else "–"
+            ratio = f"{statistics.median(b) / statistics.median(xs):.1f}×" if b else "–"
+            print(f"| `{path}` | {statistics.median(xs):.0f} | {naive} | {ratio} |")
+        print(f"\nload average at the end: {loadavg()}")
+    finally:
+        stop_server(proc)
+
+
+if __name__ == "__main__":
+    main()
