@@ -12,7 +12,7 @@
    beside ``dense=True``, the dense T×T reference it replaced (the naive baseline): time and
    peak traced memory (``tracemalloc``) of each, and the ratios to the shortest length; then
    ``chitieu srb estimate`` on a CSV of each length as a child process (wall time, the child's
-   own peak RSS). ``--skip-dense`` leaves the baseline out.
+   own peak RSS, ``VmHWM``). ``--skip-dense`` leaves the baseline out.
 
 Usage: ``.venv/bin/python bench/bench_srb.py [--units 3321] [--years 15] [--mcmc-units 40]
 [--skip-mcmc] [--scaling 15 30 60 [--skip-dense]]``
@@ -114,8 +114,10 @@ def bench_fit(n_units: int, n_years: int, dense: bool) -> tuple[float, float]:
     return seconds, peak
 
 
+# The child reports its own high-water mark from /proc (getrusage's ru_maxrss would carry this
+# process's peak across the exec).
 RUN_CLI = """
-import resource, sys
+import sys
 from chitieu.cli import main
 sys.argv = ["chitieu", "srb", "estimate", sys.argv[1], "--format", "json"]
 try:
@@ -123,7 +125,9 @@ try:
 except SystemExit:
     pass
 finally:
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    with open("/proc/self/status") as status:
+        hwm = [ln.split()[1] for ln in status if ln.startswith("VmHWM:")][0]
+    print(hwm, file=sys.stderr)
 """
 
 

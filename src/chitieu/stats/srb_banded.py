@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from chitieu.stats.srb_laplace import PHI_MAX, Panel, Work, blocks, region_matrix, rw_penalty
 
@@ -200,12 +201,23 @@ def _chunks(rho: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
+def _grouped_outer(left: np.ndarray, right: np.ndarray, region_of: np.ndarray,
+                   n_regions: int) -> np.ndarray:  # fmt: skip
+    """Σ_u leftᵤ rightᵤᵀ over each region's units (R, a, b), as one sparse product."""
+    u, a = left.shape
+    rows = (region_of[:, None] * a + np.arange(a)).ravel()
+    spread = sparse.csr_matrix(
+        (left.ravel(), (rows, np.repeat(np.arange(u), a))), shape=(n_regions * a, u)
+    )
+    out: np.ndarray = np.asarray(spread @ right).reshape(n_regions, a, right.shape[1])
+    return out
+
+
 def region_information(f: Factor, include: np.ndarray, region_of: np.ndarray,
                        n_regions: int) -> np.ndarray:  # fmt: skip
     """Σ_u K_u over each region's included units plus the levels' random-walk penalty (R, T, T)."""
     u, t = f.w.shape
     inc = include.astype(float)
-    bounds = blocks(region_of, n_regions)
     w = f.w * inc[:, None]
     wg = w * f.g * np.sqrt(f.v_mu)[:, None]
     wbw = np.zeros((n_regions, t, t), dtype=f.piv.dtype)
@@ -216,17 +228,11 @@ def region_information(f: Factor, include: np.ndarray, region_of: np.ndarray,
         left = w[:, s:e] / prod[:, : e - s]
         right = prod * w[:, s:] * f.var_b[:, s:]
         keep = np.triu(np.ones((e - s, t - s), bool))
-        for r in range(n_regions):
-            lo, hi = bounds[r], bounds[r + 1]
-            if lo < hi:
-                wbw[r, s:e, s:] += np.where(keep, left[lo:hi].T @ right[lo:hi], 0.0)
+        wbw[:, s:e, s:] += np.where(keep, _grouped_outer(left, right, region_of, n_regions), 0.0)
     diag = np.arange(t)
-    wbw_full = wbw + np.triu(wbw, 1).transpose(0, 2, 1)
-    out = -wbw_full
-    for r in range(n_regions):
-        lo, hi = bounds[r], bounds[r + 1]
-        out[r, diag, diag] += w[lo:hi].sum(axis=0)
-        out[r] -= wg[lo:hi].T @ wg[lo:hi]
+    out = -(wbw + np.triu(wbw, 1).transpose(0, 2, 1))
+    out[:, diag, diag] += _region_sum(w, region_of, n_regions)
+    out -= _grouped_outer(wg, wg, region_of, n_regions)
     result: np.ndarray = out + rw_penalty(t)
     return result
 
