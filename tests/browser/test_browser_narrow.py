@@ -19,6 +19,8 @@ PHONE = {"width": 390, "height": 844}
         ("analyst.hanoi", "/plans"),
         ("analyst.hanoi", "/scorecard"),
         ("analyst.hanoi", "/entry?unit=01"),
+        ("analyst.hanoi", "/map"),
+        ("admin", "/map?unit=VN"),
     ],
 )
 def test_pages_fit_a_phone(page, login, shot, username: str, path: str) -> None:  # type: ignore[no-untyped-def]
