@@ -13,7 +13,7 @@ from scipy import stats
 from chitieu.stats import project_srb, simulate_srb, smooth_srb
 from chitieu.stats import projection as projection_module
 from chitieu.stats.onset import (
-    AHEAD,
+    AHEAD_MAX,
     FIRST_ONSET,
     OnsetHyper,
     log_evidence,
@@ -112,10 +112,11 @@ def test_lone_series_uses_the_documented_defaults_and_says_so() -> None:
 
 def test_onset_mixture_is_the_exact_gaussian_mixture() -> None:
     """Each onset's evidence and forecast against dense algebra: y ~ N(y₁ + μ_β x, C + s_β² x xᵀ)
-    with x = (t − τ)₊ and C the trend's covariance; the mixture weights ∝ evidence (uniform
-    prior over the onsets), its mean and variance by the law of total variance."""
+    with x = (t − τ)₊ and C the trend's covariance; the mixture weights ∝ prior × evidence
+    (uniform over the onsets up to 4.5 years after the data, the fifth of them at half weight),
+    its mean and variance by the law of total variance."""
     hyper = Hyper(0.004, 0.002, 0.8, 0.005)
-    oh = OnsetHyper(-0.006, 0.003)
+    oh = OnsetHyper(-0.006, 0.003, 4.5)
     rng = np.random.default_rng(8)
     t, h = 11, 4
     y = np.log(1.12) + np.cumsum(rng.normal(0.0, 0.004, t))
@@ -123,7 +124,7 @@ def test_onset_mixture_is_the_exact_gaussian_mixture() -> None:
     cov, _ = dense_moments(hyper, t + h, np.concatenate([v, np.zeros(h)]))
     w = whiten(y[None], v[None], hyper.as_tuple(), h)
     rel, _, _ = log_evidence(w, oh)
-    onsets = np.arange(FIRST_ONSET - 1, t - 1 + AHEAD)
+    onsets = np.arange(FIRST_ONSET - 1, t - 1 + AHEAD_MAX)
     obs, fut = slice(0, t), slice(t, t + h)
     base = stats.multivariate_normal(np.full(t, y[0]), cov[obs, obs]).logpdf(y)
     logw, means, variances = [], [], []
@@ -134,7 +135,12 @@ def test_onset_mixture_is_the_exact_gaussian_mixture() -> None:
         ev = stats.multivariate_normal(m[obs], full[obs, obs]).logpdf(y) - base
         if x[:t].any():
             assert rel[0, c] == pytest.approx(ev, abs=1e-8)
-        logw.append(ev)
+            prior = 1.0
+        else:  # the k-th year after the data (k = 0, 1, ...)
+            prior = float(np.clip(4.5 - (tau - (t - 1)), 0.0, 1.0))
+        if prior == 0:
+            continue
+        logw.append(ev + np.log(prior))
         gain = full[fut, obs] @ np.linalg.inv(full[obs, obs])
         means.append(m[fut] + gain @ (y - m[obs]))
         variances.append(np.diag(full[fut, fut] - gain @ full[obs, fut]))

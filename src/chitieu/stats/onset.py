@@ -8,10 +8,10 @@ unknown year ``τ`` on top of the damped local linear trend of :mod:`chitieu.sta
 
     y_t = z_t + β·(t − τ)₊,   z: the damped local linear trend,   β ~ N(μ_β, s_β²)
 
-The onset is equally likely in every year from the third year of a series to :data:`AHEAD`
-years after its last: the transition is assumed to complete (a series with an imbalance turns
-at the latest within :data:`AHEAD` years), and an onset after the data is invisible in it, so
-it shows in the forecast only through this prior.
+The onset is equally likely in every year from the third year of a series to ``A`` years after
+its last (the last of them in part): the transition is assumed to complete (a series with an
+imbalance turns at the latest within ``A`` years), and an onset after the data is invisible in
+it, so it shows in the forecast only through this prior.
 
 For each onset the model is Gaussian and linear in ``β``: one Kalman pass (the same gains for
 the data and for every onset's regressor) whitens them all, so each onset's marginal likelihood
@@ -22,9 +22,10 @@ as far as its data favour it; one still rising keeps its damped drift, with the 
 decline starts within the forecast in its mean and its spread. No decline is forecast below
 the natural level.
 
-``(μ_β, s_β)`` maximise the mixture's marginal likelihood pooled over the series fitted
+``(μ_β, s_β, A)`` maximise the mixture's marginal likelihood pooled over the series fitted
 together, jointly with the damped trend's hyperparameters (:func:`fit_jointly`; weak priors
-around :data:`DEFAULT_ONSET`); a lone series uses the documented defaults.
+around :data:`DEFAULT_ONSET`, ``A`` within 0.5–:data:`AHEAD_MAX` years): the pool says how soon
+after its data the decline may begin. A lone series uses the documented defaults.
 """
 
 from __future__ import annotations
@@ -35,13 +36,13 @@ import numpy as np
 
 from chitieu.stats.statespace import Hyper
 
-#: Documented defaults (μ_β, s_β): a decline of about half an SRB point a year once begun (log
-#: scale), give or take 0.3 point.
-DEFAULT_ONSET = (-0.005, 0.003)
+#: Documented defaults (μ_β, s_β, A): a decline of about half an SRB point a year once begun
+#: (log scale), give or take 0.3 point, beginning at the latest 6 years after the data.
+DEFAULT_ONSET = (-0.005, 0.003, 6.0)
 #: Weak priors for the pooled fit: log-scale SDs around the defaults.
-ONSET_PRIOR_SD = (1.0, 1.0)
-#: The decline begins at the latest this many years after the last year of data.
-AHEAD = 6
+ONSET_PRIOR_SD = (1.0, 1.0, 1.0)
+#: The latest onset ``A`` can allow, in years after the last year of data.
+AHEAD_MAX = 15
 #: The first possible onset, in years after a series' first year.
 FIRST_ONSET = 2
 
@@ -50,6 +51,7 @@ FIRST_ONSET = 2
 class OnsetHyper:
     slope_mean: float  # μ_β, log scale per year (negative: a decline)
     slope_sd: float  # s_β
+    ahead: float  # A: onsets are uniform from the third year to A years after the last
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ def whiten(
     s_n, t_n = y.shape
     sl2, sd2, phi, se2 = hyper[0] ** 2, hyper[1] ** 2, hyper[2], hyper[3] ** 2
     grid = np.arange(t_n + horizon)
-    onsets = np.arange(FIRST_ONSET - 1, t_n - 1 + AHEAD)  # x_t = (t − τ)₊, first > 0 at τ+1
+    onsets = np.arange(FIRST_ONSET - 1, t_n - 1 + AHEAD_MAX)  # x_t = (t − τ)₊, first > 0 at τ+1
     x = np.maximum(grid[:, None] - onsets[None, :], 0).astype(float)  # (T+H, C)
     ok_all = np.isfinite(y) & np.isfinite(v)
     first = np.argmax(ok_all, axis=1)
@@ -143,11 +145,14 @@ def log_evidence(w: Whitened, oh: OnsetHyper) -> tuple[np.ndarray, np.ndarray, n
     return rel, (mu / s2 + b) / prec, 1 / prec
 
 
-def log_prior(w: Whitened) -> np.ndarray:
-    """Log prior of each onset (S, C): equally likely in every allowed year, from the third
-    year of the series to :data:`AHEAD` years after its last."""
-    n = np.maximum(w.allowed.sum(axis=1), 1)
-    prior: np.ndarray = np.where(w.allowed, -np.log(n)[:, None], -np.inf)
+def log_prior(w: Whitened, ahead: float) -> np.ndarray:
+    """Log prior of each onset (S, C): uniform over the allowed years from the third year of
+    the series to ``ahead`` years after its last (the last of them in part)."""
+    future = np.cumsum(~w.visible) - 1  # 0 for the first year after the data
+    share = np.where(w.visible, 1.0, np.clip(ahead - future, 0.0, 1.0))
+    weight = np.where(w.allowed, share[None, :], 0.0)
+    with np.errstate(divide="ignore"):
+        prior: np.ndarray = np.log(weight) - np.log(weight.sum(axis=1, keepdims=True))
     return prior
 
 
@@ -155,12 +160,12 @@ def pooled_loglik(w: Whitened, oh: OnsetHyper) -> float:
     """The mixture's log marginal likelihood of the data relative to the damped trend alone,
     summed over series; an onset after the data leaves it as the trend alone."""
     rel, _, _ = log_evidence(w, oh)
-    parts = log_prior(w) + np.where(w.visible[None, :], rel, 0.0)
+    parts = log_prior(w, oh.ahead) + np.where(w.visible[None, :], rel, 0.0)
     return float(_logsumexp(parts).sum())
 
 
 def fit_onset(w: Whitened) -> OnsetHyper:
-    """``(μ_β, s_β)`` for a given damped trend, by maximum pooled marginal likelihood with
+    """``(μ_β, s_β, A)`` for a given damped trend, by maximum pooled marginal likelihood with
     weak priors."""
     from scipy.optimize import minimize
 
@@ -175,7 +180,7 @@ def fit_onset(w: Whitened) -> OnsetHyper:
 
 
 def fit_jointly(y: np.ndarray, v: np.ndarray) -> tuple[Hyper, OnsetHyper]:
-    """The damped trend's ``(σ_ℓ, σ_d, φ, σ_ε)`` and the onset's ``(μ_β, s_β)`` together,
+    """The damped trend's ``(σ_ℓ, σ_d, φ, σ_ε)`` and the onset's ``(μ_β, s_β, A)`` together,
     by maximum marginal likelihood of the mixture pooled over the series ``y`` (S, T), with the
     weak priors of both (:data:`~chitieu.stats.statespace.PRIOR`, :data:`ONSET_PRIOR_SD`)."""
     from scipy.optimize import minimize
@@ -192,17 +197,18 @@ def fit_jointly(y: np.ndarray, v: np.ndarray) -> tuple[Hyper, OnsetHyper]:
 
     best = minimize(
         objective, centre, method="Nelder-Mead",
-        options={"xatol": 1e-3, "fatol": 1e-3, "maxiter": 1500, "adaptive": True},
+        options={"xatol": 1e-2, "fatol": 1e-2, "maxiter": 1500, "adaptive": True},
     )  # fmt: skip
     return _unpack_hyper(best.x[:4]), _unpack(best.x[4:])
 
 
 def _pack(oh: OnsetHyper) -> np.ndarray:
-    return np.array([np.log(-oh.slope_mean), np.log(oh.slope_sd)])
+    return np.array([np.log(-oh.slope_mean), np.log(oh.slope_sd), np.log(oh.ahead)])
 
 
 def _unpack(z: np.ndarray) -> OnsetHyper:
-    return OnsetHyper(-float(np.exp(z[0])), float(np.exp(z[1])))
+    ahead = min(max(float(np.exp(z[2])), 0.5), float(AHEAD_MAX))
+    return OnsetHyper(-float(np.exp(z[0])), float(np.exp(z[1])), ahead)
 
 
 def _logsumexp(x: np.ndarray) -> np.ndarray:
@@ -220,7 +226,7 @@ def onset_mixture(
     (S, H): the damped trend's forecast variance; no component goes below ``floor`` (the
     natural level) by its decline."""
     rel, beta, beta_var = log_evidence(w, oh)
-    logw = log_prior(w) + np.where(w.visible[None, :], rel, 0.0)
+    logw = log_prior(w, oh.ahead) + np.where(w.visible[None, :], rel, 0.0)
     post = np.exp(logw - _logsumexp(logw)[:, None])  # (S, C)
     base = w.mean_y[:, :, None]
     comp = base + beta[:, None, :] * w.gap  # (S, H, C)
