@@ -22,6 +22,10 @@ end), the naive reading beside the one measured, in the same run.
     PYTHONPATH=src .venv/bin/python bench/bench_mixed_load.py \\
         --url postgresql+psycopg://127.0.0.1:5432/NAME [--seconds 60] [--clients 50] \\
         [--workers 2] [--baseline]
+    PYTHONPATH=src .venv/bin/python bench/bench_mixed_load.py --url ... --reads
+
+``--reads`` only times the national reads in this process from the rollups and from
+``data_values`` (the rollups switched off inside a transaction rolled back), side by side.
 """
 
 from __future__ import annotations
@@ -219,6 +223,53 @@ def rollups_switch(url: str, on: bool) -> None:
         conn.execute("DELETE FROM change_counters WHERE scope = '~rollups'")
 
 
+def reads_side_by_side(url: str, repeat: int = 5) -> None:
+    """The national and provincial reads in this process, from the rollups and, as the
+    baseline, from ``data_values`` (the rollups' mark removed inside a transaction that is
+    rolled back): medians of ``repeat`` runs and whether the answers are equal."""
+    from sqlalchemy import text
+
+    from chitieu.indicators import indicator_by_children, indicator_series
+    from chitieu.indicators.completeness import births_completeness
+    from chitieu.store.db import make_engine
+
+    reads = {
+        "indicator_series(SRB, VN, 2026)": lambda c: indicator_series(c, "SRB", "VN", [2026]),
+        "indicator_series(SRB, VN, 2016–2026)": lambda c: indicator_series(
+            c, "SRB", "VN", range(2016, 2027)
+        ),
+        "indicator_by_children(SRB, VN, 2026)": lambda c: indicator_by_children(
+            c, "SRB", "VN", [2026]
+        ),
+        "indicator_by_children(SRB, 79, 2026)": lambda c: indicator_by_children(
+            c, "SRB", "79", [2026]
+        ),
+        "births_completeness(VN, 2026)": lambda c: births_completeness(c, "VN", 2026),
+    }
+
+    def timed(conn, read):  # type: ignore[no-untyped-def]
+        times, answer = [], None
+        for _ in range(repeat):
+            t = time.perf_counter()
+            answer = read(conn)
+            times.append((time.perf_counter() - t) * 1000)
+        return statistics.median(times), str(answer)
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rolled = {name: timed(conn, read) for name, read in reads.items()}
+        conn.execute(text("DELETE FROM change_counters WHERE scope = '~rollups'"))
+        print("\n| read | from data_values, ms | from the rollups, ms | ratio | same answer |")
+        print("| --- | --- | --- | --- | --- |")
+        for name, read in reads.items():
+            naive, answer = timed(conn, read)
+            fast, expected = rolled[name]
+            same = "yes" if answer == expected else "NO"
+            print(f"| `{name}` | {naive:.0f} | {fast:.0f} | {naive / fast:.1f}× | {same} |")
+        conn.rollback()
+    engine.dispose()
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -232,7 +283,15 @@ def main() -> None:
     parser.add_argument("--write-every", type=float, default=1.0)
     parser.add_argument("--cold-rounds", type=int, default=3)
     parser.add_argument("--baseline", action="store_true", help="cold timings without rollups")
+    parser.add_argument(
+        "--reads", action="store_true", help="only the reads in-process, beside data_values"
+    )
     args = parser.parse_args()
+    if args.reads:
+        print(f"Machine: {machine()}; load average before: {loadavg()}")
+        reads_side_by_side(args.url)
+        print(f"\nload average after: {loadavg()}")
+        return
     print(
         f"Machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
         f"{args.clients} clients, {args.seconds:.0f} s, one write every {args.write_every} s, "
