@@ -123,8 +123,10 @@ def test_dashboard_headline_is_the_last_complete_year(partial):
     assert f'href="/dashboard?unit={HANOI}&amp;year=2026"' in text
     english = client.get(f"/dashboard?unit={HANOI}&lang=en").text
     assert "Showing 2025, the latest year whose births are complete" in english
-    # opened on 2026 itself, there is nothing later to explain
-    assert 'id="headline-year"' not in client.get(f"/dashboard?unit={HANOI}&year=2026").text
+    # a year asked for is shown without the line: it explains only the year chosen by default
+    for asked in (2026, 2024):
+        page = client.get(f"/dashboard?unit={HANOI}&year={asked}").text
+        assert 'id="headline-year"' not in page, asked
     # the scorecard leads with 2025 too, and names 2026 as provisional
     card = client.get(f"/api/dashboard/scorecard?unit={HANOI}").json()
     assert card["year"] == 2025
@@ -201,3 +203,18 @@ def test_the_partial_year_changes_no_status_or_probability(partial, site):
     keys = ("status", "p_now", "prob_target_met", "latest", "observed_annual_change")
     assert [{k: i[k] for k in keys} for i in after] == [{k: i[k] for k in keys} for i in before]
     assert all(i["current"] is None for i in before)
+
+
+def test_without_births_of_the_current_year_the_dashboard_says_so(site):
+    from chitieu.catalog.clock import vietnam_today
+
+    page = site.signed_in("analyst.hanoi").get(f"/dashboard?unit={HANOI}").text
+    assert 'data-year="2025"' in page
+    line = re.search(r'<p class="muted small" id="headline-year">(.*?)</p>', page, re.S)
+    assert line, "no line saying why 2025 is shown"
+    text = " ".join(line.group(1).split())
+    current = vietnam_today().year
+    assert text == (
+        f"Đang hiển thị năm 2025, năm gần nhất có số liệu sinh: chưa có số sinh nào của năm "
+        f"{current} được báo cáo hoặc nhập."
+    )

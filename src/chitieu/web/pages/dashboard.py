@@ -24,6 +24,7 @@ from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError
 from chitieu.auth.users import Principal
+from chitieu.catalog.clock import vietnam_today
 from chitieu.dashboard import (
     SECTIONS,
     View,
@@ -145,10 +146,13 @@ def dashboard_page(
     view = _view(request, db, user, unit, year, lang)
     last = latest_data_year(db, view.unit)  # a provisional year can still be picked
     children = [] if view.unit.level == "commune" else list_units(db, view.unit.code)
-    # why the page opens on an earlier year than the latest with data: that one is provisional
-    later = None
-    if last > view.year:
+    # why the page opened by default on an earlier year than the current one: the later year's
+    # births are provisional (shown with its completeness and a link), or there are none yet
+    later, none_yet = None, None
+    if year is None and last > view.year:
         later = births_completeness_json(db, view.unit, view.year, lang)[1]
+    elif year is None and view.year < vietnam_today().year:
+        none_yet = vietnam_today().year
     data = {name: section_data(request, db, view, name) for name in SECTIONS} if inline else None
     context = {
         "view": view,
@@ -161,5 +165,6 @@ def dashboard_page(
         "inline_data": data,
         "can_enter": user.role != "entry" or view.unit.level == "commune",
         "provisional": later,
+        "no_births_yet": none_yet,
     }
     return render(request, "dashboard.html", context, user=user)
