@@ -16,6 +16,7 @@ from chitieu.stats.onset import (
     AHEAD_MAX,
     FIRST_ONSET,
     OnsetHyper,
+    fit_jointly,
     log_evidence,
     onset_mixture,
     whiten,
@@ -152,6 +153,23 @@ def test_onset_mixture_is_the_exact_gaussian_mixture() -> None:
     got_mean, got_var, _ = onset_mixture(w, oh, trend.var, floor=-1.0)
     assert got_mean[0] == pytest.approx(mean, abs=1e-9)
     assert got_var[0] == pytest.approx(var, rel=1e-5)
+
+
+def test_pooled_fit_learns_the_decline_and_how_soon_it_comes() -> None:
+    """Twelve series that declined at 0.6 point a year from years 3–8 give a pace near that
+    and an onset horizon of a few years; twelve still rising give a horizon far beyond it (the
+    pool sees no decline, so none is expected soon)."""
+    rng = np.random.default_rng(5)
+    t = np.arange(15)
+    base = np.log(1.073)
+    onsets = rng.integers(3, 9, 12)
+    declined = base + 0.04 - 0.006 * np.maximum(t[None, :] - onsets[:, None], 0)
+    rising = np.repeat((base + 0.004 * t)[None, :], 12, axis=0)
+    v = np.full((12, 15), 3e-5)
+    _, down = fit_jointly(declined + rng.normal(0, 0.006, (12, 15)), v)
+    _, up = fit_jointly(rising + rng.normal(0, 0.006, (12, 15)), v)
+    assert -0.008 < down.slope_mean < -0.004
+    assert down.ahead < 4 and up.ahead > 10
 
 
 def line_regions(fit, horizon: int, scenario: str = "trend") -> Forecast:  # type: ignore[no-untyped-def]
