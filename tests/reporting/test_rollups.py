@@ -230,3 +230,20 @@ def test_indicators_from_rollups_equal_those_from_values(ready_engine: Engine) -
     assert len(from_rollups) == len(from_values) > 0
     for a, b in zip(from_rollups, from_values, strict=True):
         assert a == pytest.approx(b), (a, b)
+
+
+def test_completeness_kept_between_reads_follows_every_write(ready_engine: Engine) -> None:
+    with transaction(ready_engine) as db:
+        rebuild_rollups(db)
+    key = ValueKey("LIVE_BIRTHS", "00070", "202503", "M_O1")
+    seen = []
+    for value in (20, 25, 25):
+        with transaction(ready_engine) as db:
+            save_value(db, ADMIN, key, value, confirmed=True)
+        with ready_engine.connect() as conn:
+            for unit in ("VN", "01", "00070"):
+                done = births_completeness(conn, unit, 2025)[2025]
+                seen.append((unit, done.births, done.communes_reporting, done.months))
+    assert seen == [
+        (unit, births, 1, 1) for births in (20, 25, 25) for unit in ("VN", "01", "00070")
+    ]

@@ -21,10 +21,14 @@ but it is never the headline and no target is judged on it.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.messages import message
@@ -35,7 +39,7 @@ from chitieu.indicators.service import birth_based, subtree_year_totals, unit_ye
 from chitieu.indicators.sources import COUNTED_STATUSES, units_with_reported
 from chitieu.reporting.calendar import MONTHLY
 from chitieu.store.db import Db
-from chitieu.store.generations import rollups_built
+from chitieu.store.generations import rollups_built, stamp
 from chitieu.store.models import BirthAggregate, DataValue
 from chitieu.units.queries import UnitInfo, get_unit, subtree_codes
 
@@ -143,6 +147,40 @@ def _births_and_reporting(
     return births, {y: n for y, n in reporting.items() if y in births}
 
 
+Counts = tuple[dict[int, float], dict[int, int], dict[int, set[int]]]
+#: The counts of the last units asked for, with the stamp of the data they were read from: a
+#: national section, the targets and the ranking all ask for the country's after a write.
+_MEMO: OrderedDict[tuple[Any, ...], Counts] = OrderedDict()
+_MEMO_SIZE = 64
+_MEMO_LOCK = threading.Lock()
+
+
+def _counts(conn: Db, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog) -> Counts:
+    """Births, units with births and months covered per year, read once per change of the
+    unit's data where every change is counted (the rollups are built, so every write of
+    values bumps the change counters); read every time otherwise."""
+
+    def read() -> Counts:
+        births, reporting = _births_and_reporting(conn, unit, years, catalog)
+        return births, reporting, _months_covered(conn, subtree_codes(unit.path), set(births))
+
+    if catalog is not read_catalog() or not rollups_built(conn):
+        return read()
+    engine = conn.get_bind().engine if isinstance(conn, Session) else conn.engine
+    key = (engine.url.render_as_string(), unit.path, years, stamp(conn, unit.code, years))
+    with _MEMO_LOCK:
+        found = _MEMO.get(key)
+        if found is not None:
+            _MEMO.move_to_end(key)
+            return found
+    counts = read()
+    with _MEMO_LOCK:
+        _MEMO[key] = counts
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return counts
+
+
 def births_completeness(
     conn: Db,
     unit_code: str,
@@ -157,8 +195,7 @@ def births_completeness(
     catalog = catalog or read_catalog()
     unit = get_unit(conn, unit_code)
     years = tuple(range(until_year - HISTORY_YEARS + 1, until_year + 1))
-    births, reporting = _births_and_reporting(conn, unit, years, catalog)
-    months = _months_covered(conn, subtree_codes(unit.path), set(births))
+    births, reporting, months = _counts(conn, unit, years, catalog)
     out: dict[int, Completeness] = {}
     reference: Completeness | None = None
     for year in sorted(births):
