@@ -8,8 +8,9 @@ Each pipeline runs in its own child process (wall time and peak resident memory 
   ``p_excess``) then :func:`project_srb` (damped trend on the province levels, transition
   scenario) to 6 years past the data;
 - ``old``: the previous pipeline in the same code — the smoother and robust refit (the excess
-  z) without the change model, and each province level projected by a straight line with noise
-  (:func:`chitieu.stats.trend.fit_linear_trend`) — the baseline for the ratio.
+  z) with the dense T×T algebra (``dense=True``) and without the change model, and each province
+  level projected by a straight line with noise (:func:`chitieu.stats.trend.fit_linear_trend`)
+  — the baseline for the ratio.
 
 With ``--estimate-years 15 60`` it also times ``chitieu srb estimate`` on files of those lengths.
 With ``--calibration 0 1 2 3 4`` it scores the default projection on the transition simulator
@@ -57,8 +58,8 @@ else:
     names, region_of = np.unique(region.astype(str), return_inverse=True)
     panel = Panel(gm, gf, region_of, len(names))
     with threadpool_limits(limits=1, user_api="blas"):
-        model = fit_model(panel)
-        excess_z(panel, model)
+        model = fit_model(panel, dense=True)
+        excess_z(panel, model, dense=True)
     future = np.arange(yrs[-1] + 1, yrs[-1] + 7)
     for r in range(len(names)):
         fit_linear_trend(yrs, model.level[r], model.level_cov[r]).mean(future)

@@ -205,9 +205,9 @@ def _grouped_outer(left: np.ndarray, right: np.ndarray, region_of: np.ndarray,
                    n_regions: int) -> np.ndarray:  # fmt: skip
     """Σ_u leftᵤ rightᵤᵀ over each region's units (R, a, b), as one sparse product."""
     u, a = left.shape
-    rows = (region_of[:, None] * a + np.arange(a)).ravel()
-    spread = sparse.csr_matrix(
-        (left.ravel(), (rows, np.repeat(np.arange(u), a))), shape=(n_regions * a, u)
+    rows = (region_of[:, None] * a + np.arange(a)).ravel()  # column u: rows r_u·a … r_u·a + a−1
+    spread = sparse.csc_matrix(
+        (left.ravel(), rows, np.arange(0, u * a + 1, a)), shape=(n_regions * a, u)
     )
     out: np.ndarray = np.asarray(spread @ right).reshape(n_regions, a, right.shape[1])
     return out
