@@ -166,3 +166,40 @@ def test_a_commune_user_sees_where_the_commune_lies_and_nothing_outside_it(plan_
     assert re.search(r'<path class="province here" data-unit="01"', page.text)
     assert 'class="tile ' not in page.text  # no other commune's figures
     assert client.get("/map", params={"unit": "01"}, headers=auth).status_code == 403
+
+
+def test_the_archipelagos_are_drawn_with_the_provinces_they_belong_to(plan_api):
+    client, headers = plan_api
+    auth = headers("admin")
+    page = client.get("/map", params={"unit": "VN"}, headers=auth).text
+    classes = dict(
+        (u, k) for k, u in re.findall(r'<path class="province ([^"]+)" data-unit="(\d+)"', page)
+    )
+    marks = re.findall(
+        r'<g class="archipelago" data-unit="(\d+)"><title>([^<]+)</title>(.*?)</g>', page, re.S
+    )
+    assert [(u, name) for u, name, _ in marks] == [
+        ("48", "Quần đảo Hoàng Sa (Đà Nẵng)"),
+        ("56", "Quần đảo Trường Sa (Khánh Hòa)"),
+    ]
+    width, height = (float(v) for v in re.search(r'viewBox="0 0 (\d+) (\d+)"', page).groups())
+    for unit, _, body in marks:
+        dots = re.findall(r'<circle class="province ([^"]+)" cx="([\d.]+)" cy="([\d.]+)"', body)
+        assert len(dots) >= 8
+        for klass, x, y in dots:
+            assert klass == classes[unit]  # coloured as the province it belongs to
+            assert 0 <= float(x) <= width and 0 <= float(y) <= height
+    # Trường Sa lies south-east of Hoàng Sa
+    (hx, hy), (tx, ty) = (
+        tuple(float(v) for v in re.search(r'<text x="([\d.]+)" y="([\d.]+)"', b).groups())
+        for _, _, b in marks
+    )
+    assert ty > hy and tx > hx - 20
+    assert "không phải bản đồ địa giới" in page and "vị trí các đảo chính" in page
+    english = client.get("/map", params={"unit": "VN", "lang": "en"}, headers=auth).text
+    assert "Trường Sa (Spratly) archipelago (Khánh Hòa)" in english
+    # a province's view marks Khánh Hòa's archipelago as its own
+    khanh_hoa = client.get("/map", params={"unit": "56"}, headers=auth).text
+    assert re.search(
+        r'data-unit="56"><title>[^<]+</title>\s*<circle class="province here"', khanh_hoa
+    )
