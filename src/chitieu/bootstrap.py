@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 from chitieu.catalog import load_catalog
 from chitieu.plans import load_plans
+from chitieu.store.db import transaction
 from chitieu.store.migrate import upgrade
 from chitieu.targets.scorecard_load import load_scorecards
 from chitieu.units.load import load_units
@@ -19,10 +20,10 @@ def bootstrap(engine: Engine) -> dict[str, int]:
     Idempotent: on a ready database it changes nothing. Returns the rows added or changed per
     step (``units``, ``catalog``, ``plans``, ``scorecards``), all zero on a second run."""
     upgrade(engine)
-    with engine.begin() as conn:
+    with transaction(engine) as db:
         return {
-            "units": load_units(conn),
-            "catalog": load_catalog(conn),
-            "plans": load_plans(conn),
-            "scorecards": load_scorecards(conn),
+            "units": load_units(db),
+            "catalog": load_catalog(db),
+            "plans": load_plans(db),
+            "scorecards": load_scorecards(db),
         }

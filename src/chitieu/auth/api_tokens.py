@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from chitieu.auth.users import Principal, load_account
 from chitieu.store.audit import record_change
-from chitieu.store.db import Db
 from chitieu.store.models import ApiToken, Unit
 from chitieu.store.uids import random_uid
 
@@ -113,7 +113,9 @@ _COLUMNS = (
 )
 
 
-def _audit(db: Db, actor: str, action: str, info: TokenInfo, before: dict | None = None) -> None:
+def _audit(
+    db: Session, actor: str, action: str, info: TokenInfo, before: dict | None = None
+) -> None:
     keep = ("username", "name", "unit_code", "expires", "state")
     after = {k: v for k, v in info.as_dict().items() if k in keep}
     record_change(
@@ -146,7 +148,7 @@ def _expiry(expires: datetime | None, days: int | None, now: datetime) -> dateti
 
 
 def create_token(
-    db: Db,
+    db: Session,
     username: str,
     *,
     name: str | None = None,
@@ -190,7 +192,7 @@ def create_token(
     return info, token
 
 
-def list_tokens(db: Db, username: str) -> list[TokenInfo]:
+def list_tokens(db: Session, username: str) -> list[TokenInfo]:
     """The user's tokens, newest first (revoked and expired ones too)."""
     rows = db.execute(
         select(*_COLUMNS).where(ApiToken.username == username).order_by(ApiToken.created.desc())
@@ -198,7 +200,7 @@ def list_tokens(db: Db, username: str) -> list[TokenInfo]:
     return [TokenInfo(*r) for r in rows]
 
 
-def _own(db: Db, username: str, uid: str) -> TokenInfo:
+def _own(db: Session, username: str, uid: str) -> TokenInfo:
     row = db.execute(
         select(*_COLUMNS).where(ApiToken.uid == uid, ApiToken.username == username)
     ).first()
@@ -207,12 +209,12 @@ def _own(db: Db, username: str, uid: str) -> TokenInfo:
     return TokenInfo(*row)
 
 
-def get_token(db: Db, username: str, uid: str) -> TokenInfo:
+def get_token(db: Session, username: str, uid: str) -> TokenInfo:
     """The user's token ``uid``; ``LookupError`` if it is not theirs or does not exist."""
     return _own(db, username, uid)
 
 
-def revoke_token(db: Db, username: str, uid: str, *, actor: str | None = None) -> TokenInfo:
+def revoke_token(db: Session, username: str, uid: str, *, actor: str | None = None) -> TokenInfo:
     """Revoke the user's token ``uid`` now (audited); revoking twice changes nothing."""
     info = _own(db, username, uid)
     if info.revoked is not None:
@@ -225,7 +227,7 @@ def revoke_token(db: Db, username: str, uid: str, *, actor: str | None = None) -
 
 
 def set_expiry(
-    db: Db,
+    db: Session,
     username: str,
     uid: str,
     *,
@@ -244,7 +246,7 @@ def set_expiry(
     return done
 
 
-def authenticate_token(db: Db, token: str, now: datetime | None = None) -> Principal | None:
+def authenticate_token(db: Session, token: str, now: datetime | None = None) -> Principal | None:
     """The user a token acts for, with the token's unit as their unit; None when the token is
     malformed, unknown, revoked or expired, or its user is disabled or no longer has the
     token's role or a unit covering the token's unit."""

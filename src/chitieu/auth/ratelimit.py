@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Delete, Engine, delete, func, insert, select
 
 from chitieu.store.models import LoginFailure
 
@@ -86,7 +86,7 @@ class LoginLimiter:
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(user))))
-            self._forget_old(conn, now)
+            conn.execute(self._forget_old(now))
             rows = conn.execute(
                 select(LoginFailure.at, LoginFailure.address)
                 .where(LoginFailure.username == user, LoginFailure.at > now - self.window)
@@ -102,15 +102,15 @@ class LoginLimiter:
                 conn.execute(insert(LoginFailure).values(username=user, address=addr, at=now))
         return wait
 
-    def _forget_old(self, conn: Connection, now: float) -> None:
+    def _forget_old(self, now: float) -> Delete:
         """Forget what has left every window, so the table stays small."""
-        conn.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
+        return delete(LoginFailure).where(LoginFailure.at <= now - self.window)
 
     def failure(self, username: str, address: str | None) -> None:
         now = self._clock()
         user, addr = self.key(username, address)
         with self.engine.begin() as conn:
-            self._forget_old(conn, now)
+            conn.execute(self._forget_old(now))
             conn.execute(insert(LoginFailure).values(username=user, address=addr, at=now))
 
     def success(self, username: str, address: str | None) -> None:

@@ -9,16 +9,16 @@ from __future__ import annotations
 import time
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from chitieu.auth.tokens import SESSION_TTL, TOKEN_TTL
-from chitieu.store.db import Db
 from chitieu.store.models import RevokedCredential
 
 #: A revoked id is kept as long as any credential can live.
 KEEP = max(SESSION_TTL, TOKEN_TTL)
 
 
-def revoke(db: Db, credential_id: str, username: str, now: float | None = None) -> None:
+def revoke(db: Session, credential_id: str, username: str, now: float | None = None) -> None:
     """Refuse the credential ``credential_id`` from now on (in the caller's transaction)."""
     now = time.time() if now is None else now
     db.execute(delete(RevokedCredential).where(RevokedCredential.expires_at < now))
@@ -30,6 +30,6 @@ def revoke(db: Db, credential_id: str, username: str, now: float | None = None) 
         )
 
 
-def is_revoked(db: Db, credential_id: str) -> bool:
+def is_revoked(db: Session, credential_id: str) -> bool:
     found = db.scalar(select(RevokedCredential.id).where(RevokedCredential.id == credential_id))
     return found is not None

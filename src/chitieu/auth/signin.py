@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from chitieu.auth.passwords import verify_password
 from chitieu.auth.state import AuthState
 from chitieu.auth.users import Principal, dummy_hash, load_account
+from chitieu.store.db import session_factory
 
 #: Password hashes verified at once per worker process: one per core.
 VERIFY_SLOTS = os.cpu_count() or 1
@@ -54,8 +55,8 @@ def _verify_slots() -> anyio.CapacityLimiter:
 
 
 def _read_account(engine: Engine, username: str) -> tuple[Principal, str] | None:
-    with engine.connect() as conn:
-        return load_account(conn, username)
+    with session_factory(engine)() as db:
+        return load_account(db, username)
 
 
 def _verify(account: tuple[Principal, str] | None, password: str) -> bool:

@@ -13,10 +13,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from chitieu.auth.passwords import hash_password, verify_password
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
-from chitieu.store.db import Db
 from chitieu.store.models import Body, BodyMember, Unit, User
 from chitieu.units.queries import in_subtree
 
@@ -85,7 +85,7 @@ def _public(username: str, role: str, unit_code: str, full_name: str | None, act
     }
 
 
-def check_user_fields(db: Db, username: str, role: str, unit_code: str) -> None:
+def check_user_fields(db: Session, username: str, role: str, unit_code: str) -> None:
     """Raise :class:`UserError` for a malformed username, an unknown role or unit."""
     if not USERNAME.fullmatch(username):
         raise UserError(
@@ -109,7 +109,7 @@ def check_email(email: str | None) -> None:
 
 
 def create_user(
-    db: Db,
+    db: Session,
     username: str,
     *,
     role: str,
@@ -153,7 +153,7 @@ def create_user(
     )
 
 
-def set_password(db: Db, username: str, password: str, *, actor: str = SYSTEM_ACTOR) -> None:
+def set_password(db: Session, username: str, password: str, *, actor: str = SYSTEM_ACTOR) -> None:
     """Replace the user's password (which revokes their tokens and sessions), audited."""
     unit_code = db.scalar(select(User.unit_code).where(User.username == username))
     if unit_code is None:
@@ -173,7 +173,7 @@ def set_password(db: Db, username: str, password: str, *, actor: str = SYSTEM_AC
     )
 
 
-def list_users(db: Db, unit_code: str | None = None) -> list[UserInfo]:
+def list_users(db: Session, unit_code: str | None = None) -> list[UserInfo]:
     """Users whose unit is ``unit_code`` or below it (all users when None), by username."""
     query = (
         select(User.username, User.role, User.unit_code, Unit.name, User.full_name, User.active)
@@ -188,7 +188,7 @@ def list_users(db: Db, unit_code: str | None = None) -> list[UserInfo]:
     return [UserInfo(*row) for row in db.execute(query)]
 
 
-def load_account(db: Db, username: str) -> tuple[Principal, str] | None:
+def load_account(db: Session, username: str) -> tuple[Principal, str] | None:
     """The active user ``username`` as a :class:`Principal` with their password hash, or None."""
     row = db.execute(
         select(
@@ -207,7 +207,7 @@ def load_account(db: Db, username: str) -> tuple[Principal, str] | None:
     return Principal(row[0], row[1], row[2], row[3], row[4]), row[5]
 
 
-def authenticate(db: Db, username: str, password: str) -> tuple[Principal, str] | None:
+def authenticate(db: Session, username: str, password: str) -> tuple[Principal, str] | None:
     """The user and their password hash if ``password`` is theirs (and they are active)."""
     account = load_account(db, username)
     if account is None:
@@ -223,7 +223,7 @@ def dummy_hash() -> str:
     return hash_password("chitieu-no-such-user")
 
 
-def create_demo_users(conn: Db, password: str = DEMO_PASSWORD) -> int:
+def create_demo_users(db: Session, password: str = DEMO_PASSWORD) -> int:
     """Add the demo users — ``admin`` (admin, VN), ``analyst.hanoi`` (analyst, Hanoi 01),
     ``syt.hanoi`` and ``sdttg.hanoi`` (analysts of Hanoi, members of the Department of Health
     and of Ethnic and Religious Affairs: :data:`DEMO_BODY_USERS`) and ``entry.<code>`` (entry)
@@ -233,7 +233,7 @@ def create_demo_users(conn: Db, password: str = DEMO_PASSWORD) -> int:
     For the demo only, all of them share one argon2 hash of the shared password: one hash
     (~0.1 s) instead of 128. The hash is still salted and verifies like any other; a real
     database gets users one at a time from ``chitieu users add``, each with its own salt."""
-    communes = conn.scalars(
+    communes = db.scalars(
         select(Unit.code)
         .where(Unit.parent_code == HANOI, Unit.level == "commune")
         .order_by(Unit.code)
@@ -246,21 +246,21 @@ def create_demo_users(conn: Db, password: str = DEMO_PASSWORD) -> int:
         (username, "analyst", HANOI, full_name) for username, _, full_name in DEMO_BODY_USERS
     ]
     wanted += [(f"entry.{c}", "entry", c, None) for c in communes]
-    existing = set(conn.scalars(select(User.username)))
+    existing = set(db.scalars(select(User.username)))
     todo = [w for w in wanted if w[0] not in existing]
     if not todo:
         return 0
     shared = hash_password(password)
     for username, role, unit, full_name in todo:
         create_user(
-            conn, username, role=role, unit_code=unit, password_hash=shared, full_name=full_name
+            db, username, role=role, unit_code=unit, password_hash=shared, full_name=full_name
         )
-    bodies = set(conn.scalars(select(Body.code)))
+    bodies = set(db.scalars(select(Body.code)))
     members = [
         {"username": username, "body_code": body, "role": "member"}
         for username, body, _ in DEMO_BODY_USERS
         if body in bodies and username not in existing
     ]
     if members:
-        conn.execute(insert(BodyMember), members)
+        db.execute(insert(BodyMember), members)
     return len(todo)

@@ -22,7 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from chitieu.store.db import Db
 from chitieu.store.models import BirthAggregate, BirthYearAggregate, Unit
 from chitieu.units.queries import get_unit, subtree_codes
 
@@ -33,11 +32,10 @@ _AGG = BirthAggregate.__table__.c
 _YEARLY = BirthYearAggregate.__table__.c
 
 
-def _within(db: Db, unit_code: str, c: ColumnCollection = _AGG) -> ColumnElement[bool]:
+def _within(db: Session, unit_code: str, c: ColumnCollection = _AGG) -> ColumnElement[bool]:
     """Aggregates of ``unit_code`` and every unit below it (``Unit.path`` prefix);
     :class:`~chitieu.units.queries.UnknownUnitError` if the code is unknown."""
-    conn = db.connection() if isinstance(db, Session) else db
-    path = get_unit(conn, unit_code).path
+    path = get_unit(db, unit_code).path
     return c.unit_code.in_(subtree_codes(path))
 
 
@@ -66,7 +64,7 @@ def _filters(
 
 
 def birth_counts(
-    db: Db,
+    db: Session,
     unit_code: str | None = None,
     *,
     by: Sequence[str] = ("year", "sex", "birth_order"),
@@ -96,7 +94,7 @@ def birth_counts(
 
 
 def commune_sex_counts(
-    db: Db,
+    db: Session,
     parent_code: str,
     *,
     birth_order: int | Iterable[int] | None = None,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from chitieu.catalog.schema import CatalogFile, Element, Indicator, cross_check
 from chitieu.catalog.sync import sync_rows
@@ -92,7 +92,7 @@ def _element_row(el: Element) -> dict[str, Any]:
     }
 
 
-def load_catalog(conn: Connection, path: Path | str | None = None) -> int:
+def load_catalog(db: Session, path: Path | str | None = None) -> int:
     """Insert or update ``data_elements`` from the catalogue; return how many rows changed.
 
     Validates the whole file first (nothing is written if it is malformed). Idempotent: a
@@ -100,4 +100,4 @@ def load_catalog(conn: Connection, path: Path | str | None = None) -> int:
     longer in the file are kept, since data values may still refer to them."""
     catalog = read_catalog(path)
     rows = [_element_row(el) for el in catalog.elements.values()]
-    return sync_rows(conn, DataElement, ["code"], rows)
+    return sync_rows(db, DataElement, ["code"], rows)

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
 from chitieu.store.models import Base
@@ -21,7 +22,7 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def sync_rows(
-    conn: Connection,
+    db: Session,
     model: type[Base],
     key: Sequence[str],
     rows: Sequence[dict[str, Any]],
@@ -40,14 +41,14 @@ def sync_rows(
     query = select(*(table.c[c] for c in columns))
     if scope is not None:
         query = query.where(scope)
-    existing = {tuple(r[k] for k in key): dict(r) for r in conn.execute(query).mappings()}
+    existing = {tuple(r[k] for k in key): dict(r) for r in db.execute(query).mappings()}
 
     def where(k: tuple[Any, ...]) -> ColumnElement[bool]:
         return and_(*(table.c[c] == v for c, v in zip(key, k, strict=True)))
 
     def audit(action: str, k: tuple[Any, ...], before: Any, after: Any) -> None:
         record_change(
-            conn,
+            db,
             actor=SYSTEM_ACTOR,
             action=action,
             table=table.name,
@@ -65,15 +66,15 @@ def sync_rows(
         if before == row:
             continue
         if before is None:
-            conn.execute(insert(table).values(**row))
+            db.execute(insert(table).values(**row))
             audit("insert", k, None, row)
         else:
-            conn.execute(update(table).where(where(k)).values(**row))
+            db.execute(update(table).where(where(k)).values(**row))
             audit("update", k, before, row)
         changed += 1
     if delete_missing:
         for k in existing.keys() - wanted:
-            conn.execute(delete(table).where(where(k)))
+            db.execute(delete(table).where(where(k)))
             audit("delete", k, existing[k], None)
             changed += 1
     return changed

@@ -8,11 +8,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from chitieu.cli.output import FORMAT_OPTION, Format, fail, not_ready, print_json, print_rows
-from chitieu.store.db import make_engine
+from chitieu.store.db import make_engine, session_factory
 
 if TYPE_CHECKING:
     from chitieu.units.queries import UnitInfo
@@ -37,22 +38,22 @@ TABLE_COLUMNS = ("code", "name", "level", "parent_code", "division_type")
 
 
 @contextmanager
-def _connection() -> Iterator[Connection]:
-    """A read connection to the configured database, refusing one without units."""
+def _session() -> Iterator[Session]:
+    """A read session on the configured database, refusing one without units."""
     from chitieu.store.models import Unit
     from chitieu.units.queries import UnknownUnitError
 
     engine = make_engine()
     try:
-        with engine.connect() as conn:
+        with session_factory(engine)() as db:
             try:
-                has_units = conn.scalar(select(Unit.code).limit(1)) is not None
+                has_units = db.scalar(select(Unit.code).limit(1)) is not None
             except SQLAlchemyError as exc:  # no schema yet: say what to do, not a stack trace
                 raise fail(not_ready(exc)) from None
             if not has_units:
                 raise fail("no units in the database; run: chitieu db upgrade")
             try:
-                yield conn
+                yield db
             except (UnknownUnitError, ValueError) as exc:
                 raise fail(str(exc)) from None
     finally:
@@ -75,8 +76,8 @@ def list_command(
     at a level with --level)."""
     from chitieu.units.queries import list_units
 
-    with _connection() as conn:
-        _print_units(list_units(conn, parent, level.value if level else None), fmt)
+    with _session() as db:
+        _print_units(list_units(db, parent, level.value if level else None), fmt)
 
 
 @app.command("search")
@@ -93,8 +94,8 @@ def search_command(
     first)."""
     from chitieu.units.search import search_units
 
-    with _connection() as conn:
-        found = search_units(conn, text, level.value if level else None, parent, limit)
+    with _session() as db:
+        found = search_units(db, text, level.value if level else None, parent, limit)
         _print_units(found, fmt)
 
 
@@ -108,14 +109,14 @@ def show_command(
     from chitieu.store.models import Facility, Unit
     from chitieu.units.queries import ancestors, get_unit
 
-    with _connection() as conn:
-        unit = get_unit(conn, code)
+    with _session() as db:
+        unit = get_unit(db, code)
         detail = unit.as_dict()
-        detail["ancestors"] = [{"code": a.code, "name": a.name} for a in ancestors(conn, code)]
-        detail["children"] = conn.scalar(
+        detail["ancestors"] = [{"code": a.code, "name": a.name} for a in ancestors(db, code)]
+        detail["children"] = db.scalar(
             select(func.count()).select_from(Unit).where(Unit.parent_code == code)
         )
-        detail["facilities"] = conn.scalar(
+        detail["facilities"] = db.scalar(
             select(func.count()).select_from(Facility).where(Facility.unit_code == code)
         )
     if fmt is Format.json:

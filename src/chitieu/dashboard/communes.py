@@ -53,9 +53,8 @@ def communes_json(db: Session, view: View, *, today: date | None = None) -> dict
     unit = view.unit
     if unit.level == "commune":
         return {"year": view.year, "level": None, "points": [], "ranking": [], "funnel": None}
-    conn = db.connection()
-    year_values = indicator_by_children(conn, "SRB", unit.code, view.year)
-    centre = indicator_value(conn, "SRB", unit.code, view.year)
+    year_values = indicator_by_children(db, "SRB", unit.code, view.year)
+    centre = indicator_value(db, "SRB", unit.code, view.year)
     as_of = min(today or date.today(), date(view.year, 12, 31))
     ranking = excess_ranking(db, unit.code, until_year=view.year, as_of=as_of)
     ranked = ranking.rows

@@ -42,7 +42,6 @@ def signatures_json(db: Session, view: View) -> dict[str, Any]:
     year's births ``completeness``, and a later year still arriving as ``provisional`` (its
     completeness and SRB), shown beside the headline, never as it."""
     catalog = read_catalog()
-    conn = db.connection()
     code = view.unit.code
     pooled = range(view.year - POOLED_YEARS + 1, view.year + 1)
     orders = []
@@ -53,18 +52,18 @@ def signatures_json(db: Session, view: View) -> dict[str, Any]:
                 "code": ind_code,
                 "name": view.name(ind.name_vi, ind.name_en),
                 "year": interval_json(
-                    indicator_value(conn, ind_code, code, view.year, catalog=catalog), 1
+                    indicator_value(db, ind_code, code, view.year, catalog=catalog), 1
                 ),
                 "pooled": interval_json(
-                    indicator_value(conn, ind_code, code, pooled, catalog=catalog), 1
+                    indicator_value(db, ind_code, code, pooled, catalog=catalog), 1
                 ),
             }
         )
-    srb = indicator_value(conn, "SRB", code, view.year, catalog=catalog)
-    share = indicator_value(conn, "THIRD_PLUS_SHARE", code, view.year, catalog=catalog)
+    srb = indicator_value(db, "SRB", code, view.year, catalog=catalog)
+    share = indicator_value(db, "THIRD_PLUS_SHARE", code, view.year, catalog=catalog)
     missing_ind = catalog.indicator("MISSING_FEMALE_BIRTHS")
     series = indicator_series(
-        conn,
+        db,
         "MISSING_FEMALE_BIRTHS",
         code,
         range(view.year - MISSING_YEARS + 1, view.year + 1),
@@ -72,7 +71,7 @@ def signatures_json(db: Session, view: View) -> dict[str, Any]:
     )
     completeness, provisional = births_completeness_json(db, view.unit, view.year, view.lang)
     if provisional is not None:
-        value = indicator_value(conn, "SRB", code, provisional["year"], catalog=catalog)
+        value = indicator_value(db, "SRB", code, provisional["year"], catalog=catalog)
         provisional["srb"] = interval_json(value, 1)
     return {
         "year": view.year,
@@ -100,7 +99,6 @@ def capacity_json(db: Session, view: View) -> dict[str, Any]:
     latest value up to the view's year (looking back ``CAPACITY_LOOKBACK`` years), with its
     interval and a short series for a sparkline."""
     catalog = read_catalog()
-    conn = db.connection()
     years = range(view.year - CAPACITY_LOOKBACK, view.year + 1)
     groups: dict[str, list[dict[str, Any]]] = {"capacity": [], "coverage": []}
     for group, codes in (("capacity", CAPACITY_INDICATORS), ("coverage", COVERAGE_INDICATORS)):
@@ -110,7 +108,7 @@ def capacity_json(db: Session, view: View) -> dict[str, Any]:
             # from a unit that sent no figure, and "0 doctors per 10,000" would mislead.
             series = [
                 v
-                for v in indicator_series(conn, ind_code, view.unit.code, years, catalog=catalog)
+                for v in indicator_series(db, ind_code, view.unit.code, years, catalog=catalog)
                 if v.value is not None and v.numerator > 0
             ]
             latest = series[-1] if series else None

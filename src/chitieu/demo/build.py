@@ -91,8 +91,8 @@ class DemoBuild:
 
 def _create_demo_users(engine: Engine) -> int:
     """Add the demo's sign-in accounts (the demo database only; idempotent)."""
-    with engine.begin() as conn:
-        return create_demo_users(conn)
+    with transaction(engine) as db:
+        return create_demo_users(db)
 
 
 def _summary(

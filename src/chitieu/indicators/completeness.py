@@ -38,7 +38,6 @@ from chitieu.catalog.schema import Indicator
 from chitieu.indicators.service import birth_based, subtree_year_totals, unit_year_totals
 from chitieu.indicators.sources import COUNTED_STATUSES, units_with_reported
 from chitieu.reporting.calendar import MONTHLY
-from chitieu.store.db import Db
 from chitieu.store.generations import rollups_built, stamp
 from chitieu.store.models import BirthAggregate, DataValue
 from chitieu.units.queries import UnitInfo, get_unit, subtree_codes
@@ -88,7 +87,7 @@ def year_is_due(year: int, as_of: datetime | None = None) -> bool:
     return now >= MONTHLY.deadline(month_period(year, 12))
 
 
-def _months_covered(conn: Db, codes, years: set[int]) -> dict[int, set[int]]:
+def _months_covered(db: Session, codes, years: set[int]) -> dict[int, set[int]]:
     """Per year, the months any birth record or reported ``LIVE_BIRTHS`` period covers."""
     out: dict[int, set[int]] = {}
     ba = BirthAggregate
@@ -97,7 +96,7 @@ def _months_covered(conn: Db, codes, years: set[int]) -> dict[int, set[int]]:
         .where(ba.unit_code.in_(codes), ba.year.in_(years), ba.births > 0)
         .distinct()
     )
-    for year, month in conn.execute(query):
+    for year, month in db.execute(query):
         out.setdefault(int(year), set()).add(int(month))
     periods = select(DataValue.period).where(
         DataValue.element_code == BIRTHS_ELEMENT,
@@ -105,7 +104,7 @@ def _months_covered(conn: Db, codes, years: set[int]) -> dict[int, set[int]]:
         DataValue.status.in_(COUNTED_STATUSES),
         DataValue.value > 0,
     )
-    for (text,) in conn.execute(periods.distinct()):
+    for (text,) in db.execute(periods.distinct()):
         try:
             p = parse_period(text)
         except ValueError:
@@ -119,15 +118,15 @@ def _months_covered(conn: Db, codes, years: set[int]) -> dict[int, set[int]]:
 
 
 def _births_and_reporting(
-    conn: Db, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog
+    db: Session, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog
 ) -> tuple[dict[int, float], dict[int, int]]:
     """Per year with any: the unit's births (itself and everything below it), and how many
     units there have any births (from records, or reported where they have none)."""
     ind = catalog.indicator(BIRTHS_INDICATOR)
     births: dict[int, float] = {}
     reporting: dict[int, int] = {}
-    if not rollups_built(conn):
-        num, den = unit_year_totals(conn, ind, unit.path, years, catalog)
+    if not rollups_built(db):
+        num, den = unit_year_totals(db, ind, unit.path, years, catalog)
         for key in set(num) | set(den):
             total = num.get(key, 0.0) + den.get(key, 0.0)
             if total > 0:
@@ -136,11 +135,11 @@ def _births_and_reporting(
         return births, reporting
     # the subtree's sums from the rollups, and the units with births counted apart: one row
     # per unit and year instead of one per unit, year and cell
-    num, den, recorded = subtree_year_totals(conn, ind, unit, years, catalog)
+    num, den, recorded = subtree_year_totals(db, ind, unit, years, catalog)
     for key in set(num) | set(den):
         births[key[1]] = births.get(key[1], 0.0) + num.get(key, 0.0) + den.get(key, 0.0)
     cells = {BIRTHS_ELEMENT: list(catalog.element(BIRTHS_ELEMENT).disaggregation_codes)}
-    having = recorded | units_with_reported(conn, unit.path, years, cells)
+    having = recorded | units_with_reported(db, unit.path, years, cells)
     for _, year in having:
         reporting[year] = reporting.get(year, 0) + 1
     births = {y: x for y, x in births.items() if y in reporting and x > 0}
@@ -155,19 +154,19 @@ _MEMO_SIZE = 64
 _MEMO_LOCK = threading.Lock()
 
 
-def _counts(conn: Db, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog) -> Counts:
+def _counts(db: Session, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog) -> Counts:
     """Births, units with births and months covered per year, read once per change of the
     unit's data where every change is counted (the rollups are built, so every write of
     values bumps the change counters); read every time otherwise."""
 
     def read() -> Counts:
-        births, reporting = _births_and_reporting(conn, unit, years, catalog)
-        return births, reporting, _months_covered(conn, subtree_codes(unit.path), set(births))
+        births, reporting = _births_and_reporting(db, unit, years, catalog)
+        return births, reporting, _months_covered(db, subtree_codes(unit.path), set(births))
 
-    if catalog is not read_catalog() or not rollups_built(conn):
+    if catalog is not read_catalog() or not rollups_built(db):
         return read()
-    engine = conn.get_bind().engine if isinstance(conn, Session) else conn.engine
-    key = (engine.url.render_as_string(), unit.path, years, stamp(conn, unit.code, years))
+    engine = db.get_bind().engine if isinstance(db, Session) else db.engine
+    key = (engine.url.render_as_string(), unit.path, years, stamp(db, unit.code, years))
     with _MEMO_LOCK:
         found = _MEMO.get(key)
         if found is not None:
@@ -182,7 +181,7 @@ def _counts(conn: Db, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog) 
 
 
 def births_completeness(
-    conn: Db,
+    db: Session,
     unit_code: str,
     until_year: int,
     *,
@@ -193,9 +192,9 @@ def births_completeness(
     below it) has births, in year order. Raises
     :class:`~chitieu.units.queries.UnknownUnitError` for an unknown unit."""
     catalog = catalog or read_catalog()
-    unit = get_unit(conn, unit_code)
+    unit = get_unit(db, unit_code)
     years = tuple(range(until_year - HISTORY_YEARS + 1, until_year + 1))
-    births, reporting, months = _counts(conn, unit, years, catalog)
+    births, reporting, months = _counts(db, unit, years, catalog)
     out: dict[int, Completeness] = {}
     reference: Completeness | None = None
     for year in sorted(births):

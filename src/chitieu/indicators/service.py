@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.schema import BirthFilter, Indicator, Operand
@@ -41,7 +42,6 @@ from chitieu.indicators.sources import (
     read_reported,
     read_subtree_reported,
 )
-from chitieu.store.db import Db
 from chitieu.store.generations import rollups_built
 from chitieu.store.models import Unit
 from chitieu.units.queries import UnitInfo, get_unit, in_subtree
@@ -114,7 +114,7 @@ class _Totals:
 
 
 def _unit_totals(
-    conn: Db,
+    db: Session,
     ind: Indicator,
     path: str,
     years: tuple[int, ...],
@@ -130,7 +130,7 @@ def _unit_totals(
     num_f, den_f = (_birth_filters(op, catalog) for op, _ in sides)
     with_records = totals.recorded
     if num_f or den_f:
-        for b in read_births(conn, path, years, num_f, den_f):
+        for b in read_births(db, path, years, num_f, den_f):
             if b.total > 0:
                 with_records.add((b.unit_code, b.year))
             totals.add(totals.num, (b.unit_code, b.year), b.numerator)
@@ -161,24 +161,24 @@ def _unit_totals(
                     if side is totals.num and sign > 0:
                         reported_numerator.add((unit, year))
 
-    built = bool(wanted) and rollups_built(conn)
+    built = bool(wanted) and rollups_built(db)
     if not wanted:
         pass
     elif not built:
-        add_cells(read_reported(conn, path, years, wanted), 1.0, True)
+        add_cells(read_reported(db, path, years, wanted), 1.0, True)
     elif subtrees is None or ind.denominator.facilities is not None:
-        add_cells(read_own_reported(conn, years, wanted, path=path), 1.0, True)
+        add_cells(read_own_reported(db, years, wanted, path=path), 1.0, True)
     else:
-        add_cells(read_subtree_reported(conn, subtrees, years, wanted), 1.0, False)
+        add_cells(read_subtree_reported(db, subtrees, years, wanted), 1.0, False)
         # birth records win: take out the reported births of units that have records
         from_births = {e: d for e, d in wanted.items() if catalog.element(e).from_births}
         recorded = sorted({u for u, _ in with_records})
         if from_births and recorded:
-            own = read_own_reported(conn, years, from_births, units=recorded)
+            own = read_own_reported(db, years, from_births, units=recorded)
             add_cells((c for c in own if (c.unit_code, c.year) in with_records), -1.0, False)
 
     if ind.denominator.facilities is not None:
-        counts = read_facility_counts(conn, path, ind.denominator.facilities.kind)
+        counts = read_facility_counts(db, path, ind.denominator.facilities.kind)
         for unit, year in reported_numerator:
             totals.add(totals.den, (unit, year), counts.get(unit, 0))
     return totals
@@ -190,7 +190,7 @@ def birth_based(ind: Indicator, catalog: Catalog) -> bool:
 
 
 def unit_year_totals(
-    conn: Db,
+    db: Session,
     ind: Indicator,
     path: str,
     years: tuple[int, ...],
@@ -198,17 +198,17 @@ def unit_year_totals(
 ) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
     """Numerator and denominator of ``ind`` per (unit, year) for the units at or below
     ``path``, before any rolling up (each unit's own figures)."""
-    totals = _unit_totals(conn, ind, path, years, catalog or read_catalog())
+    totals = _unit_totals(db, ind, path, years, catalog or read_catalog())
     return totals.num, totals.den
 
 
 def subtree_year_totals(
-    conn: Db, ind: Indicator, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog
+    db: Session, ind: Indicator, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog
 ) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float], set[tuple[str, int]]]:
     """Numerator and denominator of ``ind`` for ``unit`` with everything below it, keyed by
     (unit, year) pairs whose sum per year is the subtree's (reported figures from the rollups
     where built, births per unit), and the (unit, year) pairs with birth records."""
-    totals = _unit_totals(conn, ind, unit.path, years, catalog, subtrees=[unit.code])
+    totals = _unit_totals(db, ind, unit.path, years, catalog, subtrees=[unit.code])
     return totals.num, totals.den, totals.recorded
 
 
@@ -265,7 +265,7 @@ def _values(
 
 
 def _unit_by_year(
-    conn: Db,
+    db: Session,
     indicator_code: str,
     unit_code: str,
     years: int | Iterable[int],
@@ -276,14 +276,14 @@ def _unit_by_year(
     catalog = catalog or read_catalog()
     ind = catalog.indicator(indicator_code)
     ys = _years(years)
-    unit = get_unit(conn, unit_code)
-    totals = _unit_totals(conn, ind, unit.path, ys, catalog, subtrees=[unit.code])
+    unit = get_unit(db, unit_code)
+    totals = _unit_totals(db, ind, unit.path, ys, catalog, subtrees=[unit.code])
     num, den = _rolled_up(totals, None, 1, ys)
     return ind, unit.code, ys, num, den
 
 
 def indicator_series(
-    conn: Db,
+    db: Session,
     indicator_code: str,
     unit_code: str,
     years: int | Iterable[int],
@@ -295,12 +295,12 @@ def indicator_series(
     in year order; a year with nothing reported has value None. Raises
     :class:`~chitieu.catalog.UnknownCodeError` or :class:`~chitieu.units.queries.UnknownUnitError`
     for unknown codes."""
-    ind, code, ys, num, den = _unit_by_year(conn, indicator_code, unit_code, years, catalog)
+    ind, code, ys, num, den = _unit_by_year(db, indicator_code, unit_code, years, catalog)
     return _values(ind, [(code, (y,)) for y in ys], num[0], den[0], level)
 
 
 def indicator_value(
-    conn: Db,
+    db: Session,
     indicator_code: str,
     unit_code: str,
     years: int | Iterable[int],
@@ -309,7 +309,7 @@ def indicator_value(
     catalog: Catalog | None = None,
 ) -> IndicatorValue:
     """The indicator for ``unit_code`` (and everything below it), pooled over ``years``."""
-    ind, code, ys, num, den = _unit_by_year(conn, indicator_code, unit_code, years, catalog)
+    ind, code, ys, num, den = _unit_by_year(db, indicator_code, unit_code, years, catalog)
     return _values(ind, [(code, ys)], num.sum(1), den.sum(1), level)[0]
 
 
@@ -326,27 +326,27 @@ class ChildrenPanel:
 
 
 def _children_totals(
-    conn: Db, ind: Indicator, parent_code: str, ys: tuple[int, ...], catalog: Catalog
+    db: Session, ind: Indicator, parent_code: str, ys: tuple[int, ...], catalog: Catalog
 ) -> ChildrenPanel:
     """One read of the parent's subtree, rolled up to its children by year."""
-    parent = get_unit(conn, parent_code)
+    parent = get_unit(db, parent_code)
     depth = parent.path.count("/") + 1  # position of the child's code in a path
     children = list(
-        conn.scalars(select(Unit.code).where(Unit.parent_code == parent.code).order_by(Unit.code))
+        db.scalars(select(Unit.code).where(Unit.parent_code == parent.code).order_by(Unit.code))
     )
     index = {c: i for i, c in enumerate(children)}
     group_of = {
         code: index[path.split("/")[depth]]
-        for code, path in conn.execute(select(Unit.code, Unit.path).where(in_subtree(parent.path)))
+        for code, path in db.execute(select(Unit.code, Unit.path).where(in_subtree(parent.path)))
         if code != parent.code
     }
-    totals = _unit_totals(conn, ind, parent.path, ys, catalog, subtrees=children)
+    totals = _unit_totals(db, ind, parent.path, ys, catalog, subtrees=children)
     num, den = _rolled_up(totals, group_of, len(children), ys)
     return ChildrenPanel(children, ys, num, den)
 
 
 def children_by_year(
-    conn: Db,
+    db: Session,
     indicator_code: str,
     parent_code: str,
     years: int | Iterable[int],
@@ -358,12 +358,12 @@ def children_by_year(
     the parent itself belong to no child and are left out."""
     catalog = catalog or read_catalog()
     return _children_totals(
-        conn, catalog.indicator(indicator_code), parent_code, _years(years), catalog
+        db, catalog.indicator(indicator_code), parent_code, _years(years), catalog
     )
 
 
 def indicator_by_children(
-    conn: Db,
+    db: Session,
     indicator_code: str,
     parent_code: str,
     years: int | Iterable[int],
@@ -378,7 +378,7 @@ def indicator_by_children(
     For ranking communes, rank by interval, not by ``value`` alone: small units swing widely."""
     catalog = catalog or read_catalog()
     ind = catalog.indicator(indicator_code)
-    panel = _children_totals(conn, ind, parent_code, _years(years), catalog)
+    panel = _children_totals(db, ind, parent_code, _years(years), catalog)
     return pooled_by_children(panel, ind, level=level)
 
 

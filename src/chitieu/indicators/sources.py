@@ -14,13 +14,13 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import parse_period
 from chitieu.catalog.schema import BirthFilter, Element
 from chitieu.reporting.rollups import COUNTED_STATUSES as COUNTED_STATUSES
 from chitieu.reporting.rollups import PERIOD_PRECEDENCE as PERIOD_PRECEDENCE
 from chitieu.reporting.rollups import RANK, year_of
-from chitieu.store.db import Db
 from chitieu.store.models import (
     BirthYearAggregate,
     DataValue,
@@ -79,7 +79,7 @@ def births_condition(filters: Sequence[BirthFilter]) -> ColumnElement[bool]:
 
 
 def read_births(
-    conn: Db,
+    db: Session,
     path: str,
     years: Sequence[int],
     numerator: Sequence[BirthFilter],
@@ -103,18 +103,18 @@ def read_births(
         .where(ba.unit_code.in_(subtree_codes(path)), ba.year.in_(list(years)))
         .group_by(ba.unit_code, ba.year)
     )
-    return [BirthCounts(u, int(y), int(n), int(d), int(t)) for u, y, n, d, t in conn.execute(query)]
+    return [BirthCounts(u, int(y), int(n), int(d), int(t)) for u, y, n, d, t in db.execute(query)]
 
 
 def _period_maps(
-    conn: Db, cells: ColumnElement[bool], years: Sequence[int]
+    db: Session, cells: ColumnElement[bool], years: Sequence[int]
 ) -> dict[str, tuple[int, int, int]]:
     """Each stored period of the wanted cells that counts in one of ``years``, mapped to
     (year, rank of its type, ordinal of its start day). Unreadable period strings are skipped:
     the importers store canonical spellings only."""
     wanted = set(years)
     maps: dict[str, tuple[int, int, int]] = {}
-    for (text,) in conn.execute(select(DataValue.period).where(cells).distinct()):
+    for (text,) in db.execute(select(DataValue.period).where(cells).distinct()):
         try:
             p = parse_period(text)
         except ValueError:
@@ -126,7 +126,7 @@ def _period_maps(
 
 
 def read_reported(
-    conn: Db, path: str, years: Sequence[int], wanted: Mapping[str, Collection[str]]
+    db: Session, path: str, years: Sequence[int], wanted: Mapping[str, Collection[str]]
 ) -> list[ReportedCell]:
     """Reported figures per unit, element, disaggregation, year and period type, at or below
     the unit at ``path``; ``wanted`` maps element codes to the disaggregations to read."""
@@ -135,7 +135,7 @@ def read_reported(
         *(and_(dv.element_code == e, dv.disaggregation.in_(list(d))) for e, d in wanted.items())
     )
     cells = and_(cells, dv.status.in_(COUNTED_STATUSES))
-    maps = _period_maps(conn, cells, years)
+    maps = _period_maps(db, cells, years)
     if not maps:
         return []
 
@@ -162,18 +162,18 @@ def read_reported(
     query = select(w.u, w.e, w.d, w.y, w.r, w.total, w.latest).where(w.n == 1)
     return [
         ReportedCell(u, e, d, int(y), int(r), float(t), float(v))
-        for u, e, d, y, r, t, v in conn.execute(query)
+        for u, e, d, y, r, t, v in db.execute(query)
     ]
 
 
-def read_facility_counts(conn: Db, path: str, kind: str) -> dict[str, int]:
+def read_facility_counts(db: Session, path: str, kind: str) -> dict[str, int]:
     """Facilities of ``kind`` per unit, at or below the unit at ``path``."""
     query = (
         select(Facility.unit_code, func.count())
         .where(Facility.unit_code.in_(subtree_codes(path)), Facility.kind == kind)
         .group_by(Facility.unit_code)
     )
-    return {u: int(n) for u, n in conn.execute(query)}
+    return {u: int(n) for u, n in db.execute(query)}
 
 
 def element_cells(element: Element, disaggregations: Sequence[str] | None) -> list[str]:
@@ -193,7 +193,7 @@ def _cells(
 
 
 def read_own_reported(
-    conn: Db,
+    db: Session,
     years: Sequence[int],
     wanted: Mapping[str, Collection[str]],
     *,
@@ -211,12 +211,12 @@ def read_own_reported(
         query = query.where(t.unit_code.in_(list(units)))
     return [
         ReportedCell(u, e, d, int(y), int(r), float(x), float(v))
-        for u, e, d, y, r, x, v in conn.execute(query)
+        for u, e, d, y, r, x, v in db.execute(query)
     ]
 
 
 def read_subtree_reported(
-    conn: Db, units: Sequence[str], years: Sequence[int], wanted: Mapping[str, Collection[str]]
+    db: Session, units: Sequence[str], years: Sequence[int], wanted: Mapping[str, Collection[str]]
 ) -> list[ReportedCell]:
     """Reported figures of each of ``units`` with everything below it, per element,
     disaggregation and year, from ``data_value_rollups``: one row each. Every unit's own
@@ -228,12 +228,12 @@ def read_subtree_reported(
     )
     return [
         ReportedCell(u, e, d, int(y), 0, float(x), float(v))
-        for u, e, d, y, x, v in conn.execute(query)
+        for u, e, d, y, x, v in db.execute(query)
     ]
 
 
 def units_with_reported(
-    conn: Db, path: str, years: Sequence[int], wanted: Mapping[str, Collection[str]]
+    db: Session, path: str, years: Sequence[int], wanted: Mapping[str, Collection[str]]
 ) -> set[tuple[str, int]]:
     """The (unit, year) pairs at or below ``path`` whose own figures of the ``wanted`` cells
     (flows) add up to more than zero, from ``data_value_years``."""
@@ -244,4 +244,4 @@ def units_with_reported(
         .group_by(t.unit_code, t.year)
         .having(func.sum(t.total) > 0)
     )
-    return {(u, int(y)) for u, y in conn.execute(query)}
+    return {(u, int(y)) for u, y in db.execute(query)}

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.sync import sync_rows
@@ -35,13 +36,13 @@ def parse_plan(raw: Any, path: Path | str) -> PlanFile:
         raise PlanError(path, pydantic_errors(exc, raw)) from None
 
 
-def _existing_units(conn: Connection, codes: Iterable[str]) -> set[str]:
+def _existing_units(db: Session, codes: Iterable[str]) -> set[str]:
     wanted = sorted(set(codes))
-    return set(conn.scalars(select(Unit.code).where(Unit.code.in_(wanted)))) if wanted else set()
+    return set(db.scalars(select(Unit.code).where(Unit.code.in_(wanted)))) if wanted else set()
 
 
 def read_plans(
-    conn: Connection, paths: Sequence[Path | str] | None = None, catalog: Catalog | None = None
+    db: Session, paths: Sequence[Path | str] | None = None, catalog: Catalog | None = None
 ) -> list[PlanFile]:
     """Read and validate every plan file (default: all shipped ones) against the catalogue and
     the units in the database. Raise :class:`PlanError` on the first file with problems, listing
@@ -50,7 +51,7 @@ def read_plans(
     catalog = catalog or read_catalog()
     parsed = [(Path(p), parse_plan(read_yaml(p, PlanError), p)) for p in paths or plan_files()]
     units = _existing_units(
-        conn, [c for _, p in parsed for c in [p.unit, *(t.unit for t in p.targets if t.unit)]]
+        db, [c for _, p in parsed for c in [p.unit, *(t.unit for t in p.targets if t.unit)]]
     )
     seen_plans: dict[str, Path] = {}
     body_names: dict[str, tuple[str, str, Path]] = {}
@@ -142,7 +143,7 @@ def _rows(plan: PlanFile) -> dict[str, list[dict[str, Any]]]:
 
 
 def load_plans(
-    conn: Connection, paths: Sequence[Path | str] | None = None, catalog: Catalog | None = None
+    db: Session, paths: Sequence[Path | str] | None = None, catalog: Catalog | None = None
 ) -> int:
     """Validate every plan file (default: all shipped ones), then bring plans, bodies, duties,
     targets and tasks in the database in step with them; return how many rows changed.
@@ -150,19 +151,19 @@ def load_plans(
     Nothing is written unless every file is valid. Idempotent: a second run changes nothing.
     A target, task or duty removed from a file is deleted; bodies are kept (other plans may
     name them). Each change is audited in the caller's transaction. Units must be loaded."""
-    plans = read_plans(conn, paths, catalog)
+    plans = read_plans(db, paths, catalog)
     changed = 0
     for plan in plans:
         rows = _rows(plan)
         in_plan = {m: m.plan_code == plan.code for m in (PlanBody, Target, Task)}
-        changed += sync_rows(conn, Body, ["code"], rows["bodies"])
-        changed += sync_rows(conn, Plan, ["code"], rows["plan"], scope=Plan.code == plan.code)
+        changed += sync_rows(db, Body, ["code"], rows["bodies"])
+        changed += sync_rows(db, Plan, ["code"], rows["plan"], scope=Plan.code == plan.code)
         for model, key, table in (
             (PlanBody, ["plan_code", "body_code"], "plan_bodies"),
             (Target, ["plan_code", "code"], "targets"),
             (Task, ["plan_code", "code"], "tasks"),
         ):
             changed += sync_rows(
-                conn, model, key, rows[table], scope=in_plan[model], delete_missing=True
+                db, model, key, rows[table], scope=in_plan[model], delete_missing=True
             )
     return changed

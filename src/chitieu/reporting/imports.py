@@ -47,7 +47,7 @@ from chitieu.reporting.validate import (
     plan_import,
 )
 from chitieu.store.audit import Change, record_changes
-from chitieu.store.db import with_retries
+from chitieu.store.db import session_on, with_retries
 from chitieu.store.models import DataValue, DeletedDataValue, ImportBatch
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> No
         for chunk in chunks(ids):
             conn.execute(delete(DataValue).where(DataValue.id.in_(chunk)))
     record_changes(conn, (_audit_change(a, actor) for a in (*inserts, *updates, *deletes)))
-    refresh_rollups(conn, (_cell(a) for a in (*inserts, *updates, *deletes)))
+    refresh_rollups(session_on(conn), (_cell(a) for a in (*inserts, *updates, *deletes)))
 
 
 def _keep_deleted(conn: Connection, actions: Sequence[Action], actor: str) -> None:

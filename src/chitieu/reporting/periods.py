@@ -27,8 +27,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from chitieu.reporting.monthly_report import REPORT_ELEMENTS
 from chitieu.store.models import DataValue, ReportPeriod
@@ -54,13 +55,15 @@ def is_month(period: str) -> bool:
     return len(period) == 6 and period.isdigit()
 
 
-def _insert_missing(conn: Connection, pairs: list[Pair]) -> None:
+def _insert_missing(db: Session, pairs: list[Pair]) -> None:
+    # A Core statement on the session's connection: no ORM bulk-insert semantics.
+    conn = db.connection()
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     rows = [{"unit_code": u, "period": p, "locked": False} for u, p in pairs]
     conn.execute(dialect.insert(ReportPeriod).on_conflict_do_nothing(), rows)
 
 
-def lock_periods(conn: Connection, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
+def lock_periods(db: Session, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
     """Take the row lock of every (unit, period) in ``pairs`` (in the caller's transaction,
     until it ends), in key order, and return each one's state as now committed."""
     keys = sorted(set(pairs))
@@ -69,26 +72,26 @@ def lock_periods(conn: Connection, pairs: Iterable[Pair]) -> dict[Pair, PeriodSt
     states: dict[Pair, PeriodState] = {}
     for i in range(0, len(keys), _CHUNK):
         chunk = keys[i : i + _CHUNK]
-        _insert_missing(conn, chunk)
+        _insert_missing(db, chunk)
         key = tuple_(ReportPeriod.unit_code, ReportPeriod.period)
-        rows = conn.execute(
+        rows = db.execute(
             select(ReportPeriod.unit_code, ReportPeriod.period, ReportPeriod.locked)
             .where(key.in_(chunk))
             .order_by(ReportPeriod.unit_code, ReportPeriod.period)
             .with_for_update()
         ).all()
         locked = {(u, p): bool(flag) for u, p, flag in rows}
-        reports = _report_states(conn, [k for k in chunk if is_month(k[1])])
+        reports = _report_states(db, [k for k in chunk if is_month(k[1])])
         for k in chunk:
             states[k] = PeriodState(locked.get(k, False), reports.get(k, "empty"))
     return states
 
 
-def _report_states(conn: Connection, pairs: list[Pair]) -> dict[Pair, str]:
+def _report_states(db: Session, pairs: list[Pair]) -> dict[Pair, str]:
     if not pairs:
         return {}
     found: dict[Pair, set[str]] = {}
-    rows = conn.execute(
+    rows = db.execute(
         select(DataValue.unit_code, DataValue.period, DataValue.status).where(
             tuple_(DataValue.unit_code, DataValue.period).in_(pairs),
             DataValue.element_code.in_(REPORT_ELEMENTS),

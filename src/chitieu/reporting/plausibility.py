@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
 
 from chitieu.reporting.form import SRB_CHECK_MIN_BIRTHS, SRB_PLAUSIBLE, sex_ratio
 from chitieu.reporting.monthly_report import BIRTH_FIELDS
@@ -45,7 +46,7 @@ class Implausible:
         )
 
 
-def implausible_months(conn: Connection, actions: Sequence) -> list[Implausible]:
+def implausible_months(db: Session, actions: Sequence) -> list[Implausible]:
     """The commune-months the planned ``actions`` (of :func:`~chitieu.reporting.validate.
     plan_import`) would leave implausible."""
     touched = {
@@ -56,7 +57,7 @@ def implausible_months(conn: Connection, actions: Sequence) -> list[Implausible]
     if not touched:
         return []
     cells: dict[tuple[str, str], dict[str, float]] = {k: {} for k in touched}
-    stored = conn.execute(
+    stored = db.execute(
         select(DataValue.unit_code, DataValue.period, DataValue.disaggregation, DataValue.value)
         .where(tuple_(DataValue.unit_code, DataValue.period).in_(sorted(touched)))
         .where(DataValue.element_code == BIRTHS)

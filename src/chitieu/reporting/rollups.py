@@ -25,9 +25,9 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, select, text, tuple_
+from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import PeriodType, parse_period
-from chitieu.store.db import Db
 from chitieu.store.generations import (
     ANY_YEAR,
     OTHER,
@@ -143,7 +143,7 @@ def _count(rows: Iterable[Any], wanted: set[Cell] | None) -> dict[Cell, _Own]:
     return out
 
 
-def _paths(db: Db, units: Iterable[str]) -> dict[str, list[str]]:
+def _paths(db: Session, units: Iterable[str]) -> dict[str, list[str]]:
     """Each unit's code with the codes above it (itself first matters not)."""
     out: dict[str, list[str]] = {}
     for chunk in _chunks(sorted(set(units))):
@@ -152,7 +152,7 @@ def _paths(db: Db, units: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
-def _lock_units(db: Db, units: Iterable[str]) -> None:
+def _lock_units(db: Session, units: Iterable[str]) -> None:
     if dialect_name(db) != "postgresql":
         return  # SQLite lets one writer in at a time
     for bucket in sorted({zlib.crc32(u.encode()) % _BUCKETS for u in units}):
@@ -165,7 +165,7 @@ def _lock_units(db: Db, units: Iterable[str]) -> None:
         )
 
 
-def _upsert(db: Db) -> Any:
+def _upsert(db: Session) -> Any:
     if dialect_name(db) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
@@ -182,7 +182,7 @@ def _upsert(db: Db) -> Any:
     )
 
 
-def refresh_rollups(db: Db, changed: Iterable[tuple[str, str, str, str]]) -> None:
+def refresh_rollups(db: Session, changed: Iterable[tuple[str, str, str, str]]) -> None:
     """Bring the rollups up to date after the values with these (unit, element,
     disaggregation, period) keys were written, in the caller's transaction, and bump the
     change counters of their units (and every unit above) for their years."""
@@ -204,7 +204,7 @@ def refresh_rollups(db: Db, changed: Iterable[tuple[str, str, str, str]]) -> Non
     bump(db, scopes)
 
 
-def _recount(db: Db, cells: list[Cell], paths: dict[str, list[str]]) -> None:
+def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> None:
     dv, own_t = DataValue, DataValueYear
     wanted = set(cells)
     triples = sorted({c[:3] for c in cells})
@@ -288,7 +288,7 @@ def _recount(db: Db, cells: list[Cell], paths: dict[str, list[str]]) -> None:
         db.execute(delete(r).where(rkey.in_(keys), r.units <= 0))
 
 
-def rebuild_rollups(db: Db) -> int:
+def rebuild_rollups(db: Session) -> int:
     """Recount both rollups from every stored value, in the caller's transaction, and mark
     them built; every cached answer is then stale. Returns the rows of ``data_value_years``."""
     dv = DataValue
@@ -341,7 +341,7 @@ def rebuild_rollups(db: Db) -> int:
     return len(own_rows)
 
 
-def ensure_rollups(db: Db) -> bool:
+def ensure_rollups(db: Session) -> bool:
     """Build the rollups if they are not built yet; True if this call built them."""
     if rollups_built(db):
         return False

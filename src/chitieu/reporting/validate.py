@@ -27,6 +27,7 @@ from chitieu.reporting import summary as sm
 from chitieu.reporting.periods import Editor, lock_periods, refusal
 from chitieu.reporting.plausibility import implausible_months
 from chitieu.reporting.summary import Conflict
+from chitieu.store.db import session_on
 from chitieu.store.models import DataElement, DataValue, DeletedDataValue, Unit
 
 #: Counts up to 10^15 are exact in the float column (doubles hold integers to 2^53).
@@ -409,7 +410,7 @@ def plan_import(
         if not problems:
             checked.append((v, period, number))
 
-    periods = lock_periods(conn, [(v.unit, p) for v, p, _ in checked])
+    periods = lock_periods(session_on(conn), [(v.unit, p) for v, p, _ in checked])
     keys = {(v.element, v.unit, p, v.disaggregation) for v, p, _ in checked}
     existing = _load_existing(conn, keys)
     wants_tombstone = {
@@ -434,7 +435,7 @@ def plan_import(
                 continue
         actions.append(Action(kind, v, period, number, old, tombstones.get(key)))
     if not editor.confirm_implausible:
-        for month in implausible_months(conn, actions):
+        for month in implausible_months(session_on(conn), actions):
             mine = [a for a in actions if (a.v.unit, a.period) == (month.unit, month.period)]
             first = mine[0].v
             conflicts.append(

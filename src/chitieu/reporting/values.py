@@ -206,7 +206,7 @@ def save_value(
             details={"id": row.id},
         )
     if status != row.status:
-        (state,) = lock_periods(db.connection(), [(key.unit, period)]).values()
+        (state,) = lock_periods(db, [(key.unit, period)]).values()
         why = refusal(state, key.element, editor) or status_refusal(
             state, status, editor, above=user.unit_code != key.unit
         )
@@ -234,7 +234,7 @@ def delete_value(db: Session, user: Principal, key: ValueKey) -> DataValue:
     a non-admin."""
     _check_unit(db, user, key.unit)
     period = _canonical(key.period)
-    (state,) = lock_periods(db.connection(), [(key.unit, period)]).values()
+    (state,) = lock_periods(db, [(key.unit, period)]).values()
     row = _stored(db, key, period)
     if row is None:
         raise NotFound(f"no value {key.audit_key(period)}")
@@ -265,7 +265,7 @@ def set_status(
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
     period = _canonical(period)
-    (state,) = lock_periods(db.connection(), [(unit, period)]).values()
+    (state,) = lock_periods(db, [(unit, period)]).values()
     query = select(DataValue).where(DataValue.unit_code == unit, DataValue.period == period)
     if elements:
         query = query.where(DataValue.element_code.in_(elements))

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chitieu.config import get_settings
 
-#: The handle a reader that only executes Core statements accepts: a service's Session or the
-#: Connection of bulk code (see CONTRIBUTING.md, "Database handles").
+#: The handle the store's own writers (``store.audit``) accept: a service's Session, or the
+#: Connection of the few callers not yet moved to a Session (see CONTRIBUTING.md, "Database
+#: handles"). Everything above ``store/`` takes a Session.
 Db = Connection | Session
 
 
@@ -76,6 +77,12 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back everything on any error."""
     with session_factory(engine)() as session, session.begin():
         yield session
+
+
+def session_on(conn: Connection) -> Session:
+    """A Session working inside ``conn``'s transaction (it never commits it): how code that still
+    holds a Connection calls a function taking a Session."""
+    return Session(bind=conn)
 
 
 T = TypeVar("T")

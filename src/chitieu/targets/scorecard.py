@@ -185,7 +185,7 @@ def _ensure_loaded(db: Session, scorecard: str) -> None:
         p for p in sorted(SCORECARD_DIR.glob("*.yaml")) if read_scorecard_file(p).code == scorecard
     ]
     if paths:
-        load_scorecards(db.connection(), paths)
+        load_scorecards(db, paths)
 
 
 def _cell(

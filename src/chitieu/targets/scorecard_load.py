@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog import read_catalog
 from chitieu.catalog.yamlfile import DataFileError, pydantic_errors, read_yaml
 from chitieu.ingest.errors import RowError
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
-from chitieu.store.db import Db
 from chitieu.store.models import ScorecardResult, ScorecardTarget
 
 SCORECARD_DIR = Path(__file__).resolve().parent.parent / "data" / "scorecard"
@@ -104,17 +104,17 @@ def scorecard_meta(code: str = NATIONAL) -> ScorecardFile:
     raise KeyError(f"no scorecard file declares {code!r}")
 
 
-def load_scorecards(conn: Connection, paths: list[Path] | None = None) -> int:
+def load_scorecards(db: Session, paths: list[Path] | None = None) -> int:
     """Add the shipped scorecard targets and results that the database lacks; return how many
     rows were added. Never overwrites: an administrator's edits survive a reload."""
     added = 0
     for path in paths or sorted(SCORECARD_DIR.glob("*.yaml")):
         card = read_scorecard_file(path)
         have_targets = set(
-            conn.scalars(select(ScorecardTarget.code).where(ScorecardTarget.scorecard == card.code))
+            db.scalars(select(ScorecardTarget.code).where(ScorecardTarget.scorecard == card.code))
         )
         have_results = set(
-            conn.execute(
+            db.execute(
                 select(ScorecardResult.code, ScorecardResult.year).where(
                     ScorecardResult.scorecard == card.code
                 )
@@ -126,21 +126,21 @@ def load_scorecards(conn: Connection, paths: list[Path] | None = None) -> int:
                 row |= {"indicator_code": t.indicator} | t.model_dump(
                     include=set(TARGET_FIELDS) - {"indicator_code"}
                 )
-                conn.execute(insert(ScorecardTarget).values(**row))
-                audit(conn, SYSTEM_ACTOR, "insert", "scorecard_targets", row, None)
+                db.execute(insert(ScorecardTarget).values(**row))
+                audit(db, SYSTEM_ACTOR, "insert", "scorecard_targets", row, None)
                 added += 1
             for r in t.results:
                 if (t.code, r.year) in have_results:
                     continue
                 row = {"scorecard": card.code, "code": t.code, **r.model_dump()}
-                conn.execute(insert(ScorecardResult).values(**row))
-                audit(conn, SYSTEM_ACTOR, "insert", "scorecard_results", row, None)
+                db.execute(insert(ScorecardResult).values(**row))
+                audit(db, SYSTEM_ACTOR, "insert", "scorecard_results", row, None)
                 added += 1
     return added
 
 
 def audit(
-    db: Db,
+    db: Session,
     actor: str,
     action: str,
     table: str,

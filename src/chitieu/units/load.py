@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 from vietnam_provinces import Province, Ward
 
 from chitieu.store.models import Unit
@@ -66,12 +67,12 @@ def iter_official_units() -> Iterator[UnitRow]:
         )
 
 
-def load_units(conn: Connection) -> int:
+def load_units(db: Session) -> int:
     """Insert the official units that are not in the database yet; return how many were added.
 
     Idempotent: running it again adds nothing.
     """
-    existing = set(conn.scalars(select(Unit.code)))
+    existing = set(db.scalars(select(Unit.code)))
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     rows = [
         {
@@ -90,5 +91,5 @@ def load_units(conn: Connection) -> int:
         if u.code not in existing
     ]
     if rows:
-        conn.execute(insert(Unit), rows)
+        db.execute(insert(Unit), rows)
     return len(rows)

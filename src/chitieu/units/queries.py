@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, String, and_, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from chitieu.store.db import Db
 from chitieu.store.models import Unit
 
 LEVELS = ("country", "province", "commune")
@@ -62,7 +62,7 @@ def check_level(level: str | None) -> None:
         raise ValueError(f"unknown level {level!r}: expected one of {', '.join(LEVELS)}")
 
 
-def get_unit(db: Db, code: str) -> UnitInfo:
+def get_unit(db: Session, code: str) -> UnitInfo:
     """The unit with ``code``; :class:`UnknownUnitError` if there is none."""
     row = db.execute(select(*UNIT_COLUMNS).where(Unit.code == code)).first()
     if row is None:
@@ -108,7 +108,7 @@ def subtree_codes(path: str) -> Select[tuple[str]]:
     return select(Unit.code).where(in_subtree(path))
 
 
-def descendant_codes(db: Db, code: str, level: str | None = None) -> list[str]:
+def descendant_codes(db: Session, code: str, level: str | None = None) -> list[str]:
     """Codes of the unit ``code`` and every unit below it (only those at ``level`` if given),
     sorted. :class:`UnknownUnitError` if ``code`` is unknown."""
     check_level(level)
@@ -118,7 +118,7 @@ def descendant_codes(db: Db, code: str, level: str | None = None) -> list[str]:
     return list(db.scalars(query.order_by(Unit.code)))
 
 
-def is_within(db: Db, code: str, ancestor_code: str) -> bool:
+def is_within(db: Session, code: str, ancestor_code: str) -> bool:
     """True if unit ``code`` is ``ancestor_code`` itself or lies below it.
 
     :class:`UnknownUnitError` if either code is unknown (a typo must not read as "outside")."""
@@ -127,7 +127,7 @@ def is_within(db: Db, code: str, ancestor_code: str) -> bool:
     return path == ancestor or path.startswith(ancestor + "/")
 
 
-def list_units(db: Db, parent: str | None = None, level: str | None = None) -> list[UnitInfo]:
+def list_units(db: Session, parent: str | None = None, level: str | None = None) -> list[UnitInfo]:
     """Units to list, sorted by code: with neither argument, the provinces; with ``parent``
     only, its direct children; with ``level``, every unit at that level (below ``parent`` when
     given, at any depth)."""
@@ -144,7 +144,7 @@ def list_units(db: Db, parent: str | None = None, level: str | None = None) -> l
     return [unit_info(r) for r in db.execute(query.order_by(Unit.code))]
 
 
-def ancestors(db: Db, code: str) -> list[UnitInfo]:
+def ancestors(db: Session, code: str) -> list[UnitInfo]:
     """The units above ``code``, from the country down to its parent."""
     codes = get_unit(db, code).path.split("/")[:-1]
     rows = {

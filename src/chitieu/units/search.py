@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from chitieu.store.models import Unit
 from chitieu.units.names import fold
@@ -24,7 +24,7 @@ NAME_PREFIXES = ("xa", "phuong", "dac khu", "thanh pho", "tinh")
 
 
 def search_units(
-    conn: Connection,
+    db: Session,
     text: str,
     level: str | None = None,
     parent: str | None = None,
@@ -60,6 +60,6 @@ def search_units(
     if level is not None:
         query = query.where(Unit.level == level)
     if parent is not None:
-        query = query.where(in_subtree(get_unit(conn, parent).path))
+        query = query.where(in_subtree(get_unit(db, parent).path))
     query = query.order_by(*order)
-    return [unit_info(r) for r in conn.execute(query.limit(limit))]
+    return [unit_info(r) for r in db.execute(query.limit(limit))]

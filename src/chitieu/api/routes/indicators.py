@@ -80,8 +80,7 @@ def indicator(
     years = list(range(first, last + 1))
 
     def build() -> dict[str, Any]:
-        conn = db.connection()
-        args = (conn, code, target.code, years)
+        args = (db, code, target.code, years)
         if children:
             values = indicator_by_children(*args, level=level, catalog=catalog)
         elif pooled:
@@ -91,7 +90,7 @@ def indicator(
         rows = [v.as_dict() for v in values]
         if not children and not pooled and needs_births(ind, catalog):
             # each year says how complete its births are; a partial year is provisional
-            done = births_completeness(conn, target.code, last, catalog=catalog)
+            done = births_completeness(db, target.code, last, catalog=catalog)
             for row in rows:
                 year = done.get(row["years"][0])
                 row["completeness"] = asdict(year) if year else None

@@ -47,14 +47,13 @@ def units(
     contains it, best matches first. Paginated."""
 
     def build() -> dict[str, Any]:
-        conn = db.connection()
         if q is not None and q.strip():
             try:
-                found = search_units(conn, q, level=level, parent=parent, limit=_ALL_UNITS)
+                found = search_units(db, q, level=level, parent=parent, limit=_ALL_UNITS)
             except ValueError as exc:
                 raise ApiError(422, str(exc), details={"q": q}) from None
         else:
-            found = list_units(conn, parent=parent, level=level)
+            found = list_units(db, parent=parent, level=level)
         return paginate_list([u.as_dict() for u in found], paging)
 
     return cached_json(request, db, user, build)
@@ -63,13 +62,12 @@ def units(
 @router.get("/units/{code}", summary="One unit")
 def unit(code: str, user: CurrentUser, db: DB) -> Response:
     """The unit, the units above it (country first) and how many units lie directly below."""
-    conn = db.connection()
-    info = get_unit(conn, code)
+    info = get_unit(db, code)
     children = db.scalar(select(func.count()).where(Unit.parent_code == code)) or 0
     return json_response(
         {
             **info.as_dict(),
-            "ancestors": [a.as_dict() for a in ancestors(conn, code)],
+            "ancestors": [a.as_dict() for a in ancestors(db, code)],
             "children": int(children),
             "in_scope": user.covers(info.path),
         }

@@ -151,11 +151,10 @@ def entry_home(
     info = ensure_within(user, unit or user.unit_code, db)
     if info.level == "commune":
         return RedirectResponse(f"/entry/{info.code}/{period}", status_code=303)
-    conn = db.connection()
     if info.level == "country":
-        rows, states = list_units(conn, info.code), {}
+        rows, states = list_units(db, info.code), {}
     else:
-        rows = list_units(conn, info.code)
+        rows = list_units(db, info.code)
         states = report_states(db, [u.code for u in rows], [period])
     context = {
         "unit": info,
