@@ -49,7 +49,7 @@ def status_command(
     probability of meeting it, the change per year still needed and its status)."""
     from chitieu.catalog import UnknownCodeError
     from chitieu.reports.i18n import fmt_number, fmt_percent, fmt_signed
-    from chitieu.targets.rules import RULES_EN
+    from chitieu.targets.rules import rules_text
     from chitieu.targets.service import evaluate_targets
     from chitieu.units.queries import UnknownUnitError
 
@@ -88,7 +88,7 @@ def status_command(
         typer.echo("(không có chỉ tiêu — no targets)")
     for line in _provisional_lines(evaluations) + _note_lines(evaluations):
         typer.echo(line)
-    typer.echo(f"\n{RULES_EN}")
+    typer.echo(f"\n{rules_text('en')}")
 
 
 def _drift(e: Any) -> str:

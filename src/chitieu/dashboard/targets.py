@@ -19,7 +19,7 @@ from chitieu.indicators import indicator_series
 from chitieu.store.models import Plan, Target
 from chitieu.targets.binding import notes
 from chitieu.targets.evaluation import Point, TargetEvaluation
-from chitieu.targets.rules import RULES_EN, RULES_VI, STATUS_LABELS
+from chitieu.targets.rules import rules_text, status_label
 from chitieu.targets.service import evaluate_pairs
 from chitieu.units.queries import UnitInfo
 
@@ -77,7 +77,6 @@ def scorecard_json(view: View, evals: list[TargetEvaluation]) -> dict[str, Any]:
     of meeting it (``prob``, 0–1), the change per year needed and the one observed."""
     items = []
     for e in evals:
-        label_vi, label_en = STATUS_LABELS.get(e.status, (e.status, e.status))
         items.append(
             {
                 "plan": e.plan_code,
@@ -94,7 +93,7 @@ def scorecard_json(view: View, evals: list[TargetEvaluation]) -> dict[str, Any]:
                 "latest": _point(e.latest),
                 "current": _point(e.current),
                 "status": e.status,
-                "status_label": label_en if view.lang == "en" else label_vi,
+                "status_label": status_label(e.status, view.lang),
                 "tone": STATUS_TONE.get(e.status, "none"),
                 "reason": e.status_reason,
                 "prob": num(e.prob_target_met, 3),
@@ -113,7 +112,7 @@ def scorecard_json(view: View, evals: list[TargetEvaluation]) -> dict[str, Any]:
         "year": view.year,
         "targets": items,
         "synthetic": any(e.synthetic for e in evals),
-        "rules": RULES_EN if view.lang == "en" else RULES_VI,
+        "rules": rules_text(view.lang),
     }
 
 

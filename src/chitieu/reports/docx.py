@@ -25,7 +25,7 @@ from chitieu.reports.tables import (
     targets_table,
     tasks_table,
 )
-from chitieu.targets.rules import RULES_EN, RULES_VI
+from chitieu.targets.rules import rules_text
 
 #: Decree 30/2020/NĐ-CP sets administrative documents in Times New Roman (Unicode); a DOCX
 #: names the font and the reader's machine supplies it. (The PDF embeds DejaVu Serif instead,
@@ -118,7 +118,7 @@ def render_docx(report: PlanReport, lang: str = "vi") -> bytes:
         indicator = ev.indicator_name_vi if lang == "vi" else ev.indicator_name_en
         caption = t("chart_caption", lang, n=n, indicator=indicator, unit=ev.unit_name, target=name)
         _para(doc, caption, italic=True, size=10, align="center")
-    _para(doc, f"{t('rules', lang)}. {RULES_VI if lang == 'vi' else RULES_EN}", size=10)
+    _para(doc, f"{t('rules', lang)}. {rules_text(lang)}", size=10)
 
     _para(doc, t("sec_tasks", lang), bold=True)
     _table(doc, tasks_table(report, lang), width)

@@ -25,7 +25,7 @@ from chitieu.reports.tables import (
     targets_table,
     tasks_table,
 )
-from chitieu.targets.rules import RULES_EN, RULES_VI
+from chitieu.targets.rules import rules_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(
@@ -105,7 +105,7 @@ def render_html(report: PlanReport, lang: str = "vi") -> str:
         targets=Markup(_table_html(targets, [e.status for e in report.evaluations])),
         target_notes=target_notes(report, lang),
         charts=charts,
-        rules=RULES_VI if lang == "vi" else RULES_EN,
+        rules=rules_text(lang),
         tasks=tasks_table(report, lang),
         bodies=bodies_table(report, lang),
         reporting=reporting_table(report, lang),

@@ -17,7 +17,7 @@ from chitieu.reports.i18n import (
 )
 from chitieu.targets.binding import notes
 from chitieu.targets.evaluation import TargetEvaluation
-from chitieu.targets.rules import STATUS_LABELS
+from chitieu.targets.rules import status_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +30,6 @@ class Table:
 
 def _pick(vi: str, en: str, lang: str) -> str:
     return vi if lang == "vi" else en
-
-
-def status_label(status: str, lang: str) -> str:
-    vi, en = STATUS_LABELS.get(status, (status, status))
-    return _pick(vi, en, lang)
 
 
 def goal_text(ev: TargetEvaluation, lang: str) -> str:

@@ -9,7 +9,7 @@ Pure functions, no database. Every status is decided from two probabilities and 
 * the average annual change still required from the latest value to the goal, beside the
   change observed over recent years.
 
-The rules (``RULES_VI``/``RULES_EN`` state them for the pages and the report):
+The rules (:func:`rules_text` states them for the pages and the report):
 
 1. **no_data** — no value for the unit yet.
 2. **met** — the target applies in the latest year (the target year has been reached, or for an
@@ -47,6 +47,7 @@ from typing import Any
 
 from scipy.special import ndtr, ndtri  # scipy.stats would add half a second of import
 
+from chitieu.catalog.messages import message
 from chitieu.stats.projection import Direction
 
 #: Probability thresholds of the rules above.
@@ -67,36 +68,27 @@ class Status(StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "met": ("Đạt", "Met"),
-    "on_track": ("Đúng tiến độ", "On track"),
-    "at_risk": ("Có nguy cơ không đạt", "At risk"),
-    "off_track": ("Chệch hướng / không đạt", "Off track"),
-    "no_data": ("Chưa có số liệu", "No data"),
-    "inconclusive": ("Chưa đủ bằng chứng", "Inconclusive"),
-    "context": ("Hiện trạng (không có chỉ tiêu)", "Context (no target)"),
+#: The message (``data/messages.yaml``) that names each status to people.
+STATUS_MESSAGES: dict[str, str] = {
+    "met": "met",
+    "on_track": "target_on_track",
+    "at_risk": "target_at_risk",
+    "off_track": "target_off_track",
+    "no_data": "target_no_data",
+    "inconclusive": "target_inconclusive",
+    "context": "target_context",
 }
 
-RULES_VI = (
-    "Đạt: chỉ tiêu đã đến hạn áp dụng (đã đến năm mục tiêu, hoặc năm gần nhất nằm trong giai "
-    "đoạn phải duy trì) và xác suất ước tính thỏa mãn chỉ tiêu ≥ 0,5. "
-    "Đúng tiến độ: chưa đến hạn và xác suất đạt vào năm mục tiêu (theo dự báo) ≥ 0,8. "
-    "Chệch hướng: đã đến hạn mà không đạt; hoặc xác suất đạt < 0,2; hoặc xác suất < 0,5 và xu "
-    "hướng của mô hình đi ngược mục tiêu quá một sai số chuẩn. Chưa đủ bằng chứng: chỉ tiêu "
-    "về mức thay đổi nhỏ hơn hai lần sai số chuẩn của mức thay đổi ước tính và xác suất trong "
-    "khoảng 0,2–0,8. "
-    "Có nguy cơ: các trường hợp còn lại."
-)
-RULES_EN = (
-    "Met: the target applies (its year has been reached, or the latest year lies in a period in "
-    "which it must hold) and the estimate satisfies it with probability ≥ 0.5. "
-    "On track: not yet due and the projected probability of meeting it in its year is ≥ 0.8. "
-    "Off track: due and not met; or that probability is < 0.2; or it is < 0.5 and the model's "
-    "drift runs away from the goal by more than its standard error. Inconclusive: a change "
-    "target asking less than twice the standard error of the estimated change, with that "
-    "probability between 0.2 and 0.8. "
-    "At risk: every other case."
-)
+
+def status_label(status: str, lang: str) -> str:
+    """A status as people read it, in ``lang``; a status without a message shows its code."""
+    key = STATUS_MESSAGES.get(status)
+    return message(key, lang) if key else status
+
+
+def rules_text(lang: str) -> str:
+    """The rules above in a paragraph, as the pages and the report state them."""
+    return message("target_rules", lang)
 
 
 DIRECTIONS: tuple[Direction, ...] = ("at_most", "at_least")

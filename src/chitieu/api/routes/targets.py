@@ -24,7 +24,7 @@ from chitieu.catalog.clock import vietnam_today
 from chitieu.plans.visibility import related_units, visible_plan
 from chitieu.reports import FORMATS, build_plan_report, render_report, report_filename
 from chitieu.store.models import Target, Unit
-from chitieu.targets.rules import RULES_EN, RULES_VI
+from chitieu.targets.rules import rules_text
 from chitieu.targets.scorecard import (
     NATIONAL,
     national_scorecard,
@@ -94,7 +94,7 @@ def targets_status(
         items = _evaluations(
             db, user, plan=plan, unit=unit, indicator=indicator, year=year, with_series=series
         )
-        return {"items": items, "rules": {"vi": RULES_VI, "en": RULES_EN}}
+        return {"items": items, "rules": {"vi": rules_text("vi"), "en": rules_text("en")}}
 
     path = db.scalar(select(Unit.path).where(Unit.code == unit)) if unit else None
     today = vietnam_today()

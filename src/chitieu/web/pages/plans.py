@@ -41,7 +41,7 @@ from chitieu.reports.tables import drift_text, goal_text, provisional_text, stat
 from chitieu.store.models import Body, Facility, Plan, PlanBody, Unit
 from chitieu.targets.binding import notes
 from chitieu.targets.provenance import uses_synthetic_data
-from chitieu.targets.rules import RULES_EN, RULES_VI
+from chitieu.targets.rules import rules_text
 from chitieu.targets.scorecard import NATIONAL, national_scorecard
 from chitieu.targets.service import evaluate_targets
 from chitieu.units.queries import in_subtree
@@ -131,7 +131,7 @@ def plan_page(
         "year": year,
         "report_year": report_year,
         "rows": _evaluation_rows(evaluations, lang),
-        "rules": RULES_VI if lang == "vi" else RULES_EN,
+        "rules": rules_text(lang),
         "synthetic": uses_synthetic_data(db, info.code),
         "tasks": plan_tasks(db, code, names),
         "periods": status.periods,
