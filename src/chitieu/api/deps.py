@@ -35,53 +35,42 @@ waits for a pooled connection would stall every request.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Annotated
-from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from chitieu.api.credentials import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Presented,
+    auth_state,
+    credentials,
+    csrf_token,
+    unauthenticated,
+    verify_csrf,
+)
 from chitieu.api.db import DB
 from chitieu.api.errors import ApiError, forbidden
+from chitieu.api.scope import ensure_within
 from chitieu.auth import api_tokens, tokens
 from chitieu.auth.revocation import is_revoked, revoke
 from chitieu.auth.signin import TooManyAttempts, WrongCredentials, check_password
 from chitieu.auth.state import AuthState
 from chitieu.auth.users import Principal, load_account
 from chitieu.logs import bind_user
-from chitieu.units.queries import UnitInfo, UnknownUnitError, get_unit
+from chitieu.units.queries import UnitInfo
 
 log = logging.getLogger(__name__)
-
-SESSION_COOKIE = "chitieu_session"
-CSRF_HEADER = "X-CSRF-Token"
-CSRF_FIELD = "csrf_token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def _auth(request: Request) -> AuthState:
-    return request.app.state.auth
 
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "?"
-
-
-def _unauthenticated(message: str) -> ApiError:
-    return ApiError(
-        401,
-        message,
-        code="unauthenticated",
-        headers={"WWW-Authenticate": 'Bearer realm="chitieu"'},
-    )
 
 
 def _too_many(seconds: int) -> ApiError:
@@ -94,98 +83,23 @@ def _too_many(seconds: int) -> ApiError:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Presented:
-    """Credentials a request carries, checked for signature and CSRF but not yet against the
-    database."""
-
-    via: str  # session | bearer | basic | apitoken
-    username: str
-    fingerprint: str | None = None  # bearer and session
-    password: str | None = None  # basic; apitoken: the token
-    session_id: str | None = None
-    credential_id: str | None = None  # bearer and session: what signing out revokes
-
-
-async def _request_csrf(request: Request) -> str | None:
-    token = request.headers.get(CSRF_HEADER)
-    if token:
-        return token
-    if request.headers.get("content-type", "").startswith(_FORMS):
-        form = await request.form()  # Starlette keeps the parsed form for the handler
-        value = form.get(CSRF_FIELD)
-        return value if isinstance(value, str) else None
-    return None
-
-
-async def credentials(request: Request) -> Presented | None:
-    """The credentials on the request (None if none); 401 for a bad token or malformed Basic
-    header, 403 for a cookie-authenticated state change without the right CSRF token."""
-    state = _auth(request)
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
-        scheme = scheme.lower()
-        if scheme == "bearer":
-            cred = tokens.read_credential(state.secret, "bearer", value.strip())
-            if cred is None:
-                raise _unauthenticated("the token is invalid or has expired")
-            return Presented(
-                "bearer", cred.username, fingerprint=cred.fingerprint, credential_id=cred.id
-            )
-        if scheme == "basic":
-            try:
-                decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                raise _unauthenticated("malformed Basic credentials") from None
-            username, sep, password = decoded.partition(":")
-            if not sep:
-                raise _unauthenticated("malformed Basic credentials")
-            return Presented("basic", username, password=password)
-        if scheme == "apitoken":
-            token = value.strip()
-            if not api_tokens.well_formed(token):
-                raise _unauthenticated("malformed personal access token (expected d2pat_…)")
-            return Presented("apitoken", "", password=token)
-        raise _unauthenticated(
-            f"unsupported authorization scheme {scheme!r} (use Basic, Bearer or ApiToken)"
-        )
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None
-    cred = tokens.read_credential(state.secret, "session", cookie)
-    if cred is None or cred.session_id is None:
-        return None  # expired or forged: as if signed out
-    if request.method not in SAFE_METHODS and not tokens.csrf_matches(
-        state.secret, cred.session_id, await _request_csrf(request)
-    ):
-        raise forbidden(
-            f"missing or wrong CSRF token: send it in the {CSRF_HEADER} header or the "
-            f"{CSRF_FIELD} form field",
-            code="csrf",
-        )
-    return Presented(
-        "session",
-        cred.username,
-        cred.fingerprint,
-        session_id=cred.session_id,
-        credential_id=cred.id,
-    )
-
-
 async def _sign_in(request: Request, username: str, password: str) -> Principal:
     """Check a username and password, limited per username and address (401, or 429 when
     over the limit); see :mod:`chitieu.auth.signin` for why no connection is held meanwhile."""
     try:
         return await check_password(
-            _auth(request), request.app.state.engine, username, password, client_address(request)
+            auth_state(request),
+            request.app.state.engine,
+            username,
+            password,
+            client_address(request),
         )
     except TooManyAttempts as exc:
         log.warning("sign-in refused: too many failures", extra={"username": username})
         raise _too_many(exc.seconds) from None
     except WrongCredentials:
         log.warning("sign-in failed", extra={"username": username})
-        raise _unauthenticated(
+        raise unauthenticated(
             "wrong username or password (sai tên đăng nhập hoặc mật khẩu)"
         ) from None
 
@@ -218,18 +132,18 @@ async def _signed_in(
     if presented.via == "apitoken":
         user = await run_in_threadpool(api_tokens.authenticate_token, db, presented.password or "")
         if user is None:
-            raise _unauthenticated("the personal access token is unknown, expired or revoked")
+            raise unauthenticated("the personal access token is unknown, expired or revoked")
         return user
-    state = _auth(request)
+    state = auth_state(request)
     account, revoked = await run_in_threadpool(_account_unless_revoked, state, db, presented)
     if revoked:
         if presented.via == "bearer":
-            raise _unauthenticated("the token was revoked (signed out)")
+            raise unauthenticated("the token was revoked (signed out)")
         return None
     valid = account is not None and tokens.password_fingerprint(account[1]) == presented.fingerprint
     if presented.via == "bearer":
         if not valid:
-            raise _unauthenticated("the token was revoked (password changed or user disabled)")
+            raise unauthenticated("the token was revoked (password changed or user disabled)")
         return replace(
             account[0],  # type: ignore[index]
             via="bearer",
@@ -265,7 +179,7 @@ def _account_unless_revoked(
 async def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
     """The signed-in user; 401 when there is none."""
     if user is None:
-        raise _unauthenticated("sign in first (hãy đăng nhập): a session, a bearer token or Basic")
+        raise unauthenticated("sign in first (hãy đăng nhập): a session, a bearer token or Basic")
     return user
 
 
@@ -285,48 +199,6 @@ def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
-#: Units seen, per engine. A unit's official code fixes its name and place in the hierarchy
-#: (loading units only ever adds), so a unit once read need not be read again.
-_UNITS: WeakKeyDictionary[Engine, dict[str, UnitInfo]] = WeakKeyDictionary()
-
-
-def _unit(db: Session, code: str) -> UnitInfo:
-    engine = db.get_bind()
-    seen = _UNITS.get(engine)  # type: ignore[arg-type]
-    if seen is None:
-        seen = _UNITS.setdefault(engine, {})  # type: ignore[arg-type]
-    unit = seen.get(code)
-    if unit is None:
-        unit = seen[code] = get_unit(db, code)
-    return unit
-
-
-def ensure_within(
-    user: Principal, unit_code: str, db: Session, *, facility: str | None = None
-) -> UnitInfo:
-    """The unit ``unit_code`` if it is the user's unit or lies below it; 404 if no such unit,
-    403 if it lies outside the user's unit. When the unit is a ``facility``'s, the refusal
-    names the facility only: it must not tell the user where a facility outside their unit
-    lies."""
-    try:
-        unit = _unit(db, unit_code)
-    except UnknownUnitError as exc:
-        raise ApiError(404, str(exc), code="not_found", details={"unit": unit_code}) from None
-    if user.covers(unit.path):
-        return unit
-    if facility is not None:
-        raise forbidden(
-            f"facility {facility} is outside your unit (ngoài phạm vi đơn vị của bạn)",
-            key="outside_unit_facility",
-            facility=facility,
-        )
-    raise forbidden(
-        f"unit {unit_code} is outside your unit {user.unit_code} (ngoài phạm vi đơn vị của bạn)",
-        key="outside_unit",
-        unit=f"{unit.name} ({unit.code})",
-    )
-
-
 def require_scope(param: str = "unit") -> Callable[..., UnitInfo]:
     """A dependency: the unit named by the path or query parameter ``param`` (the user's own
     unit when absent), checked with :func:`ensure_within`."""
@@ -339,25 +211,6 @@ def require_scope(param: str = "unit") -> Callable[..., UnitInfo]:
     return dependency
 
 
-def csrf_token(request: Request) -> str | None:
-    """The CSRF token of the request's session cookie (for a page's forms and scripts), or
-    None when the request has no valid session."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None
-    secret = _auth(request).secret
-    cred = tokens.read_credential(secret, "session", cookie)
-    if cred is None or cred.session_id is None:
-        return None
-    return tokens.csrf_for(secret, cred.session_id)
-
-
-async def verify_csrf(request: Request) -> None:
-    """A dependency for handlers that do not use :func:`current_user` but change state: 403
-    unless a cookie-authenticated unsafe request carries the session's CSRF token."""
-    await credentials(request)
-
-
 async def login_page_user(request: Request, username: str, password: str) -> Principal:
     """Check a sign-in form's username and password (rate-limited): the user, or 401 / 429."""
     return replace(await _sign_in(request, username.strip(), password), via="session")
@@ -368,8 +221,8 @@ def start_session(response: Response, request: Request, db: Session, user: Princ
     ``response`` and return the new session's CSRF token."""
     account = load_account(db, user.username)
     if account is None:
-        raise _unauthenticated("no such active user")
-    value, csrf = tokens.issue_session(_auth(request).secret, user.username, account[1])
+        raise unauthenticated("no such active user")
+    value, csrf = tokens.issue_session(auth_state(request).secret, user.username, account[1])
     response.set_cookie(
         SESSION_COOKIE,
         value,
@@ -394,8 +247,8 @@ def issue_api_token(request: Request, db: Session, user: Principal) -> str:
     """A bearer token for ``user`` (valid :data:`chitieu.auth.tokens.TOKEN_TTL` seconds)."""
     account = load_account(db, user.username)
     if account is None:
-        raise _unauthenticated("no such active user")
-    return tokens.issue_token(_auth(request).secret, user.username, account[1])
+        raise unauthenticated("no such active user")
+    return tokens.issue_token(auth_state(request).secret, user.username, account[1])
 
 
 __all__ = [

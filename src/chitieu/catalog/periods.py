@@ -31,224 +31,36 @@ The November-based types are named by the year they end in, as DHIS2 names them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 
-
-class PeriodType(StrEnum):
-    """DHIS2's period type names."""
-
-    DAILY = "Daily"
-    WEEKLY = "Weekly"
-    WEEKLY_WEDNESDAY = "WeeklyWednesday"
-    WEEKLY_THURSDAY = "WeeklyThursday"
-    WEEKLY_SATURDAY = "WeeklySaturday"
-    WEEKLY_SUNDAY = "WeeklySunday"
-    BI_WEEKLY = "BiWeekly"
-    MONTHLY = "Monthly"
-    BI_MONTHLY = "BiMonthly"
-    QUARTERLY = "Quarterly"
-    QUARTERLY_NOV = "QuarterlyNov"
-    SIX_MONTHLY = "SixMonthly"
-    SIX_MONTHLY_APRIL = "SixMonthlyApril"
-    SIX_MONTHLY_NOV = "SixMonthlyNov"
-    YEARLY = "Yearly"
-    FINANCIAL_APRIL = "FinancialApril"
-    FINANCIAL_JULY = "FinancialJuly"
-    FINANCIAL_SEP = "FinancialSep"
-    FINANCIAL_OCT = "FinancialOct"
-    FINANCIAL_NOV = "FinancialNov"
-
-
-#: Years a period may carry; the bounds keep every start and end inside ``datetime.date``.
-MIN_YEAR, MAX_YEAR = 1000, 9998
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """A reporting period: ``start`` and ``end`` are both inclusive; ``code`` is canonical."""
-
-    type: PeriodType
-    start: date
-    end: date
-    code: str
-
-    def __str__(self) -> str:
-        return self.code
-
-    @property
-    def iso_duration(self) -> str:
-        """ISO 8601 duration as ADX writes it (``P1D``, ``P7D``, ``P14D``, ``P1M``, ``P2M``,
-        ``P3M``, ``P6M``, ``P1Y``)."""
-        return _DURATION[self.type]
-
-    @property
-    def adx(self) -> str:
-        """ADX form ``start/duration``, e.g. ``2025-01-01/P1M``."""
-        return f"{self.start.isoformat()}/{self.iso_duration}"
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-
-# --- building periods from their parts ----------------------------------------------------
-
-_WEEK_START = {  # Monday = 0, as date.weekday() counts
-    PeriodType.WEEKLY: 0,
-    PeriodType.WEEKLY_WEDNESDAY: 2,
-    PeriodType.WEEKLY_THURSDAY: 3,
-    PeriodType.WEEKLY_SATURDAY: 5,
-    PeriodType.WEEKLY_SUNDAY: 6,
-}
-_WEEK_PREFIX = {
-    PeriodType.WEEKLY: "W",
-    PeriodType.WEEKLY_WEDNESDAY: "WedW",
-    PeriodType.WEEKLY_THURSDAY: "ThuW",
-    PeriodType.WEEKLY_SATURDAY: "SatW",
-    PeriodType.WEEKLY_SUNDAY: "SunW",
-}
-_FINANCIAL = {  # type -> (suffix, first month)
-    PeriodType.FINANCIAL_APRIL: ("April", 4),
-    PeriodType.FINANCIAL_JULY: ("July", 7),
-    PeriodType.FINANCIAL_SEP: ("Sep", 9),
-    PeriodType.FINANCIAL_OCT: ("Oct", 10),
-    PeriodType.FINANCIAL_NOV: ("Nov", 11),
-}
-_DURATION = {
-    PeriodType.DAILY: "P1D",
-    **dict.fromkeys(_WEEK_START, "P7D"),
-    PeriodType.BI_WEEKLY: "P14D",
-    PeriodType.MONTHLY: "P1M",
-    PeriodType.BI_MONTHLY: "P2M",
-    PeriodType.QUARTERLY: "P3M",
-    PeriodType.QUARTERLY_NOV: "P3M",
-    PeriodType.SIX_MONTHLY: "P6M",
-    PeriodType.SIX_MONTHLY_APRIL: "P6M",
-    PeriodType.SIX_MONTHLY_NOV: "P6M",
-    PeriodType.YEARLY: "P1Y",
-    **dict.fromkeys(_FINANCIAL, "P1Y"),
-}
-
-
-def _check_year(year: int) -> None:
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"year {year} is outside {MIN_YEAR}–{MAX_YEAR}")
-
-
-def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + n
-    return index // 12, index % 12 + 1
-
-
-def _months(ptype: PeriodType, year: int, month: int, n: int, code: str) -> Period:
-    """The ``n`` calendar months starting at ``year``-``month``."""
-    end_year, end_month = _add_months(year, month, n)
-    return Period(ptype, date(year, month, 1), date(end_year, end_month, 1) - timedelta(1), code)
-
-
-def _week1_start(ptype: PeriodType, year: int) -> date:
-    jan4 = date(year, 1, 4)
-    return jan4 - timedelta((jan4.weekday() - _WEEK_START[ptype]) % 7)
-
-
-def weeks_in_year(year: int, ptype: PeriodType = PeriodType.WEEKLY) -> int:
-    """Number of weeks (52 or 53) of the week-based ``year`` for a weekly period type."""
-    return (_week1_start(ptype, year + 1) - _week1_start(ptype, year)).days // 7
-
-
-def day(d: date) -> Period:
-    _check_year(d.year)
-    return Period(PeriodType.DAILY, d, d, d.strftime("%Y%m%d"))
-
-
-def week(year: int, number: int, ptype: PeriodType = PeriodType.WEEKLY) -> Period:
-    _check_year(year)
-    if ptype not in _WEEK_START:
-        raise ValueError(f"{ptype} is not a weekly period type")
-    if not 1 <= number <= weeks_in_year(year, ptype):
-        raise ValueError(f"week {number} does not exist in {year} (1–{weeks_in_year(year, ptype)})")
-    start = _week1_start(ptype, year) + timedelta(weeks=number - 1)
-    return Period(ptype, start, start + timedelta(6), f"{year}{_WEEK_PREFIX[ptype]}{number}")
-
-
-def bi_week(year: int, number: int) -> Period:
-    _check_year(year)
-    if not 1 <= number <= 26:
-        raise ValueError(f"bi-week {number} does not exist (1–26)")
-    start = _week1_start(PeriodType.WEEKLY, year) + timedelta(weeks=2 * (number - 1))
-    return Period(PeriodType.BI_WEEKLY, start, start + timedelta(13), f"{year}BiW{number}")
-
-
-def month(year: int, number: int) -> Period:
-    _check_year(year)
-    if not 1 <= number <= 12:
-        raise ValueError(f"month {number} does not exist (1–12)")
-    return _months(PeriodType.MONTHLY, year, number, 1, f"{year}{number:02d}")
-
-
-def months_later(period: Period, n: int) -> Period:
-    """The month ``n`` months after the month ``period`` (before it when ``n`` < 0)."""
-    if period.type is not PeriodType.MONTHLY:
-        raise ValueError(f"{period.code} is not a month")
-    return month(*_add_months(period.start.year, period.start.month, n))
-
-
-def bi_month(year: int, number: int) -> Period:
-    _check_year(year)
-    if not 1 <= number <= 6:
-        raise ValueError(f"bi-month {number} does not exist (01–06)")
-    return _months(PeriodType.BI_MONTHLY, year, 2 * number - 1, 2, f"{year}{number:02d}B")
-
-
-def quarter(year: int, number: int, *, november: bool = False) -> Period:
-    _check_year(year)
-    if not 1 <= number <= 4:
-        raise ValueError(f"quarter {number} does not exist (1–4)")
-    if november:  # 2025NovQ1 = Nov 2024 – Jan 2025
-        y, m = _add_months(year - 1, 11, 3 * (number - 1))
-        return _months(PeriodType.QUARTERLY_NOV, y, m, 3, f"{year}NovQ{number}")
-    return _months(PeriodType.QUARTERLY, year, 3 * number - 2, 3, f"{year}Q{number}")
-
-
-def half_year(year: int, number: int, *, first_month: int = 1) -> Period:
-    """Six months: ``first_month`` 1 (``2025S1``), 4 (``2025AprilS1``) or 11 (``2025NovS1``,
-    starting in November of the year before)."""
-    _check_year(year)
-    if not 1 <= number <= 2:
-        raise ValueError(f"half-year {number} does not exist (1–2)")
-    if first_month == 1:
-        return _months(PeriodType.SIX_MONTHLY, year, 6 * number - 5, 6, f"{year}S{number}")
-    if first_month == 4:
-        y, m = _add_months(year, 4, 6 * (number - 1))
-        return _months(PeriodType.SIX_MONTHLY_APRIL, y, m, 6, f"{year}AprilS{number}")
-    if first_month == 11:
-        y, m = _add_months(year - 1, 11, 6 * (number - 1))
-        return _months(PeriodType.SIX_MONTHLY_NOV, y, m, 6, f"{year}NovS{number}")
-    raise ValueError(f"no six-monthly period type starts in month {first_month}")
-
-
-def year(number: int) -> Period:
-    _check_year(number)
-    return _months(PeriodType.YEARLY, number, 1, 12, str(number))
-
-
-def financial_year(number: int, ptype: PeriodType) -> Period:
-    """A financial year; ``2025April`` starts in April 2025, ``2025Nov`` in November 2024."""
-    _check_year(number)
-    suffix, first = _FINANCIAL[ptype]
-    start_year = number - 1 if ptype is PeriodType.FINANCIAL_NOV else number
-    return _months(ptype, start_year, first, 12, f"{number}{suffix}")
-
+from chitieu.catalog.period_types import (
+    FINANCIAL,
+    MAX_YEAR,
+    MIN_YEAR,
+    WEEK_PREFIX,
+    WEEK_START,
+    Period,
+    PeriodType,
+    add_months,
+    bi_month,
+    bi_week,
+    check_year,
+    day,
+    financial_year,
+    half_year,
+    month,
+    months_later,
+    quarter,
+    week,
+    week1_start,
+    weeks_in_year,
+    year,
+)
 
 # --- parsing ------------------------------------------------------------------------------
 
-_WEEKLY_BY_PREFIX = {prefix: ptype for ptype, prefix in _WEEK_PREFIX.items()}
-_FINANCIAL_BY_SUFFIX = {suffix: ptype for ptype, (suffix, _) in _FINANCIAL.items()}
+_WEEKLY_BY_PREFIX = {prefix: ptype for ptype, prefix in WEEK_PREFIX.items()}
+_FINANCIAL_BY_SUFFIX = {suffix: ptype for ptype, (suffix, _) in FINANCIAL.items()}
 
 # One anchored pattern per family; every group is ASCII digits only ([0-9], not \d, which
 # would also match other scripts' digits).
@@ -275,7 +87,7 @@ def _from_match(kind: str, g: tuple[str, ...]) -> Period:
     if kind == "month":
         return month(y, int(g[1]))
     if kind == "day":
-        _check_year(y)
+        check_year(y)
         return day(date(y, int(g[1]), int(g[2])))
     if kind == "bi_month":
         return bi_month(y, int(g[1]))
@@ -302,7 +114,7 @@ def parse_adx_period(text: str) -> Period:
     if not m:
         raise ValueError(f"not an ADX period (start/duration, e.g. 2025-01-01/P1M): {text!r}")
     y, mo, d, n, unit = int(m[1]), int(m[2]), int(m[3]), int(m[4]), m[5]
-    _check_year(y)
+    check_year(y)
     try:
         start = date(y, mo, d)
     except ValueError as exc:
@@ -322,15 +134,15 @@ def _adx_candidates(start: date, duration: str) -> list[Period]:
         if duration == "P1D":
             out.append(day(start))
         elif duration == "P7D":
-            for ptype in _WEEK_START:
+            for ptype in WEEK_START:
                 # The week-based year of a week is the year of its Thursday-or-later 4th day.
                 wy = (start + timedelta(3)).year
-                number = (start - _week1_start(ptype, wy)).days // 7 + 1
+                number = (start - week1_start(ptype, wy)).days // 7 + 1
                 if number >= 1:
                     out.append(week(wy, number, ptype))
         elif duration == "P14D":
             wy = (start + timedelta(3)).year
-            out.append(bi_week(wy, (start - _week1_start(PeriodType.WEEKLY, wy)).days // 14 + 1))
+            out.append(bi_week(wy, (start - week1_start(PeriodType.WEEKLY, wy)).days // 14 + 1))
         elif duration == "P1M":
             out.append(month(y, m))
         elif duration == "P2M" and m % 2 == 1:
@@ -350,7 +162,7 @@ def _adx_candidates(start: date, duration: str) -> list[Period]:
         elif duration == "P1Y":
             if m == 1:
                 out.append(year(y))
-            for ptype, (_, first) in _FINANCIAL.items():
+            for ptype, (_, first) in FINANCIAL.items():
                 if m == first:
                     out.append(financial_year(y + 1 if first == 11 else y, ptype))
     except ValueError:
@@ -392,14 +204,14 @@ def period_of_day(ptype: PeriodType, d: date) -> Period:
     y, m = d.year, d.month
     if ptype is PeriodType.DAILY:
         return day(d)
-    if ptype in _WEEK_START:
+    if ptype in WEEK_START:
         for wy in (y + 1, y, y - 1):
-            number = (d - _week1_start(ptype, wy)).days // 7 + 1
+            number = (d - week1_start(ptype, wy)).days // 7 + 1
             if 1 <= number <= weeks_in_year(wy, ptype):
                 return week(wy, number, ptype)
     if ptype is PeriodType.BI_WEEKLY:
         for wy in (y + 1, y, y - 1):
-            number = (d - _week1_start(PeriodType.WEEKLY, wy)).days // 14 + 1
+            number = (d - week1_start(PeriodType.WEEKLY, wy)).days // 14 + 1
             if 1 <= number <= 26:
                 candidate = bi_week(wy, number)
                 if candidate.contains(d):
@@ -412,20 +224,49 @@ def period_of_day(ptype: PeriodType, d: date) -> Period:
     if ptype is PeriodType.QUARTERLY:
         return quarter(y, (m + 2) // 3)
     if ptype is PeriodType.QUARTERLY_NOV:
-        shifted_year, shifted = _add_months(y, m, 2)  # Nov -> Jan of the naming year
+        shifted_year, shifted = add_months(y, m, 2)  # Nov -> Jan of the naming year
         return quarter(shifted_year, (shifted + 2) // 3, november=True)
     if ptype is PeriodType.SIX_MONTHLY:
         return half_year(y, 1 if m <= 6 else 2)
     if ptype is PeriodType.SIX_MONTHLY_APRIL:
-        sy, sm = _add_months(y, m, -3)
+        sy, sm = add_months(y, m, -3)
         return half_year(sy, 1 if sm <= 6 else 2, first_month=4)
     if ptype is PeriodType.SIX_MONTHLY_NOV:
-        sy, sm = _add_months(y, m, 2)
+        sy, sm = add_months(y, m, 2)
         return half_year(sy, 1 if sm <= 6 else 2, first_month=11)
     if ptype is PeriodType.YEARLY:
         return year(y)
-    _, first = _FINANCIAL[ptype]
+    _, first = FINANCIAL[ptype]
     start_year = y if m >= first else y - 1
     return financial_year(
         start_year + 1 if ptype is PeriodType.FINANCIAL_NOV else start_year, ptype
     )
+
+
+__all__ = [
+    "FINANCIAL",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "WEEK_PREFIX",
+    "WEEK_START",
+    "Period",
+    "PeriodType",
+    "add_months",
+    "bi_month",
+    "bi_week",
+    "canonical_period",
+    "check_year",
+    "day",
+    "financial_year",
+    "half_year",
+    "month",
+    "months_later",
+    "parse_adx_period",
+    "parse_period",
+    "period_of_day",
+    "quarter",
+    "week",
+    "week1_start",
+    "weeks_in_year",
+    "year",
+]

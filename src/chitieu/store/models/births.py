@@ -1,0 +1,74 @@
+"""The tables of birth records (microdata) and their aggregates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chitieu.store.models.base import Base
+
+
+class BirthRecord(Base):
+    """One birth from civil registration or the population database."""
+
+    __tablename__ = "birth_records"
+    __table_args__ = (
+        CheckConstraint("sex IN ('M', 'F')", name="ck_birth_sex"),
+        CheckConstraint("birth_order >= 1", name="ck_birth_order"),
+        CheckConstraint("prev_boys + prev_girls = birth_order - 1", name="ck_birth_prev"),
+    )
+
+    birth_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_order: Mapped[int] = mapped_column(Integer)
+    prev_boys: Mapped[int] = mapped_column(Integer)
+    prev_girls: Mapped[int] = mapped_column(Integer)
+    mother_birth_year: Mapped[int] = mapped_column(Integer)
+    facility_code: Mapped[str | None] = mapped_column(String(32))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+
+class BirthAggregate(Base):
+    """Birth counts kept current on import, so no page or estimate rescans the records.
+
+    ``birth_order`` is capped at 4 (4 means 4+); ``prev_boys`` and ``prev_girls`` at 2 (2 means
+    2+). Third births after two girls are ``birth_order=3, prev_boys=0, prev_girls=2``.
+    """
+
+    __tablename__ = "birth_aggregates"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sex: Mapped[str] = mapped_column(String(1), primary_key=True)
+    birth_order: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_boys: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_girls: Mapped[int] = mapped_column(Integer, primary_key=True)
+    births: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class BirthYearAggregate(Base):
+    """The yearly rollup of :class:`BirthAggregate` (the same counts without the month), kept
+    current in the same transaction by every write to ``birth_aggregates``, so a national or
+    provincial read of whole years reads about a twelfth of the rows."""
+
+    __tablename__ = "birth_year_aggregates"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sex: Mapped[str] = mapped_column(String(1), primary_key=True)
+    birth_order: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_boys: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_girls: Mapped[int] = mapped_column(Integer, primary_key=True)
+    births: Mapped[int] = mapped_column(BigInteger, default=0)
