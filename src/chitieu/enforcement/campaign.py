@@ -19,7 +19,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from chitieu.enforcement.ranking import PRIORITY_P, ExcessRow, excess_ranking
-from chitieu.enforcement.register import FACILITY_KINDS, OWNERSHIPS
+from chitieu.enforcement.register import (
+    FACILITY_KINDS,
+    OWNERSHIPS,
+    FacilityInfo,
+    facility_fields,
+)
 from chitieu.ingest.errors import ImportRefused, RowError
 from chitieu.store.audit import record_change
 from chitieu.store.models import Facility, Inspection, PlannedInspection, Unit
@@ -30,15 +35,7 @@ NEARBY = 12
 
 
 @dataclass(frozen=True, slots=True)
-class CandidateFacility:
-    code: str
-    name: str
-    unit_code: str
-    unit_name: str
-    kind: str
-    ownership: str
-    offers_ultrasound: bool
-    offers_obstetrics: bool
+class CandidateFacility(FacilityInfo):
     #: "commune" (in the flagged commune) or "province" (elsewhere in its province)
     where: str
     last_inspected: date | None
@@ -133,14 +130,7 @@ def _with_facilities(
             continue
         out.append(
             CandidateFacility(
-                code=f.code,
-                name=f.name,
-                unit_code=f.unit_code,
-                unit_name=unit_name,
-                kind=f.kind,
-                ownership=f.ownership,
-                offers_ultrasound=f.offers_ultrasound,
-                offers_obstetrics=f.offers_obstetrics,
+                **facility_fields(f, unit_name),
                 where="commune" if f.unit_code == row.unit_code else "province",
                 last_inspected=None if seen is None else seen.inspected_on,
                 findings=None if seen is None else seen.findings,

@@ -23,7 +23,10 @@ OWNERSHIPS = ("public", "private")
 
 
 @dataclass(frozen=True, slots=True)
-class RegisteredFacility:
+class FacilityInfo:
+    """A facility as the register, the campaign and their exports show it; each of those adds
+    its own fields after these."""
+
     code: str
     name: str
     unit_code: str
@@ -32,6 +35,24 @@ class RegisteredFacility:
     ownership: str
     offers_ultrasound: bool
     offers_obstetrics: bool
+
+
+def facility_fields(f: Facility, unit_name: str) -> dict[str, Any]:
+    """The :class:`FacilityInfo` fields of a stored facility in the unit named ``unit_name``."""
+    return {
+        "code": f.code,
+        "name": f.name,
+        "unit_code": f.unit_code,
+        "unit_name": unit_name,
+        "kind": f.kind,
+        "ownership": f.ownership,
+        "offers_ultrasound": bool(f.offers_ultrasound),
+        "offers_obstetrics": bool(f.offers_obstetrics),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredFacility(FacilityInfo):
     synthetic: bool
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,17 +78,7 @@ def facility_register(
     if ownership is not None:
         query = query.where(Facility.ownership == ownership)
     return [
-        RegisteredFacility(
-            code=f.code,
-            name=f.name,
-            unit_code=f.unit_code,
-            unit_name=unit_name,
-            kind=f.kind,
-            ownership=f.ownership,
-            offers_ultrasound=bool(f.offers_ultrasound),
-            offers_obstetrics=bool(f.offers_obstetrics),
-            synthetic=bool(f.synthetic),
-        )
+        RegisteredFacility(**facility_fields(f, unit_name), synthetic=bool(f.synthetic))
         for f, unit_name in db.execute(query)
     ]
 

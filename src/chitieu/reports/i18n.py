@@ -18,6 +18,8 @@ def fmt_number(value: float | None, digits: int = 1, lang: str = "vi") -> str:
     ``114.4`` and ``1,234,567`` in English; an en dash for a missing value."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
+    if round(value, digits) == 0:
+        value = 0  # a small negative value rounds to 0, not to "-0,0"
     text = f"{value:,.{digits}f}"
     if lang == "vi":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

@@ -8,21 +8,27 @@ with the same status; the API keeps its JSON errors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
-from chitieu.api.deps import OptionalUser
+from chitieu.api.db import DB
+from chitieu.api.deps import OptionalUser, ensure_within
 from chitieu.api.errors import ApiError, domain_status, log_refusal
 from chitieu.api.guards import NUL_MESSAGE
 from chitieu.auth.users import Principal
 from chitieu.catalog.messages import message
 from chitieu.errors import DomainError
+from chitieu.reports.i18n import fmt_interval, fmt_number
+from chitieu.units.queries import UnitInfo
 from chitieu.web.i18n import request_language
 from chitieu.web.templating import render
 
@@ -51,6 +57,47 @@ PageUser = Annotated[Principal, Depends(page_user)]
 UnitCode = Annotated[str | None, Query(max_length=16)]
 Year = Annotated[int | None, Query(ge=1990, le=2100)]
 Saved = Annotated[int | None, Query(ge=0)]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPage:
+    """What a page about a unit and a year starts from: the request, the signed-in user, the
+    request's session, the page's language, and the ``unit`` and ``year`` asked for (None when
+    the query does not name them)."""
+
+    request: Request
+    user: Principal
+    db: Session
+    lang: str
+    unit: str | None
+    year: int | None
+
+    def unit_info(self, default: str | None = None) -> UnitInfo:
+        """The unit asked for, else ``default``, else the user's own; 404 unknown, 403 outside
+        the user's unit."""
+        return ensure_within(self.user, self.unit or default or self.user.unit_code, self.db)
+
+    def figures(self) -> dict[str, Callable[..., str]]:
+        """The template's number formatters in the page's language: ``fmt(value, digits=1)``
+        and ``interval(lower, upper, digits=1)``."""
+        lang = self.lang
+        return {
+            "fmt": lambda v, d=1: fmt_number(v, d, lang),
+            "interval": lambda lo, hi, d=1: fmt_interval(lo, hi, d, lang),
+        }
+
+    def render(self, template: str, context: dict[str, Any]) -> Response:
+        return render(self.request, template, context, user=self.user)
+
+
+def unit_page(
+    request: Request, user: PageUser, db: DB, unit: UnitCode = None, year: Year = None
+) -> UnitPage:
+    return UnitPage(request, user, db, request_language(request), unit, year)
+
+
+#: A page about a unit and a year (``?unit=`` and ``?year=``), for a signed-in user.
+PageOfUnit = Annotated[UnitPage, Depends(unit_page)]
 
 
 def is_page(request: Request) -> bool:

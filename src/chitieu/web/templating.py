@@ -56,13 +56,11 @@ def static_url(name: str) -> str:
 
 
 def format_number(x: float | int | None, digits: int = 0, lang: str = "vi") -> str:
-    """A number as people read it: ``12.345,6`` in Vietnamese, ``12,345.6`` in English."""
-    if x is None:
-        return "–"
-    text = f"{x:,.{digits}f}"
-    if lang == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    """A number as people read it, whole by default (``|vnum``): ``12.345,6`` in Vietnamese,
+    ``12,345.6`` in English; the reports' formatter, :func:`chitieu.reports.i18n.fmt_number`."""
+    from chitieu.reports.i18n import fmt_number
+
+    return fmt_number(x, digits, lang)
 
 
 def format_figure(x: float | int | None, lang: str = "vi") -> str:

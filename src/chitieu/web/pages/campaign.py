@@ -28,8 +28,7 @@ from chitieu.enforcement.campaign import (
 from chitieu.enforcement.impact import inspection_effect
 from chitieu.enforcement.register import FACILITY_KINDS
 from chitieu.ingest.errors import ImportRefused
-from chitieu.reports.i18n import fmt_interval, fmt_number
-from chitieu.web.deps import PageUser, Saved, UnitCode, Year
+from chitieu.web.deps import PageOfUnit, PageUser, Saved, UnitCode
 from chitieu.web.i18n import request_language
 from chitieu.web.templating import render
 
@@ -44,14 +43,11 @@ def _float(text: str | None) -> float | None:
 
 
 @router.get("/enforcement/flagged")
-def flagged_page(
-    request: Request, user: PageUser, db: DB, unit: UnitCode = None, year: Year = None
-) -> Response:
+def flagged_page(page: PageOfUnit) -> Response:
     """Flagged communes, each with the facilities that can reveal fetal sex around it."""
-    lang = request_language(request)
-    info = ensure_within(user, unit or user.unit_code, db)
+    info = page.unit_info()
     today = vietnam_today()
-    params = request.query_params
+    params = page.request.query_params
     only = FacilityFilter(
         kinds=tuple(k for k in params.getlist("kind") if k),
         ownership=params.get("ownership") or None,
@@ -60,23 +56,22 @@ def flagged_page(
     error = params.get("error")
     try:
         found = flagged_with_facilities(
-            db, info.code, until_year=year or today.year - 1, as_of=today, only=only
+            page.db, info.code, until_year=page.year or today.year - 1, as_of=today, only=only
         )
     except ImportRefused as exc:
-        found, error = [], exc.summary(lang=lang, what="change")
+        found, error = [], exc.summary(lang=page.lang, what="change")
     context: dict[str, Any] = {
         "unit": info,
         "found": found,
         "only": only,
         "kinds": FACILITY_KINDS,
         "error": error,
-        "may_plan": user.role in ("admin", "analyst"),
-        "fmt": lambda v, d=1: fmt_number(v, d, lang),
-        "interval": lambda lo, hi: fmt_interval(lo, hi, 1, lang),
+        "may_plan": page.user.role in ("admin", "analyst"),
+        **page.figures(),
         "min_day": today.isoformat(),
         "default_day": (today + timedelta(days=14)).isoformat(),
     }
-    return render(request, "plans/flagged.html", context, user=user)
+    return page.render("plans/flagged.html", context)
 
 
 @router.post("/enforcement/campaign")
@@ -134,22 +129,14 @@ def campaign_page(
 
 
 @router.get("/enforcement/effect")
-def effect_page(
-    request: Request, user: PageUser, db: DB, unit: UnitCode = None, year: Year = None
-) -> Response:
+def effect_page(page: PageOfUnit) -> Response:
     """Did it work? The commune's SRB before and after its inspection, against its peers."""
-    lang = request_language(request)
-    info = ensure_within(user, unit or user.unit_code, db)
+    info = page.unit_info()
     found, error = None, None
+    last_data_year = vietnam_today().year - 1
     try:
-        found = inspection_effect(db, info.code, year=year, last_data_year=vietnam_today().year - 1)
+        found = inspection_effect(page.db, info.code, year=page.year, last_data_year=last_data_year)
     except ImportRefused as exc:
-        error = exc.summary(lang=lang, what="change")
-    context: dict[str, Any] = {
-        "unit": info,
-        "found": found,
-        "error": error,
-        "fmt": lambda v, d=1: fmt_number(v, d, lang),
-        "interval": lambda lo, hi: fmt_interval(lo, hi, 1, lang),
-    }
-    return render(request, "plans/effect.html", context, user=user)
+        error = exc.summary(lang=page.lang, what="change")
+    context: dict[str, Any] = {"unit": info, "found": found, "error": error, **page.figures()}
+    return page.render("plans/effect.html", context)

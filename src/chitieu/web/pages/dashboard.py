@@ -37,9 +37,8 @@ from chitieu.dashboard.common import births_completeness_json
 from chitieu.store.generations import stamp
 from chitieu.targets.provenance import uses_synthetic_data
 from chitieu.units.queries import UnitInfo, ancestors, list_units
-from chitieu.web.deps import PageUser, UnitCode, Year
+from chitieu.web.deps import PageOfUnit, UnitCode, Year
 from chitieu.web.i18n import CHART_KEYS, messages_for, request_language
-from chitieu.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
@@ -133,25 +132,18 @@ def _crumbs(db: Session, user: Principal, unit: UnitInfo) -> list[UnitInfo]:
 
 
 @router.get("/dashboard")
-def dashboard_page(
-    request: Request,
-    user: PageUser,
-    db: DB,
-    unit: UnitCode = None,
-    year: Year = None,
-    inline: bool = False,
-) -> Response:
+def dashboard_page(page: PageOfUnit, inline: bool = False) -> Response:
     """The dashboard for a unit (default: yours) and a year (default: the latest with data)."""
-    lang = request_language(request)
-    view = _view(request, db, user, unit, year, lang)
+    request, user, db = page.request, page.user, page.db
+    view = _view(request, db, user, page.unit, page.year, page.lang)
     last = latest_data_year(db, view.unit)  # a provisional year can still be picked
     children = [] if view.unit.level == "commune" else list_units(db, view.unit.code)
     # why the page opened by default on an earlier year than the current one: the later year's
     # births are provisional (shown with its completeness and a link), or there are none yet
     later, none_yet = None, None
-    if year is None and last > view.year:
-        later = births_completeness_json(db, view.unit, view.year, lang)[1]
-    elif year is None and view.year < vietnam_today().year:
+    if page.year is None and last > view.year:
+        later = births_completeness_json(db, view.unit, view.year, page.lang)[1]
+    elif page.year is None and view.year < vietnam_today().year:
         none_yet = vietnam_today().year
     data = {name: section_data(request, db, view, name) for name in SECTIONS} if inline else None
     context = {
@@ -161,10 +153,10 @@ def dashboard_page(
         "years": list(range(max(last, view.year), max(last, view.year) - YEARS_OFFERED, -1)),
         "synthetic": uses_synthetic_data(db, view.unit.code),
         "fetch_order": [s for s in FETCH_ORDER if s != "communes" or children],
-        "chart_text": messages_for(lang, CHART_KEYS),
+        "chart_text": messages_for(page.lang, CHART_KEYS),
         "inline_data": data,
         "can_enter": user.role != "entry" or view.unit.level == "commune",
         "provisional": later,
         "no_births_yet": none_yet,
     }
-    return render(request, "dashboard.html", context, user=user)
+    return page.render("dashboard.html", context)

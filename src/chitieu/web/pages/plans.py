@@ -45,7 +45,7 @@ from chitieu.targets.rules import rules_text
 from chitieu.targets.scorecard import NATIONAL, national_scorecard
 from chitieu.targets.service import evaluate_targets
 from chitieu.units.queries import in_subtree
-from chitieu.web.deps import PageUser, Saved, UnitCode, Year
+from chitieu.web.deps import PageOfUnit, PageUser, Saved, Year
 from chitieu.web.i18n import request_language
 from chitieu.web.templating import render
 
@@ -99,21 +99,13 @@ def _evaluation_rows(evaluations: list[Any], lang: str) -> list[dict[str, Any]]:
 
 
 @router.get("/plans/{code}")
-def plan_page(
-    code: str,
-    request: Request,
-    user: PageUser,
-    db: DB,
-    unit: UnitCode = None,
-    year: Year = None,
-    saved: Saved = None,
-) -> Response:
+def plan_page(code: str, page: PageOfUnit, saved: Saved = None) -> Response:
     """A plan: its targets evaluated for the unit, the report download, tasks, reporting."""
-    lang = request_language(request)
+    user, db, lang = page.user, page.db, page.lang
     plan = visible_plan(db, user, code)
     default_unit = plan.unit_code if user.covers(_path(db, plan.unit_code)) else user.unit_code
-    info = ensure_within(user, unit or default_unit, db)
-    year = year or vietnam_today().year
+    info = page.unit_info(default_unit)
+    year = page.year or vietnam_today().year
     report_year = min(max(year, plan.start_year), plan.end_year)
     evaluations = evaluate_targets(db, plan_code=code, unit_code=info.code, until_year=year)
     status = reporting_status(db, code, as_of=vietnam_today(), year=report_year)
@@ -142,9 +134,9 @@ def plan_page(
         "activities": ACTIVITY_KINDS,
         "commune_reporter": COMMUNE_REPORTER,
         "saved": saved,
-        "error": request.query_params.get("error"),
+        "error": page.request.query_params.get("error"),
     }
-    return render(request, "plans/plan.html", context, user=user)
+    return page.render("plans/plan.html", context)
 
 
 def _reasons(exc: ImportRefused, request: Request) -> str:
@@ -198,21 +190,15 @@ def scorecard_page(
 
 
 @router.get("/enforcement")
-def enforcement_page(
-    request: Request,
-    user: PageUser,
-    db: DB,
-    unit: UnitCode = None,
-    year: Year = None,
-    saved: Saved = None,
-) -> Response:
+def enforcement_page(page: PageOfUnit, saved: Saved = None) -> Response:
     """Where to inspect (excess beside history), the register, recent inspections, the form."""
-    lang = request_language(request)
-    info = ensure_within(user, unit or user.unit_code, db)
+    user, db = page.user, page.db
+    info = page.unit_info()
     today = vietnam_today()
     ranking, window = [], ""
     if info.level != "commune":
-        ranked = excess_ranking(db, info.code, until_year=year or today.year - 1, as_of=today)
+        until = page.year or today.year - 1
+        ranked = excess_ranking(db, info.code, until_year=until, as_of=today)
         ranking, window = [r for r in ranked.rows if r.p_excess is not None], ranked.window
     context = {
         "unit": info,
@@ -222,13 +208,12 @@ def enforcement_page(
         "recent": list_inspections(db, info.code)[:20],
         "may_record": user.role in ("admin", "analyst"),
         "saved": saved,
-        "error": request.query_params.get("error"),
+        "error": page.request.query_params.get("error"),
         "synthetic": uses_synthetic_data(db, info.code),
-        "fmt": lambda v, d=1: fmt_number(v, d, lang),
-        "interval": lambda lo, hi: fmt_interval(lo, hi, 1, lang),
+        **page.figures(),
         "today": today.isoformat(),
     }
-    return render(request, "plans/enforcement.html", context, user=user)
+    return page.render("plans/enforcement.html", context)
 
 
 @router.post("/enforcement/inspections")
