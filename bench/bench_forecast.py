@@ -68,14 +68,16 @@ print(json.dumps({"seconds": time.perf_counter() - began}))
 
 
 def run_child(args: list[str]) -> dict[str, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     began = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     out = json.loads(done.stdout.strip().splitlines()[-1]) if "{" in done.stdout else {}
     # ru_maxrss of children is the largest child so far: run the smaller job first.
-    return {"wall_s": wall, "peak_mib": max(peak, before) / 1024, **out}
+    return {"wall_s": wall, "cpu_s": cpu, "peak_mib": max(usage.ru_maxrss, before) / 1024, **out}
 
 
 def estimate_cli(units: int, years: int) -> dict[str, float]:
@@ -144,9 +146,10 @@ def main() -> None:
     new = run_child([py, "-c", CHILD, str(args.units), str(args.years), "new"])
     print(
         f"{args.units} units × {args.years} years, smoothing + excess + projection: "
-        f"new {new['seconds']:.2f} s (child wall {new['wall_s']:.2f} s, peak ≤ "
-        f"{new['peak_mib']:.0f} MiB); old {old['seconds']:.2f} s (wall {old['wall_s']:.2f} s, "
-        f"peak {old['peak_mib']:.0f} MiB); new/old {new['seconds'] / old['seconds']:.2f}"
+        f"new {new['seconds']:.2f} s (child wall {new['wall_s']:.2f} s, CPU {new['cpu_s']:.2f} s, "
+        f"peak ≤ {new['peak_mib']:.0f} MiB); old {old['seconds']:.2f} s (wall "
+        f"{old['wall_s']:.2f} s, CPU {old['cpu_s']:.2f} s, peak {old['peak_mib']:.0f} MiB); "
+        f"new/old {new['seconds'] / old['seconds']:.2f}"
     )
     for years in sorted(args.estimate_years):
         est = estimate_cli(args.units, years)

@@ -102,16 +102,17 @@ def bench_mcmc(n_units: int, n_years: int) -> dict[str, float]:
     return out
 
 
-def bench_fit(n_units: int, n_years: int, dense: bool) -> tuple[float, float]:
-    """Seconds and peak traced MiB of :func:`smooth_srb` on the simulated country."""
+def bench_fit(n_units: int, n_years: int, dense: bool) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak traced MiB of :func:`smooth_srb` on the simulated
+    country. CPU time is the steadier figure on a shared machine."""
     cols = simulate_srb(n_units, n_years, 34, births=(20, 20_000), seed=1).long()
     tracemalloc.start()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     smooth_srb(**cols, dense=dense)
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return seconds, peak
+    return seconds, cpu, peak
 
 
 # The child reports its own high-water mark from /proc (getrusage's ru_maxrss would carry this
@@ -125,14 +126,17 @@ try:
 except SystemExit:
     pass
 finally:
+    import resource
     with open("/proc/self/status") as status:
         hwm = [ln.split()[1] for ln in status if ln.startswith("VmHWM:")][0]
-    print(hwm, file=sys.stderr)
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    print(hwm, use.ru_utime + use.ru_stime, file=sys.stderr)
 """
 
 
-def bench_cli_child(n_units: int, n_years: int) -> tuple[float, float]:
-    """Wall seconds and the child's own peak RSS (MiB) of ``chitieu srb estimate``."""
+def bench_cli_child(n_units: int, n_years: int) -> tuple[float, float, float]:
+    """Wall seconds, the child's CPU seconds and its own peak RSS (MiB) of ``chitieu srb
+    estimate``."""
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "srb.csv"
         write_csv(csv_path, n_units, n_years, seed=1)
@@ -142,7 +146,8 @@ def bench_cli_child(n_units: int, n_years: int) -> tuple[float, float]:
             check=True,
         )  # fmt: skip
         wall = time.perf_counter() - began
-    return wall, int(done.stderr.strip().splitlines()[-1]) / 1024
+    hwm, cpu = done.stderr.strip().splitlines()[-1].split()
+    return wall, float(cpu), int(hwm) / 1024
 
 
 def bench_scaling(n_units: int, lengths: list[int], with_dense: bool) -> None:
@@ -153,26 +158,29 @@ def bench_scaling(n_units: int, lengths: list[int], with_dense: bool) -> None:
         if with_dense:
             fits[years]["dense"] = bench_fit(n_units, years, dense=True)
         row = "; ".join(
-            f"{name} {sec:.2f} s, peak {mib:.0f} MiB" for name, (sec, mib) in fits[years].items()
+            f"{name} {sec:.2f} s wall, {cpu:.2f} s CPU, peak {mib:.0f} MiB"
+            for name, (sec, cpu, mib) in fits[years].items()
         )
         ratio = ""
         if with_dense:
-            ratio = f"; dense/banded {fits[years]['dense'][0] / fits[years]['banded'][0]:.1f}×"
+            ratio = f"; dense/banded CPU {fits[years]['dense'][1] / fits[years]['banded'][1]:.1f}×"
         print(f"smooth_srb {n_units} units × {years} years: {row}{ratio}", flush=True)
     first = lengths[0]
     for years in lengths[1:]:
         growth = "; ".join(
-            f"{name} {fits[years][name][0] / fits[first][name][0]:.1f}× time, "
-            f"{fits[years][name][1] / fits[first][name][1]:.1f}× memory"
+            f"{name} {fits[years][name][0] / fits[first][name][0]:.1f}× wall, "
+            f"{fits[years][name][1] / fits[first][name][1]:.1f}× CPU, "
+            f"{fits[years][name][2] / fits[first][name][2]:.1f}× memory"
             for name in fits[years]
         )
         print(f"  {years}/{first} years: {growth}")
     cli = {years: bench_cli_child(n_units, years) for years in lengths}
     for years in lengths:
-        wall, rss = cli[years]
+        wall, cpu, rss = cli[years]
         print(
             f"chitieu srb estimate {n_units} × {years} years (child): {wall:.2f} s wall, "
-            f"peak RSS {rss:.0f} MiB; {wall / cli[first][0]:.2f}× the {first}-year time"
+            f"{cpu:.2f} s CPU, peak RSS {rss:.0f} MiB; {wall / cli[first][0]:.2f}× the "
+            f"{first}-year wall, {cpu / cli[first][1]:.2f}× its CPU"
         )
 
 
