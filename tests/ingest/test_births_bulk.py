@@ -16,6 +16,7 @@ from chitieu.ingest.prefetch import prefetch
 from chitieu.units.load import load_units
 
 from .test_births_import import TODAY, recount, stored_aggregates, synthetic_rows, write_csv
+from .test_births_rollup import recounted, stored_rollup
 
 
 def test_prefetch_keeps_order_and_raises_where_the_producer_failed():
@@ -94,3 +95,21 @@ def test_postgres_bulk_path_restores_foreign_keys(engine: Engine, tmp_path, monk
         ).scalars()
         assert list(analysed) == ["birth_aggregates", "birth_records"]
     assert stored_aggregates(engine) == recount(rows)
+
+
+def test_postgres_bulk_loads_into_empty_and_filled_tables_add_up(
+    engine: Engine, tmp_path, monkeypatch
+):
+    # The bulk path holds the birth tables exclusively: into empty ones it inserts without a
+    # conflict check, into filled ones it adds to the stored counts; both must add up.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: the exclusive bulk path")
+    with engine.begin() as conn:
+        load_units(conn)
+    monkeypatch.setattr(birth_store, "BULK_FK_MIN_ROWS", 1)
+    first, second = synthetic_rows(400, seed=3), synthetic_rows(400, seed=4, prefix="C")
+    import_births(engine, write_csv(tmp_path / "a.csv", first), today=TODAY)
+    assert stored_aggregates(engine) == recount(first)
+    import_births(engine, write_csv(tmp_path / "b.csv", second), today=TODAY)
+    assert stored_aggregates(engine) == recount(first + second)
+    assert stored_rollup(engine) == recounted(engine)

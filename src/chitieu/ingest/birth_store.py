@@ -126,13 +126,16 @@ def _show(value: object, empty: str = "empty") -> str:
     return empty if value is None else str(value)
 
 
-def _adding(conn: Connection, table, key: Sequence[str], counts=None):
+def _adding(conn: Connection, table, key: Sequence[str], counts=None, *, merge: bool = True):
     """INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL) adding births per ``key``:
-    from the select ``counts`` (key columns then births), or from rows given on execution."""
+    from the select ``counts`` (key columns then births), or from rows given on execution.
+    ``merge=False``: a plain INSERT, for a table known to hold none of the keys."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     upsert = dialect_insert(table)
     if counts is not None:
         upsert = upsert.from_select([*key, "births"], counts)
+    if not merge:
+        return upsert
     return upsert.on_conflict_do_update(
         index_elements=list(key), set_={"births": table.c.births + upsert.excluded.births}
     )
@@ -146,11 +149,21 @@ def _yearly(counts):
     return select(*key, func.sum(c.c[len(AGGREGATE_KEY)])).where(true()).group_by(*key)
 
 
-def _upsert_counts(conn: Connection, counts) -> None:
+def _upsert_counts(conn: Connection, counts, *, exclusive: bool = False) -> None:
     """Add ``counts`` (a select of :data:`AGGREGATE_KEY` then births) to ``birth_aggregates``
-    and, summed over the months, to its yearly rollup ``birth_year_aggregates``."""
-    conn.execute(_adding(conn, AGGREGATES, AGGREGATE_KEY, counts))
-    conn.execute(_adding(conn, YEAR_AGGREGATES, YEAR_KEY, _yearly(counts)))
+    and, summed over the months, to its yearly rollup ``birth_year_aggregates``.
+
+    The monthly counts go in key order: each index insert lands next to the previous one (on
+    PostgreSQL about a tenth less work for a million keys). ``exclusive``: the transaction
+    holds these tables exclusively (:func:`bulk_load`), so one found empty stays empty until
+    the INSERT, which then needs no conflict check."""
+    monthly = counts.order_by(*list(counts.selected_columns)[: len(AGGREGATE_KEY)])
+    for table, key, rows in (
+        (AGGREGATES, AGGREGATE_KEY, monthly),
+        (YEAR_AGGREGATES, YEAR_KEY, _yearly(counts)),
+    ):
+        empty = exclusive and not conn.scalar(select(exists().select_from(table)))
+        conn.execute(_adding(conn, table, key, rows, merge=not empty))
 
 
 def add_aggregates(conn: Connection, rows: Sequence[dict]) -> None:
@@ -198,7 +211,9 @@ def _counts_of_staged_rows(new_only: bool):
     return select(*key, func.count()).where(new).group_by(*key)
 
 
-def write_new(conn: Connection, batch_id: int, *, skipped: int, counts_staged: bool) -> None:
+def write_new(
+    conn: Connection, batch_id: int, *, skipped: int, counts_staged: bool, exclusive: bool = False
+) -> None:
     """Add the staged rows not stored yet to ``birth_records`` (with ``batch_id``) and their
     births to ``birth_aggregates`` and its yearly rollup. With ``skipped == 0`` every staged
     row is new, and the counts staged while reading are used if ``counts_staged``; otherwise
@@ -214,9 +229,8 @@ def write_new(conn: Connection, batch_id: int, *, skipped: int, counts_staged: b
             )
         )
     # SQLite needs a WHERE clause in INSERT … SELECT … ON CONFLICT (a parsing ambiguity).
-    _upsert_counts(
-        conn, select(*(COUNTS.c[k] for k in AGGREGATE_KEY), COUNTS.c.births).where(true())
-    )
+    counted = select(*(COUNTS.c[k] for k in AGGREGATE_KEY), COUNTS.c.births).where(true())
+    _upsert_counts(conn, counted, exclusive=exclusive)
     new = ~exists().where(RECORDS.c.birth_id == s.birth_id) if skipped else true()
     fields = ["birth_id", *COMPARED]
     # Inserting in key order keeps the primary-key index appends local.
@@ -236,16 +250,18 @@ def refresh_statistics(engine: Engine, added: int) -> None:
 
 
 @contextmanager
-def bulk_load(conn: Connection, adding: int) -> Iterator[None]:
+def bulk_load(conn: Connection, adding: int) -> Iterator[bool]:
     """Make a large load into ``birth_records``/``birth_aggregates`` cheap on PostgreSQL.
 
     When ``adding`` rows is a large share of the stored ones, the tables' foreign keys are
     dropped and re-created afterwards (re-creation checks every row, so the guarantee is
     unchanged; dropping them locks these tables and the ones they refer to, ``units`` and
     ``import_batches``, exclusively until the transaction ends). Sorting gets more memory for
-    this transaction only. SQLite needs none of this."""
+    this transaction only. SQLite needs none of this.
+
+    Yields whether the birth tables are now held exclusively by this transaction."""
     if conn.dialect.name != "postgresql":
-        yield
+        yield False
         return
     conn.execute(text("SET LOCAL work_mem = '128MB'"))
     # The planner's row estimate is enough to choose (and needs no scan of a large table).
@@ -254,7 +270,7 @@ def bulk_load(conn: Connection, adding: int) -> Iterator[None]:
     )
     stored = max(stored or 0, 0)
     if adding < BULK_FK_MIN_ROWS or adding < BULK_FK_SHARE * stored:
-        yield
+        yield False
         return
     constraints = conn.execute(
         text(
@@ -266,6 +282,11 @@ def bulk_load(conn: Connection, adding: int) -> Iterator[None]:
     ).all()
     for c in constraints:
         conn.execute(text(f'ALTER TABLE {c.tbl} DROP CONSTRAINT "{c.conname}"'))
-    yield
+    # ALTER TABLE took an ACCESS EXCLUSIVE lock on every table whose constraint it dropped.
+    yield {c.tbl for c in constraints} >= {
+        "birth_records",
+        "birth_aggregates",
+        "birth_year_aggregates",
+    }
     for c in constraints:
         conn.execute(text(f'ALTER TABLE {c.tbl} ADD CONSTRAINT "{c.conname}" {c.definition}'))

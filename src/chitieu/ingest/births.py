@@ -243,9 +243,13 @@ def import_births(
                     tx.rollback()
                     return result
                 batch_id = _record_import(conn, path, result, actor)
-                with birth_store.bulk_load(conn, added):
+                with birth_store.bulk_load(conn, added) as exclusive:
                     birth_store.write_new(
-                        conn, batch_id, skipped=skipped, counts_staged=counts_staged
+                        conn,
+                        batch_id,
+                        skipped=skipped,
+                        counts_staged=counts_staged,
+                        exclusive=exclusive,
                     )
         finally:
             # Temporary tables live as long as the connection, which the pool keeps.

@@ -2,10 +2,11 @@
 
 Keeping every id (or even every id's hash) until the end costs memory in proportion to the
 file: 8–30 bytes a record, gigabytes for a national backfill. Instead the ids' 64-bit hashes
-go through a Bloom filter (two bits an id, 32 bits an expected id, at most
-:data:`MAX_FILTER_BYTES`): a row whose two bits were both set already *may* repeat an earlier
-id, and only those rows' ids are kept — about 1 row in 270 while the filter is sized to the file
-(10 million rows: a 40 MB filter and some 37,000 suspects). At the end the suspects are joined
+go through a Bloom filter (two bits an id; 16 bits an expected id, rounded up to a power of
+two; at most :data:`MAX_FILTER_BYTES`): a row whose two bits were both set already *may*
+repeat an earlier id, and only those rows' ids are kept — between 1 row in 70 and 1 in 270
+while the filter is sized to the file (a 10-million-row CSV: a 32 MB filter and some 56,000
+suspects). At the end the suspects are joined
 once with the staged rows and the refused rows' ids; ids on two or more rows are the repeats,
 each reported on its later rows with the row it first appeared on.
 """
@@ -20,11 +21,11 @@ from chitieu.ingest.birth_staging import REFUSED_IDS, STAGE, SUSPECTS, stage
 from chitieu.ingest.error_log import ErrorLog
 from chitieu.ingest.errors import RowError, row_error
 
-#: The filter's largest size: 128 MiB holds 2^30 bits, room for 33 million ids at 32 bits each
+#: The filter's largest size: 128 MiB holds 2^30 bits, room for 67 million ids at 16 bits each
 #: (past that the false alarms grow, and so does the join that sorts them out, not memory).
 MAX_FILTER_BYTES = 128 << 20
 MIN_FILTER_BITS = 1 << 16
-BITS_PER_ID = 32
+BITS_PER_ID = 16
 
 
 def filter_bits(expected_rows: int) -> int:
