@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, cast, func, insert, select, update
+from sqlalchemy import Integer, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from chitieu.store.db import Db
@@ -32,28 +32,20 @@ _cc = ChangeCounter
 
 def bump(db: Db, scopes: Iterable[tuple[str, int]]) -> None:
     """Add one to the counter of every ``(scope, year)``, in the caller's transaction (a
-    missing counter starts at 1). Counters are taken in one order, so concurrent writers
-    never wait for each other round a loop."""
-    for scope, year in sorted(set(scopes)):
-        done = db.execute(
-            update(_cc).where(_cc.scope == scope, _cc.year == year).values(version=_cc.version + 1)
-        )
-        if done.rowcount == 0:  # type: ignore[attr-defined]
-            _insert_or_bump(db, scope, year)
-
-
-def _insert_or_bump(db: Db, scope: str, year: int) -> None:
-    """Insert a counter at 1, or bump it when another writer inserted it meanwhile."""
+    missing counter starts at 1), in one statement. Counters are taken in one order, so
+    concurrent writers never wait for each other round a loop."""
+    rows = [{"scope": s, "year": y, "version": 1} for s, y in sorted(set(scopes))]
+    if not rows:
+        return
     if dialect_name(db) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    stmt = upsert(_cc).values(scope=scope, year=year, version=1)
-    db.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[_cc.scope, _cc.year], set_={"version": _cc.version + 1}
-        )
+    stmt = upsert(_cc)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[_cc.scope, _cc.year], set_={"version": _cc.version + 1}
     )
+    db.execute(stmt, rows)
 
 
 def dialect_name(db: Db) -> str:
