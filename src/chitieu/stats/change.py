@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logsumexp, ndtr, ndtri
 
-from chitieu.stats.srb_banded import band_solve, ldl, phi_inv_band
+from chitieu.stats.band import band_solve, ldl, phi_inv_band
 
 #: Grids of the empirical-Bayes hyperparameters: prior share of units with a step, step SD.
 PI_GRID = np.array([0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3])

@@ -16,10 +16,10 @@ written as a band solve), vectorised across units, then gives what the fit needs
 The region levels' information ``Σ_u K_u`` is a T×T matrix per region; its ``W B⁻¹ W`` part is
 summed from the inverse's semiseparable generators (``(B⁻¹)_ij = ρ_i⋯ρ_{j−1} (B⁻¹)_jj``, i ≤ j)
 with one matrix product per region, the products restarted in chunks of years so that none
-underflows. The gradient in ``η`` is the complex-step derivative of the restricted likelihood
-(every operation here is analytic), and the curvature is the average information
-(:func:`chitieu.stats.srb_laplace.evaluate` computes the same quantities with dense matrices;
-the tests hold the two together).
+underflows. The gradient in ``η`` is closed-form except the derivative of log|A| along s_d and
+φ, a complex-step derivative (every operation here is analytic), and the curvature is the
+average information (:func:`chitieu.stats.srb_laplace.evaluate` computes the same quantities
+with dense matrices; the tests hold the two together).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
+from chitieu.stats.band import band_matvec, band_solve, dphi_inv_band, ldl, phi_inv_band
 from chitieu.stats.srb_laplace import PHI_MAX, Panel, Work, blocks, region_matrix, rw_penalty
 
 #: Complex-step size: the derivative's error is of order h², with no cancellation.
@@ -43,25 +43,6 @@ _BLOCK = 256
 def _hyper(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(σ_b², s_d², φ) per row of ``η`` (complex-safe)."""
     return np.exp(2 * eta[:, 0]), np.exp(2 * eta[:, 1]), PHI_MAX / (1 + np.exp(-eta[:, 2]))
-
-
-def phi_inv_band(phi: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
-    """Diagonal (U, T) and off-diagonal (U,) of the AR(1) correlation's inverse Φ⁻¹."""
-    one = 1 - phi**2
-    diag = np.repeat(((1 + phi**2) / one)[:, None], t, axis=1)
-    if t == 1:
-        diag[:] = 1.0
-    else:
-        diag[:, 0] = diag[:, -1] = 1 / one
-    return diag, -phi / one
-
-
-def _band_matvec(diag: np.ndarray, off: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Symmetric tridiagonal (diag (U, T), constant off (U,)) times v (U, T, k)."""
-    out: np.ndarray = diag[..., None] * v
-    out[:, 1:] += off[:, None, None] * v[:, :-1]
-    out[:, :-1] += off[:, None, None] * v[:, 1:]
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +70,7 @@ class Factor:
         change of the region level, how much of it reaches θ = level + x̂).
         ``prior_prec_r``: Φ⁻¹ r / s_d² when the caller has it."""
         if prior_prec_r is None:
-            prior_prec_r = _band_matvec(*self.band, r) / self.sd2[:, None, None]
+            prior_prec_r = band_matvec(*self.band, r) / self.sd2[:, None, None]
         e = self.solve(prior_prec_r)  # r − B⁻¹W r
         m_mu = self.v_mu[:, None] * np.einsum("ut,utk->uk", self.w, e)
         out: np.ndarray = e - m_mu[:, None, :] * self.g[..., None]
@@ -97,7 +78,7 @@ class Factor:
 
     def mean(self, r: np.ndarray) -> np.ndarray:
         """Posterior mean x̂ of the deviation given pseudo-data r (U, T)."""
-        both = np.stack([_band_matvec(*self.band, r[..., None])[..., 0] / self.sd2[:, None],
+        both = np.stack([band_matvec(*self.band, r[..., None])[..., 0] / self.sd2[:, None],
                          self.w * r], axis=2)  # fmt: skip
         e, y = self.solve(both).transpose(2, 0, 1)
         m_mu = self.v_mu * (self.w * e).sum(axis=1)
@@ -139,31 +120,6 @@ class Factor:
                       self.v_mu[idx], self.wg[idx])  # fmt: skip
 
 
-def ldl(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pivots D (U, T) and ρ (U, T−1) of the LDLᵀ of a tridiagonal with diagonal d (U, T)
-    and constant off-diagonal e (U,): L's subdiagonal is −ρ."""
-    u, t = d.shape
-    piv = np.ascontiguousarray(d.T)
-    rho = np.empty((max(t - 1, 0), u), dtype=d.dtype)
-    for k in range(t - 1):
-        rho[k] = -e / piv[k]
-        piv[k + 1] += e * rho[k]
-    return piv, rho
-
-
-def band_solve(piv: np.ndarray, rho: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The tridiagonal's inverse times b (U, T, k), from its LDLᵀ (time-first ``piv``, ``rho``)."""
-    t = b.shape[1]
-    y = np.array(b.transpose(1, 0, 2), dtype=np.result_type(b, piv), order="C")
-    for k in range(t - 1):
-        y[k + 1] += rho[k, :, None] * y[k]
-    y[-1] /= piv[-1, :, None]
-    for k in range(t - 2, -1, -1):
-        y[k] = y[k] / piv[k, :, None] + rho[k, :, None] * y[k + 1]
-    out: np.ndarray = y.transpose(1, 0, 2)
-    return out
-
-
 def factor(eta: np.ndarray, w: np.ndarray, region_of: np.ndarray) -> Factor:
     """Each unit's LDLᵀ of B = Φ⁻¹/s_d² + W under its region's ``η`` (complex-safe)."""
     t = w.shape[1]
@@ -203,13 +159,14 @@ def _chunks(rho: np.ndarray) -> list[tuple[int, int]]:
 
 def _grouped_outer(left: np.ndarray, right: np.ndarray, region_of: np.ndarray,
                    n_regions: int) -> np.ndarray:  # fmt: skip
-    """Σ_u leftᵤ rightᵤᵀ over each region's units (R, a, b), as one sparse product."""
-    u, a = left.shape
-    rows = (region_of[:, None] * a + np.arange(a)).ravel()  # column u: rows r_u·a … r_u·a + a−1
-    spread = sparse.csc_matrix(
-        (left.ravel(), rows, np.arange(0, u * a + 1, a)), shape=(n_regions * a, u)
-    )
-    out: np.ndarray = np.asarray(spread @ right).reshape(n_regions, a, right.shape[1])
+    """Σ_u leftᵤ rightᵤᵀ over each region's units (R, a, b): one matrix product per region
+    (units sorted by region)."""
+    bounds = blocks(region_of, n_regions)
+    out = np.zeros((n_regions, left.shape[1], right.shape[1]), np.result_type(left, right))
+    for r in range(n_regions):
+        lo, hi = bounds[r], bounds[r + 1]
+        if lo < hi:
+            out[r] = left[lo:hi].T @ right[lo:hi]
     return out
 
 
@@ -244,24 +201,6 @@ def _region_sum(values: np.ndarray, region_of: np.ndarray, n_regions: int) -> np
     return out
 
 
-def _value(eta: np.ndarray, z: np.ndarray, w: np.ndarray, level: np.ndarray, panel: Panel,
-           include: np.ndarray) -> np.ndarray:  # fmt: skip
-    """Restricted log likelihood per region at the region levels ``level`` held fixed."""
-    ri = panel.region_of
-    f = factor(eta, w, ri)
-    r = z - level[ri]
-    quad = (w * r * f.resid(r[..., None])[..., 0]).sum(axis=1)
-    per_unit = -0.5 * (f.logdet() + quad) * include
-    a_info = region_information(f, include, ri, panel.n_regions)
-    sign, logabs = np.linalg.slogdet(a_info)
-    rw = rw_penalty(z.shape[1])
-    out: np.ndarray = (
-        _region_sum(per_unit, ri, panel.n_regions) - 0.5 * (np.log(sign) + logabs)
-        - 0.5 * np.einsum("ri,ij,rj->r", level, rw, level)
-    )  # fmt: skip
-    return out
-
-
 @dataclass
 class BandedState:
     """What :func:`posterior` needs from an evaluation."""
@@ -281,14 +220,8 @@ def _dsigma(f: Factor, alpha: np.ndarray) -> np.ndarray:
         return out
 
     phi_a = phi_times(alpha)
-    one = 1 - phi**2
-    d_diag = np.repeat((4 * phi / one**2)[:, None], t, axis=1)
-    if t > 1:
-        d_diag[:, 0] = d_diag[:, -1] = 2 * phi / one**2
-    else:
-        d_diag[:] = 0.0
-    d_off = -(1 + phi**2) / one**2
-    dphi_a = -phi_times(_band_matvec(d_diag, d_off, phi_a[..., None])[..., 0])  # Φ' α = −Φ D' Φ α
+    d_diag, d_off = dphi_inv_band(phi, t)
+    dphi_a = -phi_times(band_matvec(d_diag, d_off, phi_a[..., None])[..., 0])  # Φ' α = −Φ D' Φ α
     dphi = phi * (1 - phi / PHI_MAX)
     return np.stack([
         np.repeat((2 * sb2 * alpha.sum(axis=1))[:, None], t, axis=1),
@@ -321,26 +254,83 @@ def evaluate(
     nothing = np.zeros(0)
     if light:
         return Work(nothing, nothing, nothing, level, a_info, x, state)
-    # One complex pass over three copies of the panel, η nudged by i·h along one axis in each:
-    # the imaginary parts are the gradient, the real part the value (both exact to rounding).
-    n_regions = panel.n_regions
-    nudged = np.concatenate([eta + 1j * _STEP * np.eye(3)[k] for k in range(3)])
-    tripled = np.concatenate([ri + k * n_regions for k in range(3)])
-    copies = Panel(panel.male, panel.female, tripled, 3 * n_regions)
-    both = _value(nudged, np.tile(z, (3, 1)), np.tile(w, (3, 1)), np.tile(level, (3, 1)),
-                  copies, np.tile(include, 3)).reshape(3, n_regions)  # fmt: skip
-    value = both[0].real
-    grad = (both.imag / _STEP).T
-    info = _average_information(f, a_info, r, panel, inc) if with_info else nothing
+    resid = f.resid(r[..., None])[..., 0]
+    alpha = w * resid * inc[:, None]  # α = P z, 0 for units left out
+    dsa = _dsigma(f, alpha)
+    value, grad = _value_and_gradient(eta, f, a_info, level, r, resid, dsa, panel, include)
+    info = _average_information(f, a_info, dsa, panel, inc) if with_info else nothing
     return Work(value, grad, info, level, a_info, x, state)
 
 
-def _average_information(f: Factor, a_info: np.ndarray, r: np.ndarray, panel: Panel,
+def _value_and_gradient(
+    eta: np.ndarray,
+    f: Factor,
+    a_info: np.ndarray,
+    level: np.ndarray,
+    r: np.ndarray,
+    resid: np.ndarray,
+    dsa: np.ndarray,
+    panel: Panel,
+    include: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Restricted log likelihood per region and its gradient in ``η``:
+    ½ Σ_u [αᵀ∂Σα − tr(K ∂Σ)] − ½ ∂ log|A| (the levels at their GLS value, so they do not move).
+
+    The traces are closed forms in the band pieces (``KΣ = W Q⁻¹``, ``ΣK1 = x̂(1)``, and
+    ``tr(K Φ') = −tr(ΦKΦ D')`` with ``D' = ∂Φ⁻¹/∂φ`` tridiagonal, so only the band of ΦKΦ
+    counts); ∂ log|A| along σ_b is ``−2σ_b² Σ (K1)ᵀA⁻¹(K1)``, along s_d and φ the imaginary
+    part of log|A| at ``η`` nudged by i·h (complex step, exact to rounding)."""
+    ri, n_regions = panel.region_of, panel.n_regions
+    inc = include.astype(float)
+    t = r.shape[1]
+    logabs = np.linalg.slogdet(a_info)[1]
+    per_unit = -0.5 * (f.logdet() + (f.w * r * resid).sum(axis=1)) * inc
+    rw = rw_penalty(t)
+    value = (_region_sum(per_unit, ri, n_regions) - 0.5 * logabs
+             - 0.5 * np.einsum("ri,ij,rj->r", level, rw, level))  # fmt: skip
+    sb2, sd2, phi = f.sb2, f.sd2, f.phi
+    alpha = f.w * resid
+    k11 = f.wg * f.v_mu / sb2  # 1ᵀK1
+    var = f.variance()
+    omega = f.mean(np.ones_like(r))  # ΣK1 = Q⁻¹W1
+    near = sb2**2 * k11
+    scale = (1 / sd2**2)[:, None]
+    band_diag = ((sb2 + sd2)[:, None] - var - 2 * sb2[:, None] * omega + near[:, None]) * scale
+    cov_next = f.rho.T * f.var_b[:, 1:] + f.v_mu[:, None] * f.g[:, :-1] * f.g[:, 1:]
+    band_off = (
+        (sb2 + sd2 * phi)[:, None] - cov_next - sb2[:, None] * (omega[:, :-1] + omega[:, 1:])
+        + near[:, None]
+    ) * scale  # fmt: skip
+    d_diag, d_off = dphi_inv_band(phi, t)
+    tr_nd = (band_diag * d_diag).sum(axis=1) + 2 * d_off * band_off.sum(axis=1)
+    dphi = phi * (1 - phi / PHI_MAX)
+    traces = np.stack([
+        2 * sb2 * k11,
+        2 * ((f.w * var).sum(axis=1) - sb2 * k11),
+        -sd2 * dphi * tr_nd,
+    ], axis=1)  # fmt: skip
+    quads = np.einsum("ut,utk->uk", alpha, dsa)
+    grad = _region_sum(0.5 * (quads - traces) * inc[:, None], ri, n_regions)
+    k1 = f.w * f.g * (f.v_mu / sb2 * inc)[:, None]
+    a_inv = np.linalg.inv(a_info)
+    s11 = _grouped_outer(k1, k1, ri, n_regions)
+    grad[:, 0] += np.exp(2 * eta[:, 0]) * np.einsum("rij,rji->r", a_inv, s11)
+    nudged = np.concatenate([eta + 1j * _STEP * np.eye(3)[k] for k in (1, 2)])
+    twice = np.concatenate([ri, ri + n_regions])
+    fc = factor(nudged, np.tile(f.w, (2, 1)), twice)
+    sign_c, logabs_c = np.linalg.slogdet(
+        region_information(fc, np.tile(include, 2), twice, 2 * n_regions)
+    )
+    del logabs_c  # real: the derivative is the phase of the (positive) determinant
+    grad[:, 1:] -= 0.5 * (np.angle(sign_c) / _STEP).reshape(2, n_regions).T
+    return value, grad
+
+
+def _average_information(f: Factor, a_info: np.ndarray, v: np.ndarray, panel: Panel,
                          inc: np.ndarray) -> np.ndarray:  # fmt: skip
-    """½ (∂_iΣ α)ᵀ P (∂_jΣ α) summed over each region's included units, α = P z."""
+    """½ (∂_iΣ α)ᵀ P (∂_jΣ α) summed over each region's included units, α = P z;
+    ``v`` = ∂Σ α (U, T, 3)."""
     ri = panel.region_of
-    alpha = f.w * f.resid(r[..., None])[..., 0] * inc[:, None]
-    v = _dsigma(f, alpha)  # (U, T, 3)
     kv = f.w[..., None] * f.resid(v) * inc[:, None, None]
     shift = np.linalg.solve(a_info[:, None], _region_sum(kv, ri, panel.n_regions)
                             .transpose(0, 2, 1)[..., None])[..., 0]  # fmt: skip
@@ -360,7 +350,7 @@ def posterior(work: Work, panel: Panel) -> dict[str, Any]:
     sb2, sd2, phi = _hyper(state.eta)
     # (I − Q⁻¹W) L: how the levels' uncertainty reaches θ; Φ⁻¹L/s_d² is the region's. Units
     # in blocks, so memory stays linear in years (each block holds T columns per unit).
-    prec_chol = _band_matvec(*phi_inv_band(phi, f.w.shape[1]), chol) / sd2[:, None, None]
+    prec_chol = band_matvec(*phi_inv_band(phi, f.w.shape[1]), chol) / sd2[:, None, None]
     from_level = np.empty_like(f.w)
     for lo in range(0, len(ri), _BLOCK):
         part = slice(lo, lo + _BLOCK)
