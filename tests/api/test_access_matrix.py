@@ -35,6 +35,7 @@ READS = {
     "facilities": ("/api/facilities?unit={u}&children=true", None),
     "facility": ("/api/facilities/{f}", None),
     "births": ("/api/births/aggregates?unit={u}&children=true", None),
+    "reconciliation": ("/api/births/reconciliation?unit={u}&year=2025", None),
     "indicator": ("/api/indicators/SRB?unit={u}&start=2023&end=2024", None),
     "inspections": ("/api/inspections?unit={u}", None),
     "dataValueSets": ("/api/dataValueSets?orgUnit={u}&period=2024&idScheme=code", None),

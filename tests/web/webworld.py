@@ -3,7 +3,9 @@
 Real units, catalogue and plans; synthetic births (birth aggregates) for every Hanoi commune
 over 2012–2025 with son preference at third births and a few communes with an excess; Hanoi's
 capacity figures; the communes' monthly reports for 2025 (January–November, most on time,
-some late, some missing; December not yet sent); users ``admin``, ``analyst.hanoi``,
+some late, some missing; December not yet sent), whose live births equal the commune's birth
+records of the month (2025's records are spread over its months; earlier years' are all in
+June); users ``admin``, ``analyst.hanoi``,
 ``entry.00070`` and ``entry.00004`` with the password ``demo``. Everything is marked
 synthetic, as the demo is.
 """
@@ -88,7 +90,38 @@ def _births(rng: np.random.Generator, communes: list[str]) -> list[dict]:
     return rows
 
 
-def _reports(rng: np.random.Generator, communes: list[str]) -> tuple[list[dict], list[dict]]:
+def _spread(rows: list[dict]) -> list[dict]:
+    """The report year's births spread over its twelve months (the earlier months take the
+    remainder); other years' stay in June."""
+    out = []
+    for row in rows:
+        if row["year"] != REPORT_YEAR:
+            out.append(row)
+            continue
+        base, extra = divmod(row["births"], 12)
+        for month in range(1, 13):
+            n = base + (1 if month <= extra else 0)
+            if n:
+                out.append({**row, "month": month, "births": n})
+    return out
+
+
+def _report_cells(rows: list[dict]) -> dict[tuple[str, int, str], int]:
+    """Births of the report year per (commune, month, LIVE_BIRTHS cell)."""
+    cells: dict[tuple[str, int, str], int] = {}
+    for row in rows:
+        if row["year"] == REPORT_YEAR:
+            cell = f"{row['sex']}_O{min(row['birth_order'], 3)}" + (
+                "P" if row["birth_order"] >= 3 else ""
+            )
+            key = (row["unit_code"], row["month"], cell)
+            cells[key] = cells.get(key, 0) + row["births"]
+    return cells
+
+
+def _reports(
+    rng: np.random.Generator, communes: list[str], births: dict[tuple[str, int, str], int]
+) -> tuple[list[dict], list[dict]]:
     """Monthly report values for 2025 (January–November) and the audit entries of their
     submission, at times that make most on time (by the 10th of the next month)."""
     values, audit = [], []
@@ -102,7 +135,8 @@ def _reports(rng: np.random.Generator, communes: list[str]) -> tuple[list[dict],
             day = int(rng.integers(2, 10)) if draw < 0.85 else int(rng.integers(12, 28))
             sent = datetime(REPORT_YEAR + month // 12, month % 12 + 1, day, 3, 0)
             for disagg in ("M_O1", "M_O2", "M_O3P", "F_O1", "F_O2", "F_O3P"):
-                value = int(rng.integers(0, 40))
+                rng.integers(0, 40)  # drawn as before, so the statuses and days stay the same
+                value = births.get((code, month, disagg), 0)
                 values.append(
                     {
                         "element_code": "LIVE_BIRTHS",
@@ -140,7 +174,8 @@ def build_world(engine: Engine, password_hash: str, *, seed: int = 4) -> None:
         communes = list(
             conn.scalars(select(Unit.code).where(Unit.parent_code == HANOI).order_by(Unit.code))
         )
-        add_aggregates(conn, _births(rng, communes))
+        births = _spread(_births(rng, communes))
+        add_aggregates(conn, births)
         conn.execute(
             insert(ImportBatch).values(
                 kind="demo", source="tests/web/webworld.py", sha256="0" * 64, imported_by="demo"
@@ -160,7 +195,7 @@ def build_world(engine: Engine, password_hash: str, *, seed: int = 4) -> None:
             for element, value in HANOI_CAPACITY.items()
         ]
         conn.execute(insert(DataValue), capacity)
-        values, audit = _reports(rng, communes)
+        values, audit = _reports(rng, communes, _report_cells(births))
         conn.execute(insert(DataValue), values)
         conn.execute(insert(AuditEntry), audit)
         for username, role, unit in USERS:

@@ -39,6 +39,7 @@ def births(
     from chitieu.store.models import Unit
 
     engine = make_engine()
+    disagree = []
     try:
         try:
             with engine.connect() as conn:
@@ -49,6 +50,11 @@ def births(
             raise fail("no units in the database; run: chitieu db upgrade")
         try:
             result = import_births(engine, file, actor=actor, dry_run=dry_run)
+            if not result.dry_run and result.months:
+                from chitieu.births.reconcile import disagreements
+
+                with engine.connect() as conn:
+                    disagree = disagreements(conn, result.months)
         except ImportRefused as refused:
             typer.echo(refusal_text(refused), err=True)
             raise typer.Exit(code=1) from None
@@ -70,3 +76,39 @@ def births(
     )
     if result.batch_id is not None:
         typer.echo(f"Lô nhập (import batch): {result.batch_id}; sha256 {result.sha256}")
+    if disagree:
+        _print_disagreements(disagree)
+
+
+def _print_disagreements(months: list) -> None:  # list[CommuneMonth]
+    """Each language's line on the commune-months whose records and report now disagree,
+    then the first of them."""
+    from chitieu.catalog.messages import message
+
+    n = len(months)
+    for lang in ("vi", "en"):
+        typer.echo(message("births_import_disagree", lang, n=n))
+    for m in months[:10]:
+        lines = []
+        for lang in ("vi", "en"):
+            used = "births_used_report" if m.uses_report else "births_used_records"
+            lines.append(
+                message(
+                    "births_disagree_line",
+                    lang,
+                    unit=m.unit_code,
+                    period=m.period,
+                    rb=m.records_boys,
+                    rg=m.records_girls,
+                    pb=_whole(m.report_boys),
+                    pg=_whole(m.report_girls),
+                    used=message(used, lang),
+                )
+            )
+        typer.echo("  " + " | ".join(lines))
+    if n > 10:
+        typer.echo(f"  … (+{n - 10})")
+
+
+def _whole(x: float | None) -> str:
+    return "–" if x is None else f"{x:g}"

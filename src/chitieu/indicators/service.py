@@ -2,11 +2,13 @@
 
 Where the figures come from:
 
-* births come from ``birth_aggregates`` (birth records); where a unit has no birth records
-  for a year, from the ``LIVE_BIRTHS`` aggregates it reported. **Birth records win**: for a
-  unit and year with any birth record, its reported ``LIVE_BIRTHS`` values are ignored, so
-  births are never counted twice. Indicators that need the sex of earlier children
-  (``SRB_O3_AFTER_2G``) come from birth records only.
+* births come from birth records (``birth_aggregates``) and from the ``LIVE_BIRTHS`` the units
+  reported, never both for the same births. Month by month, a unit's births come from its
+  submitted monthly report unless its birth records of that month count at least as many
+  births (:func:`chitieu.births.reconcile.report_used`, the one rule); a unit-year without
+  birth records uses what it reported. A figure reported for a longer period (a quarter, a
+  year) is used only where the unit has no birth records that year. Indicators that need the
+  sex of earlier children (``SRB_O3_AFTER_2G``) come from birth records only.
 * everything else comes from ``data_values`` (submitted or locked; drafts are not counted),
   summed over the unit and every unit below it, as DHIS2 aggregates. Within a year a cell is
   read from its coarsest reported period type (an annual figure beats its quarters, quarters
@@ -30,10 +32,13 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chitieu.births.reconcile import BIRTHS_ELEMENT, commune_months
 from chitieu.catalog import Catalog, read_catalog
+from chitieu.catalog.periods import PeriodType
 from chitieu.catalog.schema import BirthFilter, Indicator, Operand
 from chitieu.indicators.estimate import estimate
 from chitieu.indicators.sources import (
+    PERIOD_PRECEDENCE,
     ReportedCell,
     element_cells,
     read_births,
@@ -143,6 +148,9 @@ def _unit_totals(
             wanted.setdefault(op.element, set()).update(cells)
     reported_numerator: set[tuple[str, int]] = set()
 
+    # the coarsest period type of each reported births cell of a unit-year with records
+    birth_ranks: dict[tuple[str, str, str, int], int] = {}
+
     def add_cells(cells: Iterable[ReportedCell], sign: float, skip_recorded: bool) -> None:
         # keep, per (unit, element, cell, year), the coarsest period type reported
         best: dict[tuple[str, str, str, int], ReportedCell] = {}
@@ -152,8 +160,10 @@ def _unit_totals(
                 best[key] = c
         for (unit, element, cell, year), c in best.items():
             el = catalog.element(element)
+            if el.from_births and (unit, year) in with_records and (skip_recorded or sign < 0):
+                birth_ranks[(unit, element, cell, year)] = c.rank
             if skip_recorded and el.from_births and (unit, year) in with_records:
-                continue  # birth records win for this unit and year
+                continue  # records, with the months whose report is used added below
             x = sign * (c.latest if el.period_aggregation == "last" else c.total)
             for op, side in sides:
                 if op.element == element and cell in element_cells(el, op.disaggregations):
@@ -170,18 +180,54 @@ def _unit_totals(
         add_cells(read_own_reported(db, years, wanted, path=path), 1.0, True)
     else:
         add_cells(read_subtree_reported(db, subtrees, years, wanted), 1.0, False)
-        # birth records win: take out the reported births of units that have records
+        # take out the reported births of units that have records (the months whose report
+        # is used are added back below)
         from_births = {e: d for e, d in wanted.items() if catalog.element(e).from_births}
         recorded = sorted({u for u, _ in with_records})
         if from_births and recorded:
             own = read_own_reported(db, years, from_births, units=recorded)
             add_cells((c for c in own if (c.unit_code, c.year) in with_records), -1.0, False)
 
+    if with_records and any(op.element == BIRTHS_ELEMENT for op, _ in sides):
+        _months_reported(db, totals, sides, path, years, with_records, birth_ranks, catalog)
+
     if ind.denominator.facilities is not None:
         counts = read_facility_counts(db, path, ind.denominator.facilities.kind)
         for unit, year in reported_numerator:
             totals.add(totals.den, (unit, year), counts.get(unit, 0))
     return totals
+
+
+_MONTHLY = PERIOD_PRECEDENCE.index(PeriodType.MONTHLY)
+
+
+def _months_reported(
+    db: Session,
+    totals: _Totals,
+    sides: tuple[tuple[Operand, dict[tuple[str, int], float]], ...],
+    path: str,
+    years: tuple[int, ...],
+    with_records: set[tuple[str, int]],
+    ranks: dict[tuple[str, str, str, int], int],
+    catalog: Catalog,
+) -> None:
+    """In unit-years with birth records, replace the records of each month whose submitted
+    report is used (the rule of :mod:`chitieu.births.reconcile`) by that report's cells. A
+    cell reported for a longer period that year is left to the records."""
+    el = catalog.element(BIRTHS_ELEMENT)
+    units = {u for u, _ in with_records}
+    for m in commune_months(db, path, years, units=units, reported_only=True, catalog=catalog):
+        key = (m.unit_code, m.year)
+        if key not in with_records or not m.uses_report or m.report is None:
+            continue
+        for op, side in sides:
+            if op.element != BIRTHS_ELEMENT:
+                continue
+            for cell in element_cells(el, op.disaggregations):
+                rank = ranks.get((m.unit_code, BIRTHS_ELEMENT, cell, m.year))
+                if rank is not None and rank != _MONTHLY:
+                    continue
+                totals.add(side, key, m.report.get(cell, 0.0) - m.records.get(cell, 0))
 
 
 def birth_based(ind: Indicator, catalog: Catalog) -> bool:

@@ -67,6 +67,9 @@ class BirthImportResult:
     #: The earlier batch of the very same file (same SHA-256), when the import was skipped
     #: because every record of it is stored already.
     same_file_as: int | None = None
+    #: The (unit, year, month) the file's records fall in, for comparing them with the
+    #: units' monthly reports (:mod:`chitieu.births.reconcile`).
+    months: tuple[tuple[str, int, int], ...] = ()
 
 
 #: Per-batch birth counts are merged in memory until they hold this many rows. When a merged
@@ -164,6 +167,13 @@ def _same_file_stored(conn: Connection, digest: str) -> Row | None:
     return batch if kept == batch.rows_added else None
 
 
+def _months(conn: Connection) -> tuple[tuple[str, int, int], ...]:
+    """The (unit, year, month) of the staged records' counts, in order."""
+    c = COUNTS.c
+    query = select(c.unit_code, c.year, c.month).distinct().order_by(c.unit_code, c.year, c.month)
+    return tuple((u, int(y), int(m)) for u, y, m in conn.execute(query))
+
+
 def _record_import(conn: Connection, path: Path, result: BirthImportResult, actor: str) -> int:
     """Add the ``import_batches`` row and its audit entry; return the batch id."""
     key = conn.execute(
@@ -238,7 +248,9 @@ def import_births(
                     )
                     raise log.refusal()
                 added = rows_read - skipped
-                result = BirthImportResult(rows_read, added, skipped, None, digest, dry_run)
+                result = BirthImportResult(
+                    rows_read, added, skipped, None, digest, dry_run, months=_months(conn)
+                )
                 if dry_run or added == 0:
                     tx.rollback()
                     return result

@@ -23,7 +23,9 @@ from chitieu.api.params import (
     UnitScope,
     page_of,
     paginate,
+    resolve_scope,
 )
+from chitieu.births.reconcile import commune_months
 from chitieu.store.models import BirthAggregate, BirthYearAggregate
 
 router = APIRouter(tags=["births"])
@@ -39,6 +41,11 @@ _KEYS = {
     "prev_girls": "prev_girls",
 }
 DEFAULT_GROUPS = "year,sex,birth_order"
+#: The source rule, as the reconciliation answers it (chitieu.births.reconcile.report_used).
+RULE = (
+    "each commune-month uses its submitted monthly report unless its birth records count at "
+    "least as many births"
+)
 
 
 def _groups(text: str) -> list[str]:
@@ -111,3 +118,36 @@ def _sums(
     rows, total = paginate(db, query, paging)
     items = [{**dict(zip(names, row[:-1], strict=True)), "births": int(row[-1])} for row in rows]
     return page_of(items, total, paging)
+
+
+@router.get("/births/reconciliation", summary="Birth records beside the monthly reports")
+def births_reconciliation(
+    request: Request,
+    user: CurrentUser,
+    db: DB,
+    year: Annotated[int, Query(ge=1990, le=2100, description="Calendar year.")],
+    unit: Annotated[
+        str | None, Query(description="Unit code; its communes are read. Default: your unit.")
+    ] = None,
+    differences: Annotated[
+        bool, Query(description="Only the commune-months where the two sources disagree.")
+    ] = False,
+) -> Response:
+    """Per commune-month of ``year`` at or below the unit (your unit by default; 403 outside
+    it): births by sex from birth records and from the submitted monthly report, the
+    difference (records − report), whether they disagree, and which one the figures use
+    (``used``: ``report`` unless the records count at least as many births)."""
+    scope = resolve_scope(user, db, unit, True)
+
+    def build() -> dict[str, Any]:
+        months = commune_months(db, scope.path, [year])
+        items = [m.as_dict() for m in months if m.differs or not differences]
+        return {
+            "unit": scope.code,
+            "year": year,
+            "rule": RULE,
+            "differing": sum(1 for m in months if m.differs),
+            "items": items,
+        }
+
+    return cached_json(request, db, user, build)

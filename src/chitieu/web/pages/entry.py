@@ -22,6 +22,7 @@ from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
 from chitieu.api.errors import ApiError
 from chitieu.auth.users import Principal
+from chitieu.births.reconcile import commune_months
 from chitieu.catalog.clock import vietnam_today
 from chitieu.catalog.periods import PeriodType, months_later, parse_period, period_of_day
 from chitieu.reporting.form import (
@@ -151,11 +152,18 @@ def entry_home(
     info = ensure_within(user, unit or user.unit_code, db)
     if info.level == "commune":
         return RedirectResponse(f"/entry/{info.code}/{period}", status_code=303)
+    differing = []
     if info.level == "country":
         rows, states = list_units(db, info.code), {}
     else:
         rows = list_units(db, info.code)
         states = report_states(db, [u.code for u in rows], [period])
+        month = (int(period[:4]), int(period[4:]))
+        differing = [
+            m
+            for m in commune_months(db, info.path, [month[0]])
+            if (m.year, m.month) == month and m.differs
+        ]
     context = {
         "unit": info,
         "period": period,
@@ -164,6 +172,8 @@ def entry_home(
         "rows": rows,
         "states": {code: s for (code, _), s in states.items()},
         "deadline": deadline(period),
+        "differing": differing,
+        "names": {u.code: u.name for u in rows},
     }
     return render(request, "entry_list.html", context, user=user)
 
