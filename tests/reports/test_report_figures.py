@@ -20,18 +20,17 @@ from chitieu.store.db import transaction
 from chitieu.store.models import Facility
 
 PLAN = "HN-SRB-2026-2030"
-COMPARED = [
-    "target_code",
-    "goal_value",
-    "latest_value",
-    "latest_lower",
-    "latest_upper",
-    "p_now",
-    "prob_target_met",
-    "required_annual_change",
-    "observed_annual_change",
-    "status",
-]
+#: Figures the XLSX shows and the decimals the PDF prints them with.
+COMPARED = {
+    "goal_value": 1,
+    "latest_value": 1,
+    "latest_lower": 1,
+    "latest_upper": 1,
+    "p_now": 2,
+    "prob_target_met": 2,
+    "required_annual_change": 2,
+    "observed_annual_change": 2,
+}
 
 
 class _Signed:
@@ -86,8 +85,9 @@ def _squeeze(text: str) -> str:
 
 
 def test_xlsx_figures_equal_the_api(client):
-    api = {i["target_code"]: _flat(i) for i in _api_targets(client)}
-    assert set(api) == {"SRB_ANNUAL_FALL", "SRB_AT_MOST_109_BY_2030"}
+    items = _api_targets(client)
+    assert {i["target_code"] for i in items} == {"SRB_ANNUAL_FALL", "SRB_AT_MOST_109_BY_2030"}
+    api = {i["description_vi"]: _flat(i) for i in items}
     wb = load_workbook(io.BytesIO(_download(client, "xlsx")), data_only=True)
     ws = wb["Chỉ tiêu"]
     keys = [k for k, _, _ in TARGET_COLUMNS]
@@ -96,12 +96,22 @@ def test_xlsx_figures_equal_the_api(client):
     rows = [dict(zip(keys, r, strict=True)) for r in ws.iter_rows(HEADER_ROW + 1, values_only=True)]
     assert len(rows) == len(api)
     for row in rows:
-        expected = api[row["target_code"]]
-        for key in COMPARED:
+        expected = api[row["description"]]
+        # names, not codes: the indicator's and the unit's name (the unit code beside it)
+        assert (row["indicator"], row["unit_name"], row["unit_code"]) == (
+            "Tỷ số giới tính khi sinh",
+            "Thành phố Hà Nội",
+            "01",
+        )
+        assert row["status_label"] and row["status_label"] != expected["status"]
+        for key, digits in COMPARED.items():
             value = expected[key]
-            if isinstance(value, float):  # XLSX keeps 15 significant digits of a double
-                value = pytest.approx(value, rel=1e-13)
-            assert row[key] == value, (row["target_code"], key)
+            want = None if value is None else round(value, digits)  # as the PDF prints it
+            assert row[key] == want, (row["description"], key, row[key], value)
+    for ws in wb:
+        for row in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
+            for v in row:  # no figure with more than two decimals anywhere in the workbook
+                assert not isinstance(v, float) or round(v, 2) == v, (ws.title, v)
     # the numbers are real figures, not blanks: the SRB in 2025 and a probability
     assert all(110 < r["latest_value"] < 120 and 0 <= r["prob_target_met"] <= 1 for r in rows)
 
@@ -223,16 +233,20 @@ def test_english_editions_are_english_and_the_xlsx_shows_rounded_figures(client,
     assert "Pursuant to Plan No. 237/KH-UBND of 8 December 2020" in _squeeze_spaces(html)
     wb = load_workbook(io.BytesIO(_download(client, "xlsx", "en")))
     codes = {"at_most", "at_least", "observed", "smoothed", "projection", "body", "overdue"}
-    codes |= {"reported", "not_due"}
+    codes |= {"reported", "not_due", "high", "low", "off_track", "on_track", "at_risk", "met"}
+    codes |= {"SRB_ANNUAL_FALL", "SRB_AT_MOST_109_BY_2030", "commune", "HN-SDTTG"}
     for ws in wb:
+        headers = [c.value for c in ws[HEADER_ROW] if isinstance(c.value, str)]
+        # a code column only where a person needs it: a unit's code beside its name
+        assert all(h == "Unit code" for h in headers if "code" in h.lower()), (ws.title, headers)
         for row in ws.iter_rows(min_row=HEADER_ROW):
             for cell in row:
                 if isinstance(cell.value, float):
                     assert cell.number_format != "General", (ws.title, cell.coordinate)
-                if isinstance(cell.value, str) and ws.title != "Targets":
+                if isinstance(cell.value, str):
                     assert cell.value not in codes, (ws.title, cell.coordinate, cell.value)
         if ws.title == "Reporting":
-            names = [r[3] for r in ws.iter_rows(HEADER_ROW + 1, values_only=True) if r[1] == "Body"]
+            names = [r[2] for r in ws.iter_rows(HEADER_ROW + 1, values_only=True) if r[1] == "Body"]
             assert "Department of Health" in names and "Sở Y tế" not in names
 
 

@@ -1,5 +1,7 @@
-"""The report's tables as an XLSX workbook (openpyxl): numbers stored exactly as computed,
-shown with the report's decimals, so a spreadsheet user can recompute from them."""
+"""The report's tables as an XLSX workbook (openpyxl): names and labels in the reader's
+language (a code only beside the name it stands for, such as a unit's), and every figure
+rounded as the PDF prints it (estimates to one decimal, changes and z to two, probabilities to
+whole percentages)."""
 
 from __future__ import annotations
 
@@ -13,15 +15,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from chitieu.catalog import UnknownCodeError, read_catalog
 from chitieu.reports.build import PlanReport
-from chitieu.reports.i18n import t
+from chitieu.reports.i18n import digits_for, t
 from chitieu.reports.tables import activity_name, status_label
 
 #: The targets sheet: (key in the API's JSON, Vietnamese header, English header).
 TARGET_COLUMNS: list[tuple[str, str, str]] = [
-    ("target_code", "Mã chỉ tiêu", "Target code"),
     ("description", "Chỉ tiêu", "Target"),
-    ("indicator_code", "Chỉ số", "Indicator"),
+    ("indicator", "Chỉ số", "Indicator"),
+    ("unit_name", "Đơn vị", "Unit"),
     ("unit_code", "Mã đơn vị", "Unit code"),
     ("direction", "Chiều", "Direction"),
     ("target_value", "Giá trị mục tiêu", "Target value"),
@@ -46,16 +49,26 @@ TARGET_COLUMNS: list[tuple[str, str, str]] = [
         "Change per year the data can detect",
     ),
     ("latest_provisional", "Năm tạm tính", "Provisional year"),
-    ("status", "Mã đánh giá", "Status code"),
     ("status_label", "Đánh giá", "Status"),
 ]
+#: Decimals each figure of the targets sheet is rounded to, as the PDF prints it (estimates:
+#: the indicator's own, :func:`~chitieu.reports.i18n.digits_for`).
+_PROBABILITIES = ("p_now", "prob_target_met")
+_ESTIMATES = (
+    "target_value",
+    "baseline_value",
+    "goal_value",
+    "latest_value",
+    "latest_lower",
+    "latest_upper",
+)
 HEADER_ROW = 4  # rows 1–3: title, data note, blank
 #: Shown for a computed figure whose column has no format of its own (stored exactly).
 DEFAULT_FLOAT = "#,##0.0##"
 
 #: The enforcement sheet's ranking of communes: (Vietnamese, English header, number format).
 EXCESS_COLUMNS: list[tuple[str, str, str | None]] = [
-    ("Mã", "Code", None),
+    ("Mã đơn vị", "Unit code", None),
     ("Xã, phường", "Commune", None),
     ("Số sinh", "Births", "#,##0"),
     ("TSGTKS", "SRB", "0.0"),
@@ -69,7 +82,7 @@ EXCESS_COLUMNS: list[tuple[str, str, str | None]] = [
     ("Số lần kiểm tra", "Inspections", "#,##0"),
     ("Kiểm tra gần nhất", "Last inspected", "dd/mm/yyyy"),
     ("Tiền phạt", "Fines (VND)", "#,##0"),
-    ("Ưu tiên", "Priority", "0.00"),
+    ("Ưu tiên", "Priority", None),
 ]
 #: A reporter's kind -> its message key.
 _REPORTER_KIND = {"body": "col_body", "commune": "col_commune"}
@@ -111,15 +124,27 @@ def _sheet(
     return ws
 
 
+def _round(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def _indicator_name(code: str, lang: str) -> str:
+    try:
+        ind = read_catalog().indicator(code)
+    except UnknownCodeError:
+        return code
+    return ind.name_vi if lang == "vi" else ind.name_en
+
+
 def target_values(report: PlanReport, lang: str) -> list[list[Any]]:
-    """The targets sheet's rows, in :data:`TARGET_COLUMNS` order."""
+    """The targets sheet's rows, in :data:`TARGET_COLUMNS` order, rounded as the PDF prints."""
     out = []
     for ev in report.evaluations:
         latest = ev.latest
-        values = {
-            "target_code": ev.target_code,
+        values: dict[str, Any] = {
             "description": ev.description_vi if lang == "vi" else ev.description_en,
-            "indicator_code": ev.indicator_code,
+            "indicator": _indicator_name(ev.indicator_code, lang),
+            "unit_name": report.unit_name if ev.unit_code == report.unit_code else ev.unit_code,
             "unit_code": ev.unit_code,
             "direction": t(f"direction_{ev.direction}", lang),
             "target_value": ev.target_value,
@@ -140,9 +165,16 @@ def target_values(report: PlanReport, lang: str) -> list[list[Any]]:
             "change_sd": ev.change_sd,
             "detectable_annual_change": ev.detectable_annual_change,
             "latest_provisional": ev.current.year if ev.current else None,
-            "status": ev.status,
             "status_label": status_label(ev.status, lang),
         }
+        digits = digits_for(ev.kind)
+        for k in _ESTIMATES:
+            values[k] = _round(values[k], digits)
+        for k in _PROBABILITIES:
+            values[k] = _round(values[k], 2)
+        for k in values:
+            if "change" in k and isinstance(values[k], float):
+                values[k] = _round(values[k], 2)
         out.append([values[k] for k, _, _ in TARGET_COLUMNS])
     return out
 
@@ -156,9 +188,8 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
     heading = f"{title} — {report.year} — {report.unit_name}"
     note = t("synthetic", lang) if report.synthetic else ""
     keys = [k for k, _, _ in TARGET_COLUMNS]
-    fmt = {keys.index(k) + 1: "0.00" for k in ("p_now", "prob_target_met")}
-    one_decimal = ("target_value", "baseline_value", "goal_value", "latest_value")
-    fmt |= {keys.index(k) + 1: "0.0" for k in (*one_decimal, "latest_lower", "latest_upper")}
+    fmt = {keys.index(k) + 1: "0%" for k in _PROBABILITIES}
+    fmt |= {keys.index(k) + 1: "#,##0.0" for k in _ESTIMATES}
     fmt |= {keys.index(k) + 1: "+0.00;-0.00" for k in keys if "change" in k}
     headers = [h_vi if vi else h_en for _, h_vi, h_en in TARGET_COLUMNS]
     _sheet(
@@ -172,7 +203,14 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
     )
 
     series = [
-        [ev.target_code, t(kind, lang), p.year, p.value, p.lower, p.upper]
+        [
+            ev.description_vi if vi else ev.description_en,
+            t(kind, lang),
+            p.year,
+            _round(p.value, digits_for(ev.kind)),
+            _round(p.lower, digits_for(ev.kind)),
+            _round(p.upper, digits_for(ev.kind)),
+        ]
         for ev in report.evaluations
         for kind, points in (
             ("observed", ev.series),
@@ -181,25 +219,24 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
         )
         for p in points
     ]
-    head = ["Mã chỉ tiêu", "Loại", "Năm", "Giá trị", "Cận dưới", "Cận trên"]
+    head = ["Chỉ tiêu", "Loại", "Năm", "Giá trị", "Cận dưới", "Cận trên"]
     if not vi:
-        head = ["Target code", "Kind", "Year", "Value", "Lower", "Upper"]
+        head = ["Target", "Kind", "Year", "Value", "Lower", "Upper"]
     one = {4: "0.0", 5: "0.0", 6: "0.0"}
     _sheet(wb, "Chuỗi số liệu" if vi else "Series", heading, head, series, note, one)
 
     tasks = [
         [
-            task.group_code,
-            task.code,
+            task.code,  # the plan's numbering (T1.1 is the first task of group 1)
             task.title_vi if vi else task.title_en,
             task.lead_vi if vi else task.lead_en,
             "; ".join(task.partners_vi if vi else task.partners_en),
         ]
         for task in report.tasks
     ]
-    head = ["Nhóm", "Mã", "Nhiệm vụ", "Chủ trì", "Phối hợp"]
+    head = ["Số TT", "Nhiệm vụ", "Chủ trì", "Phối hợp"]
     if not vi:
-        head = ["Group", "Code", "Task", "Lead", "Partners"]
+        head = ["No.", "Task", "Lead", "Partners"]
     _sheet(wb, "Nhiệm vụ" if vi else "Tasks", heading, head, tasks, note)
 
     body_names = {b.code: (b.name_vi if vi else b.name_en) for b in report.bodies}
@@ -207,33 +244,33 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
         [
             c.period,
             t(_REPORTER_KIND.get(c.kind, c.kind), lang),
-            c.reporter,
             body_names.get(c.reporter, c.name),
+            c.reporter if c.kind == "commune" else None,  # a unit's code beside its name
             c.due,
             t(_REPORTING_STATUS.get(c.status, c.status), lang),
         ]
         for c in report.reporting.cells
     ]
-    head = ["Kỳ", "Loại", "Mã", "Tên", "Hạn báo cáo", "Tình trạng"]
+    head = ["Kỳ", "Loại", "Tên", "Mã đơn vị", "Hạn báo cáo", "Tình trạng"]
     if not vi:
-        head = ["Period", "Kind", "Code", "Name", "Due", "Status"]
+        head = ["Period", "Kind", "Name", "Unit code", "Due", "Status"]
     ws = _sheet(wb, "Báo cáo định kỳ" if vi else "Reporting", heading, head, cells, note)
     for row in ws.iter_rows(min_row=HEADER_ROW + 1, min_col=5, max_col=5):
         row[0].number_format = "dd/mm/yyyy"
 
     acts = [
-        [b.code, b.name_vi if vi else b.name_en, activity_name(k, lang), v]
+        [b.name_vi if vi else b.name_en, activity_name(k, lang), v]
         for b in report.bodies
         for k, v in b.activities.items()
     ]
     acts += [
-        ["commune", t("communes", lang), activity_name(k, lang), v]
+        [t("communes", lang), activity_name(k, lang), v]
         for k, v in report.activities.communes.items()
     ]
-    head = ["Mã", "Cơ quan, đơn vị", "Hoạt động", "Số lượng"]
+    head = ["Cơ quan, đơn vị", "Hoạt động", "Số lượng"]
     if not vi:
-        head = ["Code", "Body", "Activity", "Count"]
-    _sheet(wb, "Hoạt động" if vi else "Activities", heading, head, acts, note, {4: "#,##0"})
+        head = ["Body", "Activity", "Count"]
+    _sheet(wb, "Hoạt động" if vi else "Activities", heading, head, acts, note, {3: "#,##0"})
 
     summary = [[label, value] for label, value in _enforcement_numbers(report, lang)]
     ws = _sheet(wb, "Thanh tra" if vi else "Enforcement", heading, ["", ""], summary, note)
@@ -243,9 +280,11 @@ def render_xlsx(report: PlanReport, lang: str = "vi") -> bytes:
         ws.cell(start, j, h).font = _BOLD
     for i, r in enumerate(report.excess, start + 1):
         values: list[str | int | float | date | None]
-        values = [r.unit_code, r.unit_name, r.births, r.srb, r.srb_lower, r.srb_upper, r.p_excess]
-        values += [r.onset, r.expected_excess_boys, r.z]
-        values += [r.flag, r.inspections, r.last_inspected, r.fines_vnd, r.priority]
+        values = [r.unit_code, r.unit_name, r.births]
+        values += [_round(r.srb, 1), _round(r.srb_lower, 1), _round(r.srb_upper, 1)]
+        values += [_round(r.p_excess, 2), r.onset, _round(r.expected_excess_boys, 0)]
+        values += [_round(r.z, 2), t(f"flag_{r.flag or 'none'}", lang), r.inspections]
+        values += [r.last_inspected, r.fines_vnd, t("priority", lang) if r.priority else None]
         for j, (v, (_, _, number_format)) in enumerate(zip(values, EXCESS_COLUMNS, strict=True), 1):
             c = ws.cell(i, j, v)
             if number_format and isinstance(v, int | float):
