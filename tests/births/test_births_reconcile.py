@@ -150,3 +150,21 @@ def test_cli_import_says_how_many_commune_months_disagree(world, tmp_path, monke
     assert "1 commune-months have birth records that differ" in out.output
     assert "00070 202510: records 2 boys, 1 girls; report 65 boys, 61 girls" in out.output
     assert "uses the monthly report" in out.output
+
+
+@pytest.mark.parametrize("rollups", [False, True])
+def test_the_rule_holds_with_and_without_the_data_value_rollups(world, tmp_path, rollups):
+    """The city's figures read through the rollups (each ward's subtree summed) use the same
+    source per commune-month as the ward's own figures."""
+    from chitieu.indicators import indicator_by_children
+    from chitieu.reporting.rollups import rebuild_rollups
+
+    _import(world, tmp_path)
+    if rollups:
+        with world.begin() as conn:
+            rebuild_rollups(conn)
+    with world.connect() as conn:
+        by_ward = {v.unit_code: v for v in indicator_by_children(conn, "SRB", "01", 2025)}
+        city = indicator_value(conn, "SRB", "01", 2025)
+    assert (by_ward["00070"].numerator, by_ward["00070"].denominator) == (78, 73)
+    assert (city.numerator, city.denominator) == (78, 73)

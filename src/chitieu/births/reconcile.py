@@ -35,6 +35,8 @@ from chitieu.units.queries import subtree_codes
 BIRTHS_ELEMENT = "LIVE_BIRTHS"
 #: Report values that are figures (a draft is still being entered).
 COUNTED_STATUSES = ("submitted", "locked")
+#: Units listed by code in a query at most; more are read by their subtree alone.
+MAX_LISTED_UNITS = 500
 
 
 def report_used(records_total: float, report_total: float | None) -> bool:
@@ -228,6 +230,8 @@ def commune_months(
     submitted births report (``reported_only``: with a report), both sources side by side, in
     unit and month order. ``path`` None reads every unit (``units`` may narrow it)."""
     catalog = catalog or read_catalog()
+    if units is not None and path is not None and len(units) > MAX_LISTED_UNITS:
+        units = None  # the subtree alone: a long IN list costs more than it filters
     males = frozenset(
         d.code for d in _element(catalog).disaggregations if d.births and d.births.sex == "M"
     )
@@ -236,6 +240,8 @@ def commune_months(
         if not reports:
             return []
         units = {u for u, _, _ in reports}
+        if path is not None and len(units) > MAX_LISTED_UNITS:
+            units = None
     records = read_records(db, path, years, units, catalog)
     keys = set(reports) if reported_only else set(reports) | set(records)
     out = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from sqlalchemy import select
@@ -13,6 +14,8 @@ from chitieu.ingest.errors import ImportRefused
 from chitieu.store.db import make_engine
 
 # Domain modules are imported inside the commands, not here: every start-up would pay for them.
+if TYPE_CHECKING:
+    from chitieu.births.reconcile import CommuneMonth
 
 #: chitieu.store.audit.SYSTEM_ACTOR, which loads every model (tests check they agree).
 SYSTEM_ACTOR = "system"
@@ -39,7 +42,7 @@ def births(
     from chitieu.store.models import Unit
 
     engine = make_engine()
-    disagree = []
+    disagree: list[CommuneMonth] = []
     try:
         try:
             with engine.connect() as conn:
@@ -80,7 +83,7 @@ def births(
         _print_disagreements(disagree)
 
 
-def _print_disagreements(months: list) -> None:  # list[CommuneMonth]
+def _print_disagreements(months: list[CommuneMonth]) -> None:
     """Each language's line on the commune-months whose records and report now disagree,
     then the first of them."""
     from chitieu.catalog.messages import message
