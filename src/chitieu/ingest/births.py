@@ -43,6 +43,7 @@ from chitieu.ingest.prefetch import prefetch
 from chitieu.ingest.repeats import RepeatFinder
 from chitieu.metrics import record_import
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
+from chitieu.store.generations import bump_units
 from chitieu.store.models import BirthRecord, ImportBatch
 
 # ``log`` names the import's ErrorLog below.
@@ -263,6 +264,9 @@ def import_births(
                         counts_staged=counts_staged,
                         exclusive=exclusive,
                     )
+                # cached answers about these units and years (and those above) are stale
+                touched = select(COUNTS.c.unit_code, COUNTS.c.year).distinct()
+                bump_units(conn, conn.execute(touched).tuples())
         finally:
             # Temporary tables live as long as the connection, which the pool keeps.
             drop_stage(conn)

@@ -9,11 +9,15 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from chitieu.store.db import Db
-from chitieu.store.generations import ANY_YEAR, OTHER, bump
+from chitieu.store.generations import ALL_YEARS, ANY_YEAR, OTHER, bump, bump_units
 from chitieu.store.models import AuditEntry, ImportBatch
 
 SYSTEM_ACTOR = "system"
 DATA_VALUES = "data_values"
+#: Tables whose writers bump the counters of the units and years they touched themselves.
+SELF_COUNTED = frozenset({DATA_VALUES, "birth_records"})
+#: Tables whose rows belong to one unit (the change's ``unit_code``) and to no single year.
+UNIT_TABLES = frozenset({"facilities", "inspections", "report_periods"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +44,12 @@ def record_changes(db: Db, changes: Iterable[Change]) -> int:
     rows = [{f: getattr(c, f) for f in _CHANGE_FIELDS} for c in changes]
     if rows:
         db.execute(insert(AuditEntry), rows)
-        # data values bump the counters of their own units and years (reporting.rollups)
-        if any(r["table_name"] != DATA_VALUES for r in rows):
+        # data values and birth records bump the counters of their own units and years
+        rest = [r for r in rows if r["table_name"] not in SELF_COUNTED]
+        of_units = [r for r in rest if r["table_name"] in UNIT_TABLES and r["unit_code"]]
+        if of_units:
+            bump_units(db, [(r["unit_code"], ALL_YEARS) for r in of_units])
+        if len(of_units) < len(rest):
             bump(db, [(OTHER, ANY_YEAR)])
     return len(rows)
 

@@ -6,8 +6,13 @@ and every unit above it. An answer that depends on a unit's subtree for some yea
 as long as those counters are unchanged: one commune's value in Hanoi changes the counters of
 the commune, Hanoi and the country, never Hai Phong's, and only for its own year.
 
-Changes that are not data values of a unit (plans, users, facilities, anything else the audit
-log records) bump the one counter ``(OTHER, ANY_YEAR)``, which every answer depends on.
+A birth-record import does the same for the units and years of the births it added
+(:func:`bump_units`). A change that belongs to one unit but to no year (a facility, an
+inspection, a report period's lock) bumps ``(unit, ALL_YEARS)`` for the unit and every unit
+above it, which every answer about those units depends on, whatever its years. Other changes
+(users, tokens, the catalogue, the scorecard, plans and their activity reports, planned
+inspections, which are read across units) bump the one counter ``(OTHER, ANY_YEAR)``, which
+every answer depends on.
 
 The row ``(ROLLUPS, ANY_YEAR)`` says that the data-value rollups have been built and are kept
 by every write since (``chitieu.reporting.rollups``); without it readers read the values.
@@ -21,9 +26,10 @@ from sqlalchemy import Integer, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from chitieu.store.db import Db
-from chitieu.store.models import ChangeCounter, ImportBatch
+from chitieu.store.models import ChangeCounter, Unit
 
 ANY_YEAR = 0
+ALL_YEARS = -1
 OTHER = "*"
 ROLLUPS = "~rollups"
 
@@ -48,6 +54,25 @@ def bump(db: Db, scopes: Iterable[tuple[str, int]]) -> None:
     db.execute(stmt, rows)
 
 
+def bump_units(db: Db, unit_years: Iterable[tuple[str, int]]) -> None:
+    """Bump the counters of every ``(unit, year)`` given and of every unit above it: for a
+    year, ``(unit, year)`` and ``(unit, ANY_YEAR)``; for :data:`ALL_YEARS`, that one only. In
+    the caller's transaction, one statement for the counters."""
+    pairs = set(unit_years)
+    codes = sorted({u for u, _ in pairs})
+    paths: dict[str, list[str]] = {}
+    for i in range(0, len(codes), 500):
+        found = db.execute(select(Unit.code, Unit.path).where(Unit.code.in_(codes[i : i + 500])))
+        paths.update((code, path.split("/")) for code, path in found)
+    scopes: set[tuple[str, int]] = set()
+    for unit, year in pairs:
+        for above in paths.get(unit, [unit]):
+            scopes.add((above, year))
+            if year != ALL_YEARS:
+                scopes.add((above, ANY_YEAR))
+    bump(db, scopes)
+
+
 def dialect_name(db: Db) -> str:
     """``postgresql`` or ``sqlite``: the database behind a Session or a Connection."""
     bind = db.get_bind() if isinstance(db, Session) else db
@@ -56,23 +81,16 @@ def dialect_name(db: Db) -> str:
 
 def stamp(db: Db, scope: str, years: Iterable[int] | None = None) -> tuple[int, ...]:
     """What an answer for the subtree of unit ``scope`` and ``years`` (None: any year)
-    depends on, in one read: the subtree's counters for those years, the counter of other
-    changes, and the latest birth-record import. Equal stamps mean the answer is current."""
-    wanted = [ANY_YEAR] if years is None else sorted({int(y) for y in years})
+    depends on, in one read: the subtree's counters for those years and for changes of no
+    year, and the counter of other changes. Equal stamps mean the answer is current."""
+    wanted = [ALL_YEARS, ANY_YEAR] if years is None else sorted({ALL_YEARS, *map(int, years)})
     # Each counter only grows, so their sum changes whenever one of them does.
     own = select(func.coalesce(func.sum(_cc.version), 0)).where(
         _cc.scope == scope, _cc.year.in_(wanted)
     )
     other = select(_cc.version).where(_cc.scope == OTHER, _cc.year == ANY_YEAR)
-    births = select(func.max(ImportBatch.id)).where(ImportBatch.kind == "births")
-    row = db.execute(
-        select(
-            cast(own.scalar_subquery(), Integer),
-            other.scalar_subquery(),
-            births.scalar_subquery(),
-        )
-    ).one()
-    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+    row = db.execute(select(cast(own.scalar_subquery(), Integer), other.scalar_subquery())).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def rollups_built(db: Db) -> bool:

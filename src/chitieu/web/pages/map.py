@@ -16,14 +16,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from chitieu.api.cache import LruCache
+from chitieu.api.cache import LruCache, scope_of
 from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
 from chitieu.catalog.clock import vietnam_today
 from chitieu.catalog.messages import message
-from chitieu.dashboard import data_version, latest_data_year, latest_year
+from chitieu.dashboard import latest_data_year, latest_year
 from chitieu.dashboard.map import LAYERS, Layer, map_json
 from chitieu.reports.i18n import fmt_interval, fmt_number
+from chitieu.store.generations import stamp
 from chitieu.units.outlines import province_outlines
 from chitieu.units.queries import UnitInfo
 from chitieu.web.deps import PageUser, UnitCode, Year
@@ -94,7 +95,8 @@ def map_page(
     lang = request_language(request)
     info: UnitInfo = ensure_within(user, unit or user.unit_code, db)
     cache = _cache(request)
-    version = data_version(db)  # the figures are read again only when the data change
+    # the figures are read again only when the data of the unit's subtree change
+    version = stamp(db, scope_of(info.path))
     shown = year or cache.get_or_build(
         ("headline_year", info.code, version), lambda: latest_year(db, info)
     )
