@@ -162,27 +162,39 @@ def _months(years: Sequence[int]) -> list[str]:
 
 
 def read_reports(
-    db: Db, path: str | None, years: Sequence[int], units: Collection[str] | None = None
+    db: Db,
+    path: str | None,
+    years: Sequence[int],
+    units: Collection[str] | None = None,
+    catalog: Catalog | None = None,
 ) -> dict[tuple[str, int, int], tuple[dict[str, float], str]]:
     """The submitted or locked monthly births reports at or below the unit at ``path``: per
-    (unit, year, month), the value of each ``LIVE_BIRTHS`` cell reported and the state."""
+    (unit, year, month), the value of each ``LIVE_BIRTHS`` cell (0 where not reported) and the
+    state, summed in the database (one row a report)."""
     dv = DataValue
-    query = select(dv.unit_code, dv.period, dv.disaggregation, dv.value, dv.status).where(
-        dv.element_code == BIRTHS_ELEMENT,
-        dv.period.in_(_months(years)),
-        dv.status.in_(COUNTED_STATUSES),
+    cells = _element(catalog or read_catalog()).disaggregation_codes
+    sums = [func.sum(case((dv.disaggregation == c, dv.value), else_=0.0)) for c in cells]
+    locked = func.max(case((dv.status == "locked", 1), else_=0))
+    query = (
+        select(dv.unit_code, dv.period, locked, *sums)
+        .where(
+            dv.element_code == BIRTHS_ELEMENT,
+            dv.period.in_(_months(years)),
+            dv.status.in_(COUNTED_STATUSES),
+        )
+        .group_by(dv.unit_code, dv.period)
     )
     if path is not None:
         query = query.where(dv.unit_code.in_(subtree_codes(path)))
     if units is not None:
         query = query.where(dv.unit_code.in_(list(units)))
-    out: dict[tuple[str, int, int], tuple[dict[str, float], str]] = {}
-    for unit, period, cell, value, status in db.execute(query):
-        key = (unit, int(period[:4]), int(period[4:]))
-        cells, seen = out.get(key, ({}, status))
-        cells[cell] = cells.get(cell, 0.0) + float(value)
-        out[key] = (cells, "locked" if "locked" in (seen, status) else seen)
-    return out
+    return {
+        (unit, int(period[:4]), int(period[4:])): (
+            {c: float(v) for c, v in zip(cells, values, strict=True)},
+            "locked" if is_locked else "submitted",
+        )
+        for unit, period, is_locked, *values in db.execute(query)
+    }
 
 
 def read_records(
@@ -235,13 +247,14 @@ def commune_months(
     males = frozenset(
         d.code for d in _element(catalog).disaggregations if d.births and d.births.sex == "M"
     )
-    reports = read_reports(db, path, years, units)
+    reports = read_reports(db, path, years, units, catalog)
     if reported_only:
         if not reports:
             return []
         units = {u for u, _, _ in reports}
         if path is not None and len(units) > MAX_LISTED_UNITS:
             units = None
+        years = sorted({y for _, y, _ in reports})  # records only of the years reported
     records = read_records(db, path, years, units, catalog)
     keys = set(reports) if reported_only else set(reports) | set(records)
     out = []
