@@ -14,7 +14,8 @@ from chitieu.dashboard.common import (
     interval_json,
     num,
 )
-from chitieu.indicators import indicator_series, indicator_value
+from chitieu.indicators import indicator_series
+from chitieu.indicators.many import Ask, indicator_values
 
 #: SRB by birth order, then third births after two girls (birth records only).
 ORDER_INDICATORS = ("SRB_O1", "SRB_O2", "SRB_O3P", "SRB_O3_AFTER_2G")
@@ -42,37 +43,33 @@ def signatures_json(db: Session, view: View) -> dict[str, Any]:
     year's births ``completeness``, and a later year still arriving as ``provisional`` (its
     completeness and SRB), shown beside the headline, never as it."""
     catalog = read_catalog()
-    code = view.unit.code
     pooled = range(view.year - POOLED_YEARS + 1, view.year + 1)
+    year = (view.year,)
+    completeness, provisional = births_completeness_json(db, view.unit, view.year, view.lang)
+    asks = [Ask(c, ys) for c in ORDER_INDICATORS for ys in (year, tuple(pooled))]
+    asks += [Ask("SRB", year), Ask("THIRD_PLUS_SHARE", year)]
+    missing_years = tuple(range(view.year - MISSING_YEARS + 1, view.year + 1))
+    asks.append(Ask("MISSING_FEMALE_BIRTHS", missing_years, pooled=False))
+    if provisional is not None:
+        asks.append(Ask("SRB", (provisional["year"],)))
+    # every indicator of the section from one set of reads of the subtree
+    got = indicator_values(db, view.unit.code, asks, catalog=catalog)
     orders = []
-    for ind_code in ORDER_INDICATORS:
+    for i, ind_code in enumerate(ORDER_INDICATORS):
         ind = catalog.indicator(ind_code)
         orders.append(
             {
                 "code": ind_code,
                 "name": view.name(ind.name_vi, ind.name_en),
-                "year": interval_json(
-                    indicator_value(db, ind_code, code, view.year, catalog=catalog), 1
-                ),
-                "pooled": interval_json(
-                    indicator_value(db, ind_code, code, pooled, catalog=catalog), 1
-                ),
+                "year": interval_json(got[2 * i][0], 1),
+                "pooled": interval_json(got[2 * i + 1][0], 1),
             }
         )
-    srb = indicator_value(db, "SRB", code, view.year, catalog=catalog)
-    share = indicator_value(db, "THIRD_PLUS_SHARE", code, view.year, catalog=catalog)
+    n = 2 * len(ORDER_INDICATORS)
+    (srb,), (share,), series = got[n], got[n + 1], got[n + 2]
     missing_ind = catalog.indicator("MISSING_FEMALE_BIRTHS")
-    series = indicator_series(
-        db,
-        "MISSING_FEMALE_BIRTHS",
-        code,
-        range(view.year - MISSING_YEARS + 1, view.year + 1),
-        catalog=catalog,
-    )
-    completeness, provisional = births_completeness_json(db, view.unit, view.year, view.lang)
     if provisional is not None:
-        value = indicator_value(db, "SRB", code, provisional["year"], catalog=catalog)
-        provisional["srb"] = interval_json(value, 1)
+        provisional["srb"] = interval_json(got[n + 3][0], 1)
     return {
         "year": view.year,
         "completeness": completeness,

@@ -24,7 +24,7 @@ Several years given to :func:`indicator_value` or :func:`indicator_by_children` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -41,7 +41,7 @@ from chitieu.indicators.sources import (
     PERIOD_PRECEDENCE,
     ReportedCell,
     element_cells,
-    read_births,
+    read_births_many,
     read_facility_counts,
     read_own_reported,
     read_reported,
@@ -108,9 +108,9 @@ class _Totals:
     """Numerator and denominator per (unit, year), filled from the three sources; ``recorded``
     holds the (unit, year) pairs with birth records."""
 
-    def __init__(self) -> None:
-        self.num: dict[tuple[str, int], float] = {}
-        self.den: dict[tuple[str, int], float] = {}
+    def __init__(self, n_sides: int = 2) -> None:
+        self.sides: list[dict[tuple[str, int], float]] = [{} for _ in range(max(n_sides, 2))]
+        self.num, self.den = self.sides[0], self.sides[1]
         self.recorded: set[tuple[str, int]] = set()
 
     @staticmethod
@@ -125,21 +125,23 @@ def _unit_totals(
     years: tuple[int, ...],
     catalog: Catalog,
     subtrees: list[str] | None = None,
+    operands: Sequence[Operand] | None = None,
 ) -> _Totals:
     """Numerator and denominator of ``ind`` per unit and year, for the units at or below
     ``path``, by the rules in the module docstring. With ``subtrees``, reported figures are
     read already summed over each of those units' subtrees (keyed by those units), where the
-    rollups allow it; birth counts stay per unit."""
-    totals = _Totals()
-    sides = ((ind.numerator, totals.num), (ind.denominator, totals.den))
-    num_f, den_f = (_birth_filters(op, catalog) for op, _ in sides)
+    rollups allow it; birth counts stay per unit. ``operands``: one side each, same reads."""
+    ops = tuple(operands or (ind.numerator, ind.denominator))
+    totals = _Totals(len(ops))
+    sides = tuple(zip(ops, totals.sides, strict=False))
+    filters = [_birth_filters(op, catalog) for op in ops]
     with_records = totals.recorded
-    if num_f or den_f:
-        for b in read_births(db, path, years, num_f, den_f):
+    if any(filters):
+        for b in read_births_many(db, path, years, filters):
             if b.total > 0:
                 with_records.add((b.unit_code, b.year))
-            totals.add(totals.num, (b.unit_code, b.year), b.numerator)
-            totals.add(totals.den, (b.unit_code, b.year), b.denominator)
+            for side, n in zip(totals.sides, b.counts, strict=False):
+                totals.add(side, (b.unit_code, b.year), n)
 
     wanted: dict[str, set[str]] = {}
     for op, _ in sides:

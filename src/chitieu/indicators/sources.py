@@ -87,6 +87,26 @@ def read_births(
 ) -> list[BirthCounts]:
     """Birth counts per unit and year at or below the unit at ``path``, from the yearly
     rollup (a twelfth of the monthly rows)."""
+    return [
+        BirthCounts(b.unit_code, b.year, b.counts[0], b.counts[1], b.total)
+        for b in read_births_many(db, path, years, [numerator, denominator])
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ManyBirthCounts:
+    """Births per (unit, year): one count per set of filters asked for, and all births."""
+
+    unit_code: str
+    year: int
+    counts: tuple[int, ...]
+    total: int
+
+
+def read_births_many(
+    db: Session, path: str, years: Sequence[int], filters: Sequence[Sequence[BirthFilter]]
+) -> list[ManyBirthCounts]:
+    """:func:`read_births` for any number of sets of filters, in one grouped read."""
     ba = BirthYearAggregate
 
     def summed(cond: ColumnElement[bool]) -> ColumnElement[int]:
@@ -96,14 +116,16 @@ def read_births(
         select(
             ba.unit_code,
             ba.year,
-            summed(births_condition(numerator)),
-            summed(births_condition(denominator)),
             func.coalesce(func.sum(ba.births), 0),
+            *(summed(births_condition(f)) for f in filters),
         )
         .where(ba.unit_code.in_(subtree_codes(path)), ba.year.in_(list(years)))
         .group_by(ba.unit_code, ba.year)
     )
-    return [BirthCounts(u, int(y), int(n), int(d), int(t)) for u, y, n, d, t in db.execute(query)]
+    return [
+        ManyBirthCounts(u, int(y), tuple(int(n) for n in ns), int(t))
+        for u, y, t, *ns in db.execute(query)
+    ]
 
 
 def _period_maps(
