@@ -71,3 +71,30 @@ def test_a_formula_without_a_computed_value_is_refused_not_skipped(
     assert summary.status == "ERROR" and values_of(sdb) == set()
     (conflict,) = summary.conflicts
     assert conflict.location.endswith(f"C{r}") and "formula" in conflict.value
+
+
+def test_many_implausible_months_in_one_payload_are_each_refused_once(sdb, values_of) -> None:  # type: ignore[no-untyped-def]
+    """Six months of one commune in one partial import, every other one implausible (300
+    boys, no girl): one conflict for each implausible month, on its first value, none of its
+    cells written; the plausible months (60 boys, 50 girls) all written."""
+    from chitieu.reporting.imports import ValueIn, import_values
+
+    cells = ("M_O1", "M_O2", "M_O3P", "F_O1", "F_O2", "F_O3P")
+    plausible = (30, 20, 10, 25, 15, 10)
+    implausible = (100, 100, 100, 0, 0, 0)
+    months = [f"2024{m:02d}" for m in range(1, 7)]
+    values = []
+    for cell_no, cell in enumerate(cells):  # cell by cell: a month's values lie far apart
+        for month_no, month in enumerate(months):
+            births = implausible if month_no % 2 == 0 else plausible
+            values.append(
+                ValueIn(
+                    "LIVE_BIRTHS", "00070", month, cell, str(births[cell_no]), index=len(values)
+                )
+            )
+    summary = import_values(sdb, values, actor="t", atomic=False)
+    refused = sorted((c.object, c.index) for c in summary.conflicts)
+    assert refused == [("202401", 0), ("202403", 2), ("202405", 4)]
+    stored = {(row[2], row[3]) for row in values_of(sdb)}
+    assert stored == {(m, c) for m in ("202402", "202404", "202406") for c in cells}
+    assert summary.count.imported == 18 and summary.status == "WARNING"

@@ -25,7 +25,7 @@ from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 from chitieu.catalog.periods import parse_period
-from chitieu.exchange.dxf import OutValue, chunked
+from chitieu.exchange.dxf_write import OutValue, chunked
 from chitieu.exchange.payload import Payload, PayloadError, RawValue, iter_xml, local_name
 
 ADX_NS = "urn:ihe:qrph:adx:2015"

@@ -17,27 +17,45 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine
 
 from chitieu.exchange.adx import ADX_NS, read_adx
 from chitieu.exchange.crosswalk import SPLIT_RULES
 from chitieu.exchange.dxf import read_csv, read_json, read_xml
 from chitieu.exchange.mapping import (
-    DEFAULT_DISAGGREGATION,
     Dhis2Mapping,
     IdScheme,
     read_mapping,
 )
 from chitieu.exchange.old_codes import NEW_UNITS, OldCodeWatch, map_old_values_warn
-from chitieu.exchange.options import IdSchemes, ImportOptions, RequestOptions
+from chitieu.exchange.options import ImportOptions, RequestOptions
 from chitieu.exchange.payload import Payload, PayloadError, RawValue, as_stream
+from chitieu.exchange.translate import (
+    header_conflicts,
+    resolve_unit,
+    to_values,
+    unit_names,
+    unit_names_all,
+    unit_uids,
+    unit_uids_all,
+)
 from chitieu.reporting import summary as sm
 from chitieu.reporting.imports import ImportSource, Outcome, ValueIn, import_values
+from chitieu.reporting.period_rules import DataSetRule, PeriodRules
 from chitieu.reporting.periods import Editor
 from chitieu.reporting.summary import Conflict, ImportSummary
-from chitieu.reporting.validate import DataSetRule, PeriodRules
-from chitieu.store.models import Unit
-from chitieu.store.uids import is_uid
+
+__all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "detect_format",
+    "import_datavalueset",
+    "read_payload",
+    "resolve_unit",
+    "to_values",
+    "unit_names",
+    "unit_uids",
+]
 
 FORMATS = ("json", "csv", "xml", "adx")
 MEDIA_TYPES = {
@@ -89,177 +107,6 @@ def read_payload(
     if fmt == "csv":
         return read_csv(stream, header, first_row_is_header=first_row_is_header)
     return _READERS[fmt](stream, header)
-
-
-def unit_names(conn: Connection, names: set[str]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    ordered = sorted(names)
-    for i in range(0, len(ordered), 500):
-        stmt = select(Unit.name, Unit.code).where(Unit.name.in_(ordered[i : i + 500]))
-        for name, code in conn.execute(stmt):
-            found.setdefault(name, []).append(code)
-    return found
-
-
-def unit_uids(conn: Connection, idents: set[str]) -> dict[str, str]:
-    """Unit UID -> unit code, for the identifiers in ``idents`` that are units' UIDs."""
-    wanted = sorted(i for i in idents if is_uid(i))
-    found: dict[str, str] = {}
-    for i in range(0, len(wanted), 500):
-        stmt = select(Unit.uid, Unit.code).where(Unit.uid.in_(wanted[i : i + 500]))
-        found.update({uid: code for uid, code in conn.execute(stmt).tuples() if uid is not None})
-    return found
-
-
-def resolve_unit(
-    ident: str,
-    scheme: IdScheme,
-    mapping: Dhis2Mapping,
-    names: dict[str, list[str]],
-    uids: dict[str, str] | None = None,
-) -> str | list[str]:
-    """The chitieu unit code for an org unit identifier; a list of candidates when a name is
-    ambiguous. A unit's UID (``uids``, from :func:`unit_uids`) is accepted under the UID and
-    code schemes alike (codes never look like UIDs); other identifiers are taken to be
-    chitieu codes."""
-    mapped = mapping.mapped_unit(ident, scheme)
-    if mapped:
-        return mapped
-    if uids and scheme is not IdScheme.NAME and ident in uids:
-        return uids[ident]
-    if scheme is IdScheme.NAME:
-        codes = names.get(ident, [])
-        return codes[0] if len(codes) == 1 else codes or ident
-    return ident
-
-
-def unit_names_all(conn: Connection) -> dict[str, list[str]]:
-    """Every unit's name -> its codes (a few thousand rows), for the ``name`` id scheme."""
-    found: dict[str, list[str]] = {}
-    for name, code in conn.execute(select(Unit.name, Unit.code)):
-        found.setdefault(name, []).append(code)
-    return found
-
-
-def unit_uids_all(conn: Connection) -> dict[str, str]:
-    """Every unit's UID -> its code, for the uid and code id schemes."""
-    rows = conn.execute(select(Unit.uid, Unit.code).where(Unit.uid.is_not(None))).tuples()
-    return {uid: code for uid, code in rows if uid is not None}
-
-
-def header_conflicts(payload: Payload, mapping: Dhis2Mapping, schemes: IdSchemes) -> list[Conflict]:
-    """Problems with the set as a whole (each refuses the whole payload, as in DHIS2)."""
-    header_ds = payload.header.get("dataSet")
-    if header_ds and mapping.data_set_code(header_ds, schemes.data_set) is None:
-        why = f"Data set not found: `{header_ds}`"
-        return [Conflict(header_ds, why, sm.E_DATA_SET, "dataSet", None, "header")]
-    return []
-
-
-def to_values(
-    raws: Iterable[RawValue],
-    header: dict[str, str],
-    mapping: Dhis2Mapping,
-    schemes: IdSchemes,
-    names: dict[str, list[str]],
-    outcome: Outcome,
-    uids: dict[str, str] | None = None,
-    watch: OldCodeWatch | None = None,
-) -> Iterator[ValueIn]:
-    """Translate the payload's identifiers into chitieu codes as the values stream by;
-    problems go to ``outcome`` and the value is left out. ``watch`` sees each value's unit
-    as written and as read."""
-    header_ds = header.get("dataSet")
-    for raw in raws:
-        problems: list[tuple[str, str, str | None, str]] = []
-        if not raw.data_element:
-            problems.append(("", "Data element not specified", sm.E_DATA_ELEMENT, "dataElement"))
-        if not raw.org_unit:
-            problems.append(("", "Organisation unit not specified", sm.E_ORG_UNIT, "orgUnit"))
-        if not raw.period:
-            problems.append(("", "Period not specified", sm.E_PERIOD, "period"))
-        if not mapping.is_default_aoc(raw.attribute_option_combo, schemes.category_option_combo):
-            problems.append(
-                (
-                    str(raw.attribute_option_combo),
-                    "Attribute option combo not found: "
-                    "chitieu has no attribute dimension, only the default combo",
-                    sm.E_AOC,
-                    "attributeOptionCombo",
-                )
-            )
-        if raw.attribute_categories:
-            shown = ",".join(f"{k}={v}" for k, v in raw.attribute_categories)
-            problems.append(
-                (
-                    shown,
-                    f"Attribute categories are not supported: {shown}",
-                    sm.E_AOC,
-                    "attributeOptionCombo",
-                )
-            )
-        unknown_ds = raw.data_set and raw.data_set != header_ds
-        if unknown_ds and mapping.data_set_code(raw.data_set or "", schemes.data_set) is None:
-            why = f"Data set not found: `{raw.data_set}`"
-            problems.append((str(raw.data_set), why, sm.E_DATA_SET, "dataSet"))
-        disaggregation = _disaggregation(raw, mapping, schemes, problems)
-        unit = raw.org_unit or ""
-        if raw.org_unit:
-            resolved = resolve_unit(raw.org_unit, schemes.org_unit, mapping, names, uids)
-            if isinstance(resolved, list):
-                problems.append(
-                    (
-                        raw.org_unit,
-                        f"Organisation unit name `{raw.org_unit}` is "
-                        f"ambiguous ({', '.join(resolved)})",
-                        sm.E_ORG_UNIT,
-                        "orgUnit",
-                    )
-                )
-            else:
-                unit = resolved
-        if problems:
-            for o, why, code, prop in problems:
-                outcome.add(Conflict(o, why, code, prop, raw.index, raw.location))
-            continue
-        if watch is not None:
-            watch.see(raw.org_unit or "", unit, raw.period or "", raw.location)
-        yield ValueIn(
-            element=mapping.element_code(raw.data_element or "", schemes.data_element),
-            unit=unit,
-            period=raw.period or "",
-            disaggregation=disaggregation,
-            value=raw.value,
-            comment=raw.comment,
-            stored_by=raw.stored_by,
-            location=raw.location,
-            index=raw.index,
-            followup=raw.followup,
-            deleted=bool(raw.deleted),
-        )
-
-
-def _disaggregation(
-    raw: RawValue, mapping: Dhis2Mapping, schemes: IdSchemes, problems: list
-) -> str:
-    """The COC wins over ADX category attributes; neither means the default combo."""
-    if raw.category_option_combo:
-        return mapping.disaggregation(raw.category_option_combo, schemes.category_option_combo)
-    if raw.categories:
-        found = mapping.disaggregation_of_options(dict(raw.categories))
-        if found is None:
-            shown = " ".join(f'{k}="{v}"' for k, v in raw.categories)
-            problems.append(
-                (
-                    shown,
-                    f"No category option combo has the options {shown}",
-                    sm.E_COC,
-                    "categoryOptionCombo",
-                )
-            )
-            return DEFAULT_DISAGGREGATION
-        return found
-    return DEFAULT_DISAGGREGATION
 
 
 class _ReadAgain(Exception):

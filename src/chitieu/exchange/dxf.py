@@ -13,7 +13,7 @@
   children carrying the JSON names as attributes; read with defusedxml's iterparse.
 
 The set's ``period``, ``orgUnit`` and ``attributeOptionCombo`` override a value's own, as in
-DHIS2. Writers yield the payload in chunks, so an export never sits in memory whole.
+DHIS2. The writers are in :mod:`chitieu.exchange.dxf_write`.
 """
 
 from __future__ import annotations
@@ -21,12 +21,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, BinaryIO
-from xml.sax.saxutils import quoteattr
 
 import ijson
 
@@ -85,28 +82,6 @@ _VALUE_FIELDS = (
 )
 #: The set's fields that override a value's own (DHIS2's precedence).
 _SET_WINS = ("period", "orgUnit", "attributeOptionCombo")
-_CHUNK = 1 << 16  # bytes per yielded export chunk
-
-
-@dataclass(frozen=True, slots=True)
-class OutValue:
-    """One value to write, its identifiers already in the export's id schemes."""
-
-    data_element: str
-    period: str
-    org_unit: str
-    category_option_combo: str
-    attribute_option_combo: str
-    value: str
-    stored_by: str | None = None
-    created: str | None = None
-    last_updated: str | None = None
-    comment: str | None = None
-    followup: bool = False
-    deleted: bool = False
-    #: For ADX: (category code, option code) pairs and the data set of the group.
-    categories: tuple[tuple[str, str], ...] = ()
-    data_set: str = ""
 
 
 def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> RawValue | None:
@@ -115,14 +90,18 @@ def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> 
     with a conflict, the value still imported (DHIS2 reads such a flag as false)."""
     texts: dict[str, str | None] = {}
     for name in _VALUE_FIELDS:
+        raw = fields.get(name)
+        if raw is None or (raw.__class__ is str and "\x00" not in raw):
+            texts[name] = raw  # what as_text gives, without the call
+            continue
         try:
-            texts[name] = as_text(fields.get(name))
+            texts[name] = as_text(raw)
         except ValueError as exc:
-            p.problem(index, location, str(fields.get(name))[:80], f"{name} {exc}", name)
+            p.problem(index, location, str(raw)[:80], f"{name} {exc}", name)
             return None
     raw_follow = fields.get("followup", fields.get("followUp"))
     try:
-        followup = as_bool(raw_follow, "followup")
+        followup = None if raw_follow is None else as_bool(raw_follow, "followup")
     except ValueError as exc:
         p.problem(
             index,
@@ -134,7 +113,8 @@ def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> 
         )
         followup = False
     try:
-        deleted = as_bool(fields.get("deleted"), "deleted")
+        raw_deleted = fields.get("deleted")
+        deleted = None if raw_deleted is None else as_bool(raw_deleted, "deleted")
     except ValueError as exc:
         p.problem(index, location, str(fields.get("deleted"))[:80], str(exc), "deleted")
         return None
@@ -206,6 +186,8 @@ def _json_object(events: Iterator[tuple[str, Any]]) -> dict[str, Any]:
             key = value
         elif event == "end_map":
             return fields
+        elif event == "string":  # most fields: no conversion to make
+            fields[key] = value  # type: ignore[index]
         elif event in ("start_map", "start_array"):
             _skip(events)
             fields[key] = _NESTED  # type: ignore[index]
@@ -272,57 +254,6 @@ def read_json(stream: BinaryIO, header: dict[str, str] | None = None) -> Payload
     p = Payload("json", header=dict(header or {}))
     p.values = _json_values(stream, p, dict(header or {}))
     return p
-
-
-def _json_value(v: OutValue) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "dataElement": v.data_element,
-        "period": v.period,
-        "orgUnit": v.org_unit,
-        "categoryOptionCombo": v.category_option_combo,
-        "attributeOptionCombo": v.attribute_option_combo,
-        "value": v.value,
-    }
-    for k, x in (
-        ("storedBy", v.stored_by),
-        ("created", v.created),
-        ("lastUpdated", v.last_updated),
-        ("comment", v.comment),
-    ):
-        if x:
-            out[k] = x
-    out["followup"] = v.followup
-    if v.deleted:
-        out["deleted"] = True
-    return out
-
-
-def chunked(parts: Iterable[str]) -> Iterator[bytes]:
-    buf: list[str] = []
-    size = 0
-    for part in parts:
-        buf.append(part)
-        size += len(part)
-        if size >= _CHUNK:
-            yield "".join(buf).encode("utf-8")
-            buf, size = [], 0
-    if buf:
-        yield "".join(buf).encode("utf-8")
-
-
-def write_json(values: Iterable[OutValue], header: dict[str, str] | None = None) -> Iterator[bytes]:
-    def parts() -> Iterator[str]:
-        yield "{"
-        for k, x in (header or {}).items():
-            yield f"{json.dumps(k)}: {json.dumps(x, ensure_ascii=False)},\n"
-        yield '"dataValues": ['
-        sep = "\n"
-        for v in values:
-            yield sep + json.dumps(_json_value(v), ensure_ascii=False)
-            sep = ",\n"
-        yield "\n]}\n"
-
-    return chunked(parts())
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -397,37 +328,6 @@ def read_csv(
     return p
 
 
-def write_csv(values: Iterable[OutValue]) -> Iterator[bytes]:
-    out = io.StringIO(newline="")
-    w = csv.writer(out, lineterminator="\n")
-
-    def parts() -> Iterator[str]:
-        w.writerow(CSV_COLUMNS)
-        for v in values:
-            w.writerow(
-                [
-                    v.data_element,
-                    v.period,
-                    v.org_unit,
-                    v.category_option_combo,
-                    v.attribute_option_combo,
-                    v.value,
-                    v.stored_by or "",
-                    v.last_updated or "",
-                    v.comment or "",
-                    "true" if v.followup else "false",
-                    "true" if v.deleted else "false",
-                ]
-            )
-            if out.tell() >= 4096:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
-    return chunked(parts())
-
-
 # --- XML ------------------------------------------------------------------------------------
 
 
@@ -470,26 +370,3 @@ def read_xml(stream: BinaryIO, header: dict[str, str] | None = None) -> Payload:
     p = Payload("xml", header=dict(header or {}))
     p.values = _xml_values(stream, p, dict(header or {}))
     return p
-
-
-def write_xml(values: Iterable[OutValue], header: dict[str, str] | None = None) -> Iterator[bytes]:
-    def parts() -> Iterator[str]:
-        attrs = "".join(f" {k}={quoteattr(x)}" for k, x in (header or {}).items())
-        yield f'<?xml version="1.0" encoding="UTF-8"?>\n<dataValueSet xmlns="{DXF_NS}"{attrs}>\n'
-        for v in values:
-            # The same fields as the JSON form; XML writes its flags as text.
-            a = {k: _xml_text(x) for k, x in _json_value(v).items()}
-            yield "  <dataValue" + "".join(f" {k}={_attr(x)}" for k, x in a.items()) + "/>\n"
-        yield "</dataValueSet>\n"
-
-    return chunked(parts())
-
-
-def _xml_text(value: Any) -> Any:
-    return ("true" if value else "false") if isinstance(value, bool) else value
-
-
-def _attr(text: str) -> str:
-    """An XML attribute value, quoted; line breaks and tabs kept as character references so
-    that a comment's lines survive the round trip."""
-    return quoteattr(text, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})

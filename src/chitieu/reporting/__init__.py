@@ -4,7 +4,8 @@
   API's data-value routes and the monthly report form call it).
 * :mod:`~chitieu.reporting.imports` — the all-or-nothing import core every reader feeds
   (DHIS2 JSON/CSV/XML, ADX, Excel, old-unit series); :mod:`~chitieu.reporting.validate` holds
-  the checks both paths share, :mod:`~chitieu.reporting.summary` the import summary.
+  the checks both paths share, :mod:`~chitieu.reporting.write` the bulk writes and their
+  audit entries, :mod:`~chitieu.reporting.summary` the import summary.
 * :mod:`~chitieu.reporting.state` — a report's state (draft, submitted, locked) and when it
   was submitted; the monthly report's deadline.
 * :mod:`~chitieu.reporting.periods` — the (unit, period) row lock every write takes first,

@@ -14,7 +14,6 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -22,13 +21,15 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from chitieu.catalog.messages import message
-from chitieu.catalog.periods import Period, PeriodType, parse_period, period_of_day
+from chitieu.catalog.periods import parse_period
 from chitieu.reporting import summary as sm
+from chitieu.reporting.period_rules import PeriodRules
 from chitieu.reporting.periods import Editor, lock_periods, refusal
 from chitieu.reporting.plausibility import implausible_months
+from chitieu.reporting.stored import load_existing, load_tombstones
 from chitieu.reporting.summary import Conflict
 from chitieu.store.db import session_on
-from chitieu.store.models import DataElement, DataValue, DeletedDataValue, Unit
+from chitieu.store.models import DataElement, Unit
 
 #: Counts up to 10^15 are exact in the float column (doubles hold integers to 2^53).
 _INTEGER = re.compile(r"0|[1-9][0-9]{0,14}")
@@ -89,73 +90,6 @@ class Action:
     tombstone: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class DataSetRule:
-    """The periods a data set accepts: its period type and how many future periods it opens
-    (DHIS2's ``openFuturePeriods``; 0 means up to the current period)."""
-
-    data_set: str
-    period_type: PeriodType | None
-    open_future_periods: int = 0
-
-
-@dataclass
-class PeriodRules:
-    """Which periods an element may receive, judged against ``today``.
-
-    A period of a type none of the element's data sets has is refused (E7632); a period after
-    the latest open one — the current period of its type, moved on by the data set's open
-    future periods — is refused (E7641). Elements in no data set with a period type are only
-    held to the second rule, with no future periods open."""
-
-    today: date
-    by_element: dict[str, list[DataSetRule]] = field(default_factory=dict)
-    _latest: dict[tuple[PeriodType, int], Period] = field(default_factory=dict, repr=False)
-    _judged: dict[tuple[str, Period], tuple[str, str, str] | None] = field(
-        default_factory=dict, repr=False
-    )
-
-    def latest_open(self, ptype: PeriodType, future: int) -> Period:
-        key = (ptype, future)
-        if key not in self._latest:
-            p = period_of_day(ptype, self.today)
-            for _ in range(future):
-                p = period_of_day(ptype, p.end + timedelta(days=1))
-            self._latest[key] = p
-        return self._latest[key]
-
-    def problem(self, element: str, period: Period) -> tuple[str, str, str] | None:
-        """(errorCode, reason in English, reason in Vietnamese) when ``period`` is refused."""
-        key = (element, period)
-        if key not in self._judged:
-            self._judged[key] = self._judge(element, period)
-        return self._judged[key]
-
-    def _judge(self, element: str, period: Period) -> tuple[str, str, str] | None:
-        rules = [r for r in self.by_element.get(element, ()) if r.period_type is not None]
-        matching = [r for r in rules if r.period_type == period.type]
-        if rules and not matching:
-            sets = ", ".join(f"{r.data_set} ({r.period_type})" for r in rules)
-            return (
-                sm.E_PERIOD_TYPE,
-                f"Period type of period `{period.code}` ({period.type.value}) not valid for data "
-                f"element `{element}`: its data sets are {sets}",
-                f"Loại kỳ của `{period.code}` ({period.type.value}) không hợp lệ cho chỉ tiêu "
-                f"`{element}`: bộ dữ liệu {sets}",
-            )
-        future = max((r.open_future_periods for r in matching), default=0)
-        latest = self.latest_open(period.type, future)
-        if period.start > latest.end:
-            return (
-                sm.E_FUTURE_PERIOD,
-                f"Period `{period.code}` is after latest open future period `{latest.code}` "
-                f"for data element `{element}` (today is {self.today.isoformat()})",
-                f"Kỳ `{period.code}` sau kỳ mở muộn nhất `{latest.code}` cho chỉ tiêu "
-                f"`{element}` (hôm nay là {self.today.isoformat()})",
-            )
-        return None
-
-
 @dataclass
 class PlanState:
     """What planning must remember from one batch to the next: where each key was first
@@ -210,62 +144,6 @@ def _load_context(conn: Connection, values: Sequence[ValueIn]) -> tuple[dict, di
     return elements, paths
 
 
-_KEY_COLUMNS = ("element_code", "unit_code", "period", "disaggregation")
-
-
-def _load_rows(
-    conn: Connection, table: Any, keys: set[tuple[str, str, str, str]], cols: list[Any]
-) -> dict[tuple[str, str, str, str], dict[str, Any]]:
-    """Rows of ``table`` (data values or deleted values) with one of ``keys``."""
-    units = sorted({k[1] for k in keys})
-    periods = sorted({k[2] for k in keys})
-    found: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for chunk in chunks(units):
-        for pchunk in chunks(periods):
-            stmt = select(*cols).where(table.unit_code.in_(chunk), table.period.in_(pchunk))
-            for row in conn.execute(stmt):
-                key = (row.element_code, row.unit_code, row.period, row.disaggregation)
-                if key in keys:
-                    found[key] = dict(row._mapping)
-    return found
-
-
-def _load_existing(
-    conn: Connection, keys: set[tuple[str, str, str, str]]
-) -> dict[tuple[str, str, str, str], dict[str, Any]]:
-    cols = [
-        DataValue.id,
-        DataValue.element_code,
-        DataValue.unit_code,
-        DataValue.period,
-        DataValue.disaggregation,
-        DataValue.value,
-        DataValue.comment,
-        DataValue.stored_by,
-        DataValue.status,
-        DataValue.followup,
-    ]
-    return _load_rows(conn, DataValue, keys, cols)
-
-
-def _load_tombstones(
-    conn: Connection, keys: set[tuple[str, str, str, str]]
-) -> dict[tuple[str, str, str, str], dict[str, Any]]:
-    t = DeletedDataValue
-    cols = [
-        t.id,
-        t.element_code,
-        t.unit_code,
-        t.period,
-        t.disaggregation,
-        t.value,
-        t.comment,
-        t.stored_by,
-        t.followup,
-    ]
-    return _load_rows(conn, t, keys, cols)
-
-
 @dataclass(frozen=True)
 class _Context:
     elements: dict[str, Any]
@@ -274,6 +152,9 @@ class _Context:
     allowed_unit: str | None
     strategy: ImportStrategy
     rules: PeriodRules | None
+    seen_elements: dict[tuple[str, str], list] = field(default_factory=dict)
+    seen_units: dict[str, list] = field(default_factory=dict)
+    seen_periods: dict[tuple[str, str], tuple[str, list]] = field(default_factory=dict)
 
 
 #: Periods repeat across a payload's values: each spelling is parsed once.
@@ -285,53 +166,63 @@ def _both(name: str, **values: Any) -> str:
     return f"{message(name, 'vi', **values)} / {message(name, 'en', **values)}"
 
 
-def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None]:
-    """Every problem with one value on its own; its canonical period and number."""
-    bad: list[tuple[str, str, str | None, str]] = []  # (object, reason, errorCode, property)
-    element = ctx.elements.get(v.element)
+def _element_problems(v: ValueIn, element: Any) -> list[tuple[str, str, str | None, str]]:
     if element is None:
-        bad.append(
-            (v.element, f"Data element not found: `{v.element}`", sm.E_DATA_ELEMENT, "dataElement")
-        )
-    elif v.disaggregation not in (element.disaggregations or ["default"]):
+        why = f"Data element not found: `{v.element}`"
+        return [(v.element, why, sm.E_DATA_ELEMENT, "dataElement")]
+    if v.disaggregation not in (element.disaggregations or ["default"]):
         allowed = ", ".join(element.disaggregations or ["default"])
-        bad.append(
-            (
-                v.disaggregation,
-                _both(
-                    "import_combo_not_allowed",
-                    combo=v.disaggregation,
-                    element=v.element,
-                    allowed=allowed,
-                ),
-                sm.E_COC_NOT_IN_COMBO,
-                "categoryOptionCombo",
-            )
+        why = _both(
+            "import_combo_not_allowed", combo=v.disaggregation, element=v.element, allowed=allowed
         )
+        return [(v.disaggregation, why, sm.E_COC_NOT_IN_COMBO, "categoryOptionCombo")]
+    return []
+
+
+def _unit_problems(v: ValueIn, ctx: _Context) -> list[tuple[str, str, str | None, str]]:
     path = ctx.paths.get(v.unit)
     if path is None:
-        why = _both("import_unit_not_found", unit=v.unit)
-        bad.append((v.unit, why, sm.E_ORG_UNIT, "orgUnit"))
-    elif not _in_scope(path, ctx.scope):
-        bad.append(
-            (
-                v.unit,
-                f"Organisation unit `{v.unit}` is outside your unit `{ctx.allowed_unit}`",
-                sm.E_NOT_IN_HIERARCHY,
-                "orgUnit",
-            )
-        )
+        return [(v.unit, _both("import_unit_not_found", unit=v.unit), sm.E_ORG_UNIT, "orgUnit")]
+    if not _in_scope(path, ctx.scope):
+        why = f"Organisation unit `{v.unit}` is outside your unit `{ctx.allowed_unit}`"
+        return [(v.unit, why, sm.E_NOT_IN_HIERARCHY, "orgUnit")]
+    return []
+
+
+def _period_problems(
+    v: ValueIn, ctx: _Context, known_element: bool
+) -> tuple[str, list[tuple[str, str, str | None, str]]]:
     try:
         parsed = _parse_period(v.period)
-        period = parsed.code
     except ValueError as exc:
-        parsed = None
         period = str(v.period)
-        bad.append((period, f"Period not valid: {exc}", sm.E_PERIOD, "period"))
-    if parsed is not None and ctx.rules is not None and element is not None:
+        return period, [(period, f"Period not valid: {exc}", sm.E_PERIOD, "period")]
+    if ctx.rules is not None and known_element:
         refused = ctx.rules.problem(v.element, parsed)
         if refused is not None:
-            bad.append((period, refused[1], refused[0], "period"))
+            return parsed.code, [(parsed.code, refused[1], refused[0], "period")]
+    return parsed.code, []
+
+
+def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None]:
+    """Every problem with one value on its own; its canonical period and number. What
+    depends only on the element, the unit or the period is judged once per batch."""
+    element = ctx.elements.get(v.element)
+    ekey = (v.element, v.disaggregation)
+    found = ctx.seen_elements.get(ekey)
+    if found is None:
+        found = ctx.seen_elements[ekey] = _element_problems(v, element)
+    bad = list(found)
+    found = ctx.seen_units.get(v.unit)
+    if found is None:
+        found = ctx.seen_units[v.unit] = _unit_problems(v, ctx)
+    bad += found
+    pkey = (v.element, v.period)
+    judged = ctx.seen_periods.get(pkey)
+    if judged is None:
+        judged = ctx.seen_periods[pkey] = _period_problems(v, ctx, element is not None)
+    period = judged[0]
+    bad += judged[1]
     number = None
     empty = v.value is None or v.value.strip() == ""
     removing = v.deleted or ctx.strategy is ImportStrategy.DELETE
@@ -410,15 +301,16 @@ def plan_import(
         if not problems:
             checked.append((v, period, number))
 
-    periods = lock_periods(session_on(conn), [(v.unit, p) for v, p, _ in checked])
+    db = session_on(conn)
+    periods = lock_periods(db, [(v.unit, p) for v, p, _ in checked])
     keys = {(v.element, v.unit, p, v.disaggregation) for v, p, _ in checked}
-    existing = _load_existing(conn, keys)
+    existing = load_existing(conn, keys)
     wants_tombstone = {
         (v.element, v.unit, p, v.disaggregation)
         for v, p, n in checked
         if (v.deleted or strategy is ImportStrategy.DELETE) or n is not None
     }
-    tombstones = _load_tombstones(conn, wants_tombstone) if wants_tombstone else {}
+    tombstones = load_tombstones(conn, wants_tombstone) if wants_tombstone else {}
     actions: list[Action] = []
     for v, period, number in checked:
         key = (v.element, v.unit, period, v.disaggregation)
@@ -435,13 +327,18 @@ def plan_import(
                 continue
         actions.append(Action(kind, v, period, number, old, tombstones.get(key)))
     if not editor.confirm_implausible:
-        for month in implausible_months(session_on(conn), actions):
-            mine = [a for a in actions if (a.v.unit, a.period) == (month.unit, month.period)]
-            first = mine[0].v
+        refused_months: set[tuple[str, str]] = set()
+        firsts: dict[tuple[str, str], ValueIn] = {}
+        for a in actions:
+            firsts.setdefault((a.v.unit, a.period), a.v)
+        for month in implausible_months(db, actions):
+            first = firsts[(month.unit, month.period)]
             conflicts.append(
                 Conflict(month.period, month.reason(), None, "value", first.index, first.location)
             )
-            actions = [a for a in actions if a not in mine]
+            refused_months.add((month.unit, month.period))
+        if refused_months:
+            actions = [a for a in actions if (a.v.unit, a.period) not in refused_months]
     return actions, conflicts
 
 

@@ -1,0 +1,71 @@
+"""The stored rows a batch of incoming values acts on: the live values and the deleted
+values kept for their keys, read in a few set-based queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from chitieu.store.models import DataValue, DeletedDataValue
+
+_CHUNK = 500  # keys per IN (...) list: well under SQLite's and PostgreSQL's limits
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+def _load_rows(
+    conn: Connection, table: Any, keys: set[tuple[str, str, str, str]], cols: list[Any]
+) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    """Rows of ``table`` (data values or deleted values) with one of ``keys``."""
+    units = sorted({k[1] for k in keys})
+    periods = sorted({k[2] for k in keys})
+    found: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for chunk in _chunks(units):
+        for pchunk in _chunks(periods):
+            stmt = select(*cols).where(table.unit_code.in_(chunk), table.period.in_(pchunk))
+            for row in conn.execute(stmt):
+                key = (row.element_code, row.unit_code, row.period, row.disaggregation)
+                if key in keys:
+                    found[key] = dict(row._mapping)
+    return found
+
+
+def load_existing(
+    conn: Connection, keys: set[tuple[str, str, str, str]]
+) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    cols = [
+        DataValue.id,
+        DataValue.element_code,
+        DataValue.unit_code,
+        DataValue.period,
+        DataValue.disaggregation,
+        DataValue.value,
+        DataValue.comment,
+        DataValue.stored_by,
+        DataValue.status,
+        DataValue.followup,
+    ]
+    return _load_rows(conn, DataValue, keys, cols)
+
+
+def load_tombstones(
+    conn: Connection, keys: set[tuple[str, str, str, str]]
+) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    t = DeletedDataValue
+    cols = [
+        t.id,
+        t.element_code,
+        t.unit_code,
+        t.period,
+        t.disaggregation,
+        t.value,
+        t.comment,
+        t.stored_by,
+        t.followup,
+    ]
+    return _load_rows(conn, t, keys, cols)

@@ -1,0 +1,226 @@
+"""Writing planned data-value changes (:class:`~chitieu.reporting.validate.Action`) in the
+caller's transaction: inserts, updates and deletions of ``data_values``, the deleted values
+kept in ``deleted_data_values`` (DHIS2's soft delete), and one audit entry per change whose
+"before" is the stored row the plan read under the period's row lock.
+
+Inserts and audit entries go in bulk (:mod:`chitieu.reporting.bulk`: ``COPY`` on
+PostgreSQL), so a million-value import spends its time checking, not writing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, update
+
+from chitieu.reporting.bulk import append_rows, json_text
+from chitieu.reporting.rollups import refresh_rollups
+from chitieu.reporting.validate import Action, chunks
+from chitieu.store.db import session_on
+from chitieu.store.models import AuditEntry, DataValue, DeletedDataValue
+
+_VALUE_COLUMNS = (
+    "element_code",
+    "unit_code",
+    "period",
+    "disaggregation",
+    "value",
+    "comment",
+    "stored_by",
+    "status",
+    "synthetic",
+    "followup",
+)
+_AUDIT_COLUMNS = ("actor", "action", "table_name", "row_key", "unit_code", "before", "after")
+
+
+def _row_key(a: Action) -> str:
+    return f"{a.v.element}|{a.v.unit}|{a.period}|{a.v.disaggregation}"
+
+
+def _cell(a: Action) -> tuple[str, str, str, str]:
+    return a.v.unit, a.v.element, a.v.disaggregation, a.period
+
+
+def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {k: row.get(k) for k in ("value", "comment", "stored_by", "status", "followup")}
+
+
+def _stored(action: Action) -> dict[str, Any]:
+    """The stored row an update or a delete acts on (the plan found one for each)."""
+    assert action.existing is not None
+    return action.existing
+
+
+def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> None:
+    """Write the planned changes in the caller's transaction, auditing each one.
+
+    A deleted value moves to ``deleted_data_values``; a value imported again for a deleted
+    key takes its place there."""
+    inserts = [a for a in actions if a.kind == "insert"]
+    updates = [a for a in actions if a.kind == "update"]
+    deletes = [a for a in actions if a.kind == "delete"]
+    if inserts:
+        append_rows(
+            conn,
+            DataValue.__tablename__,
+            _VALUE_COLUMNS,
+            [
+                (
+                    a.v.element,
+                    a.v.unit,
+                    a.period,
+                    a.v.disaggregation,
+                    a.number,
+                    a.v.comment,
+                    a.v.stored_by or actor,
+                    "submitted",
+                    False,
+                    bool(a.v.followup),
+                )
+                for a in inserts
+            ],
+        )
+        revived = [a.tombstone["id"] for a in inserts if a.tombstone is not None]
+        for chunk in chunks(revived):
+            conn.execute(delete(DeletedDataValue).where(DeletedDataValue.id.in_(chunk)))
+    if updates:
+        stmt = (
+            update(DataValue)
+            .where(DataValue.id == bindparam("_id"))
+            .values(
+                value=bindparam("_value"),
+                comment=bindparam("_comment"),
+                stored_by=bindparam("_stored_by"),
+                followup=bindparam("_followup"),
+            )
+        )
+        rows = [
+            {
+                "_id": _stored(a)["id"],
+                "_value": a.number,
+                "_comment": a.v.comment if a.v.comment is not None else _stored(a)["comment"],
+                "_stored_by": a.v.stored_by or actor,
+                "_followup": (
+                    a.existing["followup"] if a.v.followup is None else a.v.followup  # type: ignore[index]
+                ),
+            }
+            for a in updates
+        ]
+        conn.execute(stmt, rows)
+    _keep_deleted(conn, actions, actor)
+    if deletes:
+        ids = [_stored(a)["id"] for a in deletes]
+        for chunk in chunks(ids):
+            conn.execute(delete(DataValue).where(DataValue.id.in_(chunk)))
+    append_rows(
+        conn,
+        AuditEntry.__tablename__,
+        _AUDIT_COLUMNS,
+        [_audit_row(a, actor) for a in (*inserts, *updates, *deletes)],
+    )
+    refresh_rollups(session_on(conn), (_cell(a) for a in (*inserts, *updates, *deletes)))
+
+
+def _keep_deleted(conn: Connection, actions: Sequence[Action], actor: str) -> None:
+    """Record deleted values: those deleted now (from their stored row) and those a payload
+    marks deleted where nothing is stored (a deletion made elsewhere, kept so that it travels
+    on with ``includeDeleted``)."""
+    fresh: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for a in actions:
+        if a.kind == "delete":
+            old = a.existing or {}
+            row = {
+                "value": old.get("value"),
+                "comment": old.get("comment"),
+                "stored_by": a.v.stored_by or actor,
+                "followup": bool(old.get("followup")),
+            }
+        elif a.kind == "ignore" and a.v.deleted and a.existing is None:
+            row = {
+                "value": a.number,
+                "comment": a.v.comment,
+                "stored_by": a.v.stored_by or actor,
+                "followup": bool(a.v.followup),
+            }
+            if a.tombstone is not None and all(a.tombstone[k] == x for k, x in row.items()):
+                continue
+        else:
+            continue
+        if a.tombstone is not None:
+            changed.append({"_id": a.tombstone["id"], **{f"_{k}": x for k, x in row.items()}})
+        else:
+            key = {
+                "element_code": a.v.element,
+                "unit_code": a.v.unit,
+                "period": a.period,
+                "disaggregation": a.v.disaggregation,
+            }
+            fresh.append({**key, **row})
+    if fresh:
+        conn.execute(insert(DeletedDataValue), fresh)
+    if changed:
+        t = DeletedDataValue
+        stmt = (
+            update(t)
+            .where(t.id == bindparam("_id"))
+            .values(
+                value=bindparam("_value"),
+                comment=bindparam("_comment"),
+                stored_by=bindparam("_stored_by"),
+                followup=bindparam("_followup"),
+                last_updated=func.now(),
+            )
+        )
+        conn.execute(stmt, changed)
+
+
+def _audit_row(a: Action, actor: str) -> tuple[Any, ...]:
+    """One audit entry (:data:`_AUDIT_COLUMNS`): the stored row before, the row after."""
+    after = None
+    if a.kind != "delete":
+        after = _after_text(
+            a.number,
+            a.v.comment,
+            a.v.stored_by or actor,
+            (a.existing or {}).get("status", "submitted"),
+            bool(a.v.followup),
+        )
+    return (
+        actor,
+        a.kind,
+        DataValue.__tablename__,
+        _row_key(a),
+        a.v.unit,
+        json_text(_public(a.existing)),
+        after,
+    )
+
+
+def _after_text(
+    value: float | None, comment: str | None, stored_by: str, status: str, followup: bool
+) -> str:
+    """``json.dumps`` of the row after (value, comment, stored_by, status, followup), spelled
+    out: a million values' audit entries cost less this way than through the encoder."""
+    number = "null" if value is None else repr(value)  # finite: the planner refused others
+    return (
+        f'{{"value": {number}, "comment": {_js(comment)}, "stored_by": {_js(stored_by)}, '
+        f'"status": {_js(status)}, "followup": {"true" if followup else "false"}}}'
+    )
+
+
+@lru_cache(maxsize=1024)
+def _js_cached(text: str) -> str:
+    return json.dumps(text)
+
+
+def _js(text: str | None) -> str:
+    if text is None:
+        return "null"
+    return _js_cached(text) if len(text) <= 100 else json.dumps(text)
