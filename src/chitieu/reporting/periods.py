@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -76,7 +77,7 @@ def lock_periods(db: Session, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
         key = tuple_(ReportPeriod.unit_code, ReportPeriod.period)
         rows = db.execute(
             select(ReportPeriod.unit_code, ReportPeriod.period, ReportPeriod.locked)
-            .where(key.in_(chunk))
+            .where(*_narrowed(ReportPeriod, chunk), key.in_(chunk))
             .order_by(ReportPeriod.unit_code, ReportPeriod.period)
             .with_for_update()
         ).all()
@@ -87,12 +88,22 @@ def lock_periods(db: Session, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
     return states
 
 
+def _narrowed(table: Any, pairs: list[Pair]) -> tuple[Any, Any]:
+    """``unit_code IN (…) AND period IN (…)``: implied by ``(unit_code, period) IN (…)``, but
+    SQLite uses an index for these and scans the whole table for the row values alone."""
+    return (
+        table.unit_code.in_(sorted({u for u, _ in pairs})),
+        table.period.in_(sorted({p for _, p in pairs})),
+    )
+
+
 def _report_states(db: Session, pairs: list[Pair]) -> dict[Pair, str]:
     if not pairs:
         return {}
     found: dict[Pair, set[str]] = {}
     rows = db.execute(
         select(DataValue.unit_code, DataValue.period, DataValue.status).where(
+            *_narrowed(DataValue, pairs),
             tuple_(DataValue.unit_code, DataValue.period).in_(pairs),
             DataValue.element_code.in_(REPORT_ELEMENTS),
         )

@@ -214,6 +214,9 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
             db.execute(
                 select(dv.unit_code, dv.element_code, dv.disaggregation, dv.period, dv.value)
                 .where(tuple_(dv.unit_code, dv.element_code, dv.disaggregation).in_(some))
+                # implied by the triples, but what lets SQLite search an index, not every row
+                .where(dv.unit_code.in_(sorted({t[0] for t in some})))
+                .where(dv.element_code.in_(sorted({t[1] for t in some})))
                 .where(dv.status.in_(COUNTED_STATUSES))
             )
         )
@@ -229,10 +232,12 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
                 own_t.year,
                 own_t.total,
                 own_t.latest,
-            ).where(key.in_(chunk))
+            ).where(key.in_(chunk), own_t.unit_code.in_(sorted({c[0] for c in chunk})))
         ):
             old[(u, e, d, y)] = (total, latest)
-        db.execute(delete(own_t).where(key.in_(chunk)))
+        db.execute(
+            delete(own_t).where(key.in_(chunk), own_t.unit_code.in_(sorted({c[0] for c in chunk})))
+        )
     fresh = [
         {
             "unit_code": u,
