@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from chitieu.exchange.adx import ADX_NS, read_adx
 from chitieu.exchange.crosswalk import SPLIT_RULES
@@ -236,10 +237,10 @@ def _import_once(
     for c in header_conflicts(parsed, mapping, options.schemes):
         outcome.add(c)
         outcome.fatal = True
-    with engine.connect() as conn:
+    with Session(engine) as db:
         by_name = options.schemes.org_unit is IdScheme.NAME
-        names = unit_names_all(conn) if by_name else {}
-        uids = {} if by_name else unit_uids_all(conn)
+        names = unit_names_all(db) if by_name else {}
+        uids = {} if by_name else unit_uids_all(db)
     watch = OldCodeWatch() if old_units not in (*SPLIT_RULES, NEW_UNITS) else None
     values: Iterable[ValueIn] = to_values(
         _guarded(raws, outcome),

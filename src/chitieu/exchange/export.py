@@ -24,6 +24,7 @@ from chitieu.exchange.dxf_write import OutValue, write_csv, write_json, write_xm
 from chitieu.exchange.mapping import DEFAULT_DISAGGREGATION, Dhis2Mapping, IdScheme, read_mapping
 from chitieu.exchange.query import StoredValue, format_value, query_values
 from chitieu.exchange.translate import unit_names, unit_uids
+from chitieu.store.db import session_on
 from chitieu.store.models import Unit
 
 
@@ -243,8 +244,8 @@ def export_datavalueset(
     if limit is not None and limit < 0:
         raise ValueError("limit must be zero or more")
     with engine.connect() as conn:
-        names = unit_names(conn, set(org_unit))
-        uids = unit_uids(conn, set(org_unit))
+        names = unit_names(session_on(conn), set(org_unit))
+        uids = unit_uids(session_on(conn), set(org_unit))
         known = set(conn.scalars(select(Unit.code).where(Unit.code.in_(list(org_unit)))))
         units = [_lookup_unit(mapping, ident, inp, names, known, uids) for ident in org_unit]
         _check_scope(conn, units, allowed_unit)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chitieu.exchange.mapping import DEFAULT_DISAGGREGATION, Dhis2Mapping, IdScheme
 from chitieu.exchange.old_codes import OldCodeWatch
@@ -20,23 +21,23 @@ from chitieu.store.models import Unit
 from chitieu.store.uids import is_uid
 
 
-def unit_names(conn: Connection, names: set[str]) -> dict[str, list[str]]:
+def unit_names(db: Session, names: set[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     ordered = sorted(names)
     for i in range(0, len(ordered), 500):
         stmt = select(Unit.name, Unit.code).where(Unit.name.in_(ordered[i : i + 500]))
-        for name, code in conn.execute(stmt):
+        for name, code in db.execute(stmt):
             found.setdefault(name, []).append(code)
     return found
 
 
-def unit_uids(conn: Connection, idents: set[str]) -> dict[str, str]:
+def unit_uids(db: Session, idents: set[str]) -> dict[str, str]:
     """Unit UID -> unit code, for the identifiers in ``idents`` that are units' UIDs."""
     wanted = sorted(i for i in idents if is_uid(i))
     found: dict[str, str] = {}
     for i in range(0, len(wanted), 500):
         stmt = select(Unit.uid, Unit.code).where(Unit.uid.in_(wanted[i : i + 500]))
-        found.update({uid: code for uid, code in conn.execute(stmt).tuples() if uid is not None})
+        found.update({uid: code for uid, code in db.execute(stmt).tuples() if uid is not None})
     return found
 
 
@@ -62,17 +63,17 @@ def resolve_unit(
     return ident
 
 
-def unit_names_all(conn: Connection) -> dict[str, list[str]]:
+def unit_names_all(db: Session) -> dict[str, list[str]]:
     """Every unit's name -> its codes (a few thousand rows), for the ``name`` id scheme."""
     found: dict[str, list[str]] = {}
-    for name, code in conn.execute(select(Unit.name, Unit.code)):
+    for name, code in db.execute(select(Unit.name, Unit.code)):
         found.setdefault(name, []).append(code)
     return found
 
 
-def unit_uids_all(conn: Connection) -> dict[str, str]:
+def unit_uids_all(db: Session) -> dict[str, str]:
     """Every unit's UID -> its code, for the uid and code id schemes."""
-    rows = conn.execute(select(Unit.uid, Unit.code).where(Unit.uid.is_not(None))).tuples()
+    rows = db.execute(select(Unit.uid, Unit.code).where(Unit.uid.is_not(None))).tuples()
     return {uid: code for uid, code in rows if uid is not None}
 
 

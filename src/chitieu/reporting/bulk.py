@@ -10,8 +10,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 
 def json_text(value: Any) -> str | None:
@@ -20,7 +20,7 @@ def json_text(value: Any) -> str | None:
 
 
 def append_rows(
-    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    db: Session, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Append ``rows`` to ``table`` (a table name of the models, never user input).
 
@@ -28,6 +28,7 @@ def append_rows(
     insert would, and leaves the transaction to be rolled back."""
     if not rows:
         return
+    conn = db.connection()
     raw = conn.connection.driver_connection
     assert raw is not None  # None only for a closed connection
     names = ", ".join(columns)

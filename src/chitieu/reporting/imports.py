@@ -46,7 +46,7 @@ from chitieu.reporting.validate import (
     plan_import,
 )
 from chitieu.reporting.write import apply_plan
-from chitieu.store.db import with_retries
+from chitieu.store.db import session_on, with_retries
 from chitieu.store.models import ImportBatch
 
 log = logging.getLogger(__name__)
@@ -207,7 +207,7 @@ def import_values(
                         out.add(c)
                     count_actions(actions, count)
                     if not dry_run and not (atomic and out.refused_any) and not out.fatal:
-                        apply_plan(conn, actions, actor=actor)
+                        apply_plan(session_on(conn), actions, actor=actor)
                 if finish is not None:
                     finish()
                 n = count_total() if count_total is not None else (seen if total is None else total)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chitieu.store.models import DataValue, DeletedDataValue
 
@@ -19,7 +20,7 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def _load_rows(
-    conn: Connection, table: Any, keys: set[tuple[str, str, str, str]], cols: list[Any]
+    db: Session, table: Any, keys: set[tuple[str, str, str, str]], cols: list[Any]
 ) -> dict[tuple[str, str, str, str], dict[str, Any]]:
     """Rows of ``table`` (data values or deleted values) with one of ``keys``."""
     units = sorted({k[1] for k in keys})
@@ -28,7 +29,7 @@ def _load_rows(
     for chunk in _chunks(units):
         for pchunk in _chunks(periods):
             stmt = select(*cols).where(table.unit_code.in_(chunk), table.period.in_(pchunk))
-            for row in conn.execute(stmt):
+            for row in db.execute(stmt):
                 key = (row.element_code, row.unit_code, row.period, row.disaggregation)
                 if key in keys:
                     found[key] = dict(row._mapping)
@@ -36,7 +37,7 @@ def _load_rows(
 
 
 def load_existing(
-    conn: Connection, keys: set[tuple[str, str, str, str]]
+    db: Session, keys: set[tuple[str, str, str, str]]
 ) -> dict[tuple[str, str, str, str], dict[str, Any]]:
     cols = [
         DataValue.id,
@@ -50,11 +51,11 @@ def load_existing(
         DataValue.status,
         DataValue.followup,
     ]
-    return _load_rows(conn, DataValue, keys, cols)
+    return _load_rows(db, DataValue, keys, cols)
 
 
 def load_tombstones(
-    conn: Connection, keys: set[tuple[str, str, str, str]]
+    db: Session, keys: set[tuple[str, str, str, str]]
 ) -> dict[tuple[str, str, str, str], dict[str, Any]]:
     t = DeletedDataValue
     cols = [
@@ -68,4 +69,4 @@ def load_tombstones(
         t.stored_by,
         t.followup,
     ]
-    return _load_rows(conn, t, keys, cols)
+    return _load_rows(db, t, keys, cols)

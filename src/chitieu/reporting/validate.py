@@ -304,13 +304,13 @@ def plan_import(
     db = session_on(conn)
     periods = lock_periods(db, [(v.unit, p) for v, p, _ in checked])
     keys = {(v.element, v.unit, p, v.disaggregation) for v, p, _ in checked}
-    existing = load_existing(conn, keys)
+    existing = load_existing(db, keys)
     wants_tombstone = {
         (v.element, v.unit, p, v.disaggregation)
         for v, p, n in checked
         if (v.deleted or strategy is ImportStrategy.DELETE) or n is not None
     }
-    tombstones = load_tombstones(conn, wants_tombstone) if wants_tombstone else {}
+    tombstones = load_tombstones(db, wants_tombstone) if wants_tombstone else {}
     actions: list[Action] = []
     for v, period, number in checked:
         key = (v.element, v.unit, period, v.disaggregation)

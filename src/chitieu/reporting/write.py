@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, update
+from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy.orm import Session
 
 from chitieu.reporting.bulk import append_rows, json_text
 from chitieu.reporting.rollups import refresh_rollups
 from chitieu.reporting.validate import Action, chunks
-from chitieu.store.db import session_on
 from chitieu.store.models import AuditEntry, DataValue, DeletedDataValue
 
 _VALUE_COLUMNS = (
@@ -57,17 +57,18 @@ def _stored(action: Action) -> dict[str, Any]:
     return action.existing
 
 
-def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> None:
+def apply_plan(db: Session, actions: Sequence[Action], *, actor: str) -> None:
     """Write the planned changes in the caller's transaction, auditing each one.
 
     A deleted value moves to ``deleted_data_values``; a value imported again for a deleted
     key takes its place there."""
+    conn = db.connection()  # Core statements: no ORM bulk semantics
     inserts = [a for a in actions if a.kind == "insert"]
     updates = [a for a in actions if a.kind == "update"]
     deletes = [a for a in actions if a.kind == "delete"]
     if inserts:
         append_rows(
-            conn,
+            db,
             DataValue.__tablename__,
             _VALUE_COLUMNS,
             [
@@ -113,24 +114,25 @@ def apply_plan(conn: Connection, actions: Sequence[Action], *, actor: str) -> No
             for a in updates
         ]
         conn.execute(stmt, rows)
-    _keep_deleted(conn, actions, actor)
+    _keep_deleted(db, actions, actor)
     if deletes:
         ids = [_stored(a)["id"] for a in deletes]
         for chunk in chunks(ids):
             conn.execute(delete(DataValue).where(DataValue.id.in_(chunk)))
     append_rows(
-        conn,
+        db,
         AuditEntry.__tablename__,
         _AUDIT_COLUMNS,
         [_audit_row(a, actor) for a in (*inserts, *updates, *deletes)],
     )
-    refresh_rollups(session_on(conn), (_cell(a) for a in (*inserts, *updates, *deletes)))
+    refresh_rollups(db, (_cell(a) for a in (*inserts, *updates, *deletes)))
 
 
-def _keep_deleted(conn: Connection, actions: Sequence[Action], actor: str) -> None:
+def _keep_deleted(db: Session, actions: Sequence[Action], actor: str) -> None:
     """Record deleted values: those deleted now (from their stored row) and those a payload
     marks deleted where nothing is stored (a deletion made elsewhere, kept so that it travels
     on with ``includeDeleted``)."""
+    conn = db.connection()
     fresh: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     for a in actions:
