@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.schema import BirthFilter, Element
-from chitieu.store.db import Db
 from chitieu.store.models import BirthAggregate, DataValue
 from chitieu.units.queries import subtree_codes
 
@@ -162,7 +162,7 @@ def _months(years: Sequence[int]) -> list[str]:
 
 
 def read_reports(
-    db: Db,
+    db: Session,
     path: str | None,
     years: Sequence[int],
     units: Collection[str] | None = None,
@@ -198,7 +198,7 @@ def read_reports(
 
 
 def read_records(
-    db: Db,
+    db: Session,
     path: str | None,
     years: Sequence[int],
     units: Collection[str] | None = None,
@@ -230,7 +230,7 @@ def read_records(
 
 
 def commune_months(
-    db: Db,
+    db: Session,
     path: str | None,
     years: Sequence[int],
     *,
@@ -264,7 +264,7 @@ def commune_months(
     return out
 
 
-def disagreements(db: Db, months: Collection[tuple[str, int, int]]) -> list[CommuneMonth]:
+def disagreements(db: Session, months: Collection[tuple[str, int, int]]) -> list[CommuneMonth]:
     """Of the (unit, year, month) given (those a birth-record import touched), the ones whose
     records now disagree with the unit's submitted monthly report, in order."""
     wanted = set(months)

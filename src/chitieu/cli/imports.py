@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from chitieu.cli.output import fail, not_ready, refusal_text
 from chitieu.ingest.errors import ImportRefused
@@ -56,8 +57,8 @@ def births(
             if not result.dry_run and result.months:
                 from chitieu.births.reconcile import disagreements
 
-                with engine.connect() as conn:
-                    disagree = disagreements(conn, result.months)
+                with Session(engine) as db:
+                    disagree = disagreements(db, result.months)
         except ImportRefused as refused:
             typer.echo(refusal_text(refused), err=True)
             raise typer.Exit(code=1) from None

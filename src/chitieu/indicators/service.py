@@ -29,7 +29,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.births.reconcile import BIRTHS_ELEMENT, commune_months
@@ -48,8 +47,7 @@ from chitieu.indicators.sources import (
     read_subtree_reported,
 )
 from chitieu.store.generations import rollups_built
-from chitieu.store.models import Unit
-from chitieu.units.queries import UnitInfo, get_unit, in_subtree
+from chitieu.units.queries import UnitInfo, get_unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,86 +357,3 @@ def indicator_value(
     """The indicator for ``unit_code`` (and everything below it), pooled over ``years``."""
     ind, code, ys, num, den = _unit_by_year(db, indicator_code, unit_code, years, catalog)
     return _values(ind, [(code, ys)], num.sum(1), den.sum(1), level)[0]
-
-
-@dataclass(frozen=True, slots=True)
-class ChildrenPanel:
-    """Numerators and denominators of one indicator for every unit directly below a parent
-    (each with everything below it), one row per child in code order and one column per year:
-    the panel the SRB engine pools over."""
-
-    codes: list[str]
-    years: tuple[int, ...]
-    numerator: np.ndarray  # (children, years)
-    denominator: np.ndarray  # (children, years)
-
-
-def _children_totals(
-    db: Session, ind: Indicator, parent_code: str, ys: tuple[int, ...], catalog: Catalog
-) -> ChildrenPanel:
-    """One read of the parent's subtree, rolled up to its children by year."""
-    parent = get_unit(db, parent_code)
-    depth = parent.path.count("/") + 1  # position of the child's code in a path
-    children = list(
-        db.scalars(select(Unit.code).where(Unit.parent_code == parent.code).order_by(Unit.code))
-    )
-    index = {c: i for i, c in enumerate(children)}
-    group_of = {
-        code: index[path.split("/")[depth]]
-        for code, path in db.execute(select(Unit.code, Unit.path).where(in_subtree(parent.path)))
-        if code != parent.code
-    }
-    totals = _unit_totals(db, ind, parent.path, ys, catalog, subtrees=children)
-    num, den = _rolled_up(totals, group_of, len(children), ys)
-    return ChildrenPanel(children, ys, num, den)
-
-
-def children_by_year(
-    db: Session,
-    indicator_code: str,
-    parent_code: str,
-    years: int | Iterable[int],
-    *,
-    catalog: Catalog | None = None,
-) -> ChildrenPanel:
-    """Numerator and denominator of the indicator for every unit directly below
-    ``parent_code``, per year, read in one pass (not one query per year). Figures reported at
-    the parent itself belong to no child and are left out."""
-    catalog = catalog or read_catalog()
-    return _children_totals(
-        db, catalog.indicator(indicator_code), parent_code, _years(years), catalog
-    )
-
-
-def indicator_by_children(
-    db: Session,
-    indicator_code: str,
-    parent_code: str,
-    years: int | Iterable[int],
-    *,
-    level: float = 0.95,
-    catalog: Catalog | None = None,
-) -> list[IndicatorValue]:
-    """The indicator for every unit directly below ``parent_code`` (each with everything below
-    it), pooled over ``years``, sorted by unit code; children with nothing reported have value
-    None. Figures reported at the parent itself belong to no child and are left out.
-
-    For ranking communes, rank by interval, not by ``value`` alone: small units swing widely."""
-    catalog = catalog or read_catalog()
-    ind = catalog.indicator(indicator_code)
-    panel = _children_totals(db, ind, parent_code, _years(years), catalog)
-    return pooled_by_children(panel, ind, level=level)
-
-
-def pooled_by_children(
-    panel: ChildrenPanel, indicator: Indicator, *, level: float = 0.95
-) -> list[IndicatorValue]:
-    """:func:`indicator_by_children` from a panel already read (each child pooled over the
-    panel's years), for callers that need both the years and the pooled values."""
-    return _values(
-        indicator,
-        [(c, panel.years) for c in panel.codes],
-        panel.numerator.sum(1),
-        panel.denominator.sum(1),
-        level,
-    )
