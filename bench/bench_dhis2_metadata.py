@@ -29,6 +29,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
 
 from chitieu.bootstrap import bootstrap
 from chitieu.exchange.metadata_query import Paging, parse_fields
@@ -73,8 +74,8 @@ def _naive(engine: Engine) -> list[dict]:
 
 
 def _chitieu(engine: Engine) -> list[dict]:
-    with engine.connect() as conn:
-        objects, _ = OrgUnitQuery(conn, "VN").list(
+    with Session(engine) as db:
+        objects, _ = OrgUnitQuery(db, "VN").list(
             parse_fields(FIELDS, ""), [], paging=Paging(enabled=False)
         )
     return objects

@@ -32,6 +32,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 PG_ADMIN_DSN = os.environ.get("CHITIEU_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test")
 CELLS = [("LIVE_BIRTHS", d) for d in ("M_O1", "M_O2", "M_O3P", "F_O1", "F_O2", "F_O3P")] + [
@@ -153,8 +154,8 @@ def child(args: list[str]) -> None:
         assert s.status == "SUCCESS", [str(c) for c in s.conflicts[:5]]
     else:
         n = 0
-        with engine.connect() as conn, open(args[2], "wb") as out:
-            for chunk in iter_export(conn, fmt="json", id_scheme="uid"):
+        with Session(engine) as db, open(args[2], "wb") as out:
+            for chunk in iter_export(db, fmt="json", id_scheme="uid"):
                 out.write(chunk)
                 n += len(chunk)
         done = n

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog import load_catalog
 from chitieu.exchange.dhis2 import import_datavalueset
@@ -118,8 +119,8 @@ def main() -> None:
         t_again = time.perf_counter() - t0
         assert s2.count.ignored == n
         t0 = time.perf_counter()
-        with a.connect() as conn:
-            out = export_datavalues(conn, fmt="json")
+        with Session(a) as db:
+            out = export_datavalues(db, fmt="json")
         t_export = time.perf_counter() - t0
         t0 = time.perf_counter()
         naive(b, plain)

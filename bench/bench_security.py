@@ -36,6 +36,7 @@ from pathlib import Path
 import httpx
 import psycopg
 from argon2 import PasswordHasher
+from sqlalchemy.orm import Session
 
 from chitieu.auth.users import create_user
 from chitieu.bootstrap import bootstrap
@@ -207,8 +208,8 @@ def _write_bomb(template: Path, out: Path, megabytes: int) -> None:
 def excel_bomb(url: str, workdir: Path) -> None:
     engine = make_engine(url)
     template = workdir / "hanoi.xlsx"
-    with engine.connect() as conn:
-        write_template(conn, "01", "202501", template)
+    with Session(engine) as db:
+        write_template(db, "01", "202501", template)
     engine.dispose()
     bomb = workdir / "bomb.xlsx"
     _write_bomb(template, bomb, BODY_MB)

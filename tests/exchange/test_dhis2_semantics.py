@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from chitieu.exchange.dhis2 import import_datavalueset
 from chitieu.exchange.export import export_datavalues, export_datavalueset
+from chitieu.store.db import session_on
 from chitieu.store.models import DataValue, DeletedDataValue
 
 INSP, POP, LB = "vL2QCgKmWOu", "cov0Pia7n8C", "EC7ifkjl5Zf"
@@ -86,18 +87,22 @@ def test_round_trip_with_deleted_followup_and_comments_is_exact(sdb, other_db):
     _imp(sdb, _set(_v(pe="202502", deleted=True)))
     for fmt in ("json", "xml", "csv"):
         with sdb.connect() as conn:
-            body = export_datavalues(conn, fmt=fmt, id_scheme="uid", include_deleted=True)
+            body = export_datavalues(
+                session_on(conn), fmt=fmt, id_scheme="uid", include_deleted=True
+            )
         target = other_db
         s = _imp(target, body, fmt=fmt)
         assert s.status == "SUCCESS", [str(c) for c in s.conflicts]
         assert _rows(target) == _rows(sdb), fmt
         with target.connect() as conn:
-            again = export_datavalues(conn, fmt=fmt, id_scheme="uid", include_deleted=True)
+            again = export_datavalues(
+                session_on(conn), fmt=fmt, id_scheme="uid", include_deleted=True
+            )
         strip = _without_stamps(body, fmt)
         assert _without_stamps(again, fmt) == strip, fmt
     # without includeDeleted the deleted value is not exported
     with sdb.connect() as conn:
-        plain = json.loads(export_datavalues(conn, fmt="json"))
+        plain = json.loads(export_datavalues(session_on(conn), fmt="json"))
     assert all("deleted" not in v for v in plain["dataValues"]) and len(plain["dataValues"]) == 2
 
 
@@ -173,7 +178,7 @@ def test_followup_is_stored_exported_and_read_as_dhis2_does(db):
     flags = {r[2]: r[5] for r in _rows(db)[0]}
     assert flags == {"202501": True, "202502": False, "202503": False}
     with db.connect() as conn:
-        out = json.loads(export_datavalues(conn, fmt="json"))["dataValues"]
+        out = json.loads(export_datavalues(session_on(conn), fmt="json"))["dataValues"]
     assert {v["period"]: v["followup"] for v in out} == flags
     # changing only the flag is an update
     assert _imp(db, _set(_v(pe="202502", followup=True))).count.updated == 1

@@ -15,13 +15,14 @@ from chitieu.exchange.excel import (
     import_excel,
     write_template,
 )
+from chitieu.store.db import session_on
 
 
 @pytest.fixture
 def hanoi_template(sdb, tmp_path):
     path = tmp_path / "hanoi-202501.xlsx"
     with sdb.connect() as conn:
-        assert write_template(conn, "01", "202501", path) == 126  # Hanoi's 126 communes
+        assert write_template(session_on(conn), "01", "202501", path) == 126  # Hanoi's 126 communes
     return path
 
 
@@ -67,13 +68,13 @@ def test_template_shape(hanoi_template):
 
 def test_template_for_one_commune_and_bad_requests(sdb, tmp_path):
     with sdb.connect() as conn:
-        assert write_template(conn, "00070", "2025-02", tmp_path / "hk.xlsx") == 1
+        assert write_template(session_on(conn), "00070", "2025-02", tmp_path / "hk.xlsx") == 1
         with pytest.raises(ValueError, match="month"):
-            write_template(conn, "01", "2025Q1", tmp_path / "x.xlsx")
+            write_template(session_on(conn), "01", "2025Q1", tmp_path / "x.xlsx")
         with pytest.raises(ValueError, match="unknown unit"):
-            write_template(conn, "99", "202501", tmp_path / "x.xlsx")
+            write_template(session_on(conn), "99", "202501", tmp_path / "x.xlsx")
         with pytest.raises(ValueError, match="province or a commune"):
-            write_template(conn, "VN", "202501", tmp_path / "x.xlsx")
+            write_template(session_on(conn), "VN", "202501", tmp_path / "x.xlsx")
 
 
 def _row_of(path, code: str) -> int:

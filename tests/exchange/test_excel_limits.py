@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from chitieu.exchange import xlsx_limits
 from chitieu.exchange.excel import import_excel, write_template
 from chitieu.exchange.xlsx_limits import WorkbookTooLarge, check_workbook
+from chitieu.store.db import session_on
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 
@@ -43,7 +44,7 @@ def _huge_sheet(megabytes: int):  # type: ignore[no-untyped-def]
 def template(sdb, tmp_path) -> Path:  # type: ignore[no-untyped-def]
     path = tmp_path / "hanoi.xlsx"
     with sdb.connect() as conn:
-        write_template(conn, "01", "202501", path)
+        write_template(session_on(conn), "01", "202501", path)
     return path
 
 

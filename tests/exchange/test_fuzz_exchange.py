@@ -18,6 +18,7 @@ from chitieu.exchange.dhis2 import import_datavalueset, read_payload
 from chitieu.exchange.dxf import DXF_NS, read_csv, read_json, read_xml
 from chitieu.exchange.excel import cell_count, fill_cells, import_excel, write_template
 from chitieu.exchange.payload import Payload, PayloadError
+from chitieu.store.db import session_on
 
 READERS = {"json": read_json, "csv": read_csv, "xml": read_xml, "adx": read_adx}
 DB_SETTINGS = settings(
@@ -359,7 +360,7 @@ def test_fuzz_excel_import_no_partial_write(sdb, counts, tmp_path_factory, cells
     base = tmp_path_factory.mktemp("xl")
     template = base / "t.xlsx"
     with sdb.connect() as conn:
-        write_template(conn, "00070", "202501", template)
+        write_template(session_on(conn), "00070", "202501", template)
     filled = base / "f.xlsx"
     fill_cells(template, cells, filled)
     before = counts(sdb)

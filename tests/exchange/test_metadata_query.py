@@ -14,6 +14,7 @@ from chitieu.exchange.metadata_query import (
     select_objects,
 )
 from chitieu.exchange.org_units import OrgUnitQuery
+from chitieu.store.db import session_on
 
 OBJ = {
     "id": "a1",
@@ -75,7 +76,7 @@ def test_sql_filters_agree_with_python(ready_engine, filters: list[str]) -> None
     parsed = [parse_filter(f) for f in filters]
     fields = parse_fields("id,code,name,level,lastUpdated,parent[id,code]", "")
     with ready_engine.connect() as conn:
-        query = OrgUnitQuery(conn, "VN")
+        query = OrgUnitQuery(session_on(conn), "VN")
         in_sql, total = query.list(fields, parsed, paging=Paging(enabled=False))
         everything, _ = query.list(fields, [], paging=Paging(enabled=False))
     in_python = select_objects(everything, parsed, any_of=False)

@@ -9,12 +9,13 @@ from openpyxl import load_workbook
 
 from chitieu.exchange.excel import FIRST_DATA_ROW, SHEET, fill_cells, import_excel, write_template
 from chitieu.reporting.periods import Editor
+from chitieu.store.db import session_on
 
 
 def _template(sdb, tmp_path):  # type: ignore[no-untyped-def]
     path = tmp_path / "hk-202501.xlsx"
     with sdb.connect() as conn:
-        write_template(conn, "00070", "202501", path)
+        write_template(session_on(conn), "00070", "202501", path)
     ws = load_workbook(path)[SHEET]
     row = next(r for r in range(FIRST_DATA_ROW, ws.max_row + 1) if ws.cell(r, 1).value == "00070")
     return path, row
@@ -45,7 +46,7 @@ def test_a_plausible_month_and_a_small_one_pass(sdb, tmp_path, values_of) -> Non
 def _hanoi(sdb, tmp_path):  # type: ignore[no-untyped-def]
     path = tmp_path / "hanoi-202501.xlsx"
     with sdb.connect() as conn:
-        write_template(conn, "01", "202501", path)
+        write_template(session_on(conn), "01", "202501", path)
     return path, FIRST_DATA_ROW
 
 

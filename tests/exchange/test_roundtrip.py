@@ -10,6 +10,7 @@ import pytest
 from chitieu.exchange.dhis2 import import_datavalueset
 from chitieu.exchange.export import export_datavalues, export_datavalueset
 from chitieu.reporting.imports import ValueIn, import_values
+from chitieu.store.db import session_on
 
 HK, CUA_NAM, HP = "00070", "00073", "11533"
 
@@ -33,7 +34,7 @@ def test_every_format_round_trips(db, other_db, values_of, fmt, scheme):
     assert import_values(db, VALUES, actor="t").count.imported == len(VALUES)
     original = values_of(db)
     with db.connect() as conn:
-        body = export_datavalues(conn, fmt=fmt, id_scheme=scheme)
+        body = export_datavalues(session_on(conn), fmt=fmt, id_scheme=scheme)
     # into an empty database: the same set of values
     s = import_datavalueset(
         other_db, body, None, actor="t", old_units="none", fmt=fmt, id_scheme=scheme
@@ -56,7 +57,9 @@ def test_every_format_round_trips(db, other_db, values_of, fmt, scheme):
 def test_export_selection_and_uids(sdb):
     import_values(sdb, VALUES, actor="t")
     with sdb.connect() as conn:
-        doc = json.loads(export_datavalues(conn, units=["01"], children=True, periods=["2025-01"]))
+        doc = json.loads(
+            export_datavalues(session_on(conn), units=["01"], children=True, periods=["2025-01"])
+        )
         rows = doc["dataValues"]
         assert {(r["dataElement"], r["categoryOptionCombo"], r["value"]) for r in rows} == {
             ("EC7ifkjl5Zf", coc, v)
@@ -72,11 +75,11 @@ def test_export_selection_and_uids(sdb):
         assert {r["attributeOptionCombo"] for r in rows} == {"HllvX50cXC0"}
         assert {r["orgUnit"] for r in rows} == {HK}
         # without children only the province's own values
-        none = json.loads(export_datavalues(conn, units=["01"], periods=["202501"]))
+        none = json.loads(export_datavalues(session_on(conn), units=["01"], periods=["202501"]))
         assert none["dataValues"] == []
         # start/end: periods lying wholly within Q1 2025 (not the year 2025, nor 2024)
         csv_body = export_datavalues(
-            conn,
+            session_on(conn),
             fmt="csv",
             id_scheme="code",
             start_date=date(2025, 1, 1),
@@ -84,7 +87,9 @@ def test_export_selection_and_uids(sdb):
         ).decode()
         periods = {line.split(",")[1] for line in csv_body.splitlines()[1:]}
         assert periods == {"202501", "202502", "202503"}
-        adx = export_datavalues(conn, fmt="adx", data_set="HEALTH_SYSTEM_ANNUAL").decode()
+        adx = export_datavalues(
+            session_on(conn), fmt="adx", data_set="HEALTH_SYSTEM_ANNUAL"
+        ).decode()
         assert 'dataSet="HEALTH_SYSTEM_ANNUAL"' in adx and 'QUALIFICATION="DOCTORAL"' in adx
         assert 'period="2024-01-01/P1Y"' in adx and "LIVE_BIRTHS" not in adx
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from sqlalchemy.orm import Session
 
 from chitieu.store.db import make_engine
 
@@ -214,9 +215,9 @@ def export_dhis2(
         start_d = date.fromisoformat(start) if start else None
         end_d = date.fromisoformat(end) if end else None
         m = read_mapping(mapping) if mapping else None
-        with make_engine().connect() as conn:
+        with Session(make_engine()) as db:
             chunks = iter_export(
-                conn,
+                db,
                 unit or None,
                 period or None,
                 element or None,
@@ -259,8 +260,8 @@ def template_commune_monthly(
     from chitieu.exchange.excel import write_template
 
     try:
-        with make_engine().connect() as conn:
-            n = write_template(conn, unit, period, out)
+        with Session(make_engine()) as db:
+            n = write_template(db, unit, period, out)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -28,7 +28,8 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog import read_catalog
 from chitieu.catalog.periods import PeriodType, parse_period
@@ -86,8 +87,8 @@ def template_columns(data_set: str = "COMMUNE_MONTHLY") -> list[Column]:
     return cols
 
 
-def _communes(conn: Connection, unit: str) -> list[tuple[str, str]]:
-    row = conn.execute(select(Unit.level, Unit.name).where(Unit.code == unit)).first()
+def _communes(db: Session, unit: str) -> list[tuple[str, str]]:
+    row = db.execute(select(Unit.level, Unit.name).where(Unit.code == unit)).first()
     if row is None:
         raise ValueError(f"unknown unit {unit!r}")
     if row.level == "commune":
@@ -95,10 +96,10 @@ def _communes(conn: Connection, unit: str) -> list[tuple[str, str]]:
     if row.level != "province":
         raise ValueError(f"unit {unit} is a {row.level}: give a province or a commune")
     stmt = select(Unit.code, Unit.name).where(Unit.parent_code == unit).order_by(Unit.code)
-    return [(c, n) for c, n in conn.execute(stmt)]
+    return [(c, n) for c, n in db.execute(stmt)]
 
 
-def write_template(conn: Connection, unit: str, period: str, out: Path | str) -> int:
+def write_template(db: Session, unit: str, period: str, out: Path | str) -> int:
     """Write the commune monthly template for ``unit`` (a province: all its communes; or one
     commune) and the month ``period``; return the number of commune rows.
 
@@ -106,8 +107,8 @@ def write_template(conn: Connection, unit: str, period: str, out: Path | str) ->
     p = parse_period(period)
     if p.type is not PeriodType.MONTHLY:
         raise ValueError(f"the commune monthly report needs a month (e.g. 202501), not {period}")
-    communes = _communes(conn, unit)
-    unit_name = conn.scalar(select(Unit.name).where(Unit.code == unit))
+    communes = _communes(db, unit)
+    unit_name = db.scalar(select(Unit.name).where(Unit.code == unit))
     cols = template_columns()
     wb = Workbook()
     ws = wb.active
@@ -362,14 +363,12 @@ def import_excel(
         """True unless ``code`` is a known unit outside the template's (unknown units are
         left to the import core, which names them)."""
         if not codes:
-            with engine.connect() as conn:
-                path_of = conn.scalar(select(Unit.path).where(Unit.code == template_unit))
-                codes["all"] = set(conn.scalars(select(Unit.code)))
-                codes["in"] = (
-                    set(conn.scalars(select(Unit.code).where(in_subtree(path_of))))
-                    if path_of is not None
-                    else set()
-                )
+            with Session(engine) as db:
+                path_of = db.scalar(select(Unit.path).where(Unit.code == template_unit))
+                codes["all"] = set(db.scalars(select(Unit.code)))
+                codes["in"] = set()
+                if path_of is not None:
+                    codes["in"] = set(db.scalars(select(Unit.code).where(in_subtree(path_of))))
         return code in codes["in"] or code not in codes["all"]
 
     values, problems = read_template(path, inside)

@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import parse_period
 from chitieu.exchange.adx import write_adx
@@ -24,7 +25,6 @@ from chitieu.exchange.dxf_write import OutValue, write_csv, write_json, write_xm
 from chitieu.exchange.mapping import DEFAULT_DISAGGREGATION, Dhis2Mapping, IdScheme, read_mapping
 from chitieu.exchange.query import StoredValue, format_value, query_values
 from chitieu.exchange.translate import unit_names, unit_uids
-from chitieu.store.db import session_on
 from chitieu.store.models import Unit
 
 
@@ -67,7 +67,7 @@ def _out(
 
 
 def iter_export(
-    conn: Connection,
+    db: Session,
     units: Sequence[str] | None = None,
     periods: Sequence[str] | None = None,
     elements: Sequence[str] | None = None,
@@ -104,7 +104,7 @@ def iter_export(
     coc_scheme = IdScheme.parse(category_option_combo_id_scheme, base)
     named_uid = ou_scheme is IdScheme.UID and bool(org_unit_id_scheme or id_scheme)
     unit_uids = (
-        {code: uid for code, uid in conn.execute(select(Unit.code, Unit.uid)).tuples() if uid}
+        {code: uid for code, uid in db.execute(select(Unit.code, Unit.uid)).tuples() if uid}
         if named_uid
         else {}
     )
@@ -114,7 +114,7 @@ def iter_export(
         in_set = mapping.data_sets[data_set].elements
         elements = [e for e in (elements or in_set) if e in in_set]
     rows = query_values(
-        conn,
+        db,
         units=units,
         children=children,
         periods=periods,
@@ -139,9 +139,9 @@ def iter_export(
     return write_adx(out)
 
 
-def export_datavalues(conn: Connection, *args: Any, **kwargs: Any) -> bytes:
+def export_datavalues(db: Session, *args: Any, **kwargs: Any) -> bytes:
     """:func:`iter_export` as one ``bytes`` (for small exports and tests)."""
-    return b"".join(iter_export(conn, *args, **kwargs))
+    return b"".join(iter_export(db, *args, **kwargs))
 
 
 _DURATION = re.compile(r"(\d{1,9})([smhd])")
@@ -243,12 +243,12 @@ def export_datavalueset(
         raise ValueError("At least one organisation unit must be specified")
     if limit is not None and limit < 0:
         raise ValueError("limit must be zero or more")
-    with engine.connect() as conn:
-        names = unit_names(session_on(conn), set(org_unit))
-        uids = unit_uids(session_on(conn), set(org_unit))
-        known = set(conn.scalars(select(Unit.code).where(Unit.code.in_(list(org_unit)))))
+    with Session(engine) as db:
+        names = unit_names(db, set(org_unit))
+        uids = unit_uids(db, set(org_unit))
+        known = set(db.scalars(select(Unit.code).where(Unit.code.in_(list(org_unit)))))
         units = [_lookup_unit(mapping, ident, inp, names, known, uids) for ident in org_unit]
-        _check_scope(conn, units, allowed_unit)
+        _check_scope(db, units, allowed_unit)
     sets = []
     for d in data_set:
         code = _lookup_data_set(mapping, d, inp)
@@ -264,9 +264,9 @@ def export_datavalueset(
             parse_period(p)  # refuse a bad period now, not mid-stream
 
     def chunks() -> Iterator[bytes]:
-        with engine.connect() as conn:
+        with Session(engine) as db:
             yield from iter_export(
-                conn,
+                db,
                 units,
                 list(period) or None,
                 elements,
@@ -301,12 +301,12 @@ def _element(mapping: Dhis2Mapping, ident: str, scheme: IdScheme) -> str:
     raise ValueError(f"Data element not found: {ident}")
 
 
-def _check_scope(conn: Connection, units: Sequence[str], allowed_unit: str | None) -> None:
+def _check_scope(db: Session, units: Sequence[str], allowed_unit: str | None) -> None:
     if allowed_unit is None:
         return
-    scope = conn.scalar(select(Unit.path).where(Unit.code == allowed_unit))
+    scope = db.scalar(select(Unit.path).where(Unit.code == allowed_unit))
     stmt = select(Unit.code, Unit.path).where(Unit.code.in_(list(units)))
-    paths = {code: path for code, path in conn.execute(stmt)}
+    paths = {code: path for code, path in db.execute(stmt)}
     for code in units:
         path = paths.get(code)
         if path is None:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, false, func, not_, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from chitieu.exchange.metadata_query import (
     Fields,
@@ -151,15 +151,15 @@ _ORDER_COLUMNS: dict[str, Any] = {
 class OrgUnitQuery:
     """One request's org units: the caller's subtree (``scope_path``), filters, order, paging."""
 
-    def __init__(self, conn: Connection, scope_path: str) -> None:
-        self.conn = conn
+    def __init__(self, db: Session, scope_path: str) -> None:
+        self.db = db
         self.scope_path = scope_path
         self._upper: dict[str, tuple[str, str]] | None = None
 
     def _upper_units(self) -> dict[str, tuple[str, str]]:
         """code -> (uid, name) of the country and provinces (every unit's ancestors)."""
         if self._upper is None:
-            rows = self.conn.execute(
+            rows = self.db.execute(
                 select(Unit.code, Unit.uid, Unit.name).where(Unit.level != "commune")
             )
             self._upper = {code: (uid, name) for code, uid, name in rows}
@@ -194,7 +194,7 @@ class OrgUnitQuery:
             stmt = select(Unit.parent_code, Unit.uid, Unit.code, Unit.name).order_by(Unit.code)
             for i in range(0, len(codes), 900):
                 part = stmt.where(Unit.parent_code.in_(codes[i : i + 900]))
-                for parent, uid, code, name in self.conn.execute(part):
+                for parent, uid, code, name in self.db.execute(part):
                     ref = {"id": uid, "code": code, "name": name, "displayName": name}
                     children.setdefault(parent, []).append(ref)
         out = []
@@ -255,19 +255,19 @@ class OrgUnitQuery:
             combined = or_(*conditions) if any_of else and_(*conditions)  # type: ignore[arg-type]
             stmt = stmt.where(combined)
         if in_sql:
-            total = self.conn.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            total = self.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
             for name, descending in order:
                 column = _ORDER_COLUMNS[name]
                 stmt = stmt.order_by(column.desc() if descending else column.asc())
             stmt = stmt.order_by(Unit.code)
             if paging.enabled:
                 stmt = stmt.limit(paging.page_size).offset(paging.offset)
-            objects = self._objects(list(self.conn.execute(stmt)), fields)
+            objects = self._objects(list(self.db.execute(stmt)), fields)
         else:
             # the objects must carry what the filters and the order read, too
             read: Fields = {**fields, **{f.path[0]: None for f in filters}}
             read |= {name: None for name, _ in order if name not in read}
-            everything = self._objects(list(self.conn.execute(stmt.order_by(Unit.code))), read)
+            everything = self._objects(list(self.db.execute(stmt.order_by(Unit.code))), read)
             objects = select_objects(everything, filters, any_of)
             sort_objects(objects, order)
             total = len(objects)
@@ -279,13 +279,13 @@ class OrgUnitQuery:
     def get(self, ident: str, fields: Fields) -> dict[str, Any] | None:
         """The org unit with UID (or code) ``ident`` within the scope, or None."""
         stmt = self._base().where(or_(Unit.uid == ident, Unit.code == ident))
-        rows = list(self.conn.execute(stmt))
+        rows = list(self.db.execute(stmt))
         return project(self._objects(rows[:1], fields)[0], fields) if rows else None
 
 
-def unit_by_ident(conn: Connection, ident: str) -> tuple[str, str] | None:
+def unit_by_ident(db: Session, ident: str) -> tuple[str, str] | None:
     """(code, path) of the unit whose UID or code is ``ident``, anywhere; None if none."""
-    row = conn.execute(
+    row = db.execute(
         select(Unit.code, Unit.path).where(or_(Unit.uid == ident, Unit.code == ident))
     ).first()
     return (row[0], row[1]) if row else None

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, literal, or_, select
+from sqlalchemy import literal, or_, select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import parse_period
 from chitieu.store.models import DataElement, DataValue, DeletedDataValue, Unit
@@ -33,6 +34,11 @@ class StoredValue:
     deleted: bool = False
 
 
+#: Rows fetched 2,000 at a time (a server-side cursor on PostgreSQL), for this statement only:
+#: an export of any size holds one batch, and the caller's connection keeps its own options.
+_STREAM = {"yield_per": 2000}
+
+
 def format_value(value: float | None, value_type: str) -> str:
     """A stored value as DHIS2 writes it: counts without decimals (``12``), other numbers in
     their shortest exact spelling (``12.5``); a deleted value kept without one: ``""``."""
@@ -44,7 +50,7 @@ def format_value(value: float | None, value_type: str) -> str:
 
 
 def _matching_periods(
-    conn: Connection, periods: Sequence[str] | None, start: date | None, end: date | None
+    db: Session, periods: Sequence[str] | None, start: date | None, end: date | None
 ) -> list[str] | None:
     """Canonical periods to select: the given ones, or the stored ones lying wholly within
     ``start``–``end`` (DHIS2's startDate/endDate rule); None means every period."""
@@ -53,7 +59,7 @@ def _matching_periods(
     if start is None and end is None:
         return None
     chosen = []
-    for (code,) in conn.execute(select(DataValue.period).distinct()):
+    for (code,) in db.execute(select(DataValue.period).distinct()):
         try:
             p = parse_period(code)
         except ValueError:
@@ -88,7 +94,7 @@ def _select(table: Any, deleted: bool) -> Any:
 
 
 def query_values(
-    conn: Connection,
+    db: Session,
     *,
     units: Sequence[str] | None = None,
     children: bool = False,
@@ -108,12 +114,12 @@ def query_values(
     true); ``last_updated`` keeps values changed at or after that time (UTC); ``limit`` stops
     after that many. Periods may be given in any DHIS2 spelling; ``ValueError`` when one does
     not parse."""
-    wanted_periods = _matching_periods(conn, periods, start, end)
+    wanted_periods = _matching_periods(db, periods, start, end)
     if wanted_periods == []:
         return iter(())
     unit_paths: list[str] | None = None
     if units is not None and children:
-        unit_paths = list(conn.scalars(select(Unit.path).where(Unit.code.in_(list(units)))))
+        unit_paths = list(db.scalars(select(Unit.path).where(Unit.code.in_(list(units)))))
         if not unit_paths:
             return iter(())
 
@@ -136,7 +142,7 @@ def query_values(
         )
 
     def rows(table: Any, deleted: bool) -> Iterator[StoredValue]:
-        result = conn.execution_options(yield_per=2000).execute(statement(table, deleted))
+        result = db.connection().execute(statement(table, deleted), execution_options=_STREAM)
         for row in result:
             yield StoredValue(*row)
 

@@ -195,7 +195,7 @@ def import_values(
                 for batch in _batches(values, batch_size):
                     seen += len(batch)
                     actions, conflicts = plan_import(
-                        conn,
+                        session_on(conn),
                         batch,
                         strategy=strategy,
                         allowed_unit=allowed_unit,

@@ -18,7 +18,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chitieu.catalog.messages import message
 from chitieu.catalog.periods import parse_period
@@ -28,7 +29,6 @@ from chitieu.reporting.periods import Editor, lock_periods, refusal
 from chitieu.reporting.plausibility import implausible_months
 from chitieu.reporting.stored import load_existing, load_tombstones
 from chitieu.reporting.summary import Conflict
-from chitieu.store.db import session_on
 from chitieu.store.models import DataElement, Unit
 
 #: Counts up to 10^15 are exact in the float column (doubles hold integers to 2^53).
@@ -120,10 +120,10 @@ def parse_number(text: str, value_type: str) -> float:
     raise ValueError(f"value type {value_type!r} is not supported")
 
 
-def _scope_path(conn: Connection, allowed_unit: str | None) -> str | None:
+def _scope_path(db: Session, allowed_unit: str | None) -> str | None:
     if allowed_unit is None:
         return None
-    path = conn.scalar(select(Unit.path).where(Unit.code == allowed_unit))
+    path = db.scalar(select(Unit.path).where(Unit.code == allowed_unit))
     # An unknown scope unit grants nothing: "\0" is a prefix of no path.
     return path if path is not None else "\0"
 
@@ -132,8 +132,9 @@ def _in_scope(path: str, scope: str | None) -> bool:
     return scope is None or path == scope or path.startswith(scope + "/")
 
 
-def _load_context(conn: Connection, values: Sequence[ValueIn]) -> tuple[dict, dict[str, str]]:
+def _load_context(db: Session, values: Sequence[ValueIn]) -> tuple[dict, dict[str, str]]:
     """Every data element (a few dozen) and the paths of the units the values name."""
+    conn = db.connection()  # Core rows, as the store's readers take them
     cols = (DataElement.code, DataElement.value_type, DataElement.disaggregations)
     elements = {row.code: row for row in conn.execute(select(*cols))}
     paths: dict[str, str] = {}
@@ -257,7 +258,7 @@ def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None
 
 
 def plan_import(
-    conn: Connection,
+    db: Session,
     values: Sequence[ValueIn],
     *,
     strategy: ImportStrategy = ImportStrategy.CREATE_AND_UPDATE,
@@ -274,8 +275,8 @@ def plan_import(
     (:func:`chitieu.reporting.periods.lock_periods`): the stored values read after that are
     the latest, and a locked period or a submitted report refuses the change for ``editor``
     (:func:`chitieu.reporting.periods.refusal`) — new values included."""
-    elements, paths = _load_context(conn, values)
-    scope = _scope_path(conn, allowed_unit)
+    elements, paths = _load_context(db, values)
+    scope = _scope_path(db, allowed_unit)
     ctx = _Context(elements, paths, scope, allowed_unit, strategy, rules)
     state = state if state is not None else PlanState()
     conflicts: list[Conflict] = []
@@ -301,7 +302,6 @@ def plan_import(
         if not problems:
             checked.append((v, period, number))
 
-    db = session_on(conn)
     periods = lock_periods(db, [(v.unit, p) for v, p, _ in checked])
     keys = {(v.element, v.unit, p, v.disaggregation) for v, p, _ in checked}
     existing = load_existing(db, keys)

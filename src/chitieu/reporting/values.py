@@ -172,9 +172,7 @@ def save_value(
         location="body",
     )
     editor = Editor(user.role, confirm_implausible=confirmed)
-    actions, conflicts = plan_import(
-        db.connection(), [incoming], allowed_unit=user.unit_code, editor=editor
-    )
+    actions, conflicts = plan_import(db, [incoming], allowed_unit=user.unit_code, editor=editor)
     if conflicts:
         raise _refusal(conflicts)
     action = actions[0]

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chitieu.config import get_settings
 
-#: The handle the store's own writers (``store.audit``) accept: a service's Session, or the
-#: Connection of the few callers not yet moved to a Session (see CONTRIBUTING.md, "Database
-#: handles"). Everything above ``store/`` takes a Session.
+#: The handle the store's own writers (``store.audit``, ``store.generations``) accept: a
+#: service's Session, or the Connection of ``ingest/``'s bulk loads (see CONTRIBUTING.md,
+#: "Database handles"). Everything else above ``store/`` takes a Session.
 Db = Connection | Session
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from chitieu.api.deps import CurrentUser
 from chitieu.api.errors import ApiError
@@ -176,8 +177,8 @@ def organisation_units(
     if userOnly:
         filters = [*filters, parse_filter(f"code:eq:{user.unit_code}")]
         any_of = False
-    with _engine(request).connect() as conn:
-        objects, total = OrgUnitQuery(conn, user.unit_path).list(
+    with Session(_engine(request)) as db:
+        objects, total = OrgUnitQuery(db, user.unit_path).list(
             fields_spec, filters, any_of=any_of, order=order_spec, paging=pager
         )
     return _list_body(request, "organisationUnits", objects, total, pager)
@@ -193,8 +194,8 @@ def organisation_unit(
         spec = parse_fields(fields, OBJECT_DEFAULT_FIELDS)
     except QueryError as exc:
         raise ApiError(400, str(exc), code="bad_request") from None
-    with _engine(request).connect() as conn:
-        obj = OrgUnitQuery(conn, user.unit_path).get(ident, spec)
+    with Session(_engine(request)) as db:
+        obj = OrgUnitQuery(db, user.unit_path).get(ident, spec)
     if obj is None:
         raise ApiError(
             404,
