@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.schema import BirthFilter, Element
-from chitieu.store.models import BirthAggregate, DataValue
+from chitieu.store.models import BirthAggregate, BirthYearAggregate, DataValue
 from chitieu.units.queries import subtree_codes
 
 #: The element of the monthly report that birth records can also supply.
@@ -138,8 +138,11 @@ class CommuneMonth:
         }
 
 
-def _condition(f: BirthFilter) -> ColumnElement[bool]:
-    ba = BirthAggregate
+def birth_filter_condition(
+    f: BirthFilter, ba: type[BirthAggregate] | type[BirthYearAggregate] = BirthAggregate
+) -> ColumnElement[bool]:
+    """Rows of a birth-count table (monthly ``ba`` by default, or the yearly rollup) that the
+    filter selects."""
     parts: list[ColumnElement[bool]] = []
     if f.sex is not None:
         parts.append(ba.sex == f.sex)
@@ -210,7 +213,7 @@ def read_records(
     ba = BirthAggregate
     cells = [d for d in el.disaggregations if d.births is not None]
     sums = [
-        func.coalesce(func.sum(case((_condition(d.births), ba.births), else_=0)), 0)
+        func.coalesce(func.sum(case((birth_filter_condition(d.births), ba.births), else_=0)), 0)
         for d in cells
         if d.births is not None
     ]

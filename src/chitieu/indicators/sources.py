@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from chitieu.births.reconcile import birth_filter_condition
 from chitieu.catalog.periods import parse_period
 from chitieu.catalog.schema import BirthFilter, Element
 from chitieu.reporting.rollups import COUNTED_STATUSES as COUNTED_STATUSES
@@ -61,20 +62,7 @@ class ReportedCell:
 
 def births_condition(filters: Sequence[BirthFilter]) -> ColumnElement[bool]:
     """Birth-count rows (of the yearly rollup) selected by any of ``filters``."""
-    ba = BirthYearAggregate
-    terms = []
-    for f in filters:
-        parts = []
-        if f.sex is not None:
-            parts.append(ba.sex == f.sex)
-        for column, wanted in (
-            (ba.birth_order, f.birth_order),
-            (ba.prev_boys, f.prev_boys),
-            (ba.prev_girls, f.prev_girls),
-        ):
-            if wanted is not None:
-                parts.append(column.in_(wanted))
-        terms.append(and_(*parts) if parts else ba.births.is_not(None))
+    terms = [birth_filter_condition(f, BirthYearAggregate) for f in filters]
     return or_(*terms) if terms else false()
 
 

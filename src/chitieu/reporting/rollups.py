@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -123,6 +123,22 @@ class _Own:
             self.total += value
             if start > self.start:
                 self.latest, self.start = value, start
+
+
+def _own_rows(own: Mapping[Cell, _Own]) -> list[dict[str, Any]]:
+    """``data_value_years`` rows of the figures in ``own``."""
+    return [
+        {
+            "unit_code": u,
+            "element_code": e,
+            "disaggregation": d,
+            "year": y,
+            "rank": o.rank,
+            "total": o.total,
+            "latest": o.latest,
+        }
+        for (u, e, d, y), o in own.items()
+    ]
 
 
 def _count(rows: Iterable[Any], wanted: set[Cell] | None) -> dict[Cell, _Own]:
@@ -238,18 +254,7 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
         db.execute(
             delete(own_t).where(key.in_(chunk), own_t.unit_code.in_(sorted({c[0] for c in chunk})))
         )
-    fresh = [
-        {
-            "unit_code": u,
-            "element_code": e,
-            "disaggregation": d,
-            "year": y,
-            "rank": o.rank,
-            "total": o.total,
-            "latest": o.latest,
-        }
-        for (u, e, d, y), o in new.items()
-    ]
+    fresh = _own_rows(new)
     for batch in _chunks(fresh):
         db.execute(insert(own_t), list(batch))
 
@@ -313,18 +318,7 @@ def rebuild_rollups(db: Session) -> int:
             acc[0] += o.total
             acc[1] += o.latest
             acc[2] += 1
-    own_rows = [
-        {
-            "unit_code": u,
-            "element_code": e,
-            "disaggregation": d,
-            "year": y,
-            "rank": o.rank,
-            "total": o.total,
-            "latest": o.latest,
-        }
-        for (u, e, d, y), o in own.items()
-    ]
+    own_rows = _own_rows(own)
     for batch in _chunks(own_rows, 5000):
         db.execute(insert(DataValueYear), list(batch))
     sum_rows = [
