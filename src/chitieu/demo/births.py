@@ -216,16 +216,6 @@ def _year_table(
     age = np.clip(np.rint(age), *MOTHER_AGE_RANGE).astype(np.int16)
     facility = _facilities(unit, home, maternity, attr_rng)
 
-    # Registration numbers count up per commune within the year, in date order.
-    sort = np.lexsort((day, unit))
-    start = np.searchsorted(unit[sort], np.arange(len(weights)))
-    seq = np.arange(n) - start[unit[sort]] + 1
-    codes = pa.array(profile.communes.codes.tolist(), pa.string()).take(pa.array(unit[sort]))
-    ids = pc.binary_join_element_wise(
-        "SYN", codes, str(year), pc.utf8_lpad(pa.array(seq).cast(pa.string()), 6, "0"), "-"
-    )
-    dates = (np.datetime64(f"{year}-01-01") + day[sort]).astype("datetime64[D]")
-
     y = tally.years.index(year)
     sex_idx = (~male).astype(np.int64)
     o_idx = np.minimum(order, 3) - 1
@@ -236,17 +226,45 @@ def _year_table(
     two_girls = (order == 3) & (boys == 0)
     tally.after_two_girls[y] += np.bincount(sex_idx[two_girls], minlength=2)
 
+    return records_table(
+        profile.communes.codes.tolist(), year, unit, day, sex_idx, order, boys, age, facility
+    )
+
+
+def records_table(
+    codes: Sequence[str],
+    year: int,
+    unit: np.ndarray,
+    day: np.ndarray,
+    sex_idx: np.ndarray,
+    order: np.ndarray,
+    boys: np.ndarray,
+    age: np.ndarray,
+    facility: pa.Array | None,
+) -> pa.Table:
+    """One year's birth records (:data:`SCHEMA`) from per-birth arrays (``unit`` indexes
+    ``codes``, ``day`` counts from 1 January, ``sex_idx`` 0 for a boy), in commune then date
+    order: registration numbers count up per commune within the year, in date order."""
+    n = len(unit)
+    sort = np.lexsort((day, unit))
+    start = np.searchsorted(unit[sort], np.arange(len(codes)))
+    seq = np.arange(n) - start[unit[sort]] + 1
+    commune = pa.array(codes, pa.string()).take(pa.array(unit[sort]))
+    ids = pc.binary_join_element_wise(
+        "SYN", commune, str(year), pc.utf8_lpad(pa.array(seq).cast(pa.string()), 6, "0"), "-"
+    )
+    dates = (np.datetime64(f"{year}-01-01") + day[sort]).astype("datetime64[D]")
     return pa.table(
         [
             ids,
             pa.array(dates, pa.date32()),
-            codes,
+            commune,
             _SEXES.take(pa.array(sex_idx[sort])),
             pa.array(order[sort], pa.int16()),
             pa.array(boys[sort], pa.int16()),
             pa.array((order - 1 - boys)[sort], pa.int16()),
             pa.array((year - age)[sort], pa.int16()),
-            facility.take(pa.array(sort)),
+            pa.nulls(n, pa.string()) if facility is None else facility.take(pa.array(sort)),
         ],
         schema=SCHEMA,
     )

@@ -22,16 +22,15 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from chitieu.demo.births import (
     LATER_ORDERS,
     MOTHER_AGE,
     MOTHER_AGE_RANGE,
     MOTHER_AGE_SD,
-    SCHEMA,
     day_weights,
     earlier_boys,
+    records_table,
 )
 from chitieu.demo.national import CELLS, Communes
 
@@ -39,7 +38,6 @@ from chitieu.demo.national import CELLS, Communes
 #: national benchmark: 2019–2025, about 10 million records with Hanoi's).
 RECORD_YEARS = tuple(range(2019, 2026))
 _STREAM = 2028
-_SEXES = pa.array(["M", "F"], pa.string())
 
 
 def record_counts(
@@ -79,29 +77,7 @@ def _year_table(communes: Communes, year: int, counts: np.ndarray, rng) -> pa.Ta
     age = rng.normal(MOTHER_AGE[np.minimum(order, 4) - 1], MOTHER_AGE_SD)
     age = np.clip(np.rint(age), *MOTHER_AGE_RANGE).astype(np.int16)
 
-    # Registration numbers count up per commune within the year, in date order.
-    sort = np.lexsort((day, unit))
-    start = np.searchsorted(unit[sort], np.arange(n_units))
-    seq = np.arange(n) - start[unit[sort]] + 1
-    codes = pa.array(communes.codes, pa.string()).take(pa.array(unit[sort]))
-    ids = pc.binary_join_element_wise(
-        "SYN", codes, str(year), pc.utf8_lpad(pa.array(seq).cast(pa.string()), 6, "0"), "-"
-    )
-    dates = (np.datetime64(f"{year}-01-01") + day[sort]).astype("datetime64[D]")
-    return pa.table(
-        [
-            ids,
-            pa.array(dates, pa.date32()),
-            codes,
-            _SEXES.take(pa.array(sex_idx[sort])),
-            pa.array(order[sort], pa.int16()),
-            pa.array(boys[sort], pa.int16()),
-            pa.array((order - 1 - boys)[sort], pa.int16()),
-            pa.array((year - age)[sort], pa.int16()),
-            pa.nulls(n, pa.string()),
-        ],
-        schema=SCHEMA,
-    )
+    return records_table(list(communes.codes), year, unit, day, sex_idx, order, boys, age, None)
 
 
 def iter_national_records(
