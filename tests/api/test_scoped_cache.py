@@ -4,54 +4,34 @@ the Hanoi and national answers of its year fresh and correct, in every server pr
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from chitieu.app import create_app
 from chitieu.config import Settings
 
-#: Hai Phong, Hanoi, and the 2026 answers a Hanoi commune's March value changes.
-HAI_PHONG = [
-    "/api/indicators/INSURANCE_COVERAGE?unit=31&start=2019&end=2025",
-    "/api/indicators/SRB?unit=31&start=2020&end=2026",
-    "/api/targets/status?unit=31",
-    "/api/enforcement/ranking?unit=31",
-    "/api/dashboard/trend?unit=31&year=2025",
-]
-HANOI_EARLIER = ["/api/indicators/SRB?unit=01&start=2020&end=2025"]
-TOUCHED = [
-    "/api/indicators/SRB?unit=01&start=2026&end=2026",
-    "/api/indicators/SRB?unit=VN&start=2026&end=2026",
-]
-
-
-def _misses(client: TestClient) -> int:
-    state: Any = client.app.state  # type: ignore[attr-defined]
-    pages = getattr(state, "dashboard_cache", None)
-    return state.api_cache.misses + (pages.misses if pages else 0)
-
-
-def _get(client: TestClient, url: str, headers: dict[str, str]) -> dict[str, Any]:
-    r = client.get(url, headers=headers)
-    assert r.status_code == 200, (url, r.text)
-    return r.json()
-
-
-def _births_2026(answer: dict[str, Any]) -> tuple[float, float]:
-    (row,) = answer["items"]
-    return row["numerator"], row["denominator"]
+sys.path.append(str(Path(__file__).resolve().parent))  # cachecheck.py; never ahead of others
+from cachecheck import (
+    HAI_PHONG,
+    HANOI_EARLIER,
+    TOUCHED,
+    births_2026,
+    get_json,
+    misses,
+)
 
 
 def test_a_hanoi_write_leaves_other_scopes_warm_and_refreshes_its_own(plan_api) -> None:  # type: ignore[no-untyped-def]
     client, headers = plan_api
     admin = headers("admin")
     for url in HAI_PHONG + HANOI_EARLIER + TOUCHED:
-        _get(client, url, admin)
-    before = {url: _get(client, url, admin) for url in HAI_PHONG + HANOI_EARLIER}
-    assert [_births_2026(_get(client, u, admin)) for u in TOUCHED] == [(0.0, 0.0)] * 2
+        get_json(client, url, admin)
+    before = {url: get_json(client, url, admin) for url in HAI_PHONG + HANOI_EARLIER}
+    assert [births_2026(get_json(client, u, admin)) for u in TOUCHED] == [(0.0, 0.0)] * 2
 
-    warm = _misses(client)
+    warm = misses(client)
     r = client.put(
         "/api/datavalues?confirm=true",
         json={
@@ -67,11 +47,11 @@ def test_a_hanoi_write_leaves_other_scopes_warm_and_refreshes_its_own(plan_api) 
 
     # Hai Phong, and Hanoi's earlier years: answered from the cache, unchanged
     for url in HAI_PHONG + HANOI_EARLIER:
-        assert _get(client, url, admin) == before[url]
-    assert _misses(client) == warm
+        assert get_json(client, url, admin) == before[url]
+    assert misses(client) == warm
     # Hanoi's and the country's 2026: computed again, with the new value
-    assert [_births_2026(_get(client, u, admin)) for u in TOUCHED] == [(12.0, 0.0)] * 2
-    assert _misses(client) == warm + len(TOUCHED)
+    assert [births_2026(get_json(client, u, admin)) for u in TOUCHED] == [(12.0, 0.0)] * 2
+    assert misses(client) == warm + len(TOUCHED)
 
 
 def test_every_worker_sees_a_write_made_through_another(plan_api, plan_world) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +61,7 @@ def test_every_worker_sees_a_write_made_through_another(plan_api, plan_world) ->
     other = create_app(Settings(database_url=url, secret_key="plan-api-tests"), engine=plan_world)
     national = TOUCHED[1]
     with TestClient(other) as second:
-        assert _births_2026(_get(second, national, headers("admin"))) == (0.0, 0.0)
+        assert births_2026(get_json(second, national, headers("admin"))) == (0.0, 0.0)
         r = client.put(
             "/api/datavalues?confirm=true",
             json={
@@ -94,4 +74,4 @@ def test_every_worker_sees_a_write_made_through_another(plan_api, plan_world) ->
             headers=headers("entry.00070"),
         )
         assert r.status_code in (200, 201), r.text
-        assert _births_2026(_get(second, national, headers("admin"))) == (0.0, 9.0)
+        assert births_2026(get_json(second, national, headers("admin"))) == (0.0, 9.0)

@@ -6,63 +6,32 @@ answers of the imported year fresh and correct."""
 from __future__ import annotations
 
 import csv
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from chitieu.enforcement.register import register_facility
+from chitieu.ingest import birth_reader
 from chitieu.ingest.births import import_births
 
-#: Hai Phong's answers, and Hanoi's of years before the import's.
-HAI_PHONG = [
-    "/api/indicators/INSURANCE_COVERAGE?unit=31&start=2019&end=2025",
-    "/api/indicators/SRB?unit=31&start=2020&end=2026",
-    "/api/targets/status?unit=31",
-    "/api/enforcement/ranking?unit=31",
-    "/api/dashboard/trend?unit=31&year=2025",
-]
-HANOI_EARLIER = ["/api/indicators/SRB?unit=01&start=2020&end=2025"]
-TOUCHED = [
-    "/api/indicators/SRB?unit=01&start=2026&end=2026",
-    "/api/indicators/SRB?unit=VN&start=2026&end=2026",
-]
-FIELDS = [
-    "birth_id",
-    "birth_date",
-    "unit_code",
-    "sex",
-    "birth_order",
-    "prev_boys",
-    "prev_girls",
-    "mother_birth_year",
-    "facility_code",
-]
-
-
-def _misses(client: TestClient) -> int:
-    state: Any = client.app.state  # type: ignore[attr-defined]
-    pages = getattr(state, "dashboard_cache", None)
-    return state.api_cache.misses + (pages.misses if pages else 0)
-
-
-def _get(client: TestClient, url: str, headers: dict[str, str]) -> dict[str, Any]:
-    r = client.get(url, headers=headers)
-    assert r.status_code == 200, (url, r.text)
-    return r.json()
-
-
-def _births_2026(answer: dict[str, Any]) -> tuple[float, float]:
-    (row,) = answer["items"]
-    return row["numerator"], row["denominator"]
+sys.path.append(str(Path(__file__).resolve().parent))  # cachecheck.py; never ahead of others
+from cachecheck import (
+    HAI_PHONG,
+    HANOI_EARLIER,
+    TOUCHED,
+    births_2026,
+    get_json,
+    misses,
+)
 
 
 def _births_file(path: Path, boys: int, girls: int) -> Path:
     """Boys and girls born in Phường Cửa Nam (Hanoi) in March 2026."""
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, FIELDS)
+        writer = csv.DictWriter(fh, birth_reader.COLUMNS)
         writer.writeheader()
         for i, sex in enumerate(["M"] * boys + ["F"] * girls):
             writer.writerow(
@@ -85,21 +54,21 @@ def test_a_hanoi_births_import_leaves_other_scopes_warm(plan_api, plan_world, tm
     client, headers = plan_api
     admin = headers("admin")
     for url in HAI_PHONG + HANOI_EARLIER + TOUCHED:
-        _get(client, url, admin)
-    before = {url: _get(client, url, admin) for url in HAI_PHONG + HANOI_EARLIER}
-    assert [_births_2026(_get(client, u, admin)) for u in TOUCHED] == [(0.0, 0.0)] * 2
+        get_json(client, url, admin)
+    before = {url: get_json(client, url, admin) for url in HAI_PHONG + HANOI_EARLIER}
+    assert [births_2026(get_json(client, u, admin)) for u in TOUCHED] == [(0.0, 0.0)] * 2
 
-    warm = _misses(client)
+    warm = misses(client)
     result = import_births(
         plan_world, _births_file(tmp_path / "b.csv", 30, 20), today=date(2026, 6, 30)
     )
     assert result.rows_added == 50
 
     for url in HAI_PHONG + HANOI_EARLIER:
-        assert _get(client, url, admin) == before[url]
-    assert _misses(client) == warm
-    assert [_births_2026(_get(client, u, admin)) for u in TOUCHED] == [(30.0, 20.0)] * 2
-    assert _misses(client) == warm + len(TOUCHED)
+        assert get_json(client, url, admin) == before[url]
+    assert misses(client) == warm
+    assert [births_2026(get_json(client, u, admin)) for u in TOUCHED] == [(30.0, 20.0)] * 2
+    assert misses(client) == warm + len(TOUCHED)
 
 
 def test_a_hanoi_facility_leaves_hai_phong_warm(plan_api, plan_world) -> None:  # type: ignore[no-untyped-def]
@@ -107,8 +76,8 @@ def test_a_hanoi_facility_leaves_hai_phong_warm(plan_api, plan_world) -> None:  
     admin = headers("admin")
     hanoi, national = "/api/enforcement/ranking?unit=01", "/api/enforcement/ranking?unit=VN"
     for url in [*HAI_PHONG, hanoi, national]:
-        _get(client, url, admin)
-    warm = _misses(client)
+        get_json(client, url, admin)
+    warm = misses(client)
     with Session(plan_world) as db, db.begin():
         register_facility(
             db,
@@ -123,11 +92,11 @@ def test_a_hanoi_facility_leaves_hai_phong_warm(plan_api, plan_world) -> None:  
             actor="admin",
         )
     for url in HAI_PHONG:
-        _get(client, url, admin)
-    assert _misses(client) == warm
-    _get(client, hanoi, admin)
-    _get(client, national, admin)
-    assert _misses(client) == warm + 2
+        get_json(client, url, admin)
+    assert misses(client) == warm
+    get_json(client, hanoi, admin)
+    get_json(client, national, admin)
+    assert misses(client) == warm + 2
 
 
 def test_the_map_stays_warm_for_hai_phong_and_is_fresh_for_hanoi(
