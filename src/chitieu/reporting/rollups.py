@@ -240,6 +240,7 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
     key = tuple_(own_t.unit_code, own_t.element_code, own_t.disaggregation, own_t.year)
     old: dict[Cell, tuple[float, float]] = {}
     for chunk in _chunks(cells):
+        these = (key.in_(chunk), own_t.unit_code.in_(sorted({c[0] for c in chunk})))
         for u, e, d, y, total, latest in db.execute(
             select(
                 own_t.unit_code,
@@ -248,12 +249,10 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
                 own_t.year,
                 own_t.total,
                 own_t.latest,
-            ).where(key.in_(chunk), own_t.unit_code.in_(sorted({c[0] for c in chunk})))
+            ).where(*these)
         ):
             old[(u, e, d, y)] = (total, latest)
-        db.execute(
-            delete(own_t).where(key.in_(chunk), own_t.unit_code.in_(sorted({c[0] for c in chunk})))
-        )
+        db.execute(delete(own_t).where(*these))
     fresh = _own_rows(new)
     for batch in _chunks(fresh):
         db.execute(insert(own_t), list(batch))
