@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chitieu.reporting import summary as sm
 from chitieu.reporting.periods import Editor
+from chitieu.reporting.rollups import Pending, flush
 from chitieu.reporting.summary import Conflict, ImportCount, ImportSummary
 from chitieu.reporting.validate import (
     Action,
@@ -189,6 +190,7 @@ def import_values(
                 out.fatal = True
         count = ImportCount()
         state = PlanState()
+        pending = Pending()
         seen = 0
         try:
             with engine.begin() as conn:
@@ -207,7 +209,7 @@ def import_values(
                         out.add(c)
                     count_actions(actions, count)
                     if not dry_run and not (atomic and out.refused_any) and not out.fatal:
-                        apply_plan(session_on(conn), actions, actor=actor)
+                        apply_plan(session_on(conn), actions, actor=actor, pending=pending)
                 if finish is not None:
                     finish()
                 n = count_total() if count_total is not None else (seen if total is None else total)
@@ -218,6 +220,7 @@ def import_values(
                 written = count.imported + count.updated + count.deleted
                 if not written:  # nothing to keep, not even the period rows the locks made
                     raise _Rollback
+                flush(session_on(conn), pending)
                 if source is not None:
                     conn.execute(
                         insert(ImportBatch).values(

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from chitieu.reporting.keys import key_conditions
 from chitieu.reporting.monthly_report import REPORT_ELEMENTS
 from chitieu.store.models import DataValue, ReportPeriod
 
@@ -70,46 +70,33 @@ def lock_periods(db: Session, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
     keys = sorted(set(pairs))
     if not keys:
         return {}
-    states: dict[Pair, PeriodState] = {}
+    rp = ReportPeriod
+    locked: dict[Pair, bool] = {}
     for i in range(0, len(keys), _CHUNK):
-        chunk = keys[i : i + _CHUNK]
-        _insert_missing(db, chunk)
-        key = tuple_(ReportPeriod.unit_code, ReportPeriod.period)
+        _insert_missing(db, keys[i : i + _CHUNK])
+    for where in key_conditions(db, (rp.unit_code, rp.period), keys):
         rows = db.execute(
-            select(ReportPeriod.unit_code, ReportPeriod.period, ReportPeriod.locked)
-            .where(*_narrowed(ReportPeriod, chunk), key.in_(chunk))
-            .order_by(ReportPeriod.unit_code, ReportPeriod.period)
-            .with_for_update()
-        ).all()
-        locked = {(u, p): bool(flag) for u, p, flag in rows}
-        reports = _report_states(db, [k for k in chunk if is_month(k[1])])
-        for k in chunk:
-            states[k] = PeriodState(locked.get(k, False), reports.get(k, "empty"))
-    return states
-
-
-def _narrowed(table: Any, pairs: list[Pair]) -> tuple[Any, Any]:
-    """``unit_code IN (…) AND period IN (…)``: implied by ``(unit_code, period) IN (…)``, but
-    SQLite uses an index for these and scans the whole table for the row values alone."""
-    return (
-        table.unit_code.in_(sorted({u for u, _ in pairs})),
-        table.period.in_(sorted({p for _, p in pairs})),
-    )
+            select(rp.unit_code, rp.period, rp.locked)
+            .where(*where)
+            .order_by(rp.unit_code, rp.period)
+            .with_for_update(of=rp)
+        )
+        locked.update(((u, p), bool(flag)) for u, p, flag in rows)
+    reports = _report_states(db, [k for k in keys if is_month(k[1])])
+    return {k: PeriodState(locked.get(k, False), reports.get(k, "empty")) for k in keys}
 
 
 def _report_states(db: Session, pairs: list[Pair]) -> dict[Pair, str]:
-    if not pairs:
-        return {}
     found: dict[Pair, set[str]] = {}
-    rows = db.execute(
-        select(DataValue.unit_code, DataValue.period, DataValue.status).where(
-            *_narrowed(DataValue, pairs),
-            tuple_(DataValue.unit_code, DataValue.period).in_(pairs),
-            DataValue.element_code.in_(REPORT_ELEMENTS),
+    dv = DataValue
+    for where in key_conditions(db, (dv.unit_code, dv.period), pairs):
+        rows = db.execute(
+            select(dv.unit_code, dv.period, dv.status).where(
+                *where, dv.element_code.in_(REPORT_ELEMENTS)
+            )
         )
-    )
-    for unit, period, status in rows:
-        found.setdefault((unit, period), set()).add(status)
+        for unit, period, status in rows:
+            found.setdefault((unit, period), set()).add(status)
     return {k: _report_state(s) for k, s in found.items()}
 
 

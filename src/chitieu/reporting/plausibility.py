@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.reporting.form import SRB_CHECK_MIN_BIRTHS, SRB_PLAUSIBLE, sex_ratio
+from chitieu.reporting.keys import key_conditions
 from chitieu.reporting.monthly_report import BIRTH_FIELDS
 from chitieu.store.models import DataValue
 
@@ -57,16 +58,15 @@ def implausible_months(db: Session, actions: Sequence) -> list[Implausible]:
     if not touched:
         return []
     cells: dict[tuple[str, str], dict[str, float]] = {k: {} for k in touched}
-    stored = db.execute(
-        select(DataValue.unit_code, DataValue.period, DataValue.disaggregation, DataValue.value)
-        .where(tuple_(DataValue.unit_code, DataValue.period).in_(sorted(touched)))
-        # implied by the pairs, but what lets SQLite search its index instead of every row
-        .where(DataValue.unit_code.in_(sorted({u for u, _ in touched})))
-        .where(DataValue.period.in_(sorted({p for _, p in touched})))
-        .where(DataValue.element_code == BIRTHS)
-    )
-    for unit, period, disagg, value in stored:
-        cells[(unit, period)][disagg] = value
+    dv = DataValue
+    for where in key_conditions(db, (dv.unit_code, dv.period), sorted(touched)):
+        stored = db.execute(
+            select(dv.unit_code, dv.period, dv.disaggregation, dv.value).where(
+                *where, dv.element_code == BIRTHS
+            )
+        )
+        for unit, period, disagg, value in stored:
+            cells[(unit, period)][disagg] = value
     for a in actions:
         key = (a.v.unit, a.period)
         if key in touched and a.v.element == BIRTHS and a.v.disaggregation in _CELLS:

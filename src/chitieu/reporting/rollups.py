@@ -20,6 +20,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from sqlalchemy import delete, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import PeriodType, parse_period
+from chitieu.reporting.keys import key_conditions
 from chitieu.store.generations import (
     ANY_YEAR,
     OTHER,
@@ -198,10 +200,24 @@ def _upsert(db: Session) -> Any:
     )
 
 
-def refresh_rollups(db: Session, changed: Iterable[tuple[str, str, str, str]]) -> None:
+@dataclass
+class Pending:
+    """What an import of many batches keeps from one batch to the next: the change counters
+    to bump once, before it commits (:func:`flush`), and the units' paths already read."""
+
+    scopes: set[tuple[str, int]] = field(default_factory=set)
+    paths: dict[str, list[str]] = field(default_factory=dict)
+
+
+def refresh_rollups(
+    db: Session,
+    changed: Iterable[tuple[str, str, str, str]],
+    pending: Pending | None = None,
+) -> None:
     """Bring the rollups up to date after the values with these (unit, element,
     disaggregation, period) keys were written, in the caller's transaction, and bump the
-    change counters of their units (and every unit above) for their years."""
+    change counters of their units (and every unit above) for their years — at once, or
+    with ``pending`` when :func:`flush` is called."""
     cells: set[Cell] = set()
     for unit, element, disaggregation, period in changed:
         place = period_place(period)
@@ -210,14 +226,30 @@ def refresh_rollups(db: Session, changed: Iterable[tuple[str, str, str, str]]) -
     if not cells:
         return
     units = {c[0] for c in cells}
-    paths = _paths(db, units)
+    if pending is None:
+        paths = _paths(db, units)
+    else:
+        paths = pending.paths
+        missing = units - paths.keys()
+        if missing:
+            paths.update(_paths(db, missing))
     scopes = {
         (a, when) for u, _, _, y in cells for a in paths.get(u, [u]) for when in (y, ANY_YEAR)
     }
     if rollups_built(db):
         _lock_units(db, units)
         _recount(db, sorted(cells), paths)
-    bump(db, scopes)
+    if pending is None:
+        bump(db, scopes)
+    else:
+        pending.scopes |= scopes
+
+
+def flush(db: Session, pending: Pending) -> None:
+    """Bump the change counters ``pending`` gathered, in the caller's transaction."""
+    if pending.scopes:
+        bump(db, pending.scopes)
+        pending.scopes.clear()
 
 
 def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> None:
@@ -225,31 +257,16 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
     wanted = set(cells)
     triples = sorted({c[:3] for c in cells})
     rows: list[Any] = []
-    for some in _chunks(triples):
-        rows.extend(
-            db.execute(
-                select(dv.unit_code, dv.element_code, dv.disaggregation, dv.period, dv.value)
-                .where(tuple_(dv.unit_code, dv.element_code, dv.disaggregation).in_(some))
-                # implied by the triples, but what lets SQLite search an index, not every row
-                .where(dv.unit_code.in_(sorted({t[0] for t in some})))
-                .where(dv.element_code.in_(sorted({t[1] for t in some})))
-                .where(dv.status.in_(COUNTED_STATUSES))
-            )
-        )
+    columns = (dv.unit_code, dv.element_code, dv.disaggregation)
+    for where in key_conditions(db, columns, triples, narrow=(0, 1)):
+        select_ = select(*columns, dv.period, dv.value).where(*where)
+        rows.extend(db.execute(select_.where(dv.status.in_(COUNTED_STATUSES))))
     new = _count(rows, wanted)
-    key = tuple_(own_t.unit_code, own_t.element_code, own_t.disaggregation, own_t.year)
     old: dict[Cell, tuple[float, float]] = {}
-    for chunk in _chunks(cells):
-        these = (key.in_(chunk), own_t.unit_code.in_(sorted({c[0] for c in chunk})))
+    cell_columns = (own_t.unit_code, own_t.element_code, own_t.disaggregation, own_t.year)
+    for these in key_conditions(db, cell_columns, cells, narrow=(0,)):
         for u, e, d, y, total, latest in db.execute(
-            select(
-                own_t.unit_code,
-                own_t.element_code,
-                own_t.disaggregation,
-                own_t.year,
-                own_t.total,
-                own_t.latest,
-            ).where(*these)
+            select(*cell_columns, own_t.total, own_t.latest).where(*these)
         ):
             old[(u, e, d, y)] = (total, latest)
         db.execute(delete(own_t).where(*these))

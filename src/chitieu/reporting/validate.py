@@ -96,6 +96,9 @@ class PlanState:
     given (a key given twice is a conflict, never merged)."""
 
     first_seen: dict[int, str] = field(default_factory=dict)
+    #: The data elements and the paths of the units met so far (read once per import).
+    elements: dict[str, Any] = field(default_factory=dict)
+    paths: dict[str, str | None] = field(default_factory=dict)
 
 
 def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -132,23 +135,29 @@ def _in_scope(path: str, scope: str | None) -> bool:
     return scope is None or path == scope or path.startswith(scope + "/")
 
 
-def _load_context(db: Session, values: Sequence[ValueIn]) -> tuple[dict, dict[str, str]]:
-    """Every data element (a few dozen) and the paths of the units the values name."""
+def _load_context(
+    db: Session, values: Sequence[ValueIn], state: PlanState
+) -> tuple[dict, dict[str, str | None]]:
+    """Every data element (a few dozen) and the paths of the units the values name (None for
+    an unknown unit), each read once per import and kept in ``state``."""
     conn = db.connection()  # Core rows, as the store's readers take them
-    cols = (DataElement.code, DataElement.value_type, DataElement.disaggregations)
-    elements = {row.code: row for row in conn.execute(select(*cols))}
-    paths: dict[str, str] = {}
-    for chunk in chunks(sorted({v.unit for v in values})):
+    if not state.elements:
+        cols = (DataElement.code, DataElement.value_type, DataElement.disaggregations)
+        state.elements.update((row.code, row) for row in conn.execute(select(*cols)))
+    paths = state.paths
+    missing = sorted({v.unit for v in values} - paths.keys())
+    for chunk in chunks(missing):
+        paths.update(dict.fromkeys(chunk))
         paths.update(
             conn.execute(select(Unit.code, Unit.path).where(Unit.code.in_(chunk))).tuples().all()
         )
-    return elements, paths
+    return state.elements, paths
 
 
 @dataclass(frozen=True)
 class _Context:
     elements: dict[str, Any]
-    paths: dict[str, str]
+    paths: dict[str, str | None]
     scope: str | None
     allowed_unit: str | None
     strategy: ImportStrategy
@@ -275,10 +284,10 @@ def plan_import(
     (:func:`chitieu.reporting.periods.lock_periods`): the stored values read after that are
     the latest, and a locked period or a submitted report refuses the change for ``editor``
     (:func:`chitieu.reporting.periods.refusal`) — new values included."""
-    elements, paths = _load_context(db, values)
+    state = state if state is not None else PlanState()
+    elements, paths = _load_context(db, values, state)
     scope = _scope_path(db, allowed_unit)
     ctx = _Context(elements, paths, scope, allowed_unit, strategy, rules)
-    state = state if state is not None else PlanState()
     conflicts: list[Conflict] = []
     checked: list[tuple[ValueIn, str, float | None]] = []
     for v in values:

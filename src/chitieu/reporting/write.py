@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.orm import Session
 
 from chitieu.reporting.bulk import append_rows, json_text
-from chitieu.reporting.rollups import refresh_rollups
+from chitieu.reporting.rollups import Pending, refresh_rollups
 from chitieu.reporting.validate import Action, chunks
 from chitieu.store.models import AuditEntry, DataValue, DeletedDataValue
 
@@ -57,11 +57,14 @@ def _stored(action: Action) -> dict[str, Any]:
     return action.existing
 
 
-def apply_plan(db: Session, actions: Sequence[Action], *, actor: str) -> None:
+def apply_plan(
+    db: Session, actions: Sequence[Action], *, actor: str, pending: Pending | None = None
+) -> None:
     """Write the planned changes in the caller's transaction, auditing each one.
 
     A deleted value moves to ``deleted_data_values``; a value imported again for a deleted
-    key takes its place there."""
+    key takes its place there. ``pending``: an import of many batches bumps the change
+    counters once at its end (:func:`chitieu.reporting.rollups.flush`)."""
     conn = db.connection()  # Core statements: no ORM bulk semantics
     inserts = [a for a in actions if a.kind == "insert"]
     updates = [a for a in actions if a.kind == "update"]
@@ -125,7 +128,7 @@ def apply_plan(db: Session, actions: Sequence[Action], *, actor: str) -> None:
         _AUDIT_COLUMNS,
         [_audit_row(a, actor) for a in (*inserts, *updates, *deletes)],
     )
-    refresh_rollups(db, (_cell(a) for a in (*inserts, *updates, *deletes)))
+    refresh_rollups(db, (_cell(a) for a in (*inserts, *updates, *deletes)), pending)
 
 
 def _keep_deleted(db: Session, actions: Sequence[Action], actor: str) -> None:
