@@ -159,6 +159,8 @@ class _Connection:
         self.extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        #: The last response's header fields, names in lower case.
+        self.fields: dict[str, str] = {}
 
     async def get(self, path: str) -> int:
         if self.writer is None:
@@ -172,6 +174,7 @@ class _Connection:
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
         fields = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+        self.fields = fields
         if "content-length" in fields:
             await self.reader.readexactly(int(fields["content-length"]))
         elif fields.get("transfer-encoding") == "chunked":

@@ -13,11 +13,14 @@ signs in as ``admin`` and runs, for ``--seconds``:
   ``--write-every`` seconds through ``PUT /api/datavalues``: each write makes the national and
   that province's answers of 2026 stale, and nothing else.
 
-It prints p50/p95/p99 and errors (any status but 200) over all reads, per call, the writes'
-latencies, then each national section timed alone right after a write (cold: the write made
-its cached answer stale). With ``--baseline`` it then does the same cold timings with the
-rollups switched off (readers fall back to ``data_values``; the rollups are rebuilt at the
-end), the naive reading beside the one measured, in the same run.
+It prints p50/p95/p99 and errors (any status but 200) over all reads, per call (with how many
+were served stale, ``X-Chitieu-Stale``, and the oldest of those, ``Age``), the writes'
+latencies, then each national section timed alone right after a write, each round after
+``--quiet`` seconds without writes so that the write is the first after a quiet spell and the
+server rebuilds the section while the request waits (cold: the write made its cached answer
+stale; a section still served stale is counted). With ``--baseline`` it then does the same
+cold timings with the rollups switched off (readers fall back to ``data_values``; the rollups
+are rebuilt at the end), the naive reading beside the one measured, in the same run.
 
     PYTHONPATH=src .venv/bin/python bench/bench_mixed_load.py \\
         --url postgresql+psycopg://127.0.0.1:5432/NAME [--seconds 60] [--clients 50] \\
@@ -151,6 +154,7 @@ async def _load(
 ):  # type: ignore[no-untyped-def]
     url = httpx.URL(base)
     latencies: dict[str, list[float]] = {p: [] for p in mix}
+    stale: dict[str, list[int]] = {p: [] for p in mix}
     errors: dict[str, int] = {}
     writes: list[float] = []
     deadline = time.perf_counter() + seconds
@@ -168,6 +172,8 @@ async def _load(
                 status, conn = 0, _Connection(url.host, url.port or 80, headers)
             if status == 200:
                 latencies[path].append((time.perf_counter() - t) * 1000)
+                if conn.fields.get("x-chitieu-stale"):
+                    stale[path].append(int(conn.fields.get("age", 0)))
             else:
                 errors[str(status)] = errors.get(str(status), 0) + 1
         if conn.writer is not None:
@@ -184,22 +190,29 @@ async def _load(
 
     started = time.perf_counter()
     await asyncio.gather(writer(), *(reader(k) for k in range(clients)))
-    return latencies, errors, writes, time.perf_counter() - started
+    return latencies, stale, errors, writes, time.perf_counter() - started
 
 
-def cold_after_write(base: str, headers: dict, rounds: int) -> dict[str, list[float]]:
-    """Each national section alone, right after a write made its cached answer stale (ms)."""
+def cold_after_write(
+    base: str, headers: dict, rounds: int, quiet: float = 0.0
+) -> tuple[dict[str, list[float]], int]:
+    """Each national section alone, right after a write made its cached answer stale (ms),
+    each round after ``quiet`` seconds without writes; and how many were served stale."""
     out: dict[str, list[float]] = {p: [] for p in national_sections()}
+    stale = 0
     with httpx.Client(base_url=base, timeout=300) as client:
         written = _value(client, headers)
         for _ in range(rounds):
+            time.sleep(quiet)
             for path in out:
                 written += 1  # a new value each time: an unchanged one changes nothing
                 _write(client, headers, written)
                 t = time.perf_counter()
-                client.get(path, headers=headers).raise_for_status()
+                r = client.get(path, headers=headers)
+                r.raise_for_status()
                 out[path].append((time.perf_counter() - t) * 1000)
-    return out
+                stale += bool(r.headers.get("x-chitieu-stale"))
+    return out, stale
 
 
 def _psql_url(url: str) -> str:
@@ -282,6 +295,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--write-every", type=float, default=1.0)
     parser.add_argument("--cold-rounds", type=int, default=3)
+    parser.add_argument(
+        "--quiet", type=float, default=31.0, help="seconds without writes before a cold round"
+    )
     parser.add_argument("--baseline", action="store_true", help="cold timings without rollups")
     parser.add_argument(
         "--reads", action="store_true", help="only the reads in-process, beside data_values"
@@ -307,7 +323,7 @@ def main() -> None:
                 t = time.perf_counter()
                 client.get(path, headers=headers).raise_for_status()
                 first[path] = (time.perf_counter() - t) * 1000
-        lat, errors, writes, wall = asyncio.run(
+        lat, stale, errors, writes, wall = asyncio.run(
             _load(base, headers, mix, args.clients, args.seconds, args.write_every)
         )
         every = [x for xs in lat.values() for x in xs]
@@ -317,23 +333,31 @@ def main() -> None:
             f"p50 {pct(every, 50):.0f} ms, p95 {pct(every, 95):.0f} ms, "
             f"p99 {pct(every, 99):.0f} ms, max {max(every):.0f} ms; errors {errors or 0}"
         )
+        ages = [a for xs in stale.values() for a in xs]
+        print(
+            f"served stale: {len(ages)} of {len(every)}; oldest {max(ages, default=0)} s "
+            "(Age of a stale answer)"
+        )
         print(f"writes: {len(writes)}; p50 {pct(writes, 50):.0f} ms, p95 {pct(writes, 95):.0f} ms")
-        print("\n| call | first (cold) ms | n | p50 ms | p95 ms | p99 ms |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        print("\n| call | first (cold) ms | n | p50 ms | p95 ms | p99 ms | stale |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         for path, xs in lat.items():
             print(
                 f"| `{path}` | {first[path]:.0f} | {len(xs)} | {pct(xs, 50):.0f} | "
-                f"{pct(xs, 95):.0f} | {pct(xs, 99):.0f} |"
+                f"{pct(xs, 95):.0f} | {pct(xs, 99):.0f} | {len(stale[path])} |"
             )
-        cold = cold_after_write(base, headers, args.cold_rounds)
+        cold, cold_stale = cold_after_write(base, headers, args.cold_rounds, args.quiet)
         base_cold: dict[str, list[float]] = {}
         if args.baseline:
             rollups_switch(args.url, on=False)
             try:
-                base_cold = cold_after_write(base, headers, args.cold_rounds)
+                base_cold, _ = cold_after_write(base, headers, args.cold_rounds, args.quiet)
             finally:
                 rollups_switch(args.url, on=True)
-        print(f"\nNational sections alone right after a write (median of {args.cold_rounds}):")
+        print(
+            f"\nNational sections alone right after a write (median of {args.cold_rounds}; "
+            f"{cold_stale} of {args.cold_rounds * len(cold)} served stale):"
+        )
         print("\n| section | cold after a write, ms | without rollups, ms | ratio |")
         print("| --- | --- | --- | --- |")
         for path, xs in cold.items():

@@ -36,7 +36,8 @@ REQUEST_SECONDS = Histogram(
 )
 CACHE_LOOKUPS = Counter(
     "chitieu_cache_lookups_total",
-    "Response-cache lookups, by cache and result (hit or miss).",
+    "Response-cache lookups, by cache and result (hit, stale: an earlier answer served while"
+    " it is rebuilt, or miss).",
     ["cache", "result"],
 )
 IMPORTED_ROWS = Counter(
@@ -77,8 +78,8 @@ def record_import(kind: str, rows: int, seconds: float) -> None:
     IMPORT_SECONDS.labels(kind).inc(seconds)
 
 
-def record_cache(cache: str, hit: bool) -> None:
-    CACHE_LOOKUPS.labels(cache, "hit" if hit else "miss").inc()
+def record_cache(cache: str, hit: bool, stale: bool = False) -> None:
+    CACHE_LOOKUPS.labels(cache, "stale" if stale else "hit" if hit else "miss").inc()
 
 
 def exposition(engine: Engine | None = None) -> bytes:

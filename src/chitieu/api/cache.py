@@ -2,21 +2,47 @@
 data they depend on change (:class:`LruCache`, one class for both).
 
 The key holds the route, the query string, the caller's role and unit (everything an answer
-may depend on for the same request) and the answer's stamp
+may depend on for the same request); beside it the answer's version, its stamp
 (:func:`chitieu.store.generations.stamp`): the change counters of the unit whose subtree the
 answer reads, for the years it reads, kept in the database so that every worker sees them.
 A value saved in one commune changes the counters of that commune and the units above it for
-its year only, so another province's answers, and other years' answers, stay warm; answers
-with an old stamp are never asked for again and age out, least recently used first.
+its year only, so another province's answers, and other years' answers, stay current.
 Authorisation runs before the cache is consulted, and callers with another role or unit never
-share an entry.
+share an entry. One entry is kept per key, the latest version built.
+
+**Which answers may be served stale.** Only answers about the whole country (the national
+sections, ``/api/targets/status`` and the ranking for the country, the country's indicator
+series: the callers pass a ``refresh``). Every answer about a province, a commune or a user's
+own data is always current: a user of a commune or a province who saves a value sees it on
+the next read of their commune's and their province's answers, in every worker. For the
+country's answers, when the stamp has moved on (the entry is stale) and no current one is
+there:
+
+* the first change after a quiet spell is seen at once: if the answer has not been refreshed
+  in the last :data:`REFRESH_INTERVAL` seconds, the request waits for the current answer
+  (other requests meanwhile get the previous one);
+* while changes keep coming, the previous answer is served at once and rebuilt in the
+  background, at most once every :data:`REFRESH_INTERVAL` seconds per answer and process,
+  never two rebuilds of one answer at once, at most :data:`BACKGROUND_REBUILDS` background
+  rebuilds at once in a process (so one write a second cannot keep the CPUs busy rebuilding);
+* an answer computed more than :data:`MAX_STALE_AGE` seconds ago is never served stale: the
+  request waits for the current one.
+
+A stale answer says so: ``X-Chitieu-Stale: 1``, and every cached answer carries when it was
+computed (``X-Chitieu-Computed-At``, UTC) and its ``Age`` in seconds. A background rebuild
+that fails is logged and keeps the previous answer; the next attempt comes an interval later.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from fastapi import Request
@@ -28,12 +54,67 @@ from chitieu.auth.users import Principal
 from chitieu.metrics import record_cache
 from chitieu.store.generations import stamp
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 
 #: Entries kept, and their total size: a few dozen dashboards' worth.
 MAX_ENTRIES = 512
 MAX_BYTES = 64 * 1024 * 1024
-_MISSING = object()
+#: Seconds between two rebuilds of one stale answer while changes keep coming.
+REFRESH_INTERVAL = 30.0
+#: Seconds after its computation beyond which an answer is never served stale.
+MAX_STALE_AGE = 120.0
+#: Background rebuilds running at once in a process.
+BACKGROUND_REBUILDS = 1
+
+
+@dataclass(slots=True)
+class Served(Generic[T]):
+    """A value as served: when it was computed (UNIX time) and whether it is stale."""
+
+    value: T
+    computed_at: float
+    stale: bool = False
+
+
+@dataclass(slots=True)
+class _Entry(Generic[T]):
+    value: T
+    version: Hashable
+    computed_at: float
+    size: int
+    #: When the last rebuild of a stale answer under this key started (None: never).
+    refreshed_at: float | None = None
+    #: A stale answer was served and its rebuild waits for the interval to pass.
+    wanted: bool = False
+
+
+def current(have: Hashable, want: Hashable) -> bool:
+    """True if an entry of version ``have`` answers a request of version ``want``: the same
+    version, or a later stamp (counters only grow; a request that read its stamp just before a
+    write may find the answer already built after it)."""
+    if have == want:
+        return True
+    if isinstance(have, tuple) and isinstance(want, tuple) and len(have) == len(want):
+        return all(
+            isinstance(a, int) and isinstance(b, int) and a >= b
+            for a, b in zip(have, want, strict=True)
+        )
+    return False
+
+
+_pool_lock = threading.Lock()
+_pool: Executor | None = None
+
+
+def background_pool() -> Executor:
+    """The process's pool of background rebuilds (:data:`BACKGROUND_REBUILDS` threads)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(BACKGROUND_REBUILDS, thread_name_prefix="cache-rebuild")
+        return _pool
 
 
 class LruCache(Generic[T]):
@@ -41,78 +122,171 @@ class LruCache(Generic[T]):
     request threads: the API's JSON bodies and the dashboard's section results alike.
 
     A value being built is built once: other threads asking for the same key wait for it
-    (sections arrive together, and two of them may need the same costly evaluation). If the
-    build raises, nothing is stored and the next caller tries again. ``name`` labels the
-    cache's hits and misses in the metrics."""
+    (sections arrive together, and two of them may need the same costly evaluation), or get
+    the previous value if it may be served stale (:meth:`serve`). If the build raises, nothing
+    is stored and the next caller tries again. ``name`` labels the cache's hits and misses in
+    the metrics; ``clock`` and ``executor`` are the time and the background pool (tests)."""
 
     def __init__(
-        self, max_entries: int = MAX_ENTRIES, max_bytes: int | None = None, *, name: str = "api"
+        self,
+        max_entries: int = MAX_ENTRIES,
+        max_bytes: int | None = None,
+        *,
+        name: str = "api",
+        refresh_interval: float = REFRESH_INTERVAL,
+        max_stale_age: float = MAX_STALE_AGE,
+        clock: Callable[[], float] = time.time,
+        executor: Executor | None = None,
     ) -> None:
-        self._items: OrderedDict[Hashable, T] = OrderedDict()
+        self._items: OrderedDict[Hashable, _Entry[T]] = OrderedDict()
         self._bytes = 0
         self._max_entries = max_entries
         self._max_bytes = max_bytes
         self._name = name
         self._lock = threading.Lock()
         self._building: dict[Hashable, threading.Lock] = {}
+        self._refreshing: set[Hashable] = set()
+        self._interval = refresh_interval
+        self._max_age = max_stale_age
+        self._clock = clock
+        self._executor = executor
         self.hits = 0
         self.misses = 0
+        self.stale = 0
 
-    def _lookup(self, key: Hashable) -> Any:
+    def get(self, key: Hashable, version: Hashable = None) -> T | None:
+        """The current value under ``key``, or None (a miss, counted)."""
         with self._lock:
-            value = self._items.get(key, _MISSING)
-            if value is not _MISSING:
+            entry = self._items.get(key)
+            found = entry is not None and current(entry.version, version)
+            if entry is not None and found:
                 self._items.move_to_end(key)
                 self.hits += 1
-        record_cache(self._name, hit=value is not _MISSING)
-        return value
-
-    def get(self, key: Hashable) -> T | None:
-        """The value under ``key``, or None (a miss, counted)."""
-        value = self._lookup(key)
-        if value is _MISSING:
-            with self._lock:
+            else:
                 self.misses += 1
-            return None
-        return value
+        record_cache(self._name, hit=found)
+        return entry.value if entry is not None and found else None
 
-    def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:
-        """The value stored under ``key``, or ``build()`` stored there."""
-        value = self._lookup(key)
-        if value is not _MISSING:
-            return value
+    def get_or_build(self, key: Hashable, build: Callable[[], T], version: Hashable = None) -> T:
+        """The value stored under ``key`` for ``version``, or ``build()`` stored there."""
+        return self.serve(key, build, version=version).value
+
+    def serve(
+        self,
+        key: Hashable,
+        build: Callable[[], T],
+        *,
+        version: Hashable = None,
+        refresh: Callable[[], T] | None = None,
+    ) -> Served[T]:
+        """The value under ``key`` current for ``version``; if only an earlier version is
+        there and ``refresh`` is given (it builds the value on a database session of its own,
+        in another thread), maybe that one, stale, by the rules in the module's docstring;
+        otherwise ``build()``, stored."""
+        now = self._clock()
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is not None and current(entry.version, version):
+                self._items.move_to_end(key)
+                self.hits += 1
+                record_cache(self._name, hit=True)
+                return Served(entry.value, entry.computed_at)
+            if (
+                entry is not None
+                and refresh is not None
+                and now - entry.computed_at <= self._max_age
+            ):
+                wait = self._refresh_now(key, entry, now, version, refresh)
+                if not wait:
+                    self.stale += 1
+                    record_cache(self._name, hit=True, stale=True)
+                    return Served(entry.value, entry.computed_at, stale=True)
+        return self._build(key, build, version)
+
+    def _refresh_now(
+        self,
+        key: Hashable,
+        entry: _Entry[T],
+        now: float,
+        version: Hashable,
+        refresh: Callable[[], T],
+    ) -> bool:
+        """With the lock held, for a stale entry that may be served: True if this request
+        rebuilds it and waits; False if the stale entry is served (a rebuild running, due in
+        the background now, or due an interval after the last one)."""
+        if key in self._refreshing:
+            return False
+        recent = entry.refreshed_at is not None and now - entry.refreshed_at < self._interval
+        if entry.wanted and not recent:
+            entry.refreshed_at, entry.wanted = now, False
+            self._refreshing.add(key)
+            pool = self._executor or background_pool()
+            pool.submit(self._rebuild_in_background, key, version, refresh)
+            return False
+        if recent:
+            entry.wanted = True
+            return False
+        entry.refreshed_at = now  # the first change after a quiet spell: wait for it
+        self._refreshing.add(key)
+        return True
+
+    def _build(self, key: Hashable, build: Callable[[], T], version: Hashable) -> Served[T]:
         with self._lock:
             gate = self._building.setdefault(key, threading.Lock())
-        with gate:
-            value = self._lookup(key)  # built while this thread waited
-            if value is not _MISSING:
-                return value
+        try:
+            with gate:
+                with self._lock:  # built while this thread waited
+                    entry = self._items.get(key)
+                    if entry is not None and current(entry.version, version):
+                        self._items.move_to_end(key)
+                        self.hits += 1
+                        record_cache(self._name, hit=True)
+                        return Served(entry.value, entry.computed_at)
+                    self.misses += 1
+                record_cache(self._name, hit=False)
+                try:
+                    started = self._clock()
+                    built = build()
+                    self._store(key, built, version, started)
+                finally:
+                    with self._lock:
+                        self._building.pop(key, None)
+        finally:
             with self._lock:
-                self.misses += 1
-            try:
-                built = build()
-                self.put(key, built)
-            finally:
-                with self._lock:
-                    self._building.pop(key, None)
-        return built
+                self._refreshing.discard(key)
+        return Served(built, started)
+
+    def _rebuild_in_background(
+        self, key: Hashable, version: Hashable, refresh: Callable[[], T]
+    ) -> None:
+        try:
+            self._build(key, refresh, version)
+        except Exception:
+            log.exception("background rebuild failed", extra={"cache": self._name})
 
     def _size(self, value: T) -> int:
         return len(value) if isinstance(value, bytes | bytearray) else 0
 
-    def put(self, key: Hashable, value: T) -> None:
+    def put(self, key: Hashable, value: T, version: Hashable = None) -> None:
+        self._store(key, value, version, self._clock())
+
+    def _store(self, key: Hashable, value: T, version: Hashable, computed_at: float) -> None:
         size = self._size(value)
         if self._max_bytes is not None and size > self._max_bytes // 8:
             return  # one huge answer must not flush everything else
         with self._lock:
-            old = self._items.pop(key, _MISSING)
-            self._bytes += size - (self._size(old) if old is not _MISSING else 0)  # type: ignore[arg-type]
-            self._items[key] = value
+            old = self._items.get(key)
+            if old is not None and old.version != version and current(old.version, version):
+                return  # a later answer is there already
+            self._items.pop(key, None)
+            self._bytes += size - (old.size if old is not None else 0)
+            refreshed = old.refreshed_at if old is not None else None
+            self._items[key] = _Entry(value, version, computed_at, size, refreshed)
             while len(self._items) > self._max_entries or (
                 self._max_bytes is not None and self._bytes > self._max_bytes
             ):
                 _, dropped = self._items.popitem(last=False)
-                self._bytes -= self._size(dropped)
+                self._bytes -= dropped.size
 
     def clear(self) -> None:
         with self._lock:
@@ -128,20 +302,39 @@ def scope_of(path: str) -> str:
     return parts[min(1, len(parts) - 1)]
 
 
+def is_country(path: str) -> bool:
+    """True for the path of the country: its answers are the ones that may be served stale."""
+    return "/" not in path
+
+
+def freshness_headers(served: Served[Any]) -> dict[str, str]:
+    """When a cached answer was computed (UTC), its age in seconds, and whether it is stale."""
+    at = datetime.fromtimestamp(served.computed_at, UTC).replace(microsecond=0)
+    headers = {
+        "X-Chitieu-Computed-At": at.isoformat().replace("+00:00", "Z"),
+        "Age": str(max(0, int(time.time() - served.computed_at))),
+    }
+    if served.stale:
+        headers["X-Chitieu-Stale"] = "1"
+    return headers
+
+
 def cached_json(
     request: Request,
     db: Session,
     user: Principal,
-    build: Callable[[], Any],
+    build: Callable[[Session], Any],
     *,
     unit_path: str | None = None,
     years: Iterable[int] | None = None,
     extra: Hashable = None,
 ) -> Response:
-    """The JSON response of ``build()``, from the app's cache when the same request was
+    """The JSON response of ``build(db)``, from the app's cache when the same request was
     answered for the same role and unit since the data it depends on last changed: those of
     the unit at ``unit_path`` (:func:`scope_of`; default: the whole country) for ``years``
-    (default: any year). ``extra`` is anything else the answer depends on (today's date)."""
+    (default: any year). ``extra`` is anything else the answer depends on (today's date). An
+    answer about the country (``unit_path`` the country's) may be served stale, and is then
+    rebuilt on a session of its own (the module's docstring)."""
     cache: LruCache[bytes] = request.app.state.api_cache
     scope = scope_of(unit_path) if unit_path else user.unit_path.split("/", 1)[0]
     key = (
@@ -150,7 +343,22 @@ def cached_json(
         user.role,
         user.unit_path,
         extra,
-        stamp(db, scope, years),
     )
-    body = cache.get_or_build(key, lambda: json_bytes(build()))
-    return Response(body, media_type="application/json")
+    refresh = None
+    if unit_path is not None and is_country(unit_path):
+        refresh = _on_own_session(request, lambda own: json_bytes(build(own)))
+    served = cache.serve(
+        key, lambda: json_bytes(build(db)), version=stamp(db, scope, years), refresh=refresh
+    )
+    return Response(served.value, media_type="application/json", headers=freshness_headers(served))
+
+
+def _on_own_session(request: Request, build: Callable[[Session], T]) -> Callable[[], T]:
+    """``build`` run on a session of its own (a background rebuild outlives the request)."""
+    sessions = request.app.state.sessions
+
+    def run() -> T:
+        with sessions() as own:
+            return build(own)
+
+    return run

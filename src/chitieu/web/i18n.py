@@ -23,6 +23,7 @@ Translate = Callable[..., str]
 #: Keys the dashboard's script needs (sent with the page, in its language).
 CHART_KEYS = (
     "section_failed",
+    "section_stale",
     "interval95",
     "ci95",
     "no_targets",

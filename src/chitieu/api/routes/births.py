@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
@@ -86,7 +87,7 @@ def birth_aggregates(
     prev_boys=0, prev_girls=2``."""
     names = _groups(group_by)
     return cached_json(
-        request, db, user, lambda: _sums(db, scope, periods, paging, names, sex, birth_order)
+        request, db, user, lambda db: _sums(db, scope, periods, paging, names, sex, birth_order)
     )
 
 
@@ -139,7 +140,7 @@ def births_reconciliation(
     (``used``: ``report`` unless the records count at least as many births)."""
     scope = resolve_scope(user, db, unit, True)
 
-    def build() -> dict[str, Any]:
+    def build(db: Session) -> dict[str, Any]:
         months = commune_months(db, scope.path, [year])
         items = [m.as_dict() for m in months if m.differs or not differences]
         return {

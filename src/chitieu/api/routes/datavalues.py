@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
@@ -82,7 +83,7 @@ def list_values(
         if not elements:
             return json_response(page_of([], 0, paging))
 
-    def build() -> dict[str, Any]:
+    def build(db: Session) -> dict[str, Any]:
         query = select(DataValue).where(scope.condition(DataValue.unit_code))
         if elements:
             query = query.where(DataValue.element_code.in_(elements))

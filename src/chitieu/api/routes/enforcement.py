@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
@@ -88,7 +89,7 @@ def ranking(
     scope = ensure_within(user, unit or user.unit_code, db)
     today = date.today()
 
-    def build() -> dict[str, Any]:
+    def build(db: Session) -> dict[str, Any]:
         ranked = excess_ranking(
             db,
             scope.code,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
@@ -79,7 +80,7 @@ def indicator(
         raise ApiError(422, f"at most {MAX_YEARS} years at once", details={"years": [first, last]})
     years = list(range(first, last + 1))
 
-    def build() -> dict[str, Any]:
+    def build(db: Session) -> dict[str, Any]:
         args = (db, code, target.code, years)
         if children:
             values = indicator_by_children(*args, level=level, catalog=catalog)

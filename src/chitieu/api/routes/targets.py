@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
@@ -90,7 +91,7 @@ def targets_status(
     periodic report and the dashboard print these same figures. Kept until the data of the
     unit evaluated (default: your unit) change."""
 
-    def build() -> dict[str, Any]:
+    def build(db: Session) -> dict[str, Any]:
         items = _evaluations(
             db, user, plan=plan, unit=unit, indicator=indicator, year=year, with_series=series
         )

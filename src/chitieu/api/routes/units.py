@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from chitieu.api.cache import cached_json
 from chitieu.api.db import DB
@@ -46,7 +47,7 @@ def units(
     every unit at that level (below ``parent`` when given). With ``q``: units whose name
     contains it, best matches first. Paginated."""
 
-    def build() -> dict[str, Any]:
+    def build(db: Session) -> dict[str, Any]:
         if q is not None and q.strip():
             try:
                 found = search_units(db, q, level=level, parent=parent, limit=_ALL_UNITS)

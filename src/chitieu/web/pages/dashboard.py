@@ -5,21 +5,25 @@ the browser then fetches each section from ``/api/dashboard/{section}`` in paral
 it when it arrives, so the first chart appears without waiting for the slowest section.
 Sections are cached until the data of their unit change (:class:`chitieu.api.cache.LruCache`,
 :func:`chitieu.store.generations.stamp`) and sent with an
-ETag, so a reload on a slow line costs a 304. ``?inline=1`` renders every section into the
-page before sending it (for printing; also the baseline the paint benchmark compares with).
+ETag, so a reload on a slow line costs a 304. The country's sections may be served stale while
+they are rebuilt (the rule in :mod:`chitieu.api.cache`); every section carries when it was
+computed (``computed_at``, UTC), and the page says so, in Vietnam time, beside a stale one.
+``?inline=1`` renders every section into the page before sending it (for printing; also the
+baseline the paint benchmark compares with).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from chitieu.api.cache import LruCache, scope_of
+from chitieu.api.cache import LruCache, Served, freshness_headers, is_country, scope_of
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError
@@ -61,8 +65,9 @@ def _view(
 ) -> View:
     info = ensure_within(user, unit or user.unit_code, db)
     if year is None:  # the last complete year, read once per data version
-        key = ("headline_year", info.code, stamp(db, scope_of(info.path)))
-        year = _cache(request).get_or_build(key, lambda: latest_year(db, info))
+        version = stamp(db, scope_of(info.path))
+        key = ("headline_year", info.code)
+        year = _cache(request).get_or_build(key, lambda: latest_year(db, info), version)
     return View(info, year, lang)
 
 
@@ -75,30 +80,49 @@ def section_data(
 ) -> dict[str, Any]:
     """Section ``name`` for ``view``, from the cache while the data of the view's unit (and
     everything below it) have not changed."""
-    cache = _cache(request)
+    return _section_data(_cache(request), db, view, name, version)
+
+
+def _section_data(
+    cache: LruCache[Any], db: Session, view: View, name: str, version: tuple[int, ...] | None
+) -> dict[str, Any]:
     version = version or stamp(db, scope_of(view.unit.path))
-    key_evals = ("evals", view.unit.code, view.year, version)
+    key_evals = ("evals", view.unit.code, view.year)
 
     def evals():
-        return cache.get_or_build(key_evals, lambda: evaluations(db, view.unit, view.year))
+        return cache.get_or_build(key_evals, lambda: evaluations(db, view.unit, view.year), version)
 
-    key = (name, view.unit.code, view.year, view.lang, version)
-    return cache.get_or_build(key, lambda: build_section(db, view, name, evals))
+    key = (name, view.unit.code, view.year, view.lang)
+    return cache.get_or_build(key, lambda: build_section(db, view, name, evals), version)
 
 
-def section_body(request: Request, db: Session, view: View, name: str) -> tuple[bytes, str]:
-    """Section ``name`` as JSON bytes with its ETag, encoded once per data version (the
-    encoding and hashing of the larger sections cost more than answering from the cache)."""
+def section_body(
+    request: Request, db: Session, view: View, name: str
+) -> Served[tuple[bytes, str, str]]:
+    """Section ``name`` as JSON bytes with its ETag and when it was computed (UTC, also in
+    the JSON as ``computed_at``), encoded once per data version (the encoding and hashing of
+    the larger sections cost more than answering from the cache). The country's sections may
+    be served stale while they are rebuilt (:mod:`chitieu.api.cache`)."""
+    cache = _cache(request)
     version = stamp(db, scope_of(view.unit.path))
 
-    def encode() -> tuple[bytes, str]:
-        data = section_data(request, db, view, name, version)
+    def encode(db: Session) -> tuple[bytes, str, str]:
+        at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        data = {**_section_data(cache, db, view, name, version), "computed_at": at}
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         encoded = body.encode()
-        return encoded, '"' + hashlib.sha256(encoded).hexdigest()[:20] + '"'
+        return encoded, '"' + hashlib.sha256(encoded).hexdigest()[:20] + '"', at
 
-    key = ("body", name, view.unit.code, view.year, view.lang, version)
-    return _cache(request).get_or_build(key, encode)
+    refresh = None
+    if is_country(view.unit.path):
+        sessions = request.app.state.sessions
+
+        def refresh() -> tuple[bytes, str, str]:
+            with sessions() as own:
+                return encode(own)
+
+    key = ("body", name, view.unit.code, view.year, view.lang)
+    return cache.serve(key, lambda: encode(db), version=version, refresh=refresh)
 
 
 @api_router.get("/{section}", summary="One section of the dashboard, as the charts draw it")
@@ -117,10 +141,12 @@ def dashboard_section(
         raise ApiError(404, f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
     view = _view(request, db, user, unit, year, lang or request_language(request))
     try:
-        body, etag = section_body(request, db, view, section)
+        served = section_body(request, db, view, section)
     except ImportError as exc:  # a part of the statistics engine not installed yet
         raise ApiError(503, f"not available yet: {exc}", code="unavailable") from None
+    body, etag, computed_at = served.value
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
+    headers |= freshness_headers(served) | {"X-Chitieu-Computed-At": computed_at}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

@@ -98,14 +98,15 @@ def map_page(
     # the figures are read again only when the data of the unit's subtree change
     version = stamp(db, scope_of(info.path))
     shown = year or cache.get_or_build(
-        ("headline_year", info.code, version), lambda: latest_year(db, info)
+        ("headline_year", info.code), lambda: latest_year(db, info), version
     )
     # reports are watched in the year they are due: the latest with data, or the year asked
     reporting = year or max(shown, latest_data_year(db, info))
     today = vietnam_today()
     figures = cache.get_or_build(
-        ("map", info.code, shown, reporting, today, version),
+        ("map", info.code, shown, reporting, today),
         lambda: map_json(db, info, shown, reporting_year=reporting, today=today),
+        version,
     )
     outlines = province_outlines()
     # a province's (or a commune's) view marks the province on the country's outline

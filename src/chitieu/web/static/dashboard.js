@@ -55,8 +55,25 @@
       "&year=" + year + "&lang=" + lang, {credentials: "same-origin"});
     return req.then(function (r) {
       if (!r.ok) throw new Error(name + ": HTTP " + r.status);
+      if (r.headers.get("X-Chitieu-Stale")) stale[name] = r.headers.get("X-Chitieu-Computed-At");
       return r.json();
     });
+  }
+
+  /* A section served while it is being computed again says when its figures were computed,
+     in Vietnam time. */
+  var stale = {};
+  function staleNote(name, sectionId) {
+    var sec = document.getElementById(sectionId);
+    var at = stale[name] && new Date(stale[name]);
+    if (!sec || !at || isNaN(at)) return;
+    var time = new Intl.DateTimeFormat(locale, {
+      timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit"
+    }).format(at);
+    var p = document.createElement("p");
+    p.className = "small stale";
+    p.textContent = t("section_stale", {time: time});
+    sec.appendChild(p);
   }
 
   /* ECharts arrives with an async script, maybe after this one: charts wait for it, the
@@ -527,7 +544,10 @@
   ];
   var done = sections.map(function (s) {
     if (s[0] === "communes" && root.dataset.level === "commune") return Promise.resolve();
-    return load(s[0]).then(s[1]).catch(function (e) { failed(s[2], e); });
+    return load(s[0]).then(function (d) {
+      s[1](d);
+      staleNote(s[0], s[2]);
+    }).catch(function (e) { failed(s[2], e); });
   });
   Promise.all(done).then(function () { return Promise.all(drawing); }).then(function () {
     root.setAttribute("data-loaded", "1");
