@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.schema import BirthFilter, Element
-from chitieu.store.models import BirthAggregate, BirthYearAggregate, DataValue
-from chitieu.units.queries import subtree_codes
+from chitieu.store.models import BirthAggregate, BirthYearAggregate, DataValue, Unit
+from chitieu.units.queries import in_subtree, subtree_codes
 
 #: The element of the monthly report that birth records can also supply.
 BIRTHS_ELEMENT = "LIVE_BIRTHS"
@@ -164,6 +164,30 @@ def _months(years: Sequence[int]) -> list[str]:
     return [f"{y}{m:02d}" for y in years for m in range(1, 13)]
 
 
+def _listed_within(db: Session, path: str, units: Collection[str]) -> list[str]:
+    """Those of ``units`` at or below the unit at ``path``, looked up in ``units``: the counts
+    are then read by unit code alone, a plan that needs no estimate of the subtree's size."""
+    listed = sorted(set(units))
+    out: list[str] = []
+    for i in range(0, len(listed), MAX_LISTED_UNITS):
+        some = listed[i : i + MAX_LISTED_UNITS]
+        out += db.scalars(select(Unit.code).where(Unit.code.in_(some), in_subtree(path)))
+    return out
+
+
+def _where_units(
+    db: Session, query: Any, column: Any, path: str | None, units: Collection[str] | None
+) -> Any:
+    """``query`` narrowed to the units at or below ``path`` (None: any) and among ``units``
+    (None: any)."""
+    if units is not None:
+        listed = _listed_within(db, path, units) if path is not None else sorted(set(units))
+        return query.where(column.in_(listed))
+    if path is not None:
+        return query.where(column.in_(subtree_codes(path)))
+    return query
+
+
 def read_reports(
     db: Session,
     path: str | None,
@@ -187,10 +211,7 @@ def read_reports(
         )
         .group_by(dv.unit_code, dv.period)
     )
-    if path is not None:
-        query = query.where(dv.unit_code.in_(subtree_codes(path)))
-    if units is not None:
-        query = query.where(dv.unit_code.in_(list(units)))
+    query = _where_units(db, query, dv.unit_code, path, units)
     return {
         (unit, int(period[:4]), int(period[4:])): (
             {c: float(v) for c, v in zip(cells, values, strict=True)},
@@ -222,10 +243,7 @@ def read_records(
         .where(ba.year.in_(list(years)))
         .group_by(ba.unit_code, ba.year, ba.month)
     )
-    if path is not None:
-        query = query.where(ba.unit_code.in_(subtree_codes(path)))
-    if units is not None:
-        query = query.where(ba.unit_code.in_(list(units)))
+    query = _where_units(db, query, ba.unit_code, path, units)
     return {
         (unit, int(year), int(month)): {d.code: int(n) for d, n in zip(cells, counts, strict=True)}
         for unit, year, month, *counts in db.execute(query)

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from chitieu.indicators import IndicatorValue
 from chitieu.indicators.completeness import births_completeness, last_complete_year
-from chitieu.store.models import BirthYearAggregate, DataValue
+from chitieu.ingest.birth_months import latest_birth_month_year
+from chitieu.store.generations import rollups_built
+from chitieu.store.models import BirthYearAggregate, DataValue, DataValueRollup
 from chitieu.units.queries import UnitInfo, subtree_codes
 
 #: Years of history the trend chart shows (the smoother sees them all).
@@ -71,6 +73,8 @@ def latest_data_year(db: Session, unit: UnitInfo) -> int:
     """The latest year with births recorded or reported at or below ``unit`` (birth records or
     ``LIVE_BIRTHS`` values), complete or not; without births, the latest year of any counted
     figure; the current year when there is nothing at all."""
+    if rollups_built(db):
+        return _latest_from_rollups(db, unit)
     below = subtree_codes(unit.path)
     from_records = db.scalar(
         select(func.max(BirthYearAggregate.year)).where(BirthYearAggregate.unit_code.in_(below))
@@ -94,6 +98,20 @@ def latest_data_year(db: Session, unit: UnitInfo) -> int:
         )
     )
     return int(period[:4]) if period and period[:4].isdigit() else date.today().year
+
+
+def _latest_from_rollups(db: Session, unit: UnitInfo) -> int:
+    """:func:`latest_data_year` from what the writes keep: the months with births of the
+    unit's subtree and its rolled-up figures (a row per month, element and year of the unit
+    itself). A figure counts in the year holding most of its period (as everywhere else)."""
+    r = DataValueRollup
+    own = (r.unit_code == unit.code, r.units > 0)
+    reported = db.scalar(select(func.max(r.year)).where(*own, r.element_code == "LIVE_BIRTHS"))
+    years = [y for y in (latest_birth_month_year(db, unit.code), reported) if y is not None]
+    if years:
+        return int(max(years))
+    anything = db.scalar(select(func.max(r.year)).where(*own))
+    return int(anything) if anything is not None else date.today().year
 
 
 def num(x: float | None, digits: int = 2) -> float | None:

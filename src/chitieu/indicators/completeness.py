@@ -37,6 +37,7 @@ from chitieu.catalog.periods import parse_period
 from chitieu.catalog.schema import Indicator
 from chitieu.indicators.service import birth_based, subtree_year_totals, unit_year_totals
 from chitieu.indicators.sources import COUNTED_STATUSES, units_with_reported
+from chitieu.ingest.birth_months import months_with_births
 from chitieu.reporting.calendar import MONTHLY
 from chitieu.store.generations import rollups_built, stamp
 from chitieu.store.models import BirthAggregate, DataValue
@@ -118,14 +119,15 @@ def _months_covered(db: Session, codes, years: set[int]) -> dict[int, set[int]]:
 
 
 def _births_and_reporting(
-    db: Session, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog
+    db: Session, unit: UnitInfo, years: tuple[int, ...], catalog: Catalog, built: bool
 ) -> tuple[dict[int, float], dict[int, int]]:
     """Per year with any: the unit's births (itself and everything below it), and how many
-    units there have any births (from records, or reported where they have none)."""
+    units there have any births (from records, or reported where they have none). ``built``:
+    the rollups are built."""
     ind = catalog.indicator(BIRTHS_INDICATOR)
     births: dict[int, float] = {}
     reporting: dict[int, int] = {}
-    if not rollups_built(db):
+    if not built:
         num, den = unit_year_totals(db, ind, unit.path, years, catalog)
         for key in set(num) | set(den):
             total = num.get(key, 0.0) + den.get(key, 0.0)
@@ -159,11 +161,15 @@ def _counts(db: Session, unit: UnitInfo, years: tuple[int, ...], catalog: Catalo
     unit's data where every change is counted (the rollups are built, so every write of
     values bumps the change counters); read every time otherwise."""
 
+    built = rollups_built(db)
+
     def read() -> Counts:
-        births, reporting = _births_and_reporting(db, unit, years, catalog)
+        births, reporting = _births_and_reporting(db, unit, years, catalog, built)
+        if built:  # kept on write: a row per month of the unit's subtree
+            return births, reporting, months_with_births(db, unit.code, births)
         return births, reporting, _months_covered(db, subtree_codes(unit.path), set(births))
 
-    if catalog is not read_catalog() or not rollups_built(db):
+    if catalog is not read_catalog() or not built:
         return read()
     engine = db.get_bind().engine if isinstance(db, Session) else db.engine
     key = (engine.url.render_as_string(), unit.path, years, stamp(db, unit.code, years))

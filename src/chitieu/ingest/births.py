@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, Row, func, insert, select
 
 from chitieu.catalog.clock import vietnam_today
 from chitieu.ingest import birth_store
+from chitieu.ingest.birth_months import refresh_birth_months
 from chitieu.ingest.birth_reader import COLUMNS, file_sha256, iter_raw_batches
 from chitieu.ingest.birth_rows import References, check_batch, merge_counts
 from chitieu.ingest.birth_staging import (
@@ -266,7 +267,9 @@ def import_births(
                     )
                 # cached answers about these units and years (and those above) are stale
                 touched = select(COUNTS.c.unit_code, COUNTS.c.year).distinct()
-                bump_units(conn, conn.execute(touched).tuples())
+                pairs = conn.execute(touched).tuples().all()
+                bump_units(conn, pairs)
+                refresh_birth_months(conn, pairs)
         finally:
             # Temporary tables live as long as the connection, which the pool keeps.
             drop_stage(conn)

@@ -12,7 +12,12 @@ once this package is imported.
 from __future__ import annotations
 
 from chitieu.store.models.base import Base
-from chitieu.store.models.births import BirthAggregate, BirthRecord, BirthYearAggregate
+from chitieu.store.models.births import (
+    BirthAggregate,
+    BirthMonth,
+    BirthRecord,
+    BirthYearAggregate,
+)
 from chitieu.store.models.data import (
     ChangeCounter,
     DataElement,
@@ -45,6 +50,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BirthAggregate",
+    "BirthMonth",
     "BirthRecord",
     "BirthYearAggregate",
     "Body",

@@ -72,3 +72,19 @@ class BirthYearAggregate(Base):
     prev_boys: Mapped[int] = mapped_column(Integer, primary_key=True)
     prev_girls: Mapped[int] = mapped_column(Integer, primary_key=True)
     births: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class BirthMonth(Base):
+    """The calendar months with births, per unit and year: ``own`` is 1 where the unit itself
+    has births that month (birth records, or a submitted or locked ``LIVE_BIRTHS`` value above
+    zero for a period covering the month), ``units`` how many units at or below it (itself
+    included) do. Kept by every write of births or values (:mod:`chitieu.ingest.birth_months`)
+    once the rollups are built, so a province or the country reads its months in a row each."""
+
+    __tablename__ = "birth_months"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    own: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)

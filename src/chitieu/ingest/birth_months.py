@@ -1,0 +1,212 @@
+"""Which calendar months have births, per unit and year, kept on every write (``birth_months``).
+
+A unit has births in a month when its birth records count any that month or one of its
+submitted or locked ``LIVE_BIRTHS`` values above zero is for a period covering the month (a
+quarter covers three months, in whichever years they fall). The table holds, per unit, year and
+month, whether the unit itself has births then (``own``) and how many units at or below it do
+(``units``), so the months with births of a province or of the country are read in one row
+each, whatever the number of units below.
+
+Once the rollups are built (:func:`chitieu.store.generations.rollups_built`) every writer of
+births or of ``LIVE_BIRTHS`` values calls :func:`refresh_birth_months` with the units and years
+it touched, in its own transaction: a birth import, a fixture's counts
+(:func:`chitieu.ingest.birth_store.add_aggregates`) and the values' write path
+(:func:`chitieu.reporting.rollups.refresh_rollups`). :func:`rebuild_birth_months` recounts all.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, insert, select, text, tuple_
+
+from chitieu.catalog.periods import parse_period
+from chitieu.store.db import Db
+from chitieu.store.generations import dialect_name, rollups_built
+from chitieu.store.models import BirthAggregate, BirthMonth, DataValue, Unit
+
+#: The element of the monthly report that carries births.
+BIRTHS_ELEMENT = "LIVE_BIRTHS"
+#: Values still being entered are not figures yet.
+COUNTED_STATUSES = ("submitted", "locked")
+#: Keys per statement where rows are selected by a list of keys.
+CHUNK = 500
+#: Advisory-lock namespace (PostgreSQL) and its number of unit buckets: two writers recounting
+#: the same unit's months take turns, so each sees the other's committed counts.
+_LOCK_SPACE = 0x0C18
+_BUCKETS = 64
+
+UnitMonth = tuple[str, int, int]  # unit, year, month
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def period_months(text_: str) -> list[tuple[int, int]]:
+    """The (year, month) pairs a stored period covers; none for an unreadable one."""
+    try:
+        p = parse_period(text_)
+    except ValueError:
+        return []
+    out = []
+    y, m = p.start.year, p.start.month
+    while date(y, m, 1) <= p.end:
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _own_months(db: Db, units: Sequence[str], years: Sequence[int] | None) -> set[UnitMonth]:
+    """The (unit, year, month) with births of each of ``units`` itself (all units when
+    ``units`` is empty), in ``years`` (all when None)."""
+    ba, dv = BirthAggregate, DataValue
+    found: set[UnitMonth] = set()
+    records = select(ba.unit_code, ba.year, ba.month).where(ba.births > 0).distinct()
+    values = (
+        select(dv.unit_code, dv.period)
+        .where(
+            dv.element_code == BIRTHS_ELEMENT,
+            dv.status.in_(COUNTED_STATUSES),
+            dv.value > 0,
+        )
+        .distinct()
+    )
+    if years is not None:
+        records = records.where(ba.year.in_(list(years)))
+    for some in _chunks(units) if units else [None]:
+        r, v = records, values
+        if some is not None:
+            r, v = r.where(ba.unit_code.in_(list(some))), v.where(dv.unit_code.in_(list(some)))
+        found.update((u, int(y), int(m)) for u, y, m in db.execute(r))
+        for u, period in db.execute(v):
+            found.update((u, y, m) for y, m in period_months(period))
+    if years is not None:
+        wanted = set(years)
+        found = {k for k in found if k[1] in wanted}
+    return found
+
+
+def _paths(db: Db, units: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for some in _chunks(sorted(set(units))):
+        for code, path in db.execute(select(Unit.code, Unit.path).where(Unit.code.in_(some))):
+            out[code] = path.split("/")
+    return out
+
+
+def _lock(db: Db, units: Iterable[str]) -> None:
+    if dialect_name(db) != "postgresql":
+        return  # SQLite lets one writer in at a time
+    for bucket in sorted({zlib.crc32(u.encode()) % _BUCKETS for u in units}):
+        db.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :bucket)"),
+            {"space": _LOCK_SPACE, "bucket": bucket},
+        )
+
+
+def _upsert(db: Db) -> Any:
+    if dialect_name(db) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    t = BirthMonth
+    stmt = upsert(t)
+    return stmt.on_conflict_do_update(
+        index_elements=[t.unit_code, t.year, t.month],
+        set_={"units": t.units + stmt.excluded.units, "own": t.own + stmt.excluded.own},
+    )
+
+
+def refresh_birth_months(db: Db, unit_years: Iterable[tuple[str, int]]) -> None:
+    """Recount the months with births of these (unit, year) pairs from the unit's birth
+    counts and values, and add the change to the unit and every unit above it, in the
+    caller's transaction. Nothing to do before the rollups are built (readers do not read
+    the table then, and the build counts everything)."""
+    pairs = set(unit_years)
+    if not pairs or not rollups_built(db):
+        return
+    units = sorted({u for u, _ in pairs})
+    years = sorted({y for _, y in pairs})
+    _lock(db, units)
+    new = {k for k in _own_months(db, units, years) if (k[0], k[1]) in pairs}
+    t = BirthMonth
+    old: set[UnitMonth] = set()
+    for some in _chunks(units):
+        found = db.execute(
+            select(t.unit_code, t.year, t.month).where(
+                t.unit_code.in_(list(some)), t.year.in_(years), t.own > 0
+            )
+        )
+        old.update((u, int(y), int(m)) for u, y, m in found if (u, int(y)) in pairs)
+    added, removed = new - old, old - new
+    if not added and not removed:
+        return
+    paths = _paths(db, {k[0] for k in added | removed})
+    deltas: dict[UnitMonth, list[int]] = defaultdict(lambda: [0, 0])
+    for keys, sign in ((added, 1), (removed, -1)):
+        for u, y, m in keys:
+            for above in paths.get(u, [u]):
+                acc = deltas[(above, y, m)]
+                acc[0] += sign
+                if above == u:
+                    acc[1] += sign
+    rows = [
+        {"unit_code": u, "year": y, "month": m, "units": n, "own": own}
+        for (u, y, m), (n, own) in sorted(deltas.items())
+    ]
+    stmt = _upsert(db)
+    for batch in _chunks(rows):
+        db.execute(stmt, list(batch))
+    key = tuple_(t.unit_code, t.year, t.month)
+    emptied = sorted(k for k, (n, _) in deltas.items() if n < 0)
+    for gone in _chunks(emptied):
+        db.execute(delete(t).where(key.in_(list(gone)), t.units <= 0))
+
+
+def rebuild_birth_months(db: Db) -> int:
+    """Recount the whole table from the birth counts and values, in the caller's transaction;
+    returns the number of (unit, year, month) with births of the units themselves."""
+    db.execute(delete(BirthMonth))
+    own = _own_months(db, [], None)
+    paths = _paths(db, {u for u, _, _ in own})
+    counts: dict[UnitMonth, list[int]] = defaultdict(lambda: [0, 0])
+    for u, y, m in own:
+        for above in paths.get(u, [u]):
+            acc = counts[(above, y, m)]
+            acc[0] += 1
+            if above == u:
+                acc[1] = 1
+    rows = [
+        {"unit_code": u, "year": y, "month": m, "units": n, "own": o}
+        for (u, y, m), (n, o) in counts.items()
+    ]
+    for batch in _chunks(rows, 5000):
+        db.execute(insert(BirthMonth), list(batch))
+    return len(own)
+
+
+def months_with_births(db: Db, unit_code: str, years: Iterable[int]) -> dict[int, set[int]]:
+    """Per year of ``years`` with any, the months in which the unit or a unit below it has
+    births, from the kept table (read only once the rollups are built)."""
+    t = BirthMonth
+    out: dict[int, set[int]] = {}
+    query = select(t.year, t.month).where(
+        t.unit_code == unit_code, t.year.in_(sorted(set(years))), t.units > 0
+    )
+    for y, m in db.execute(query):
+        out.setdefault(int(y), set()).add(int(m))
+    return out
+
+
+def latest_birth_month_year(db: Db, unit_code: str) -> int | None:
+    """The latest year in which the unit or a unit below it has births in some month."""
+    t = BirthMonth
+    found = db.scalar(select(func.max(t.year)).where(t.unit_code == unit_code, t.units > 0))
+    return int(found) if found is not None else None
