@@ -266,15 +266,17 @@ def _rolled_up(
     year_index = {y: i for i, y in enumerate(years)}
     out = []
     for side in (totals.num, totals.den):
+        # summed cell by cell in the order of the items, as np.add.at would, without building
+        # an array per item
+        sums: dict[tuple[int, int], float] = {}
+        for (u, y), x in side.items():
+            g = 0 if group_of is None else group_of.get(u)
+            if g is not None:
+                key = (g, year_index[y])
+                sums[key] = sums.get(key, 0.0) + float(x)
         acc = np.zeros((n_groups, len(years)))
-        cells = [
-            (0 if group_of is None else group_of[u], year_index[y], x)
-            for (u, y), x in side.items()
-            if group_of is None or u in group_of
-        ]
-        if cells:
-            g, y, x = (np.asarray(v) for v in zip(*cells, strict=True))
-            np.add.at(acc, (g.astype(int), y.astype(int)), x.astype(float))
+        for (g, i), x in sums.items():
+            acc[g, i] = x
         out.append(acc)
     return out[0], out[1]
 
