@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import month
@@ -55,12 +55,16 @@ def deadline(period: str) -> datetime:
 def report_states(db: Session, unit_codes: list[str] | Any, periods: list[str]) -> dict:
     """``{(unit, period): ReportState}`` for the units (a list or a subquery of codes) and
     periods that have any report value; absent pairs have no report."""
+    dv = DataValue
+    # one row per report and status (a report's cells share them): a sixth of the values
     values = db.execute(
-        select(DataValue.unit_code, DataValue.period, DataValue.status, DataValue.created).where(
-            DataValue.element_code.in_(REPORT_ELEMENTS),
-            DataValue.unit_code.in_(unit_codes),
-            DataValue.period.in_(periods),
+        select(dv.unit_code, dv.period, dv.status, func.min(dv.created))
+        .where(
+            dv.element_code.in_(REPORT_ELEMENTS),
+            dv.unit_code.in_(unit_codes),
+            dv.period.in_(periods),
         )
+        .group_by(dv.unit_code, dv.period, dv.status)
     ).all()
     statuses: dict[tuple[str, str], set[str]] = defaultdict(set)
     created: dict[tuple[str, str], datetime] = {}
