@@ -43,7 +43,9 @@ class PayloadError(ValueError):
     """The payload as a whole cannot be read; nothing in it is imported."""
 
 
-@dataclass(frozen=True, slots=True)
+#: Not frozen: one is made for every value of a payload, and a frozen dataclass's __init__
+#: (one object.__setattr__ call per field) costs several times a plain one.
+@dataclass(slots=True)
 class RawValue:
     """One ``dataValue`` as the payload gave it (identifiers in the payload's id schemes)."""
 

@@ -59,7 +59,9 @@ class ImportStrategy(StrEnum):
             raise ValueError(f"unknown importStrategy {text!r}") from None
 
 
-@dataclass(frozen=True, slots=True)
+#: Not frozen: one is made for every value of a payload, and a frozen dataclass's __init__
+#: (one object.__setattr__ call per field) costs several times a plain one.
+@dataclass(slots=True)
 class ValueIn:
     """One incoming value in chitieu's codes. ``value`` is text as read; ``deleted`` asks for
     the stored value to be deleted (kept as a deleted value, as DHIS2 does); ``followup`` is
