@@ -6,7 +6,8 @@ A round writes one value through the write path (a Ho Chi Minh City ward's boys,
 October 2026: it changes the country's data of 2026, which every read here depends on), commits,
 then times one read; the reads take turns. With ``--against DIR`` every round is also run by
 ``DIR/src`` (a checkout of the code before a change) in a child process, on the same database,
-right after this process's round, so both see the same load.
+taking turns with this process's rounds (each goes first every other round), so both see the
+same load.
 
     PYTHONPATH=src .venv/bin/python bench/bench_cold_sections.py \\
         --url postgresql+psycopg://postgres@127.0.0.1:5432/NAME [--rounds 5] [--against DIR]
@@ -148,18 +149,27 @@ def main() -> None:
     ours: dict[str, list[float]] = {n: [] for n in names}
     theirs: dict[str, list[float]] = {n: [] for n in names}
     written = int(time.time())
-    for _ in range(args.rounds):
-        for name, ms in time_round(args.url, names, written).items():
-            ours[name].append(ms)
-        written += len(names)
-        if args.against:
-            env = {**os.environ, "PYTHONPATH": str(Path(args.against) / "src")}
-            child = [sys.executable, __file__, "--url", args.url, "--round-json"]
-            child += ["--start", str(written), "--only", *names]
-            done = subprocess.run(child, env=env, check=True, capture_output=True, text=True)
-            for name, ms in json.loads(done.stdout).items():
-                theirs[name].append(ms)
-            written += 2 * len(names)
+
+    def child_round(start: int) -> dict[str, float]:
+        assert args.against
+        env = {**os.environ, "PYTHONPATH": str(Path(args.against) / "src")}
+        child = [sys.executable, __file__, "--url", args.url, "--round-json"]
+        child += ["--start", str(start), "--only", *names]
+        done = subprocess.run(child, env=env, check=True, capture_output=True, text=True)
+        return json.loads(done.stdout)
+
+    for r in range(args.rounds):
+        # each takes the first turn every other round
+        turns = ["ours", "theirs"] if r % 2 == 0 else ["theirs", "ours"]
+        for turn in turns:
+            if turn == "ours":
+                for name, ms in time_round(args.url, names, written).items():
+                    ours[name].append(ms)
+                written += len(names)
+            elif args.against:
+                for name, ms in child_round(written).items():
+                    theirs[name].append(ms)
+                written += 2 * len(names)
     print(f"load average after: {loadavg()}\n")
     print(f"Cold right after a write, median of {args.rounds} rounds (ms):\n")
     if args.against:

@@ -21,7 +21,10 @@ from chitieu.indicators.service import (
     _years,
 )
 from chitieu.store.models import Unit
-from chitieu.units.queries import get_unit, in_subtree
+from chitieu.units.queries import get_unit
+
+#: Unit codes listed in one query at most.
+_LISTED = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +49,16 @@ def _children_totals(
         db.scalars(select(Unit.code).where(Unit.parent_code == parent.code).order_by(Unit.code))
     )
     index = {c: i for i, c in enumerate(children)}
-    group_of = {
-        code: index[path.split("/")[depth]]
-        for code, path in db.execute(select(Unit.code, Unit.path).where(in_subtree(parent.path)))
-        if code != parent.code
-    }
     totals = _unit_totals(db, ind, parent.path, ys, catalog, subtrees=children)
+    # the child of each unit with figures (all at or below the parent): only those are looked
+    # up, not every unit of the subtree
+    keyed = sorted({u for side in (totals.num, totals.den) for u, _ in side} - {parent.code})
+    group_of: dict[str, int] = {}
+    for i in range(0, len(keyed), _LISTED):
+        found = db.execute(
+            select(Unit.code, Unit.path).where(Unit.code.in_(keyed[i : i + _LISTED]))
+        )
+        group_of.update((code, index[path.split("/")[depth]]) for code, path in found)
     num, den = _rolled_up(totals, group_of, len(children), ys)
     return ChildrenPanel(children, ys, num, den)
 
