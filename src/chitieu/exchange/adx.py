@@ -21,6 +21,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -36,6 +37,12 @@ _REQUIRED = ("orgUnit", "period", "dataSet")
 def _is_adx(tag: object, name: str) -> bool:
     if not isinstance(tag, str):  # comments and processing instructions
         return False
+    return _is_adx_tag(tag, name)
+
+
+@lru_cache(maxsize=256)
+def _is_adx_tag(tag: str, name: str) -> bool:
+    """Tags repeat on every element: each (tag, name) is judged once."""
     ns, local = local_name(tag)
     return local == name and ns in (ADX_NS, None)
 
@@ -117,20 +124,25 @@ def _adx_value(
         lacks = "dataElement" if not element else "value"
         p.problem(index, location, element or "?", f"dataValue lacks {lacks}", lacks)
         return None
-    notes = [n.text for n in dv if _is_adx(n.tag, "annotation") and n.text]
-    return RawValue(
-        index=index,
-        location=location,
-        data_element=element,
-        period=attrs["period"],
-        org_unit=attrs["orgUnit"],
-        category_option_combo=coc,
-        attribute_option_combo=attrs.get("attributeOptionCombo"),
-        value=value,
-        comment="\n".join(notes) if notes else None,
-        categories=tuple(sorted(a.items())),
-        attribute_categories=attribute_categories,
-        data_set=attrs["dataSet"],
+    notes = [n.text for n in dv if _is_adx(n.tag, "annotation") and n.text] if len(dv) else None
+    return RawValue(  # positional: the fields in their order, none left out
+        index,
+        location,
+        element,
+        attrs["period"],
+        attrs["orgUnit"],
+        coc,
+        attrs.get("attributeOptionCombo"),
+        value,
+        None,
+        None,
+        None,
+        "\n".join(notes) if notes else None,
+        None,
+        tuple(sorted(a.items())),
+        attribute_categories,
+        attrs["dataSet"],
+        None,
     )
 
 

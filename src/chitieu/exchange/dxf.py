@@ -80,6 +80,7 @@ _VALUE_FIELDS = (
     "lastUpdated",
     "comment",
 )
+_PLAIN = frozenset((str, type(None)))
 #: The set's fields that override a value's own (DHIS2's precedence).
 _SET_WINS = ("period", "orgUnit", "attributeOptionCombo")
 
@@ -88,17 +89,16 @@ def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> 
     """A RawValue from JSON-named ``fields`` with the set's fields applied; None (and a
     problem recorded) when a field is unreadable. An unreadable ``followup`` is read as false
     with a conflict, the value still imported (DHIS2 reads such a flag as false)."""
-    texts: dict[str, str | None] = {}
-    for name in _VALUE_FIELDS:
-        raw = fields.get(name)
-        if raw is None or (raw.__class__ is str and "\x00" not in raw):
-            texts[name] = raw  # what as_text gives, without the call
-            continue
-        try:
-            texts[name] = as_text(raw)
-        except ValueError as exc:
-            p.problem(index, location, str(raw)[:80], f"{name} {exc}", name)
-            return None
+    get = fields.get
+    texts = list(map(get, _VALUE_FIELDS))
+    # the common case, every field text (or absent) without NUL, checked at C speed
+    if not set(map(type, texts)) <= _PLAIN or "\x00" in "".join(filter(None, texts)):
+        for k, (name, raw) in enumerate(zip(_VALUE_FIELDS, texts, strict=True)):
+            try:
+                texts[k] = as_text(raw)
+            except ValueError as exc:
+                p.problem(index, location, str(raw)[:80], f"{name} {exc}", name)
+                return None
     raw_follow = fields.get("followup", fields.get("followUp"))
     try:
         followup = None if raw_follow is None else as_bool(raw_follow, "followup")
@@ -118,23 +118,30 @@ def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> 
     except ValueError as exc:
         p.problem(index, location, str(fields.get("deleted"))[:80], str(exc), "deleted")
         return None
+    de, period, ou, coc, aoc, value, stored_by, created, last_updated, comment = texts
     h = p.header
+    if h:
+        period = h.get("period") or period
+        ou = h.get("orgUnit") or ou
+        aoc = h.get("attributeOptionCombo") or aoc
     return RawValue(
-        index=index,
-        location=location,
-        data_element=texts["dataElement"],
-        period=h.get("period") or texts["period"],
-        org_unit=h.get("orgUnit") or texts["orgUnit"],
-        category_option_combo=texts["categoryOptionCombo"],
-        attribute_option_combo=h.get("attributeOptionCombo") or texts["attributeOptionCombo"],
-        value=texts["value"],
-        stored_by=texts["storedBy"],
-        created=texts["created"],
-        last_updated=texts["lastUpdated"],
-        comment=texts["comment"],
-        followup=followup,
-        data_set=h.get("dataSet"),
-        deleted=deleted,
+        index,
+        location,
+        de,
+        period,
+        ou,
+        coc,
+        aoc,
+        value,
+        stored_by,
+        created,
+        last_updated,
+        comment,
+        followup,
+        (),
+        (),
+        h.get("dataSet"),
+        deleted,
     )
 
 
@@ -271,7 +278,7 @@ def _csv_columns(first_row: list[str]) -> list[str] | None:
 def _csv_values(stream: BinaryIO, p: Payload, skip_first: bool) -> Iterator[RawValue]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
-    columns: list[str] = list(CSV_COLUMNS)
+    keys = [_CSV_FIELDS.get(name) for name in CSV_COLUMNS]  # each column's field
     index = 0
     first = True
     try:
@@ -281,10 +288,10 @@ def _csv_values(stream: BinaryIO, p: Payload, skip_first: bool) -> Iterator[RawV
                 first = False
                 named = _csv_columns(row)
                 if named is not None:
-                    columns = named
+                    keys = [_CSV_FIELDS.get(name) for name in named]
                 if skip_first or named is not None:
                     continue
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():
                 continue
             if len(row) < 6:
                 p.problem(
@@ -296,8 +303,7 @@ def _csv_values(stream: BinaryIO, p: Payload, skip_first: bool) -> Iterator[RawV
                 )
             else:
                 fields: dict[str, Any] = {}
-                for name, cell in zip(columns, row, strict=False):
-                    key = _CSV_FIELDS.get(name)
+                for key, cell in zip(keys, row, strict=False):
                     if key is None:
                         continue
                     if key == "comment":

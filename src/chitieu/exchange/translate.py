@@ -103,23 +103,43 @@ def to_values(
     # Identifiers repeat across a payload's values: each is translated once.
     elements: dict[str, str] = {}
     units: dict[str, str | list[str]] = {}
-    combos: dict[str, str] = {}
+    combos: dict[str | tuple[tuple[str, str], ...], str | None] = {}
     default_aoc: dict[str | None, bool] = {}
+    known_sets: dict[str, bool] = {}
     for raw in raws:
         aoc = raw.attribute_option_combo
         plain_aoc = default_aoc.get(aoc)
         if plain_aoc is None:
             plain_aoc = mapping.is_default_aoc(aoc, schemes.category_option_combo)
             default_aoc[aoc] = plain_aoc
-        de, ou, coc = raw.data_element, raw.org_unit, raw.category_option_combo
+        de, ou, coc, ds = raw.data_element, raw.org_unit, raw.category_option_combo, raw.data_set
+        if ds and ds != header_ds:
+            known = known_sets.get(ds)
+            if known is None:
+                known = mapping.data_set_code(ds, schemes.data_set) is not None
+                known_sets[ds] = known
+        else:
+            known = True
+        # the combo, else the ADX categories (none: the default combo)
+        combo_key = coc or raw.categories
+        if combo_key in combos:
+            disaggregation = combos[combo_key]
+        else:
+            if coc:
+                disaggregation = mapping.disaggregation(coc, schemes.category_option_combo)
+            elif raw.categories:
+                disaggregation = mapping.disaggregation_of_options(dict(raw.categories))
+            else:
+                disaggregation = DEFAULT_DISAGGREGATION
+            combos[combo_key] = disaggregation
         if (
             de
             and ou
             and raw.period
             and plain_aoc
-            and coc
+            and disaggregation is not None
             and not raw.attribute_categories
-            and (not raw.data_set or raw.data_set == header_ds)
+            and known
         ):
             unit = units.get(ou)
             if unit is None:
@@ -129,10 +149,6 @@ def to_values(
                 element = elements.get(de)
                 if element is None:
                     element = elements[de] = mapping.element_code(de, schemes.data_element)
-                disaggregation = combos.get(coc)
-                if disaggregation is None:
-                    disaggregation = mapping.disaggregation(coc, schemes.category_option_combo)
-                    combos[coc] = disaggregation
                 if watch is not None:
                     watch.see(ou, unit, raw.period, raw.location)
                 yield ValueIn(
