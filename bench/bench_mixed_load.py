@@ -24,11 +24,14 @@ are rebuilt at the end), the naive reading beside the one measured, in the same 
 
     PYTHONPATH=src .venv/bin/python bench/bench_mixed_load.py \\
         --url postgresql+psycopg://127.0.0.1:5432/NAME [--seconds 60] [--clients 50] \\
-        [--workers 2] [--baseline]
+        [--workers 2] [--baseline] [--fresh-first]
     PYTHONPATH=src .venv/bin/python bench/bench_mixed_load.py --url ... --reads
 
 ``--reads`` only times the national reads in this process from the rollups and from
 ``data_values`` (the rollups switched off inside a transaction rolled back), side by side.
+``--fresh-first`` first runs the same load with stale answers off
+(``CHITIEU_STALE_REFRESH_INTERVAL=0``, every request waits for the current answer) and prints
+its figures: the baseline, beside the run that follows.
 """
 
 from __future__ import annotations
@@ -87,9 +90,11 @@ def _env(url: str) -> dict[str, str]:
     return {**os.environ, "CHITIEU_DATABASE_URL": url, "PYTHONPATH": str(ROOT / "src")}
 
 
-def start_server(url: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(
+    url: str, workers: int, settings: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**_env(url), "CHITIEU_SECRET_KEY": uuid.uuid4().hex}
+    env = {**_env(url), "CHITIEU_SECRET_KEY": uuid.uuid4().hex, **(settings or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "chitieu", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
@@ -283,6 +288,17 @@ def reads_side_by_side(url: str, repeat: int = 5) -> None:
     engine.dispose()
 
 
+def _warm(base: str, headers: dict, mix: list[str]) -> dict[str, float]:
+    """Each call once (ms): fills both workers' caches about as often as not."""
+    first = {}
+    with httpx.Client(base_url=base, timeout=600) as client:
+        for path in mix:
+            t = time.perf_counter()
+            client.get(path, headers=headers).raise_for_status()
+            first[path] = (time.perf_counter() - t) * 1000
+    return first
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -300,6 +316,11 @@ def main() -> None:
     )
     parser.add_argument("--baseline", action="store_true", help="cold timings without rollups")
     parser.add_argument(
+        "--fresh-first",
+        action="store_true",
+        help="first the same load with stale answers off (CHITIEU_STALE_REFRESH_INTERVAL=0)",
+    )
+    parser.add_argument(
         "--reads", action="store_true", help="only the reads in-process, beside data_values"
     )
     args = parser.parse_args()
@@ -314,15 +335,27 @@ def main() -> None:
         f"{args.workers} workers; load average before: {loadavg()}"
     )
     mix = calls()
+    if args.fresh_first:
+        proc, base = start_server(args.url, args.workers, {"CHITIEU_STALE_REFRESH_INTERVAL": "0"})
+        try:
+            headers = _login(base)
+            _warm(base, headers, mix)
+            lat, _, errors, writes, wall = asyncio.run(
+                _load(base, headers, mix, args.clients, args.seconds, args.write_every)
+            )
+        finally:
+            stop_server(proc)
+        every = [x for xs in lat.values() for x in xs]
+        print(
+            f"\nStale answers off: reads {len(every)} in {wall:.0f} s; "
+            f"p50 {pct(every, 50):.0f} ms, p95 {pct(every, 95):.0f} ms, "
+            f"p99 {pct(every, 99):.0f} ms; errors {errors or 0}; "
+            f"writes {len(writes)}; load average after: {loadavg()}\n\nStale answers on:"
+        )
     proc, base = start_server(args.url, args.workers)
     try:
         headers = _login(base)
-        with httpx.Client(base_url=base, timeout=600) as client:
-            first = {}
-            for path in mix:  # fills both workers' caches about as often as not
-                t = time.perf_counter()
-                client.get(path, headers=headers).raise_for_status()
-                first[path] = (time.perf_counter() - t) * 1000
+        first = _warm(base, headers, mix)
         lat, stale, errors, writes, wall = asyncio.run(
             _load(base, headers, mix, args.clients, args.seconds, args.write_every)
         )

@@ -65,7 +65,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.auth = AuthState(secret=signing_secret(settings), limiter=LoginLimiter(engine))
-    app.state.api_cache = LruCache[bytes](max_bytes=MAX_BYTES, name="api")
+    app.state.api_cache = LruCache[bytes](
+        max_bytes=MAX_BYTES,
+        name="api",
+        refresh_interval=settings.stale_refresh_interval,
+        max_stale_age=settings.stale_max_age,
+    )
     install_error_handlers(app)
     # Level 5: within 2 % of level 9's size at a third of its CPU (~0.4 ms for 40 kB of JSON).
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_from: str = "chitieu <chitieu@localhost>"
     smtp_starttls: bool = True
+    #: Answers about the whole country may be served stale while they are rebuilt in the
+    #: background (:mod:`chitieu.api.cache`): rebuilt at most once every this many seconds
+    #: while changes keep coming (0: never served stale, every answer waits to be current),
+    #: and never served stale once computed more than ``stale_max_age`` seconds ago.
+    stale_refresh_interval: float = 30.0
+    stale_max_age: float = 120.0
     #: Log lines as plain ``text`` or as ``json`` (one object a line), on stderr.
     log_format: Literal["text", "json"] = "text"
     #: Lowest level logged; unset: INFO for the server, WARNING for other commands.

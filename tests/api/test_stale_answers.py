@@ -58,6 +58,16 @@ def _churning(cache: LruCache[str], clock: Clock) -> None:
     clock.now += 1
 
 
+def _read_on(cache: LruCache[str], clock: Clock, refresh: Any) -> None:
+    """Readers keep asking for version 3 every 10 s until the rebuild is due (an interval after
+    the last one): each gets the stale answer."""
+    for _ in range(2):
+        clock.now += 10
+        served = cache.serve("k", lambda: "never", version=(3,), refresh=refresh)
+        assert served.stale
+    clock.now += INTERVAL - 20
+
+
 def test_a_stale_answer_is_served_while_it_is_rebuilt_then_replaced() -> None:
     clock, pool = Clock(), Pool()
     cache = _cache(clock, pool)
@@ -74,7 +84,8 @@ def test_a_stale_answer_is_served_while_it_is_rebuilt_then_replaced() -> None:
     first = cache.serve("k", lambda: "never", version=(3,), refresh=rebuild)
     assert (first.value, first.stale) == ("v2", True) and pool.futures == []
     # an interval after it: the old answer at once, the rebuild in the background
-    clock.now += INTERVAL
+    _read_on(cache, clock, rebuild)
+    assert pool.futures == []
     rebuilt_at = clock.now
     second = cache.serve("k", lambda: "never", version=(3,), refresh=rebuild)
     assert (second.value, second.stale) == ("v2", True)
@@ -86,15 +97,15 @@ def test_a_stale_answer_is_served_while_it_is_rebuilt_then_replaced() -> None:
     pool.drain()
     after = cache.serve("k", lambda: "never", version=(3,), refresh=rebuild)
     assert (after.value, after.stale, after.computed_at) == ("v3", False, rebuilt_at)
-    assert cache.stale == 3
+    assert cache.stale == 5
 
 
 def test_one_rebuild_of_a_key_at_a_time() -> None:
     clock, pool = Clock(), Pool(workers=4)
     cache = _cache(clock, pool)
     _churning(cache, clock)
-    cache.serve("k", lambda: "never", version=(3,), refresh=lambda: "x")  # wanted
-    clock.now += INTERVAL
+    cache.serve("k", lambda: "never", version=(3,), refresh=lambda: "x")
+    _read_on(cache, clock, lambda: "x")
     builds: list[int] = []
     gate = threading.Barrier(12)
 
@@ -157,11 +168,21 @@ def test_the_first_change_after_a_quiet_spell_is_waited_for() -> None:
     assert (served.value, served.stale) == ("v3", False)
 
 
+def test_after_changes_stop_being_read_for_an_interval_the_next_read_waits() -> None:
+    clock, pool = Clock(), Pool()
+    cache = _cache(clock, pool)
+    _churning(cache, clock)
+    assert cache.serve("k", lambda: "no", version=(3,), refresh=lambda: "x").stale
+    clock.now += INTERVAL  # nobody read, nothing was rebuilt: quiet
+    served = cache.serve("k", lambda: "v4", version=(4,), refresh=lambda: "x")
+    assert (served.value, served.stale) == ("v4", False) and pool.futures == []
+
+
 def test_an_answer_past_the_maximum_age_is_never_served_stale() -> None:
     clock, pool = Clock(), Pool()
     cache = _cache(clock, pool)
     _churning(cache, clock)
-    assert cache.serve("k", lambda: "no", version=(3,), refresh=lambda: "x").stale  # wanted
+    assert cache.serve("k", lambda: "no", version=(3,), refresh=lambda: "x").stale
     clock.now += MAX_AGE  # the v2 answer is now older than the maximum age
     served = cache.serve("k", lambda: "v3", version=(3,), refresh=lambda: "bg")
     assert (served.value, served.stale) == ("v3", False) and pool.futures == []
@@ -180,6 +201,16 @@ def test_without_a_refresh_a_stale_answer_is_never_served() -> None:
     assert cache.serve("k", lambda: "older", version=(2,)).value == "v3"
 
 
+def test_an_interval_of_zero_never_serves_a_stale_answer() -> None:
+    clock, pool = Clock(), Pool()
+    cache = LruCache[str](refresh_interval=0, clock=clock, executor=pool)
+    for v in range(1, 5):
+        clock.now += 1
+        served = cache.serve("k", lambda v=v: f"v{v}", version=(v,), refresh=lambda: "bg")
+        assert (served.value, served.stale) == (f"v{v}", False)
+    assert pool.futures == []
+
+
 def test_a_failed_rebuild_keeps_the_old_answer_and_is_logged(caplog) -> None:  # type: ignore[no-untyped-def]
     clock, pool = Clock(), Pool()
     cache = _cache(clock, pool)
@@ -189,7 +220,7 @@ def test_a_failed_rebuild_keeps_the_old_answer_and_is_logged(caplog) -> None:  #
         raise RuntimeError("database gone")
 
     cache.serve("k", lambda: "no", version=(3,), refresh=broken)
-    clock.now += INTERVAL
+    _read_on(cache, clock, broken)
     with caplog.at_level(logging.ERROR, logger=cache_module.__name__):
         assert cache.serve("k", lambda: "no", version=(3,), refresh=broken).value == "v2"
         pool.drain()
@@ -199,18 +230,20 @@ def test_a_failed_rebuild_keeps_the_old_answer_and_is_logged(caplog) -> None:  #
     # the old answer stays, stale; the next attempt comes an interval later
     served = cache.serve("k", lambda: "no", version=(3,), refresh=lambda: "v3")
     assert (served.value, served.stale, len(pool.futures)) == ("v2", True, 1)
-    clock.now += INTERVAL
-    cache.serve("k", lambda: "no", version=(3,), refresh=lambda: "v3")
+    _read_on(cache, clock, lambda: "v3")
+    assert cache.serve("k", lambda: "no", version=(3,), refresh=lambda: "v3").value == "v2"
     pool.drain()
     assert cache.get("k", (3,)) == "v3"
 
 
 @pytest.fixture
-def fast_refresh(plan_api):  # type: ignore[no-untyped-def]
-    """The plan world's app, its API cache refreshing stale answers after 0.3 s."""
+def app_clock(plan_api):  # type: ignore[no-untyped-def]
+    """The plan world's app, its API cache on a clock the test moves."""
     client, headers = plan_api
-    client.app.state.api_cache = LruCache(refresh_interval=0.3, max_stale_age=MAX_AGE)
-    return client, headers
+    clock = Clock()
+    clock.now = time.time()
+    client.app.state.api_cache = LruCache(clock=clock)
+    return client, headers, clock
 
 
 def _write(client, headers, period: str, value: int) -> None:  # type: ignore[no-untyped-def]
@@ -234,8 +267,8 @@ def _boys(r) -> float:  # type: ignore[no-untyped-def]
     return row["numerator"]
 
 
-def test_the_country_may_lag_while_a_commune_and_its_province_never_do(fast_refresh) -> None:  # type: ignore[no-untyped-def]
-    client, headers = fast_refresh
+def test_the_country_may_lag_while_a_commune_and_its_province_never_do(app_clock) -> None:  # type: ignore[no-untyped-def]
+    client, headers, clock = app_clock
     admin, entry = headers("admin"), headers("entry.00070")
     country = "/api/indicators/SRB?unit=VN&start=2026&end=2026"
     hanoi = "/api/indicators/SRB?unit=01&start=2026&end=2026"
@@ -255,7 +288,9 @@ def test_the_country_may_lag_while_a_commune_and_its_province_never_do(fast_refr
     assert _boys(client.get(hanoi, headers=headers("analyst.hanoi"))) == 17.0
     assert _boys(client.get(hanoi, headers=admin)) == 17.0
 
-    time.sleep(0.35)  # an interval later the country's answer is rebuilt in the background
+    clock.now += 20
+    assert _boys(client.get(country, headers=admin)) == 12.0  # read on ...
+    clock.now += 11  # ... an interval after the last rebuild: rebuilt in the background
     assert _boys(client.get(country, headers=admin)) == 12.0
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

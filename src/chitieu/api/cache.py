@@ -18,9 +18,9 @@ the next read of their commune's and their province's answers, in every worker. 
 country's answers, when the stamp has moved on (the entry is stale) and no current one is
 there:
 
-* the first change after a quiet spell is seen at once: if the answer has not been refreshed
-  in the last :data:`REFRESH_INTERVAL` seconds, the request waits for the current answer
-  (other requests meanwhile get the previous one);
+* the first change after a quiet spell is seen at once: if the answer has not been rebuilt,
+  nor served stale, in the last :data:`REFRESH_INTERVAL` seconds, the request waits for the
+  current answer (other requests meanwhile get the previous one);
 * while changes keep coming, the previous answer is served at once and rebuilt in the
   background, at most once every :data:`REFRESH_INTERVAL` seconds per answer and process,
   never two rebuilds of one answer at once, at most :data:`BACKGROUND_REBUILDS` background
@@ -61,9 +61,11 @@ T = TypeVar("T")
 #: Entries kept, and their total size: a few dozen dashboards' worth.
 MAX_ENTRIES = 512
 MAX_BYTES = 64 * 1024 * 1024
-#: Seconds between two rebuilds of one stale answer while changes keep coming.
+#: Seconds between two rebuilds of one stale answer while changes keep coming (0: answers are
+#: never served stale); the app takes it from ``CHITIEU_STALE_REFRESH_INTERVAL``.
 REFRESH_INTERVAL = 30.0
-#: Seconds after its computation beyond which an answer is never served stale.
+#: Seconds after its computation beyond which an answer is never served stale
+#: (``CHITIEU_STALE_MAX_AGE``).
 MAX_STALE_AGE = 120.0
 #: Background rebuilds running at once in a process.
 BACKGROUND_REBUILDS = 1
@@ -86,8 +88,8 @@ class _Entry(Generic[T]):
     size: int
     #: When the last rebuild of a stale answer under this key started (None: never).
     refreshed_at: float | None = None
-    #: A stale answer was served and its rebuild waits for the interval to pass.
-    wanted: bool = False
+    #: When an answer under this key was last served stale (None: never).
+    stale_at: float | None = None
 
 
 def current(have: Hashable, want: Hashable) -> bool:
@@ -194,6 +196,7 @@ class LruCache(Generic[T]):
             if (
                 entry is not None
                 and refresh is not None
+                and self._interval > 0
                 and now - entry.computed_at <= self._max_age
             ):
                 wait = self._refresh_now(key, entry, now, version, refresh)
@@ -212,23 +215,21 @@ class LruCache(Generic[T]):
         refresh: Callable[[], T],
     ) -> bool:
         """With the lock held, for a stale entry that may be served: True if this request
-        rebuilds it and waits; False if the stale entry is served (a rebuild running, due in
-        the background now, or due an interval after the last one)."""
-        if key in self._refreshing:
-            return False
-        recent = entry.refreshed_at is not None and now - entry.refreshed_at < self._interval
-        if entry.wanted and not recent:
-            entry.refreshed_at, entry.wanted = now, False
+        rebuilds it and waits (the first change after a quiet spell: no rebuild of the key and
+        no stale answer served in the last interval); False if the stale entry is served (a
+        rebuild running, or started now in the background, or due an interval after the last
+        one)."""
+        last_rebuild, last_stale = entry.refreshed_at, entry.stale_at
+        due = last_rebuild is None or now - last_rebuild >= self._interval
+        if key not in self._refreshing and due:
+            entry.refreshed_at = now
             self._refreshing.add(key)
+            if last_stale is None or now - last_stale >= self._interval:
+                return True
             pool = self._executor or background_pool()
             pool.submit(self._rebuild_in_background, key, version, refresh)
-            return False
-        if recent:
-            entry.wanted = True
-            return False
-        entry.refreshed_at = now  # the first change after a quiet spell: wait for it
-        self._refreshing.add(key)
-        return True
+        entry.stale_at = now
+        return False
 
     def _build(self, key: Hashable, build: Callable[[], T], version: Hashable) -> Served[T]:
         with self._lock:
@@ -280,8 +281,10 @@ class LruCache(Generic[T]):
                 return  # a later answer is there already
             self._items.pop(key, None)
             self._bytes += size - (old.size if old is not None else 0)
-            refreshed = old.refreshed_at if old is not None else None
-            self._items[key] = _Entry(value, version, computed_at, size, refreshed)
+            self._items[key] = _Entry(value, version, computed_at, size)
+            if old is not None:  # when the key was last rebuilt, and last served stale
+                self._items[key].refreshed_at = old.refreshed_at
+                self._items[key].stale_at = old.stale_at
             while len(self._items) > self._max_entries or (
                 self._max_bytes is not None and self._bytes > self._max_bytes
             ):

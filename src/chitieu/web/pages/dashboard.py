@@ -23,7 +23,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from chitieu.api.cache import LruCache, Served, freshness_headers, is_country, scope_of
+from chitieu.api.cache import (
+    LruCache,
+    Served,
+    freshness_headers,
+    is_country,
+    scope_of,
+)
 from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within
 from chitieu.api.errors import ApiError
@@ -56,7 +62,12 @@ YEARS_OFFERED = 17
 def _cache(request: Request) -> LruCache[Any]:
     state = request.app.state
     if not hasattr(state, "dashboard_cache"):
-        state.dashboard_cache = LruCache[Any](name="pages")
+        settings = state.settings
+        state.dashboard_cache = LruCache[Any](
+            name="pages",
+            refresh_interval=settings.stale_refresh_interval,
+            max_stale_age=settings.stale_max_age,
+        )
     return state.dashboard_cache
 
 
