@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import Engine, func, select
 
-from chitieu.ingest import births as births_module
+from chitieu.ingest import birth_tally as tally_module
 from chitieu.ingest import repeats as repeats_module
 from chitieu.ingest.births import import_births
 from chitieu.ingest.errors import ImportRefused
@@ -22,6 +22,7 @@ from chitieu.ingest.repeats import filter_bits
 from chitieu.store.models import BirthAggregate, BirthRecord, ImportBatch
 from chitieu.units.load import load_units
 
+from .test_births_rollup import recounted, stored_rollup
 from .test_births_validation import TODAY, good
 
 COMMUNES = ("00070", "00004", "00008", "00025")
@@ -130,16 +131,44 @@ def test_repeats_found_exactly_with_a_filter_far_too_small(
         assert conn.scalar(select(func.count()).select_from(BirthRecord)) == 0
 
 
-def test_counts_that_do_not_fit_in_memory_are_counted_in_sql(
+def _months_of(rows: list[dict[str, object]]) -> tuple[tuple[str, int, int], ...]:
+    return tuple(
+        sorted(
+            {
+                (str(r["unit_code"]), int(str(r["birth_date"])[:4]), int(str(r["birth_date"])[5:7]))
+                for r in rows
+            }
+        )
+    )
+
+
+def test_counts_written_out_in_parts_add_up(
     db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A few hundred keys in memory at most: the counts are dropped and made from the staged rows.
-    monkeypatch.setattr(births_module, "COUNTS_IN_MEMORY", 600)
-    path = _parquet(tmp_path / "b.parquet", _rows(8_000, seed=5))
-    result = import_births(db, path, today=TODAY)
+    # A few hundred keys in memory at most: the tally is written out many times, each key
+    # several times over, and the parts are summed when the counts are stored.
+    monkeypatch.setattr(tally_module, "KEYS_IN_MEMORY", 600)
+    rows = _rows(8_000, seed=5)
+    result = import_births(db, _parquet(tmp_path / "b.parquet", rows), today=TODAY)
     assert result.rows_added == 8_000
     assert _stored_aggregates(db) == _recount(db)
     assert sum(_stored_aggregates(db).values()) == 8_000
+    assert stored_rollup(db) == recounted(db)
+    assert result.months == _months_of(rows)
+
+
+def test_counts_are_made_in_sql_when_a_year_does_not_fit_a_packed_key(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Years after 2015 "do not fit": from the first batch holding one, the staged rows are
+    # counted in SQL instead, with the same result.
+    monkeypatch.setattr(tally_module, "_MAX_YEAR", 2015)
+    rows = _rows(5_000, seed=6)
+    result = import_births(db, _parquet(tmp_path / "b.parquet", rows), today=TODAY)
+    assert result.rows_added == 5_000
+    assert _stored_aggregates(db) == _recount(db)
+    assert stored_rollup(db) == recounted(db)
+    assert result.months == _months_of(rows)
 
 
 def test_the_same_file_again_is_skipped_by_its_digest(db: Engine, tmp_path: Path) -> None:

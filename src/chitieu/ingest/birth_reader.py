@@ -9,13 +9,13 @@ endings, are read as they are.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
 from chitieu.ingest.errors import ImportRefused, RowError, row_error
 
@@ -56,6 +56,33 @@ def file_sha256(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+class _PandasAbsent:
+    """An import hook that finds no pandas (see :func:`arrow_without_pandas`)."""
+
+    @staticmethod
+    def find_spec(name: str, path: object = None, target: object = None) -> None:
+        if name.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError("pandas is not used here", name=name)
+
+
+def arrow_without_pandas() -> None:
+    """Keep pyarrow from importing pandas for a birth import.
+
+    The first time pyarrow converts a Python value (``pa.array``, ``pa.scalar``, a compute
+    call with a Python operand) it looks for pandas and, where it is installed, imports it:
+    some 60 MB of resident memory that an import never uses (pandas is a dependency of the
+    tests only, not of chitieu). Unless pandas is imported already, this makes that first look
+    find it absent, which pyarrow then remembers; a later ``import pandas`` works as always,
+    and so do pyarrow's own conversions to and from pandas, which import it when asked."""
+    if "pandas" in sys.modules:
+        return
+    sys.meta_path.insert(0, _PandasAbsent)
+    try:
+        pa.scalar(0)  # pyarrow's first look for pandas
+    finally:
+        sys.meta_path.remove(_PandasAbsent)
 
 
 def _is_parquet(path: Path) -> bool:
@@ -120,6 +147,8 @@ def _iter_csv(path: Path) -> Iterator[pa.RecordBatch]:
 
 
 def _iter_parquet(path: Path) -> Iterator[pa.RecordBatch]:
+    import pyarrow.parquet as pq  # some 13 MB of libraries a CSV file does not need
+
     try:
         pf = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:

@@ -66,11 +66,9 @@ class References:
 
 @dataclass(frozen=True, slots=True)
 class CheckedBatch:
-    """The rows of a batch that passed, typed (``CHECKED_SCHEMA``), their births counted by
-    the aggregate key (``AGGREGATE_KEY`` + ``births``), and every row's id."""
+    """The rows of a batch that passed, typed (``CHECKED_SCHEMA``), and every row's id."""
 
     valid: pa.RecordBatch
-    counts: pa.Table
     ids: pa.Array  # birth_id of every row with one, for the duplicate check
     id_hashes: np.ndarray  # their hashes (int64)
     refused_ids: pa.Table  # row_no and birth_id of the refused rows that have an id
@@ -318,30 +316,4 @@ def check_batch(raw: RawBatch, refs: References, log: ErrorLog) -> CheckedBatch:
     hashes = np.fromiter(map(hash, ids.to_pylist()), dtype=np.int64, count=len(ids))
     refused = pc.and_(has_id, pc.invert(keep))
     refused_ids = pa.table({"row_no": rows.filter(refused), "birth_id": birth_id.filter(refused)})
-    return CheckedBatch(valid, count_births(valid), ids, hashes, refused_ids)
-
-
-def count_births(valid: pa.RecordBatch | pa.Table) -> pa.Table:
-    """Births per aggregate key (hash group-by); birth order capped at 4, earlier boys and
-    girls at 2, as ``birth_aggregates`` keeps them."""
-    keyed = pa.table(
-        {
-            "unit_code": valid.column("unit_code"),
-            "year": pc.year(valid.column("birth_date")).cast(pa.int32()),
-            "month": pc.month(valid.column("birth_date")).cast(pa.int32()),
-            "sex": valid.column("sex"),
-            "birth_order": pc.min_element_wise(valid.column("birth_order"), ORDER_CAP),
-            "prev_boys": pc.min_element_wise(valid.column("prev_boys"), PREV_CAP),
-            "prev_girls": pc.min_element_wise(valid.column("prev_girls"), PREV_CAP),
-        }
-    )
-    counted = keyed.group_by(list(AGGREGATE_KEY)).aggregate([([], "count_all")])
-    return counted.rename_columns({"count_all": "births"}).select([*AGGREGATE_KEY, "births"])
-
-
-def merge_counts(parts: list[pa.Table]) -> pa.Table:
-    """Sum per-batch counts (``count_births`` tables) by key."""
-    if not parts:
-        return count_births(pa.Table.from_batches([], CHECKED_SCHEMA))
-    summed = pa.concat_tables(parts).group_by(list(AGGREGATE_KEY)).aggregate([("births", "sum")])
-    return summed.rename_columns({"births_sum": "births"}).select([*AGGREGATE_KEY, "births"])
+    return CheckedBatch(valid, ids, hashes, refused_ids)

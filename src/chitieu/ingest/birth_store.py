@@ -60,14 +60,15 @@ BULK_FK_MIN_ROWS = 20_000
 
 
 def load_references(conn: Connection, today: date) -> References:
-    """The unit and facility codes rows are checked against, as Arrow arrays."""
+    """The unit and facility codes rows are checked against, as Arrow arrays; the communes in
+    code order (:func:`chitieu.ingest.birth_tally.pack_keys` numbers them so)."""
     is_commune = Unit.level == "commune"
 
     def codes(query) -> pa.Array:
         return pa.array(conn.scalars(query).all(), pa.string())
 
     return References(
-        communes=codes(select(Unit.code).where(is_commune)),
+        communes=codes(select(Unit.code).where(is_commune).order_by(Unit.code)),
         other_units=codes(select(Unit.code).where(~is_commune)),
         facilities=codes(select(Facility.code)),
         today=today,
@@ -150,15 +151,23 @@ def _yearly(counts):
     return select(*key, func.sum(c.c[len(AGGREGATE_KEY)])).where(true()).group_by(*key)
 
 
-def _upsert_counts(conn: Connection, counts, *, exclusive: bool = False) -> None:
+def _upsert_counts(
+    conn: Connection, counts, *, repeat: bool = False, exclusive: bool = False
+) -> None:
     """Add ``counts`` (a select of :data:`AGGREGATE_KEY` then births) to ``birth_aggregates``
-    and, summed over the months, to its yearly rollup ``birth_year_aggregates``.
+    and, summed over the months, to its yearly rollup ``birth_year_aggregates``. ``repeat``:
+    a key may come in several rows, which are summed first (the yearly sum does so anyway).
 
     The monthly counts go in key order: each index insert lands next to the previous one (on
     PostgreSQL about a tenth less work for a million keys). ``exclusive``: the transaction
     holds these tables exclusively (:func:`bulk_load`), so one found empty stays empty until
     the INSERT, which then needs no conflict check."""
-    monthly = counts.order_by(*list(counts.selected_columns)[: len(AGGREGATE_KEY)])
+    columns = list(counts.selected_columns)
+    by_key = columns[: len(AGGREGATE_KEY)]
+    monthly = counts
+    if repeat:
+        monthly = select(*by_key, func.sum(columns[-1])).where(true()).group_by(*by_key)
+    monthly = monthly.order_by(*by_key)
     for table, key, rows in (
         (AGGREGATES, AGGREGATE_KEY, monthly),
         (YEAR_AGGREGATES, YEAR_KEY, _yearly(counts)),
@@ -214,12 +223,19 @@ def _counts_of_staged_rows(new_only: bool):
 
 
 def write_new(
-    conn: Connection, batch_id: int, *, skipped: int, counts_staged: bool, exclusive: bool = False
+    conn: Connection,
+    batch_id: int,
+    *,
+    skipped: int,
+    counts_staged: bool,
+    counts_repeat: bool = False,
+    exclusive: bool = False,
 ) -> None:
     """Add the staged rows not stored yet to ``birth_records`` (with ``batch_id``) and their
     births to ``birth_aggregates`` and its yearly rollup. With ``skipped == 0`` every staged
-    row is new, and the counts staged while reading are used if ``counts_staged``; otherwise
-    the staged rows are counted in SQL."""
+    row is new, and the counts staged while reading are used if ``counts_staged`` (summed by
+    key first if ``counts_repeat``: they may hold a key more than once); otherwise the staged
+    rows are counted in SQL."""
     s = STAGE.c
     if skipped or not counts_staged:
         # Counted once into COUNTS, read twice (by month, by year). Counts first: once the
@@ -232,7 +248,8 @@ def write_new(
         )
     # SQLite needs a WHERE clause in INSERT … SELECT … ON CONFLICT (a parsing ambiguity).
     counted = select(*(COUNTS.c[k] for k in AGGREGATE_KEY), COUNTS.c.births).where(true())
-    _upsert_counts(conn, counted, exclusive=exclusive)
+    repeat = counts_repeat and counts_staged and not skipped
+    _upsert_counts(conn, counted, repeat=repeat, exclusive=exclusive)
     new = ~exists().where(RECORDS.c.birth_id == s.birth_id) if skipped else true()
     fields = ["birth_id", *COMPARED]
     # Inserting in key order keeps the primary-key index appends local.

@@ -1,12 +1,13 @@
 """Import birth records (CSV or Parquet) in one transaction, keeping the aggregates current.
 
 The file is streamed in batches (:mod:`chitieu.ingest.birth_reader`); each batch is checked
-row by row with vectorised rules (:mod:`chitieu.ingest.birth_rows`), and its good rows and
-their counts by aggregate key go to temporary staging tables
-(:mod:`chitieu.ingest.birth_staging`). Checks across the whole file (an id used twice) and
-against the database (an id stored with other content, :mod:`chitieu.ingest.birth_store`)
-follow. Only when nothing is wrong are the new records, their ``birth_aggregates`` counts, an
-``ImportBatch`` and an audit entry written, all in the same transaction; otherwise
+row by row with vectorised rules (:mod:`chitieu.ingest.birth_rows`), its good rows go to
+temporary staging tables (:mod:`chitieu.ingest.birth_staging`) and their births are tallied
+by aggregate key in bounded memory (:mod:`chitieu.ingest.birth_tally`). Checks across the
+whole file (an id used twice) and against the database (an id stored with other content,
+:mod:`chitieu.ingest.birth_store`) follow. Only when nothing is wrong are the new records,
+their ``birth_aggregates`` counts, an ``ImportBatch`` and an audit entry written, all in the
+same transaction; otherwise
 :class:`~chitieu.ingest.errors.ImportRefused` is raised and nothing is written.
 
 Records already stored with identical content are skipped, so importing a file twice adds
@@ -18,26 +19,33 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, Row, func, insert, select
+from sqlalchemy import Connection, Engine, Row, extract, func, insert, select
 
 from chitieu.catalog.clock import vietnam_today
 from chitieu.ingest import birth_store
 from chitieu.ingest.birth_months import refresh_birth_months
-from chitieu.ingest.birth_reader import COLUMNS, file_sha256, iter_raw_batches
-from chitieu.ingest.birth_rows import References, check_batch, merge_counts
+from chitieu.ingest.birth_reader import (
+    COLUMNS,
+    arrow_without_pandas,
+    file_sha256,
+    iter_raw_batches,
+)
+from chitieu.ingest.birth_rows import CheckedBatch, References, check_batch
 from chitieu.ingest.birth_staging import (
     COUNTS,
     REFUSED_IDS,
     STAGE,
     create_stage,
-    drop_stage,
     stage,
 )
+from chitieu.ingest.birth_tally import BirthTally, pack_keys
 from chitieu.ingest.error_log import ErrorLog
 from chitieu.ingest.errors import ImportRefused, row_error
 from chitieu.ingest.prefetch import prefetch
@@ -74,45 +82,6 @@ class BirthImportResult:
     months: tuple[tuple[str, int, int], ...] = ()
 
 
-#: Per-batch birth counts are merged in memory until they hold this many rows. When a merged
-#: table still holds half as many, the file's keys hardly repeat (records spread over thousands
-#: of communes and months): counting them in memory saves nothing, so they are dropped and
-#: the births are counted in SQL from the staged rows at the end. Memory stays below a
-#: constant either way, however long the file.
-COUNTS_IN_MEMORY = 100_000
-
-
-class RunningCounts:
-    """Births by aggregate key over the batches read so far, merged in memory while that pays
-    (:data:`COUNTS_IN_MEMORY`). ``in_memory`` says whether they still are; if not, the
-    caller counts the staged rows in SQL."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._parts: list[pa.Table] = []
-        self._rows = 0
-        self.in_memory = True
-
-    def add(self, counts: pa.Table) -> None:
-        if not self.in_memory:
-            return
-        self._parts.append(counts)
-        self._rows += counts.num_rows
-        if self._rows < COUNTS_IN_MEMORY:
-            return
-        merged = merge_counts(self._parts)
-        if merged.num_rows < COUNTS_IN_MEMORY // 2:
-            self._parts, self._rows = [merged], merged.num_rows
-        else:
-            self._parts, self._rows, self.in_memory = [], 0, False
-
-    def finish(self) -> None:
-        """Stage the counts held in memory (if they still are) in ``COUNTS``."""
-        if self.in_memory and self._parts:
-            stage(self._conn, COUNTS, merge_counts(self._parts))
-        self._parts = []
-
-
 def expected_rows(path: Path) -> int:
     """About how many records ``path`` holds, to size the repeat filter: a Parquet file says;
     a CSV file is guessed from its size (a record takes 50–70 bytes)."""
@@ -126,29 +95,34 @@ def expected_rows(path: Path) -> int:
     return path.stat().st_size // 40
 
 
-def _stage_file(conn: Connection, path: Path, refs: References, log: ErrorLog) -> tuple[int, bool]:
+def _stage_file(
+    conn: Connection, path: Path, refs: References, log: ErrorLog
+) -> tuple[int, BirthTally]:
     """Read, check and stage every batch of ``path`` and its births by aggregate key, then look
-    for ids used twice. Returns the number of rows read and whether the counts were staged
-    (if not, they are to be counted from the staged rows)."""
+    for ids used twice. Returns the number of rows read and the tally of the births (which
+    says whether its counts were staged, or are to be counted from the staged rows)."""
     rows_read = 0
     repeats = RepeatFinder(expected_rows(path))
-    counts = RunningCounts(conn)
-    # The next batch is read and checked in a worker thread while this one is staged.
-    checked_batches = (
-        (raw.batch.num_rows, check_batch(raw, refs, log)) for raw in iter_raw_batches(path)
-    )
-    for n, checked in prefetch(checked_batches):
+    tally = BirthTally(conn, refs.communes)
+
+    def checked_batches() -> Iterator[tuple[int, CheckedBatch, np.ndarray | None]]:
+        # Runs in a worker thread while the main thread stages the batch before.
+        for raw in iter_raw_batches(path):
+            checked = check_batch(raw, refs, log)
+            repeats.add(checked.ids, checked.id_hashes)
+            yield raw.batch.num_rows, checked, pack_keys(checked.valid, refs.communes)
+
+    for n, checked, keys in prefetch(checked_batches()):
         rows_read += n
-        repeats.add(checked.ids, checked.id_hashes)
-        counts.add(checked.counts)
+        tally.add(keys)
         stage(conn, STAGE, checked.valid)
         if checked.refused_ids.num_rows:
             stage(conn, REFUSED_IDS, checked.refused_ids)
-    counts.finish()
+    tally.finish()
     if rows_read == 0:
         log.add([row_error(None, None, ("the file holds no records", "tệp không có bản ghi nào"))])
     repeats.report(conn, log)
-    return rows_read, counts.in_memory
+    return rows_read, tally
 
 
 def _same_file_stored(conn: Connection, digest: str) -> Row | None:
@@ -169,10 +143,14 @@ def _same_file_stored(conn: Connection, digest: str) -> Row | None:
     return batch if kept == batch.rows_added else None
 
 
-def _months(conn: Connection) -> tuple[tuple[str, int, int], ...]:
-    """The (unit, year, month) of the staged records' counts, in order."""
-    c = COUNTS.c
-    query = select(c.unit_code, c.year, c.month).distinct().order_by(c.unit_code, c.year, c.month)
+def _months(conn: Connection, tally: BirthTally) -> tuple[tuple[str, int, int], ...]:
+    """The (unit, year, month) of the staged records, in order: from the tally if it counted
+    them, else from the rows."""
+    if tally.usable:
+        return tally.months()
+    born = STAGE.c.birth_date
+    unit, year, month = STAGE.c.unit_code, extract("year", born), extract("month", born)
+    query = select(unit, year, month).distinct().order_by(unit, year, month)
     return tuple((u, int(y), int(m)) for u, y, m in conn.execute(query))
 
 
@@ -229,6 +207,7 @@ def import_births(
             [row_error(None, None, (f"no such file: {path}", f"không có tệp: {path}"))]
         )
     started = time.perf_counter()
+    arrow_without_pandas()
     digest = file_sha256(path)
     log = ErrorLog(COLUMNS)
     with engine.connect() as conn:
@@ -241,7 +220,7 @@ def import_births(
             with conn.begin() as tx:
                 refs = birth_store.load_references(conn, today or vietnam_today())
                 create_stage(conn)
-                rows_read, counts_staged = _stage_file(conn, path, refs, log)
+                rows_read, tally = _stage_file(conn, path, refs, log)
                 skipped = birth_store.compare_with_stored(conn, log)
                 if log:
                     logger.info(
@@ -251,7 +230,13 @@ def import_births(
                     raise log.refusal()
                 added = rows_read - skipped
                 result = BirthImportResult(
-                    rows_read, added, skipped, None, digest, dry_run, months=_months(conn)
+                    rows_read,
+                    added,
+                    skipped,
+                    None,
+                    digest,
+                    dry_run,
+                    months=_months(conn, tally),
                 )
                 if dry_run or added == 0:
                     tx.rollback()
@@ -262,7 +247,8 @@ def import_births(
                         conn,
                         batch_id,
                         skipped=skipped,
-                        counts_staged=counts_staged,
+                        counts_staged=tally.usable,
+                        counts_repeat=tally.repeats_keys,
                         exclusive=exclusive,
                     )
                 # cached answers about these units and years (and those above) are stale
@@ -271,9 +257,10 @@ def import_births(
                 bump_units(conn, pairs)
                 refresh_birth_months(conn, pairs)
         finally:
-            # Temporary tables live as long as the connection, which the pool keeps.
-            drop_stage(conn)
-            conn.commit()
+            # The staging tables are temporary: they go with the connection, which is closed
+            # here rather than given back to the pool (on SQLite, dropping ten million staged
+            # rows page by page takes seconds; closing deletes the temporary file at once).
+            conn.invalidate()
     birth_store.refresh_statistics(engine, added)
     record_import("births", added, time.perf_counter() - started)
     logger.info(
