@@ -168,3 +168,17 @@ def test_the_rule_holds_with_and_without_the_data_value_rollups(world, tmp_path,
         city = indicator_value(conn, "SRB", "01", 2025)
     assert (by_ward["00070"].numerator, by_ward["00070"].denominator) == (78, 73)
     assert (city.numerator, city.denominator) == (78, 73)
+
+
+def test_listed_units_are_read_only_within_the_path(world, tmp_path) -> None:
+    """Units listed beside a path are looked up by code: one outside the path (Hai Phong's
+    11533, with a report of its own) is left out, as the path alone would."""
+    _import(world, tmp_path)
+    with world.begin() as conn:
+        conn.execute(insert(DataValue), _report("11533", "202510", NOVEMBER))
+    with world.connect() as conn:
+        listed = commune_months(conn, "VN/01", [2025], units=["00070", "11533"], reported_only=True)
+        everywhere = commune_months(conn, None, [2025], units=["00070", "11533"])
+    assert {(m.unit_code, m.month) for m in listed} == {("00070", 10), ("00070", 11)}
+    assert {m.unit_code for m in everywhere} == {"00070", "11533"}
+    assert [m.report_total for m in listed] == [sum(OCTOBER.values()), sum(NOVEMBER.values())]
