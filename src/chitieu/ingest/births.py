@@ -43,6 +43,7 @@ from chitieu.ingest.birth_staging import (
     REFUSED_IDS,
     STAGE,
     create_stage,
+    drop_stage,
     stage,
 )
 from chitieu.ingest.birth_tally import BirthTally, pack_keys
@@ -257,10 +258,14 @@ def import_births(
                 bump_units(conn, pairs)
                 refresh_birth_months(conn, pairs)
         finally:
-            # The staging tables are temporary: they go with the connection, which is closed
-            # here rather than given back to the pool (on SQLite, dropping ten million staged
-            # rows page by page takes seconds; closing deletes the temporary file at once).
-            conn.invalidate()
+            # Temporary tables live as long as the connection, which the pool keeps. On
+            # SQLite, dropping ten million staged rows frees them page by page, for seconds:
+            # that connection is closed instead, which deletes its temporary file at once.
+            if conn.dialect.name == "sqlite":
+                conn.invalidate()
+            else:
+                drop_stage(conn)
+                conn.commit()
     birth_store.refresh_statistics(engine, added)
     record_import("births", added, time.perf_counter() - started)
     logger.info(
