@@ -19,12 +19,13 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, insert, select, text, tuple_
 
-from chitieu.catalog.periods import parse_period
+from chitieu.catalog.periods import PeriodType, parse_period, period_of_day
 from chitieu.store.db import Db
 from chitieu.store.generations import dialect_name, rollups_built
 from chitieu.store.models import BirthAggregate, BirthMonth, DataValue, Unit
@@ -49,23 +50,45 @@ def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
-def period_months(text_: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=65536)
+def period_months(text_: str) -> tuple[tuple[int, int], ...]:
     """The (year, month) pairs a stored period covers; none for an unreadable one."""
     try:
         p = parse_period(text_)
     except ValueError:
-        return []
+        return ()
     out = []
     y, m = p.start.year, p.start.month
     while date(y, m, 1) <= p.end:
         out.append((y, m))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return tuple(out)
 
 
-def _own_months(db: Db, units: Sequence[str], years: Sequence[int] | None) -> set[UnitMonth]:
-    """The (unit, year, month) with births of each of ``units`` itself (all units when
-    ``units`` is empty), in ``years`` (all when None)."""
+@lru_cache(maxsize=4096)
+def covering_periods(year: int, month: int) -> frozenset[str]:
+    """The canonical spelling of every period, of any type, that covers a day of the month:
+    the only stored periods (the importers store canonical spellings) that can give the month
+    births."""
+    first = date(year, month, 1)
+    days = [first + timedelta(days=i) for i in range(31)]
+    out: set[str] = set()
+    for d in (d for d in days if d.month == month):
+        for ptype in PeriodType:
+            try:
+                out.add(period_of_day(ptype, d).code)
+            except ValueError:
+                continue  # the 53rd ISO week has no bi-week
+    return frozenset(out)
+
+
+#: More candidate periods than this are read as a range of years instead.
+_LISTED_PERIODS = 1000
+
+
+def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> set[UnitMonth]:
+    """The (unit, year, month) with births of each of ``units`` itself among ``wanted``
+    (every unit and month when ``units`` is empty and ``wanted`` None)."""
     ba, dv = BirthAggregate, DataValue
     found: set[UnitMonth] = set()
     records = select(ba.unit_code, ba.year, ba.month).where(ba.births > 0).distinct()
@@ -78,8 +101,15 @@ def _own_months(db: Db, units: Sequence[str], years: Sequence[int] | None) -> se
         )
         .distinct()
     )
-    if years is not None:
-        records = records.where(ba.year.in_(list(years)))
+    if wanted is not None:
+        months = {(y, m) for _, y, m in wanted}
+        years = sorted({y for y, _ in months})
+        records = records.where(ba.year.in_(years), ba.month.in_(sorted({m for _, m in months})))
+        candidates = sorted(set().union(*(covering_periods(y, m) for y, m in months)))
+        if len(candidates) <= _LISTED_PERIODS:
+            values = values.where(dv.period.in_(candidates))
+        else:  # every spelling starts with a year, one at most from the months' years
+            values = values.where(dv.period >= str(years[0] - 1), dv.period < str(years[-1] + 2))
     for some in _chunks(units) if units else [None]:
         r, v = records, values
         if some is not None:
@@ -87,9 +117,8 @@ def _own_months(db: Db, units: Sequence[str], years: Sequence[int] | None) -> se
         found.update((u, int(y), int(m)) for u, y, m in db.execute(r))
         for u, period in db.execute(v):
             found.update((u, y, m) for y, m in period_months(period))
-    if years is not None:
-        wanted = set(years)
-        found = {k for k in found if k[1] in wanted}
+    if wanted is not None:
+        found &= wanted
     return found
 
 
@@ -124,27 +153,29 @@ def _upsert(db: Db) -> Any:
     )
 
 
-def refresh_birth_months(db: Db, unit_years: Iterable[tuple[str, int]]) -> None:
-    """Recount the months with births of these (unit, year) pairs from the unit's birth
+def refresh_birth_months(db: Db, unit_months: Iterable[tuple[str, int, int]]) -> None:
+    """Recount whether each of these (unit, year, month) has births, from the unit's birth
     counts and values, and add the change to the unit and every unit above it, in the
     caller's transaction. Nothing to do before the rollups are built (readers do not read
     the table then, and the build counts everything)."""
-    pairs = set(unit_years)
-    if not pairs or not rollups_built(db):
+    wanted = {(u, int(y), int(m)) for u, y, m in unit_months}
+    if not wanted or not rollups_built(db):
         return
-    units = sorted({u for u, _ in pairs})
-    years = sorted({y for _, y in pairs})
+    units = sorted({u for u, _, _ in wanted})
     _lock(db, units)
-    new = {k for k in _own_months(db, units, years) if (k[0], k[1]) in pairs}
+    new = _own_months(db, units, wanted)
     t = BirthMonth
+    years = sorted({y for _, y, _ in wanted})
+    months = sorted({m for _, _, m in wanted})
     old: set[UnitMonth] = set()
     for some in _chunks(units):
         found = db.execute(
             select(t.unit_code, t.year, t.month).where(
-                t.unit_code.in_(list(some)), t.year.in_(years), t.own > 0
+                t.unit_code.in_(list(some)), t.year.in_(years), t.month.in_(months), t.own > 0
             )
         )
-        old.update((u, int(y), int(m)) for u, y, m in found if (u, int(y)) in pairs)
+        old.update((u, int(y), int(m)) for u, y, m in found)
+    old &= wanted
     added, removed = new - old, old - new
     if not added and not removed:
         return

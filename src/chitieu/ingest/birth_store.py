@@ -194,7 +194,7 @@ def add_aggregates(conn: Connection, rows: Sequence[dict]) -> None:
         _adding(conn, YEAR_AGGREGATES, YEAR_KEY),
         [{**dict(zip(YEAR_KEY, k, strict=True)), "births": n} for k, n in yearly.items()],
     )
-    refresh_birth_months(conn, {(r["unit_code"], r["year"]) for r in rows})
+    refresh_birth_months(conn, {(r["unit_code"], r["year"], r["month"]) for r in rows})
 
 
 def recount_year_aggregates():

@@ -253,10 +253,12 @@ def import_births(
                         exclusive=exclusive,
                     )
                 # cached answers about these units and years (and those above) are stale
-                touched = select(COUNTS.c.unit_code, COUNTS.c.year).distinct()
-                pairs = conn.execute(touched).tuples().all()
-                bump_units(conn, pairs)
-                refresh_birth_months(conn, pairs)
+                c = COUNTS.c
+                touched = (
+                    conn.execute(select(c.unit_code, c.year, c.month).distinct()).tuples().all()
+                )
+                bump_units(conn, {(u, y) for u, y, _ in touched})
+                refresh_birth_months(conn, touched)
         finally:
             # Temporary tables live as long as the connection, which the pool keeps. On
             # SQLite, dropping ten million staged rows frees them page by page, for seconds:

@@ -225,13 +225,13 @@ def refresh_rollups(
     change counters of their units (and every unit above) for their years — at once, or
     with ``pending`` when :func:`flush` is called."""
     cells: set[Cell] = set()
-    births: set[tuple[str, int]] = set()  # unit-years whose months with births may change
+    births: set[tuple[str, int, int]] = set()  # unit-months whose births may change
     for unit, element, disaggregation, period in changed:
         place = period_place(period)
         if place is not None:
             cells.add((unit, element, disaggregation, place[0]))
             if element == BIRTHS_ELEMENT:
-                births.update((unit, y) for y in _years_covered(period))
+                births.update((unit, y, m) for y, m in period_months(period))
     if not cells:
         return
     units = {c[0] for c in cells}
@@ -260,11 +260,6 @@ def flush(db: Session, pending: Pending) -> None:
     if pending.scopes:
         bump(db, pending.scopes)
         pending.scopes.clear()
-
-
-@lru_cache(maxsize=4096)
-def _years_covered(text_: str) -> tuple[int, ...]:
-    return tuple(sorted({y for y, _ in period_months(text_)}))
 
 
 def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> None:
