@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine, text
@@ -95,6 +96,58 @@ def test_postgres_bulk_path_restores_foreign_keys(engine: Engine, tmp_path, monk
         ).scalars()
         assert list(analysed) == ["birth_aggregates", "birth_records"]
     assert stored_aggregates(engine) == recount(rows)
+
+
+INDEXES = text(
+    "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename IN "
+    "('birth_records', 'birth_aggregates', 'birth_year_aggregates') ORDER BY 1, 2"
+)
+PRIMARY_KEYS = text(
+    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE contype = 'p' AND conrelid IN ('birth_records'::regclass, "
+    "'birth_aggregates'::regclass, 'birth_year_aggregates'::regclass) ORDER BY 1"
+)
+
+
+def test_postgres_bulk_path_builds_the_indexes_again(engine: Engine, tmp_path, monkeypatch):
+    # Into empty tables the bulk path drops every primary key and index of the birth tables
+    # and builds them at the end; a second, smaller load into the filled tables keeps the
+    # records' ones. Both times they must come back exactly, and hold.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: the exclusive bulk path")
+    with engine.begin() as conn:
+        load_units(conn)
+        before = (conn.execute(INDEXES).all(), conn.execute(PRIMARY_KEYS).all())
+    assert len(before[0]) == 4 and len(before[1]) == 3
+    monkeypatch.setattr(birth_store, "BULK_FK_MIN_ROWS", 1)
+    dropped: list[frozenset[str]] = []
+    bulk_load = birth_store.bulk_load
+
+    def watched(conn, adding):
+        with bulk_load(conn, adding) as bulk:
+            dropped.append(bulk.unindexed)
+            yield bulk
+
+    monkeypatch.setattr(birth_store, "bulk_load", contextmanager(watched))
+    first, second = synthetic_rows(600, seed=5), synthetic_rows(100, seed=6, prefix="C")
+    import_births(engine, write_csv(tmp_path / "a.csv", first), today=TODAY)
+    with engine.connect() as conn:
+        # An analysed table's row estimate is what the next load compares with.
+        conn.execute(text("ANALYZE birth_records"))
+        conn.commit()
+    import_births(engine, write_csv(tmp_path / "b.csv", second), today=TODAY)
+    assert dropped == [
+        {"birth_records", "birth_aggregates", "birth_year_aggregates"},
+        frozenset(),
+    ]
+    with engine.connect() as conn:
+        assert (conn.execute(INDEXES).all(), conn.execute(PRIMARY_KEYS).all()) == before
+        twice = conn.execute(
+            text("SELECT count(*) FROM birth_records GROUP BY birth_id HAVING count(*) > 1")
+        ).all()
+    assert twice == []
+    assert stored_aggregates(engine) == recount(first + second)
+    assert stored_rollup(engine) == recounted(engine)
 
 
 def test_postgres_bulk_loads_into_empty_and_filled_tables_add_up(

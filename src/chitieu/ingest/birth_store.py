@@ -6,8 +6,9 @@ tables of :mod:`chitieu.ingest.birth_staging`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 import pyarrow as pa
@@ -57,6 +58,9 @@ COMPARED = (
 #: PostgreSQL's manual advises for bulk loads ("Populating a Database", 14.4).
 BULK_FK_SHARE = 0.05
 BULK_FK_MIN_ROWS = 20_000
+#: From this many new rows per stored one, a bulk load drops the records' indexes and builds
+#: them again afterwards (a build sorts the stored rows too: it pays when they are few).
+BULK_INDEX_SHARE = 1.0
 
 
 def load_references(conn: Connection, today: date) -> References:
@@ -152,7 +156,12 @@ def _yearly(counts):
 
 
 def _upsert_counts(
-    conn: Connection, counts, *, repeat: bool = False, exclusive: bool = False
+    conn: Connection,
+    counts,
+    *,
+    repeat: bool = False,
+    exclusive: bool = False,
+    unindexed: Collection[str] = (),
 ) -> None:
     """Add ``counts`` (a select of :data:`AGGREGATE_KEY` then births) to ``birth_aggregates``
     and, summed over the months, to its yearly rollup ``birth_year_aggregates``. ``repeat``:
@@ -161,17 +170,22 @@ def _upsert_counts(
     The monthly counts go in key order: each index insert lands next to the previous one (on
     PostgreSQL about a tenth less work for a million keys). ``exclusive``: the transaction
     holds these tables exclusively (:func:`bulk_load`), so one found empty stays empty until
-    the INSERT, which then needs no conflict check."""
+    the INSERT, which then needs no conflict check; a table named in ``unindexed`` is empty
+    and has no index until the load ends, so its rows go in any order."""
     columns = list(counts.selected_columns)
     by_key = columns[: len(AGGREGATE_KEY)]
     monthly = counts
     if repeat:
         monthly = select(*by_key, func.sum(columns[-1])).where(true()).group_by(*by_key)
-    monthly = monthly.order_by(*by_key)
     for table, key, rows in (
         (AGGREGATES, AGGREGATE_KEY, monthly),
         (YEAR_AGGREGATES, YEAR_KEY, _yearly(counts)),
     ):
+        if table.name in unindexed:
+            conn.execute(_adding(conn, table, key, rows, merge=False))
+            continue
+        if rows is monthly:
+            rows = rows.order_by(*by_key)
         empty = exclusive and not conn.scalar(select(exists().select_from(table)))
         conn.execute(_adding(conn, table, key, rows, merge=not empty))
 
@@ -230,12 +244,14 @@ def write_new(
     counts_staged: bool,
     counts_repeat: bool = False,
     exclusive: bool = False,
+    unindexed: Collection[str] = (),
 ) -> None:
     """Add the staged rows not stored yet to ``birth_records`` (with ``batch_id``) and their
     births to ``birth_aggregates`` and its yearly rollup. With ``skipped == 0`` every staged
     row is new, and the counts staged while reading are used if ``counts_staged`` (summed by
     key first if ``counts_repeat``: they may hold a key more than once); otherwise the staged
-    rows are counted in SQL."""
+    rows are counted in SQL. Rows go in key order, so that each index insert lands next to
+    the one before, except into a table named in ``unindexed`` (:class:`BulkLoad`)."""
     s = STAGE.c
     if skipped or not counts_staged:
         # Counted once into COUNTS, read twice (by month, by year). Counts first: once the
@@ -249,11 +265,13 @@ def write_new(
     # SQLite needs a WHERE clause in INSERT … SELECT … ON CONFLICT (a parsing ambiguity).
     counted = select(*(COUNTS.c[k] for k in AGGREGATE_KEY), COUNTS.c.births).where(true())
     repeat = counts_repeat and counts_staged and not skipped
-    _upsert_counts(conn, counted, repeat=repeat, exclusive=exclusive)
+    _upsert_counts(conn, counted, repeat=repeat, exclusive=exclusive, unindexed=unindexed)
     new = ~exists().where(RECORDS.c.birth_id == s.birth_id) if skipped else true()
     fields = ["birth_id", *COMPARED]
     # Inserting in key order keeps the primary-key index appends local.
-    rows = select(*(s[f] for f in fields), literal(batch_id)).where(new).order_by(s.birth_id)
+    rows = select(*(s[f] for f in fields), literal(batch_id)).where(new)
+    if RECORDS.name not in unindexed:
+        rows = rows.order_by(s.birth_id)
     conn.execute(insert(RECORDS).from_select([*fields, "batch_id"], rows))
 
 
@@ -268,19 +286,57 @@ def refresh_statistics(engine: Engine, added: int) -> None:
         conn.commit()
 
 
+@dataclass(frozen=True, slots=True)
+class BulkLoad:
+    """What :func:`bulk_load` did: whether the birth tables are held exclusively by the
+    transaction, and which of them are without their indexes until the load ends."""
+
+    exclusive: bool = False
+    unindexed: frozenset[str] = frozenset()
+
+
+def _drop_indexes(conn: Connection, table: str) -> list[str]:
+    """Drop the primary key and the other indexes of ``table``; return the statements that
+    make them again, as they were."""
+    keys = conn.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST(:t AS regclass) AND contype = 'p'"
+        ),
+        {"t": table},
+    ).all()
+    indexes = conn.execute(
+        text(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = CAST(:t AS regclass) AND NOT indisprimary"
+        ),
+        {"t": table},
+    ).all()
+    for name, _ in indexes:
+        conn.execute(text(f"DROP INDEX {name}"))
+    for name, _ in keys:
+        conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    return [
+        *(f'ALTER TABLE {table} ADD CONSTRAINT "{n}" {d}' for n, d in keys),
+        *(definition for _, definition in indexes),
+    ]
+
+
 @contextmanager
-def bulk_load(conn: Connection, adding: int) -> Iterator[bool]:
+def bulk_load(conn: Connection, adding: int) -> Iterator[BulkLoad]:
     """Make a large load into ``birth_records``/``birth_aggregates`` cheap on PostgreSQL.
 
     When ``adding`` rows is a large share of the stored ones, the tables' foreign keys are
     dropped and re-created afterwards (re-creation checks every row, so the guarantee is
     unchanged; dropping them locks these tables and the ones they refer to, ``units`` and
-    ``import_batches``, exclusively until the transaction ends). Sorting gets more memory for
-    this transaction only. SQLite needs none of this.
-
-    Yields whether the birth tables are now held exclusively by this transaction."""
+    ``import_batches``, exclusively until the transaction ends). Then the primary keys and
+    indexes of the aggregate tables if they are empty, and of the records if the new rows are
+    at least as many as the stored ones (:data:`BULK_INDEX_SHARE`), go too and are built again
+    at the end, one sort each, instead of an index insert per row (a primary key built again
+    checks every key once more). Sorting gets more memory for this transaction only. SQLite
+    needs none of this."""
     if conn.dialect.name != "postgresql":
-        yield False
+        yield BulkLoad()
         return
     conn.execute(text("SET LOCAL work_mem = '128MB'"))
     # The planner's row estimate is enough to choose (and needs no scan of a large table).
@@ -289,7 +345,7 @@ def bulk_load(conn: Connection, adding: int) -> Iterator[bool]:
     )
     stored = max(stored or 0, 0)
     if adding < BULK_FK_MIN_ROWS or adding < BULK_FK_SHARE * stored:
-        yield False
+        yield BulkLoad()
         return
     constraints = conn.execute(
         text(
@@ -302,10 +358,23 @@ def bulk_load(conn: Connection, adding: int) -> Iterator[bool]:
     for c in constraints:
         conn.execute(text(f'ALTER TABLE {c.tbl} DROP CONSTRAINT "{c.conname}"'))
     # ALTER TABLE took an ACCESS EXCLUSIVE lock on every table whose constraint it dropped.
-    yield {c.tbl for c in constraints} >= {
+    exclusive = {c.tbl for c in constraints} >= {
         "birth_records",
         "birth_aggregates",
         "birth_year_aggregates",
     }
+    unindexed: list[str] = []
+    if exclusive:
+        if adding >= BULK_INDEX_SHARE * stored:
+            unindexed.append(RECORDS.name)
+        for table in (AGGREGATES, YEAR_AGGREGATES):
+            if not conn.scalar(select(exists().select_from(table))):
+                unindexed.append(table.name)
+    again = [statement for table in unindexed for statement in _drop_indexes(conn, table)]
+    if again:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    yield BulkLoad(exclusive, frozenset(unindexed))
+    for statement in again:
+        conn.execute(text(statement))
     for c in constraints:
         conn.execute(text(f'ALTER TABLE {c.tbl} ADD CONSTRAINT "{c.conname}" {c.definition}'))

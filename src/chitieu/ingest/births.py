@@ -243,14 +243,15 @@ def import_births(
                     tx.rollback()
                     return result
                 batch_id = _record_import(conn, path, result, actor)
-                with birth_store.bulk_load(conn, added) as exclusive:
+                with birth_store.bulk_load(conn, added) as bulk:
                     birth_store.write_new(
                         conn,
                         batch_id,
                         skipped=skipped,
                         counts_staged=tally.usable,
                         counts_repeat=tally.repeats_keys,
-                        exclusive=exclusive,
+                        exclusive=bulk.exclusive,
+                        unindexed=bulk.unindexed,
                     )
                 # cached answers about these units and years (and those above) are stale
                 c = COUNTS.c
