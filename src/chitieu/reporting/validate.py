@@ -167,6 +167,8 @@ class _Context:
     seen_elements: dict[tuple[str, str], list] = field(default_factory=dict)
     seen_units: dict[str, list] = field(default_factory=dict)
     seen_periods: dict[tuple[str, str], tuple[str, list]] = field(default_factory=dict)
+    #: Numbers already read, by (text, value type): counts repeat across a batch's values.
+    numbers: dict[tuple[str | None, str], float] = field(default_factory=dict)
 
 
 #: Periods repeat across a payload's values: each spelling is parsed once.
@@ -221,20 +223,27 @@ def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None
     depends only on the element, the unit or the period is judged once per batch."""
     element = ctx.elements.get(v.element)
     ekey = (v.element, v.disaggregation)
-    found = ctx.seen_elements.get(ekey)
-    if found is None:
-        found = ctx.seen_elements[ekey] = _element_problems(v, element)
-    bad = list(found)
-    found = ctx.seen_units.get(v.unit)
-    if found is None:
-        found = ctx.seen_units[v.unit] = _unit_problems(v, ctx)
-    bad += found
+    of_element = ctx.seen_elements.get(ekey)
+    if of_element is None:
+        of_element = ctx.seen_elements[ekey] = _element_problems(v, element)
+    of_unit = ctx.seen_units.get(v.unit)
+    if of_unit is None:
+        of_unit = ctx.seen_units[v.unit] = _unit_problems(v, ctx)
     pkey = (v.element, v.period)
     judged = ctx.seen_periods.get(pkey)
     if judged is None:
         judged = ctx.seen_periods[pkey] = _period_problems(v, ctx, element is not None)
     period = judged[0]
-    bad += judged[1]
+    # the common case: a number read before, nothing to refuse
+    number = None if element is None else ctx.numbers.get((v.value, element.value_type))
+    if (
+        number is not None
+        and not (of_element or of_unit or judged[1])
+        and (v.comment is None or len(v.comment) <= MAX_COMMENT)
+        and (v.stored_by is None or len(v.stored_by) <= MAX_STORED_BY)
+    ):
+        return [], period, number
+    bad = [*of_element, *of_unit, *judged[1]]
     number = None
     empty = v.value is None or v.value.strip() == ""
     removing = v.deleted or ctx.strategy is ImportStrategy.DELETE
@@ -244,6 +253,7 @@ def _check(v: ValueIn, ctx: _Context) -> tuple[list[Conflict], str, float | None
     elif element is not None and not empty:
         try:
             number = parse_number(v.value or "", element.value_type)
+            ctx.numbers[(v.value, element.value_type)] = number
         except ValueError as exc:
             if not removing:  # the value of a deletion does not matter
                 why = f"Value of `{v.element}`: {exc}"
