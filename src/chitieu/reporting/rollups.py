@@ -25,7 +25,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select, text, tuple_
+from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import PeriodType, parse_period
@@ -35,6 +35,7 @@ from chitieu.ingest.birth_months import (
     rebuild_birth_months,
     refresh_birth_months,
 )
+from chitieu.reporting.bulk import append_rows
 from chitieu.reporting.keys import key_conditions
 from chitieu.store.generations import (
     ANY_YEAR,
@@ -133,20 +134,13 @@ class _Own:
                 self.latest, self.start = value, start
 
 
-def _own_rows(own: Mapping[Cell, _Own]) -> list[dict[str, Any]]:
-    """``data_value_years`` rows of the figures in ``own``."""
-    return [
-        {
-            "unit_code": u,
-            "element_code": e,
-            "disaggregation": d,
-            "year": y,
-            "rank": o.rank,
-            "total": o.total,
-            "latest": o.latest,
-        }
-        for (u, e, d, y), o in own.items()
-    ]
+_OWN_COLUMNS = ("unit_code", "element_code", "disaggregation", "year", "rank", "total", "latest")
+_SUM_COLUMNS = ("unit_code", "element_code", "disaggregation", "year", "total", "latest", "units")
+
+
+def _own_rows(own: Mapping[Cell, _Own]) -> list[tuple[Any, ...]]:
+    """``data_value_years`` rows (:data:`_OWN_COLUMNS`) of the figures in ``own``."""
+    return [(u, e, d, y, o.rank, o.total, o.latest) for (u, e, d, y), o in own.items()]
 
 
 def _count(rows: Iterable[Any], wanted: set[Cell] | None) -> dict[Cell, _Own]:
@@ -208,11 +202,20 @@ def _upsert(db: Session) -> Any:
 
 @dataclass
 class Pending:
-    """What an import of many batches keeps from one batch to the next: the change counters
-    to bump once, before it commits (:func:`flush`), and the units' paths already read."""
+    """What an import of many batches keeps from one batch to the next and settles once,
+    before it commits (:func:`flush`): the cells to recount, the unit-months whose births
+    may change, the change counters to bump, and the units' paths already read.
+    Recounting each cell once, not after every batch, keeps a batch from reading again the
+    periods earlier batches wrote to the same unit-year."""
 
+    cells: set[Cell] = field(default_factory=set)
+    births: set[tuple[str, int, int]] = field(default_factory=set)
     scopes: set[tuple[str, int]] = field(default_factory=set)
     paths: dict[str, list[str]] = field(default_factory=dict)
+
+
+#: Cells recounted per step of :func:`flush` (bounds the values held at once).
+FLUSH_CELLS = 2000
 
 
 def refresh_rollups(
@@ -223,7 +226,7 @@ def refresh_rollups(
     """Bring the rollups up to date after the values with these (unit, element,
     disaggregation, period) keys were written, in the caller's transaction, and bump the
     change counters of their units (and every unit above) for their years — at once, or
-    with ``pending`` when :func:`flush` is called."""
+    when :func:`flush` is called with ``pending``."""
     cells: set[Cell] = set()
     births: set[tuple[str, int, int]] = set()  # unit-months whose births may change
     for unit, element, disaggregation, period in changed:
@@ -245,18 +248,29 @@ def refresh_rollups(
     scopes = {
         (a, when) for u, _, _, y in cells for a in paths.get(u, [u]) for when in (y, ANY_YEAR)
     }
+    if pending is not None:
+        pending.cells |= cells
+        pending.births |= births
+        pending.scopes |= scopes
+        return
     if rollups_built(db):
         _lock_units(db, units)
         _recount(db, sorted(cells), paths)
         refresh_birth_months(db, births)
-    if pending is None:
-        bump(db, scopes)
-    else:
-        pending.scopes |= scopes
+    bump(db, scopes)
 
 
 def flush(db: Session, pending: Pending) -> None:
-    """Bump the change counters ``pending`` gathered, in the caller's transaction."""
+    """Recount the cells ``pending`` gathered and bump their change counters, in the
+    caller's transaction."""
+    if pending.cells and rollups_built(db):
+        cells = sorted(pending.cells)
+        _lock_units(db, {c[0] for c in cells})
+        for part in _chunks(cells, FLUSH_CELLS):
+            _recount(db, list(part), pending.paths)
+        refresh_birth_months(db, pending.births)
+    pending.cells.clear()
+    pending.births.clear()
     if pending.scopes:
         bump(db, pending.scopes)
         pending.scopes.clear()
@@ -280,9 +294,7 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
         ):
             old[(u, e, d, y)] = (total, latest)
         db.execute(delete(own_t).where(*these))
-    fresh = _own_rows(new)
-    for batch in _chunks(fresh):
-        db.execute(insert(own_t), list(batch))
+    append_rows(db, own_t.__tablename__, _OWN_COLUMNS, _own_rows(new))
 
     deltas: dict[Cell, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     for cell in cells:
@@ -345,22 +357,9 @@ def rebuild_rollups(db: Session) -> int:
             acc[1] += o.latest
             acc[2] += 1
     own_rows = _own_rows(own)
-    for batch in _chunks(own_rows, 5000):
-        db.execute(insert(DataValueYear), list(batch))
-    sum_rows = [
-        {
-            "unit_code": a,
-            "element_code": e,
-            "disaggregation": d,
-            "year": y,
-            "total": t,
-            "latest": lt,
-            "units": n,
-        }
-        for (a, e, d, y), (t, lt, n) in sums.items()
-    ]
-    for batch in _chunks(sum_rows, 5000):
-        db.execute(insert(DataValueRollup), list(batch))
+    append_rows(db, DataValueYear.__tablename__, _OWN_COLUMNS, own_rows)
+    sum_rows = [(a, e, d, y, t, lt, n) for (a, e, d, y), (t, lt, n) in sums.items()]
+    append_rows(db, DataValueRollup.__tablename__, _SUM_COLUMNS, sum_rows)
     mark_rollups_built(db)
     rebuild_birth_months(db)
     bump(db, [(OTHER, ANY_YEAR)])
