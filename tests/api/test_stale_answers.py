@@ -267,38 +267,70 @@ def _boys(r) -> float:  # type: ignore[no-untyped-def]
     return row["numerator"]
 
 
-def test_the_country_may_lag_while_a_commune_and_its_province_never_do(app_clock) -> None:  # type: ignore[no-untyped-def]
+def _settled(client, url: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The answer at ``url`` once it is no longer stale (the background rebuild done)."""
+    deadline = time.monotonic() + 20
+    while True:
+        r = client.get(url, headers=headers)
+        if "X-Chitieu-Stale" not in r.headers or time.monotonic() > deadline:
+            return r
+        time.sleep(0.05)
+
+
+def test_national_users_may_see_a_lag_a_commune_and_its_province_never_do(app_clock) -> None:  # type: ignore[no-untyped-def]
     client, headers, clock = app_clock
-    admin, entry = headers("admin"), headers("entry.00070")
+    admin, entry, hanoi_user = headers("admin"), headers("entry.00070"), headers("analyst.hanoi")
     country = "/api/indicators/SRB?unit=VN&start=2026&end=2026"
     hanoi = "/api/indicators/SRB?unit=01&start=2026&end=2026"
     commune = "/api/indicators/SRB?unit=00070&start=2026&end=2026"
     first = client.get(country, headers=admin)
     assert _boys(first) == 0.0 and "X-Chitieu-Stale" not in first.headers
     assert first.headers["X-Chitieu-Computed-At"].endswith("Z") and "Age" in first.headers
+    assert _boys(client.get(hanoi, headers=admin)) == 0.0
+    assert _boys(client.get(hanoi, headers=hanoi_user)) == 0.0
 
     _write(client, headers, "202603", 12)  # the first change after a quiet spell: seen at once
     assert _boys(client.get(country, headers=admin)) == 12.0
+    assert _boys(client.get(hanoi, headers=admin)) == 12.0
 
-    _write(client, headers, "202604", 5)  # another one at once: the country lags ...
-    lagging = client.get(country, headers=admin)
-    assert _boys(lagging) == 12.0 and lagging.headers["X-Chitieu-Stale"] == "1"
-    # ... the writer's commune and province never do
+    _write(client, headers, "202604", 5)  # another one at once: national users see a lag ...
+    for url in (country, hanoi):
+        lagging = client.get(url, headers=admin)
+        assert _boys(lagging) == 12.0 and lagging.headers["X-Chitieu-Stale"] == "1"
+    # ... the writer's commune and the province's own users never do
     assert _boys(client.get(commune, headers=entry)) == 17.0
-    assert _boys(client.get(hanoi, headers=headers("analyst.hanoi"))) == 17.0
-    assert _boys(client.get(hanoi, headers=admin)) == 17.0
+    fresh = client.get(hanoi, headers=hanoi_user)
+    assert _boys(fresh) == 17.0 and "X-Chitieu-Stale" not in fresh.headers
 
     clock.now += 20
     assert _boys(client.get(country, headers=admin)) == 12.0  # read on ...
+    assert _boys(client.get(hanoi, headers=admin)) == 12.0
     clock.now += 11  # ... an interval after the last rebuild: rebuilt in the background
-    assert _boys(client.get(country, headers=admin)) == 12.0
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        r = client.get(country, headers=admin)
-        if "X-Chitieu-Stale" not in r.headers:
-            break
-        time.sleep(0.05)
-    assert _boys(r) == 17.0 and "X-Chitieu-Stale" not in r.headers
+    for url in (country, hanoi):
+        assert _boys(client.get(url, headers=admin)) == 12.0
+    for url in (country, hanoi):
+        r = _settled(client, url, admin)
+        assert _boys(r) == 17.0 and "X-Chitieu-Stale" not in r.headers
+
+
+def test_a_province_section_lags_for_national_users_only(app_clock) -> None:  # type: ignore[no-untyped-def]
+    client, headers, clock = app_clock
+    client.app.state.dashboard_cache = LruCache(clock=clock)
+    admin, hanoi_user = headers("admin"), headers("analyst.hanoi")
+    url = "/api/dashboard/reporting?unit=01&year=2026&lang=vi"
+    for who in (admin, hanoi_user):
+        assert client.get(url, headers=who).status_code == 200
+    _write(client, headers, "202603", 12)
+    assert "X-Chitieu-Stale" not in client.get(url, headers=admin).headers  # quiet: waited
+    before = client.get(url, headers=admin).json()["computed_at"]
+    _write(client, headers, "202604", 5)
+    clock.now += 5
+    lagging = client.get(url, headers=admin)
+    assert lagging.headers["X-Chitieu-Stale"] == "1"
+    assert lagging.json()["computed_at"] == lagging.headers["X-Chitieu-Computed-At"] == before
+    assert int(lagging.headers["Age"]) >= 0
+    fresh = client.get(url, headers=hanoi_user)
+    assert "X-Chitieu-Stale" not in fresh.headers and fresh.json()["computed_at"] >= before
 
 
 def test_a_section_says_when_it_was_computed(plan_api) -> None:  # type: ignore[no-untyped-def]

@@ -10,13 +10,13 @@ its year only, so another province's answers, and other years' answers, stay cur
 Authorisation runs before the cache is consulted, and callers with another role or unit never
 share an entry. One entry is kept per key, the latest version built.
 
-**Which answers may be served stale.** Only answers about the whole country (the national
+**Which answers may be served stale.** Answers about the whole country (the national
 sections, ``/api/targets/status`` and the ranking for the country, the country's indicator
-series: the callers pass a ``refresh``). Every answer about a province, a commune or a user's
-own data is always current: a user of a commune or a province who saves a value sees it on
-the next read of their commune's and their province's answers, in every worker. For the
-country's answers, when the stamp has moved on (the entry is stale) and no current one is
-there:
+series), whoever reads them, and the answers about provinces and communes that national users
+(whose unit is the country) read (:func:`may_be_stale`; the callers then pass a ``refresh``).
+Every other answer is always current: a user of a commune or a province who saves a value
+sees it on the next read of their commune's and their province's answers, in every worker.
+When such an answer's stamp has moved on (the entry is stale) and no current one is there:
 
 * the first change after a quiet spell is seen at once: if the answer has not been rebuilt,
   nor served stale, in the last :data:`REFRESH_INTERVAL` seconds, the request waits for the
@@ -306,8 +306,14 @@ def scope_of(path: str) -> str:
 
 
 def is_country(path: str) -> bool:
-    """True for the path of the country: its answers are the ones that may be served stale."""
+    """True for the path of the country."""
     return "/" not in path
+
+
+def may_be_stale(answer_path: str, reader_path: str) -> bool:
+    """True if an answer about the unit at ``answer_path`` may be served stale to a reader
+    whose unit is at ``reader_path``: an answer about the country, or a national reader."""
+    return is_country(answer_path) or is_country(reader_path)
 
 
 def freshness_headers(served: Served[Any]) -> dict[str, str]:
@@ -336,8 +342,8 @@ def cached_json(
     answered for the same role and unit since the data it depends on last changed: those of
     the unit at ``unit_path`` (:func:`scope_of`; default: the whole country) for ``years``
     (default: any year). ``extra`` is anything else the answer depends on (today's date). An
-    answer about the country (``unit_path`` the country's) may be served stale, and is then
-    rebuilt on a session of its own (the module's docstring)."""
+    answer about a unit given by ``unit_path`` may be served stale by :func:`may_be_stale`,
+    and is then rebuilt on a session of its own (the module's docstring)."""
     cache: LruCache[bytes] = request.app.state.api_cache
     scope = scope_of(unit_path) if unit_path else user.unit_path.split("/", 1)[0]
     key = (
@@ -348,7 +354,7 @@ def cached_json(
         extra,
     )
     refresh = None
-    if unit_path is not None and is_country(unit_path):
+    if unit_path is not None and may_be_stale(unit_path, user.unit_path):
         refresh = _on_own_session(request, lambda own: json_bytes(build(own)))
     served = cache.serve(
         key, lambda: json_bytes(build(db)), version=stamp(db, scope, years), refresh=refresh

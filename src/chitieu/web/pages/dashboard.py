@@ -5,8 +5,9 @@ the browser then fetches each section from ``/api/dashboard/{section}`` in paral
 it when it arrives, so the first chart appears without waiting for the slowest section.
 Sections are cached until the data of their unit change (:class:`chitieu.api.cache.LruCache`,
 :func:`chitieu.store.generations.stamp`) and sent with an
-ETag, so a reload on a slow line costs a 304. The country's sections may be served stale while
-they are rebuilt (the rule in :mod:`chitieu.api.cache`); every section carries when it was
+ETag, so a reload on a slow line costs a 304. The country's sections, and every section a
+national user reads, may be served stale while they are rebuilt (the rule in
+:mod:`chitieu.api.cache`); every section carries when it was
 computed (``computed_at``, UTC), and the page says so, in Vietnam time, beside a stale one.
 ``?inline=1`` renders every section into the page before sending it (for printing; also the
 baseline the paint benchmark compares with).
@@ -27,7 +28,7 @@ from chitieu.api.cache import (
     LruCache,
     Served,
     freshness_headers,
-    is_country,
+    may_be_stale,
     scope_of,
 )
 from chitieu.api.db import DB
@@ -108,12 +109,13 @@ def _section_data(
 
 
 def section_body(
-    request: Request, db: Session, view: View, name: str
+    request: Request, db: Session, view: View, name: str, reader: str | None = None
 ) -> Served[tuple[bytes, str, str]]:
     """Section ``name`` as JSON bytes with its ETag and when it was computed (UTC, also in
     the JSON as ``computed_at``), encoded once per data version (the encoding and hashing of
     the larger sections cost more than answering from the cache). The country's sections may
-    be served stale while they are rebuilt (:mod:`chitieu.api.cache`)."""
+    be served stale while they are rebuilt, and so may every section to a national user (the
+    reader's unit path ``reader``; :func:`chitieu.api.cache.may_be_stale`)."""
     cache = _cache(request)
     version = stamp(db, scope_of(view.unit.path))
 
@@ -125,7 +127,7 @@ def section_body(
         return encoded, '"' + hashlib.sha256(encoded).hexdigest()[:20] + '"', at
 
     refresh = None
-    if is_country(view.unit.path):
+    if reader is not None and may_be_stale(view.unit.path, reader):
         sessions = request.app.state.sessions
 
         def refresh() -> tuple[bytes, str, str]:
@@ -152,7 +154,7 @@ def dashboard_section(
         raise ApiError(404, f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
     view = _view(request, db, user, unit, year, lang or request_language(request))
     try:
-        served = section_body(request, db, view, section)
+        served = section_body(request, db, view, section, user.unit_path)
     except ImportError as exc:  # a part of the statistics engine not installed yet
         raise ApiError(503, f"not available yet: {exc}", code="unavailable") from None
     body, etag, computed_at = served.value
