@@ -126,3 +126,24 @@ def test_language_switch_to_english_and_back(page, login, shot):
     page.click("a[hreflang=vi]")
     assert "Báo cáo tháng" in page.locator("h1").inner_text()
     assert page.console_errors == []
+
+
+def test_a_stale_section_says_when_its_figures_were_computed_in_vietnam_time(page, login):
+    """The server marks a section served while it is rebuilt (``X-Chitieu-Stale``, computed at
+    07:05 UTC): the page says its figures are of 14:05, Vietnam time (UTC+7); the others say
+    nothing."""
+
+    def stale(route):  # type: ignore[no-untyped-def]
+        answer = route.fetch()
+        marked = {"x-chitieu-stale": "1", "x-chitieu-computed-at": "2026-12-06T07:05:00Z"}
+        route.fulfill(response=answer, headers={**answer.headers, **marked})
+
+    page.route(re.compile(r"/api/dashboard/trend\?"), stale)
+    login(page, "analyst.hanoi")
+    wait_loaded(page)
+    note = page.locator("#sec-trend .stale")
+    assert note.count() == 1
+    text = note.inner_text()
+    assert text == "Số liệu tính lúc 14:05 ngày 06/12 (giờ Việt Nam), đang được cập nhật.", text
+    assert page.locator(".stale").count() == 1
+    assert page.console_errors == []

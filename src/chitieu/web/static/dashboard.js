@@ -67,12 +67,14 @@
     var sec = document.getElementById(sectionId);
     var at = stale[name] && new Date(stale[name]);
     if (!sec || !at || isNaN(at)) return;
-    var time = new Intl.DateTimeFormat(locale, {
-      timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit"
-    }).format(at);
+    var v = {};  /* day, month, hour and minute in Vietnam: 14:05, 06/12 in either language */
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23"
+    }).formatToParts(at).forEach(function (part) { v[part.type] = part.value; });
     var p = document.createElement("p");
     p.className = "small stale";
-    p.textContent = t("section_stale", {time: time});
+    p.textContent = t("section_stale", {time: v.hour + ":" + v.minute, date: v.day + "/" + v.month});
     sec.appendChild(p);
   }
 
