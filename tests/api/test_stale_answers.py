@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -331,6 +332,27 @@ def test_a_province_section_lags_for_national_users_only(app_clock) -> None:  # 
     assert int(lagging.headers["Age"]) >= 0
     fresh = client.get(url, headers=hanoi_user)
     assert "X-Chitieu-Stale" not in fresh.headers and fresh.json()["computed_at"] >= before
+
+
+def test_the_country_map_lags_for_national_users_and_says_so(app_clock) -> None:  # type: ignore[no-untyped-def]
+    client, headers, clock = app_clock
+    client.app.state.map_cache = LruCache(clock=clock)
+    admin, hanoi_user = headers("admin"), headers("analyst.hanoi")
+    country = {"unit": "VN", "year": "2026", "layer": "completeness"}
+    hanoi = {"unit": "01", "year": "2026", "layer": "completeness"}
+    for params, who in ((country, admin), (hanoi, hanoi_user)):
+        assert client.get("/map", params=params, headers=who).status_code == 200
+    _write(client, headers, "202603", 12)
+    assert 'id="map-stale"' not in client.get("/map", params=country, headers=admin).text
+    _write(client, headers, "202604", 5)
+    clock.now += 5
+    lagging = client.get("/map", params=country, headers=admin)
+    assert lagging.headers["X-Chitieu-Stale"] == "1"
+    at = datetime.fromisoformat(lagging.headers["X-Chitieu-Computed-At"]) + timedelta(hours=7)
+    note = f"Số liệu tính lúc {at:%H:%M} ngày {at:%d/%m} (giờ Việt Nam), đang được cập nhật."
+    assert f'<p class="small stale" id="map-stale">{note}</p>' in lagging.text
+    fresh = client.get("/map", params=hanoi, headers=hanoi_user)
+    assert 'id="map-stale"' not in fresh.text and "X-Chitieu-Stale" not in fresh.headers
 
 
 def test_a_section_says_when_it_was_computed(plan_api) -> None:  # type: ignore[no-untyped-def]

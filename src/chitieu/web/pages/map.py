@@ -4,22 +4,25 @@ The country: a choropleth of the 34 provinces, drawn on the server as one SVG pa
 (:mod:`chitieu.units.outlines`), a province's figures in its tooltip. A province: its place on
 the country's outline and a tile map of its communes (no open commune outlines exist), in code
 order. Layers (:data:`chitieu.dashboard.map.LAYERS`): the smoothed SRB, P(excess), the
-completeness of the monthly reports, the health insurance coverage.
+completeness of the monthly reports, the health insurance coverage. The country's map, and any
+map a national user opens, may be served stale while it is computed again
+(:mod:`chitieu.api.cache`); the page then says when its figures were computed.
 
     router    # GET /map
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from chitieu.api.cache import LruCache, scope_of
+from chitieu.api.cache import LruCache, freshness_headers, may_be_stale, scope_of
 from chitieu.api.db import DB
 from chitieu.api.deps import ensure_within
-from chitieu.catalog.clock import vietnam_today
+from chitieu.catalog.clock import vietnam_time, vietnam_today
 from chitieu.catalog.messages import message
 from chitieu.dashboard import latest_data_year, latest_year
 from chitieu.dashboard.map import LAYERS, Layer, map_json
@@ -79,7 +82,13 @@ def _tooltip(u: dict[str, Any], reporting: int, lang: str) -> str:
 def _cache(request: Request) -> LruCache[Any]:
     state = request.app.state
     if not hasattr(state, "map_cache"):
-        state.map_cache = LruCache[Any](max_entries=64, name="map")
+        settings = state.settings
+        state.map_cache = LruCache[Any](
+            max_entries=64,
+            name="map",
+            refresh_interval=settings.stale_refresh_interval,
+            max_stale_age=settings.stale_max_age,
+        )
     return state.map_cache
 
 
@@ -103,11 +112,22 @@ def map_page(
     # reports are watched in the year they are due: the latest with data, or the year asked
     reporting = year or max(shown, latest_data_year(db, info))
     today = vietnam_today()
-    figures = cache.get_or_build(
+    refresh = None
+    if may_be_stale(info.path, user.unit_path):  # the country's, or a national user's
+        sessions = request.app.state.sessions
+
+        def refresh() -> dict[str, Any]:
+            with sessions() as own:
+                return map_json(own, info, shown, reporting_year=reporting, today=today)
+
+    served = cache.serve(
         ("map", info.code, shown, reporting, today),
         lambda: map_json(db, info, shown, reporting_year=reporting, today=today),
-        version,
+        version=version,
+        refresh=refresh,
     )
+    figures = served.value
+    computed = vietnam_time(datetime.fromtimestamp(served.computed_at, UTC))
     outlines = province_outlines()
     # a province's (or a commune's) view marks the province on the country's outline
     province = {"province": info.code, "commune": info.parent_code}.get(info.level)
@@ -127,5 +147,11 @@ def map_page(
         "interval": lambda lo, hi, d=1: fmt_interval(lo, hi, d, lang),
         "outlines": outlines,
         "province": province,
+        # served while it is computed again: when its figures were computed, in Vietnam time
+        "stale": {"time": f"{computed:%H:%M}", "date": f"{computed:%d/%m}"}
+        if served.stale
+        else None,
     }
-    return render(request, "plans/map.html", context, user=user)
+    response = render(request, "plans/map.html", context, user=user)
+    response.headers.update(freshness_headers(served))
+    return response
