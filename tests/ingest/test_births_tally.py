@@ -88,3 +88,24 @@ def test_an_import_does_not_load_pandas(sqlite_engine: Engine, tmp_path: Path) -
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["300 False False", "(2, 1)"]
+
+
+def test_small_csv_blocks_are_read_as_batches_of_several(tmp_path: Path, monkeypatch) -> None:
+    # Arrow's parser holds many times a block's size, so blocks are small and batches are
+    # made of several: every row comes once, in order, numbered from 1.
+    import pyarrow.csv as pa_csv
+
+    from chitieu.ingest import birth_reader
+
+    monkeypatch.setattr(birth_reader, "CSV_BLOCK_BYTES", 2048)
+    rows = synthetic_rows(700)
+    path = write_csv(tmp_path / "b.csv", rows)
+    blocks = sum(1 for _ in pa_csv.open_csv(path, read_options=pa_csv.ReadOptions(block_size=2048)))
+    batches = list(birth_reader.iter_raw_batches(path))
+    per_batch = birth_reader.CSV_BLOCKS_PER_BATCH
+    assert blocks > 2 * per_batch and len(batches) == -(-blocks // per_batch)
+    assert [b.first_row for b in batches] == [
+        1 + sum(b.batch.num_rows for b in batches[:i]) for i in range(len(batches))
+    ]
+    ids = [i for b in batches for i in b.batch.column("birth_id").to_pylist()]
+    assert ids == [r["birth_id"] for r in rows]
