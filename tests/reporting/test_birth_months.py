@@ -12,12 +12,14 @@ from contextlib import suppress
 from dataclasses import asdict
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import Engine, delete, select
 from tests.ingest.test_births_import import TODAY, synthetic_rows, write_csv
 from tests.reporting.test_rollups import ADMIN, _step
 
 from chitieu.catalog.periods import PeriodType, period_of_day
 from chitieu.dashboard.common import latest_data_year
+from chitieu.indicators import indicator_by_children, indicator_series
 from chitieu.indicators.completeness import births_completeness
 from chitieu.ingest.birth_months import covering_periods, period_months
 from chitieu.ingest.birth_store import add_aggregates
@@ -26,10 +28,19 @@ from chitieu.reporting.rollups import rebuild_rollups
 from chitieu.reporting.values import ValueKey, delete_value, save_value
 from chitieu.store.db import session_on, transaction
 from chitieu.store.generations import ANY_YEAR, ROLLUPS
-from chitieu.store.models import BirthAggregate, BirthMonth, ChangeCounter, DataValue, Unit
+from chitieu.store.models import (
+    BirthAggregate,
+    BirthMonth,
+    BirthYearAggregate,
+    BirthYearRollup,
+    ChangeCounter,
+    DataValue,
+    Unit,
+)
 from chitieu.units.queries import get_unit
 
 UNITS = ("VN", "01", "31", "00070", "00004", "11533", "00073")
+YEARS = range(2015, 2027)
 
 
 def _months(period: str) -> list[tuple[int, int]]:
@@ -170,3 +181,75 @@ def test_the_periods_looked_up_for_a_month_are_those_that_cover_it() -> None:
     # Nov 2024–Jan 2025, 30 Dec 2024–5 Jan 2025, Apr 2024–Mar 2025 cover January 2025
     some = {"2025NovQ1", "2025W1", "2024April", "2024W52", "2024BiW26", "2025Q2", "2024"}
     assert some & covering_periods(2025, 1) == {"2025NovQ1", "2025W1", "2024April"}
+
+
+def _rollup_recount(engine: Engine) -> dict[tuple, int]:
+    """``birth_year_rollups`` recounted here: for every unit above a unit with records, the
+    yearly counts of its whole subtree."""
+    with engine.connect() as conn:
+        paths = {c: p.split("/") for c, p in conn.execute(select(Unit.code, Unit.path))}
+        rows = conn.execute(select(BirthYearAggregate.__table__)).all()
+    above = {a for r in rows for a in paths[r.unit_code][:-1]}
+    out: dict[tuple, int] = defaultdict(int)
+    for r in rows:
+        for a in paths[r.unit_code]:
+            if a in above:
+                out[(a, r.year, r.sex, r.birth_order, r.prev_boys, r.prev_girls)] += r.births
+    return dict(out)
+
+
+def _rollup_stored(engine: Engine) -> dict[tuple, int]:
+    with engine.connect() as conn:
+        return {tuple(r[:6]): r.births for r in conn.execute(select(BirthYearRollup.__table__))}
+
+
+def test_birth_rollups_follow_imports_and_counts(ready_engine: Engine, tmp_path) -> None:
+    with transaction(ready_engine) as db:
+        rebuild_rollups(db)
+    assert _rollup_stored(ready_engine) == _rollup_recount(ready_engine)
+    rows = synthetic_rows(400)
+    import_births(ready_engine, write_csv(tmp_path / "a.csv", rows[:250]), today=TODAY)
+    assert _rollup_stored(ready_engine) == _rollup_recount(ready_engine)
+    # partly overlapping: only the new records add
+    import_births(ready_engine, write_csv(tmp_path / "b.csv", rows[150:]), today=TODAY)
+    _fixture_counts(ready_engine, "11533", 2024, 5, 7)
+    stored = _rollup_stored(ready_engine)
+    assert stored == _rollup_recount(ready_engine)
+    assert {k[0] for k in stored} == {"VN", "01", "31"}
+    with transaction(ready_engine) as db:
+        rebuild_rollups(db)
+    assert _rollup_stored(ready_engine) == stored
+
+
+def test_indicators_from_birth_rollups_equal_the_plain_reading(ready_engine, tmp_path) -> None:
+    with transaction(ready_engine) as db:
+        rebuild_rollups(db)
+    rng = random.Random(3)
+    for _ in range(30):
+        _step(ready_engine, rng)
+    import_births(ready_engine, write_csv(tmp_path / "b.csv", synthetic_rows(300)), today=TODAY)
+    _fixture_counts(ready_engine, "01", 2024, 6, 9)  # a province's own records
+
+    def reads() -> list:
+        with ready_engine.connect() as conn:
+            db = session_on(conn)
+            out = []
+            for code in ("SRB", "SRB_O3_AFTER_2G", "THIRD_PLUS_SHARE"):
+                for unit in ("VN", "01", "31", "00070"):
+                    out += [v.as_dict() for v in indicator_series(db, code, unit, YEARS)]
+                for parent in ("VN", "01"):
+                    out += [v.as_dict() for v in indicator_by_children(db, code, parent, YEARS)]
+            return out
+
+    kept = reads()
+    with ready_engine.begin() as conn:
+        conn.execute(
+            delete(ChangeCounter).where(
+                ChangeCounter.scope == ROLLUPS, ChangeCounter.year == ANY_YEAR
+            )
+        )
+    plain = reads()
+    assert len(kept) == len(plain) > 0
+    for a, b in zip(kept, plain, strict=True):
+        assert a == pytest.approx(b), (a, b)
+    assert any(v["denominator"] > 0 for v in kept)

@@ -28,7 +28,13 @@ from sqlalchemy.orm import Session
 
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.schema import BirthFilter, Element
-from chitieu.store.models import BirthAggregate, BirthYearAggregate, DataValue, Unit
+from chitieu.store.models import (
+    BirthAggregate,
+    BirthYearAggregate,
+    BirthYearRollup,
+    DataValue,
+    Unit,
+)
 from chitieu.units.queries import in_subtree, subtree_codes
 
 #: The element of the monthly report that birth records can also supply.
@@ -139,9 +145,10 @@ class CommuneMonth:
 
 
 def birth_filter_condition(
-    f: BirthFilter, ba: type[BirthAggregate] | type[BirthYearAggregate] = BirthAggregate
+    f: BirthFilter,
+    ba: type[BirthAggregate] | type[BirthYearAggregate] | type[BirthYearRollup] = BirthAggregate,
 ) -> ColumnElement[bool]:
-    """Rows of a birth-count table (monthly ``ba`` by default, or the yearly rollup) that the
+    """Rows of a birth-count table (monthly ``ba`` by default, or a yearly one) that the
     filter selects."""
     parts: list[ColumnElement[bool]] = []
     if f.sex is not None:

@@ -44,7 +44,9 @@ from chitieu.indicators.sources import (
     read_facility_counts,
     read_own_reported,
     read_reported,
+    read_subtree_births,
     read_subtree_reported,
+    units_with_births,
 )
 from chitieu.store.generations import rollups_built
 from chitieu.units.queries import UnitInfo, get_unit
@@ -134,9 +136,18 @@ def _unit_totals(
     sides = tuple(zip(ops, totals.sides, strict=False))
     filters = [_birth_filters(op, catalog) for op in ops]
     with_records = totals.recorded
+    rolled = rollups_built(db)
+    # births of whole subtrees from their rollup; which units have records, apart
+    by_subtree = rolled and subtrees is not None and ind.denominator.facilities is None
     if any(filters):
-        for b in read_births_many(db, path, years, filters):
-            if b.total > 0:
+        if by_subtree:
+            assert subtrees is not None
+            with_records.update(units_with_births(db, path, years))
+            births = read_subtree_births(db, subtrees, years, filters)
+        else:
+            births = read_births_many(db, path, years, filters)
+        for b in births:
+            if b.total > 0 and not by_subtree:
                 with_records.add((b.unit_code, b.year))
             for side, n in zip(totals.sides, b.counts, strict=False):
                 totals.add(side, (b.unit_code, b.year), n)
@@ -171,7 +182,7 @@ def _unit_totals(
                     if side is totals.num and sign > 0:
                         reported_numerator.add((unit, year))
 
-    built = bool(wanted) and rollups_built(db)
+    built = bool(wanted) and rolled
     if not wanted:
         pass
     elif not built:

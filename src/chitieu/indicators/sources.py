@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from chitieu.reporting.rollups import PERIOD_PRECEDENCE as PERIOD_PRECEDENCE
 from chitieu.reporting.rollups import RANK, year_of
 from chitieu.store.models import (
     BirthYearAggregate,
+    BirthYearRollup,
     DataValue,
     DataValueRollup,
     DataValueYear,
@@ -60,9 +62,14 @@ class ReportedCell:
     latest: float
 
 
-def births_condition(filters: Sequence[BirthFilter]) -> ColumnElement[bool]:
-    """Birth-count rows (of the yearly rollup) selected by any of ``filters``."""
-    terms = [birth_filter_condition(f, BirthYearAggregate) for f in filters]
+YearTable = type[BirthYearAggregate] | type[BirthYearRollup]
+
+
+def births_condition(
+    filters: Sequence[BirthFilter], table: YearTable = BirthYearAggregate
+) -> ColumnElement[bool]:
+    """Birth-count rows (of a yearly table) selected by any of ``filters``."""
+    terms = [birth_filter_condition(f, table) for f in filters]
     return or_(*terms) if terms else false()
 
 
@@ -91,29 +98,68 @@ class ManyBirthCounts:
     total: int
 
 
-def read_births_many(
-    db: Session, path: str, years: Sequence[int], filters: Sequence[Sequence[BirthFilter]]
-) -> list[ManyBirthCounts]:
-    """:func:`read_births` for any number of sets of filters, in one grouped read."""
-    ba = BirthYearAggregate
-
+def _births_query(
+    table: YearTable, units: Any, years: Sequence[int], filters: Sequence[Sequence[BirthFilter]]
+) -> Any:
     def summed(cond: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((cond, ba.births), else_=0)), 0)
+        return func.coalesce(func.sum(case((cond, table.births), else_=0)), 0)
 
-    query = (
+    return (
         select(
-            ba.unit_code,
-            ba.year,
-            func.coalesce(func.sum(ba.births), 0),
-            *(summed(births_condition(f)) for f in filters),
+            table.unit_code,
+            table.year,
+            func.coalesce(func.sum(table.births), 0),
+            *(summed(births_condition(f, table)) for f in filters),
         )
-        .where(ba.unit_code.in_(subtree_codes(path)), ba.year.in_(list(years)))
-        .group_by(ba.unit_code, ba.year)
+        .where(table.unit_code.in_(units), table.year.in_(list(years)))
+        .group_by(table.unit_code, table.year)
     )
+
+
+def _many(db: Session, query: Any) -> list[ManyBirthCounts]:
     return [
         ManyBirthCounts(u, int(y), tuple(int(n) for n in ns), int(t))
         for u, y, t, *ns in db.execute(query)
     ]
+
+
+def read_births_many(
+    db: Session, path: str, years: Sequence[int], filters: Sequence[Sequence[BirthFilter]]
+) -> list[ManyBirthCounts]:
+    """:func:`read_births` for any number of sets of filters, in one grouped read."""
+    return _many(db, _births_query(BirthYearAggregate, subtree_codes(path), years, filters))
+
+
+def read_subtree_births(
+    db: Session,
+    roots: Sequence[str],
+    years: Sequence[int],
+    filters: Sequence[Sequence[BirthFilter]],
+) -> list[ManyBirthCounts]:
+    """:func:`read_births_many` summed over each of ``roots`` with everything below it, keyed
+    by the root: from ``birth_year_rollups`` for a root and year with records below it, from
+    the root's own counts otherwise (they are then its subtree's). Read once the rollups are
+    built."""
+    listed = sorted(set(roots))
+    out = {
+        (b.unit_code, b.year): b
+        for b in _many(db, _births_query(BirthYearRollup, listed, years, filters))
+    }
+    for b in _many(db, _births_query(BirthYearAggregate, listed, years, filters)):
+        out.setdefault((b.unit_code, b.year), b)
+    return list(out.values())
+
+
+def units_with_births(db: Session, path: str, years: Sequence[int]) -> set[tuple[str, int]]:
+    """The (unit, year) pairs at or below ``path`` whose birth records count any births."""
+    ba = BirthYearAggregate
+    query = (
+        select(ba.unit_code, ba.year)
+        .where(ba.unit_code.in_(subtree_codes(path)), ba.year.in_(list(years)))
+        .group_by(ba.unit_code, ba.year)
+        .having(func.sum(ba.births) > 0)
+    )
+    return {(u, int(y)) for u, y in db.execute(query)}
 
 
 def _period_maps(

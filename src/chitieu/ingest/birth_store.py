@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from chitieu.ingest.birth_months import refresh_birth_months
+from chitieu.ingest.birth_rollups import refresh_birth_rollups
 from chitieu.ingest.birth_rows import AGGREGATE_KEY, ORDER_CAP, PREV_CAP, References
 from chitieu.ingest.birth_staging import COUNTS, STAGE
 from chitieu.ingest.error_log import ErrorLog
@@ -209,6 +210,7 @@ def add_aggregates(conn: Connection, rows: Sequence[dict]) -> None:
         [{**dict(zip(YEAR_KEY, k, strict=True)), "births": n} for k, n in yearly.items()],
     )
     refresh_birth_months(conn, {(r["unit_code"], r["year"], r["month"]) for r in rows})
+    refresh_birth_rollups(conn, {(r["unit_code"], r["year"]) for r in rows})
 
 
 def recount_year_aggregates():

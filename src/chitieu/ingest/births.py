@@ -37,6 +37,7 @@ from chitieu.ingest.birth_reader import (
     file_sha256,
     iter_raw_batches,
 )
+from chitieu.ingest.birth_rollups import refresh_birth_rollups
 from chitieu.ingest.birth_rows import CheckedBatch, References, check_batch
 from chitieu.ingest.birth_staging import (
     COUNTS,
@@ -260,6 +261,7 @@ def import_births(
                 )
                 bump_units(conn, {(u, y) for u, y, _ in touched})
                 refresh_birth_months(conn, touched)
+                refresh_birth_rollups(conn, {(u, y) for u, y, _ in touched})
         finally:
             # Temporary tables live as long as the connection, which the pool keeps. On
             # SQLite, dropping ten million staged rows frees them page by page, for seconds:

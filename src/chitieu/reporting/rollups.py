@@ -35,6 +35,7 @@ from chitieu.ingest.birth_months import (
     rebuild_birth_months,
     refresh_birth_months,
 )
+from chitieu.ingest.birth_rollups import rebuild_birth_rollups
 from chitieu.reporting.bulk import append_rows
 from chitieu.reporting.keys import key_conditions
 from chitieu.store.generations import (
@@ -362,6 +363,7 @@ def rebuild_rollups(db: Session) -> int:
     append_rows(db, DataValueRollup.__tablename__, _SUM_COLUMNS, sum_rows)
     mark_rollups_built(db)
     rebuild_birth_months(db)
+    rebuild_birth_rollups(db)
     bump(db, [(OTHER, ANY_YEAR)])
     _analyze(db)
     return len(own_rows)
@@ -369,7 +371,14 @@ def rebuild_rollups(db: Session) -> int:
 
 #: The tables the national reads plan over, whose statistics a rebuild (after a bulk load)
 #: brings up to date.
-_ANALYZED = ("units", "data_values", "data_value_years", "data_value_rollups", "birth_months")
+_ANALYZED = (
+    "units",
+    "data_values",
+    "data_value_years",
+    "data_value_rollups",
+    "birth_months",
+    "birth_year_rollups",
+)
 
 
 def _analyze(db: Session) -> None:

@@ -17,6 +17,7 @@ from chitieu.store.models.births import (
     BirthMonth,
     BirthRecord,
     BirthYearAggregate,
+    BirthYearRollup,
 )
 from chitieu.store.models.data import (
     ChangeCounter,
@@ -53,6 +54,7 @@ __all__ = [
     "BirthMonth",
     "BirthRecord",
     "BirthYearAggregate",
+    "BirthYearRollup",
     "Body",
     "BodyMember",
     "ChangeCounter",

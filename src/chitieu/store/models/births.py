@@ -88,3 +88,21 @@ class BirthMonth(Base):
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
     own: Mapped[int] = mapped_column(Integer, default=0)
     units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BirthYearRollup(Base):
+    """:class:`BirthYearAggregate` summed over a unit's whole subtree (itself included), for
+    every unit above a unit with birth records (the country, the provinces), kept by every
+    write of birth counts once the rollups are built (:mod:`chitieu.ingest.birth_rollups`): a
+    province's or the country's births of a year are a row per cell, whatever the number of
+    communes. A unit with no such row for a year has no records below it that year."""
+
+    __tablename__ = "birth_year_rollups"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sex: Mapped[str] = mapped_column(String(1), primary_key=True)
+    birth_order: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_boys: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_girls: Mapped[int] = mapped_column(Integer, primary_key=True)
+    births: Mapped[int] = mapped_column(BigInteger, default=0)
