@@ -158,11 +158,12 @@ def test_the_rule_holds_with_and_without_the_data_value_rollups(world, tmp_path,
     source per commune-month as the ward's own figures."""
     from chitieu.indicators import indicator_by_children
     from chitieu.reporting.rollups import rebuild_rollups
+    from chitieu.store.db import session_on
 
     _import(world, tmp_path)
     if rollups:
         with world.begin() as conn:
-            rebuild_rollups(conn)
+            rebuild_rollups(session_on(conn))
     with world.connect() as conn:
         by_ward = {v.unit_code: v for v in indicator_by_children(conn, "SRB", "01", 2025)}
         city = indicator_value(conn, "SRB", "01", 2025)
