@@ -7,7 +7,9 @@ no connection; the first query does, and every query runs in a worker thread (ha
 dependencies that touch the database are plain functions), never on the event loop, where
 waiting for a pooled connection would stall every request. Ending a read-only transaction
 and closing do not wait; the commit of a state-changing request, which may wait for the
-disk, runs in a worker thread."""
+disk, runs in a worker thread. A request that changes nothing (GET, HEAD) works on
+:func:`chitieu.store.db.reads_engine`: on PostgreSQL its reads send no ``BEGIN`` nor
+``COMMIT``, and a write it makes after all opens a transaction where it starts."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from chitieu.config import Settings
+from chitieu.store.db import reads_engine
 
 #: Requests that change nothing: their (read-only) transaction is ended without a thread trip.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -28,7 +32,10 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session on the app's engine. Commits before the response is sent (``scope="function"``
     below), so a failing commit is reported to the client rather than lost; on any error
     everything is rolled back."""
-    session: Session = request.app.state.sessions()
+    if request.method in SAFE_METHODS:
+        session: Session = request.app.state.sessions(bind=_reads(request))
+    else:
+        session = request.app.state.sessions()
     try:
         yield session
         if request.method in SAFE_METHODS:
@@ -40,6 +47,15 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         raise
     finally:
         session.close()
+
+
+def _reads(request: Request) -> Engine:
+    """The app's engine for requests that read (made once per engine; :func:`reads_engine`)."""
+    state = request.app.state
+    made = getattr(state, "reads_engine", None)
+    if made is None or made[0] is not state.engine:
+        made = state.reads_engine = (state.engine, reads_engine(state.engine))
+    return made[1]
 
 
 async def get_app_settings(request: Request) -> Settings:

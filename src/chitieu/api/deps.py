@@ -24,7 +24,7 @@ Dependencies for handlers (``DB`` is :data:`chitieu.api.db.DB`, the request's se
     async def verify_csrf(request: Request) -> None      # Depends(verify_csrf): 403 without it
     async def login_page_user(request, username, password) -> Principal  # rate-limited; 401/429
     def start_session(response, request, db, user) -> str   # sets the cookie; the CSRF token
-    def end_session(response, db, user) -> None   # revokes the credential; clears the cookie
+    def end_session(request, response, db, user) -> None   # revokes the credential; clears cookie
     def issue_api_token(request, db, user) -> str
 
 :func:`current_user` enforces the CSRF rule, so a page handler that depends on ``CurrentUser``
@@ -123,7 +123,9 @@ async def _signed_in(
 ) -> Principal | None:
     """The account comes from :class:`~chitieu.auth.state.AccountCache` (two seconds) or from
     the database in a worker thread; database work never runs on the event loop, where
-    waiting for a pooled connection would stall every request."""
+    waiting for a pooled connection would stall every request. A session or bearer token
+    found not signed out in the last second (:class:`~chitieu.auth.state.UnrevokedCache`)
+    whose account is cached is signed in on the event loop, with no database work."""
     if presented is None:
         return None
     if presented.via == "basic":
@@ -135,7 +137,11 @@ async def _signed_in(
             raise unauthenticated("the personal access token is unknown, expired or revoked")
         return user
     state = auth_state(request)
-    account, revoked = await run_in_threadpool(_account_unless_revoked, state, db, presented)
+    account = state.accounts.get(presented.username)
+    if account is not None and state.unrevoked.known(presented.credential_id or ""):
+        revoked = False  # both checked within a second or two: no thread, no round trip
+    else:
+        account, revoked = await run_in_threadpool(_account_unless_revoked, state, db, presented)
     if revoked:
         if presented.via == "bearer":
             raise unauthenticated("the token was revoked (signed out)")
@@ -164,10 +170,13 @@ def _account_unless_revoked(
     state: AuthState, db: Session, presented: Presented
 ) -> tuple[tuple[Principal, str] | None, bool]:
     """The presented credential's account (from the two-second cache or the database) and
-    whether the credential was signed out (always asked of the database: a revocation applies
-    to every worker at once)."""
+    whether the credential was signed out (asked of the database, where a sign-out is seen by
+    every worker; a credential found not signed out is remembered for
+    :data:`~chitieu.auth.state.UNREVOKED_TTL` seconds)."""
+    checked_at = state.unrevoked.now()
     if is_revoked(db, presented.credential_id or ""):
         return None, True
+    state.unrevoked.put(presented.credential_id or "", checked_at)
     account = state.accounts.get(presented.username)
     if account is None:
         account = load_account(db, presented.username)
@@ -235,11 +244,14 @@ def start_session(response: Response, request: Request, db: Session, user: Princ
     return csrf
 
 
-def end_session(response: Response, db: Session, user: Principal) -> None:
+def end_session(request: Request, response: Response, db: Session, user: Principal) -> None:
     """Sign out: revoke the credential the request came with (session cookie or bearer token;
-    every worker refuses it from now on) and clear the session cookie."""
+    this worker refuses it from now on, every other one at most
+    :data:`~chitieu.auth.state.UNREVOKED_TTL` seconds after the commit) and clear the session
+    cookie."""
     if user.credential_id:
         revoke(db, user.credential_id, user.username)
+        auth_state(request).unrevoked.drop(user.credential_id)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
 
 

@@ -1,8 +1,10 @@
 """Credentials ended by signing out, kept in the database so that every worker refuses them.
 
 A session cookie or bearer token is signed and carries its own expiry (:mod:`chitieu.auth.tokens`);
-signing out stores its id here until it would have expired anyway, and every request checks
-the id (one primary-key lookup)."""
+signing out stores its id here until it would have expired anyway, and requests check the id
+(one primary-key lookup); a worker that found an id not signed out remembers so for
+:data:`chitieu.auth.state.UNREVOKED_TTL` seconds (the worker that signs it out forgets it at
+once)."""
 
 from __future__ import annotations
 

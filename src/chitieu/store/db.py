@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+import select as _select
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,7 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chitieu.config import get_settings
@@ -47,7 +49,108 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkin", _checked_in)
+    event.listen(engine, "checkout", _check_on_checkout)
+    event.listen(engine, "before_cursor_execute", _begin_before_write)
+    return engine
+
+
+#: A server connection is closed and opened again after this many seconds, so that one lost
+#: without a word (a firewall dropping idle flows) is not kept for ever.
+POOL_RECYCLE = 1800
+#: A connection idle in the pool for longer than this is asked a ``SELECT 1`` on checkout.
+PING_IDLE_AFTER = 10.0
+
+
+def _checked_in(_dbapi_conn, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _has_pending_input(dbapi_conn) -> bool:
+    """True if the server sent something to a connection resting in the pool: an idle
+    connection is never spoken to unasked, so it is the error of a terminated backend (a
+    server restart, ``pg_terminate_backend``) or the end of the stream. One system call, no
+    round trip."""
+    try:
+        fd = dbapi_conn.fileno()
+    except Exception:  # closed already
+        return True
+    readable, _, _ = _select.select([fd], [], [], 0)
+    return bool(readable)
+
+
+def _check_on_checkout(dbapi_conn, record, _proxy) -> None:
+    """How a pooled server connection is known to be alive, without a round trip on every
+    checkout (``pool_pre_ping`` pays one per request): a connection with input waiting (see
+    :func:`_has_pending_input`), or idle longer than :data:`PING_IDLE_AFTER` seconds, is
+    pinged; one that fails the ping is replaced (the pool retries the checkout with a new
+    connection), so a request never meets a connection the server has closed. A fresh
+    connection needs no check. A connection lost without a word within the idle window (no
+    FIN: a network cut) fails its first statement; SQLAlchemy then discards it and every
+    connection as old, and the next request gets a new one."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is None:
+        return
+    if getattr(dbapi_conn, "closed", False) or getattr(dbapi_conn, "broken", False):
+        raise DisconnectionError("the connection is closed")
+    if time.monotonic() - idle_since <= PING_IDLE_AFTER and not _has_pending_input(dbapi_conn):
+        return
+    try:
+        _ping(dbapi_conn)
+    except Exception as exc:
+        raise DisconnectionError("the server closed the connection") from exc
+
+
+def _ping(dbapi_conn) -> None:
+    before = dbapi_conn.autocommit
+    dbapi_conn.autocommit = True
+    try:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT 1")
+        finally:
+            cur.close()
+    finally:
+        if not dbapi_conn.closed:
+            dbapi_conn.autocommit = before
+
+
+#: The execution option of the connections of requests that read (:func:`reads_engine`).
+READS = "chitieu_reads"
+#: Statements that run without a transaction on such a connection: plain SELECTs.
+_PLAIN_SELECT = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+_NEEDS_TRANSACTION = re.compile(
+    r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY\s+SHARE)\b|\b(INSERT|UPDATE|DELETE|MERGE)\b|"
+    r"pg_advisory|set_config",
+    re.IGNORECASE,
+)
+
+
+def reads_engine(engine: Engine) -> Engine:
+    """``engine`` (the same pool) for the work of a request that reads: on PostgreSQL its
+    statements run without ``BEGIN`` and ``COMMIT`` (two round trips fewer per request) as
+    long as they are plain SELECTs, each seeing the data committed when it starts, as it would
+    in a transaction of PostgreSQL's default isolation (read committed). The first statement
+    that is anything else (a write, a lock, ``SET``, a server-side cursor) opens a transaction
+    there, which the session commits or rolls back as usual. On SQLite: ``engine`` itself."""
+    if is_sqlite(engine):
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READS: True})
+
+
+def _begin_before_write(conn, cursor, statement, _params, context, _many) -> None:
+    """On a connection of :func:`reads_engine`, open a transaction before the first statement
+    that is not a plain SELECT (the driver sends ``BEGIN`` first once autocommit is off)."""
+    if not conn.get_execution_options().get(READS):
+        return
+    dbapi_conn = conn.connection.dbapi_connection
+    if not dbapi_conn.autocommit:
+        return
+    server_side = getattr(cursor, "name", None) is not None
+    if server_side or not _PLAIN_SELECT.match(statement) or _NEEDS_TRANSACTION.search(statement):
+        dbapi_conn.autocommit = False
 
 
 def wipe_database(engine: Engine) -> None:

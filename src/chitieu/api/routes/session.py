@@ -84,10 +84,12 @@ async def open_session(
 
 
 @router.delete("/session", summary="Sign out")
-def close_session(user: CurrentUser, response: Response, db: DB) -> dict[str, Any]:
+def close_session(
+    request: Request, user: CurrentUser, response: Response, db: DB
+) -> dict[str, Any]:
     """Sign out: the session (or the bearer token sent) is refused from now on, and the cookie
     is cleared (needs the CSRF token when signed in by cookie)."""
-    end_session(response, db, user)
+    end_session(request, response, db, user)
     return {"signed_out": user.username}
 
 

@@ -97,11 +97,11 @@ async def login_submit(
 
 
 @router.post("/logout")
-def logout(user: CurrentUser, db: DB) -> Response:
+def logout(request: Request, user: CurrentUser, db: DB) -> Response:
     """Sign out: the session is refused from now on (the form carries the session's CSRF
     token; :func:`current_user` checks it)."""
     response = RedirectResponse("/login", status_code=303)
-    end_session(response, db, user)
+    end_session(request, response, db, user)
     return response
 
 
