@@ -1,5 +1,6 @@
-"""An import of many batches recounts its cells once, at its end, in parts: the rollups equal
-a recount of the stored values, and each change counter it touches is bumped once."""
+"""An import of many batches recounts its cells at its end, in parts (or earlier, once it has
+gathered many): the rollups equal a recount of the stored values, and each change counter it
+touches is bumped once."""
 
 from __future__ import annotations
 
@@ -37,13 +38,14 @@ def _payload(rng: random.Random) -> list[ValueIn]:
     return list(values.values())
 
 
-@pytest.mark.parametrize("seed", [3, 4])
+@pytest.mark.parametrize(("seed", "gathered"), [(3, 50_000), (4, 11)])
 def test_an_import_of_many_batches_keeps_the_rollups_and_bumps_each_counter_once(
-    ready_engine: Engine, seed: int, monkeypatch: pytest.MonkeyPatch
+    ready_engine: Engine, seed: int, gathered: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with transaction(ready_engine) as db:
         rebuild_rollups(db)
     monkeypatch.setattr(rollups, "FLUSH_CELLS", 5)  # the recount in several parts too
+    monkeypatch.setattr(rollups, "PENDING_CELLS", gathered)  # 11: recounts before the end
     rng = random.Random(seed)
     for _ in range(2):  # new values, then changes to the same cells
         before = _counters(ready_engine)

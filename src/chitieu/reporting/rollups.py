@@ -203,20 +203,21 @@ def _upsert(db: Session) -> Any:
 
 @dataclass
 class Pending:
-    """What an import of many batches keeps from one batch to the next and settles once,
-    before it commits (:func:`flush`): the cells to recount, the unit-months whose births
-    may change, the change counters to bump, and the units' paths already read.
-    Recounting each cell once, not after every batch, keeps a batch from reading again the
-    periods earlier batches wrote to the same unit-year."""
+    """What an import gathers over its batches and settles at its end (:func:`flush`), so no
+    batch reads again the periods earlier ones wrote to the same unit-year."""
 
     cells: set[Cell] = field(default_factory=set)
     births: set[tuple[str, int, int]] = field(default_factory=set)
     scopes: set[tuple[str, int]] = field(default_factory=set)
     paths: dict[str, list[str]] = field(default_factory=dict)
+    #: Whether the rollups are built (asked once; nothing to recount when they are not).
+    built: bool | None = None
 
 
 #: Cells recounted per step of :func:`flush` (bounds the values held at once).
 FLUSH_CELLS = 2000
+#: Cells (or months with births) an import gathers before it recounts them, before its end.
+PENDING_CELLS = 50_000
 
 
 def refresh_rollups(
@@ -239,19 +240,18 @@ def refresh_rollups(
     if not cells:
         return
     units = {c[0] for c in cells}
-    if pending is None:
-        paths = _paths(db, units)
-    else:
-        paths = pending.paths
-        missing = units - paths.keys()
-        if missing:
-            paths.update(_paths(db, missing))
+    paths = pending.paths if pending is not None else {}  # an import's, kept between batches
+    paths.update(_paths(db, units - paths.keys()))
     scopes = {
         (a, when) for u, _, _, y in cells for a in paths.get(u, [u]) for when in (y, ANY_YEAR)
     }
     if pending is not None:
-        pending.cells |= cells
-        pending.births |= births
+        pending.built = rollups_built(db) if pending.built is None else pending.built
+        if pending.built:
+            pending.cells |= cells
+            pending.births |= births
+            if max(len(pending.cells), len(pending.births)) >= PENDING_CELLS:
+                _settle(db, pending)  # memory stays bounded
         pending.scopes |= scopes
         return
     if rollups_built(db):
@@ -262,19 +262,22 @@ def refresh_rollups(
 
 
 def flush(db: Session, pending: Pending) -> None:
-    """Recount the cells ``pending`` gathered and bump their change counters, in the
-    caller's transaction."""
-    if pending.cells and rollups_built(db):
-        cells = sorted(pending.cells)
+    """Recount the cells ``pending`` gathered and bump their counters (caller's transaction)."""
+    _settle(db, pending)
+    if pending.scopes:
+        bump(db, pending.scopes)
+        pending.scopes.clear()
+
+
+def _settle(db: Session, pending: Pending) -> None:
+    """Recount the cells and months with births ``pending`` gathered, and forget them."""
+    cells, pending.cells = sorted(pending.cells), set()
+    if cells and rollups_built(db):
         _lock_units(db, {c[0] for c in cells})
         for part in _chunks(cells, FLUSH_CELLS):
             _recount(db, list(part), pending.paths)
         refresh_birth_months(db, pending.births)
-    pending.cells.clear()
     pending.births.clear()
-    if pending.scopes:
-        bump(db, pending.scopes)
-        pending.scopes.clear()
 
 
 def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> None:
