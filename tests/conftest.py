@@ -47,12 +47,14 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def _fresh_completeness_memo() -> None:
     """A PostgreSQL test database keeps its URL for the whole session while its schema, and so
-    its change counters, start again in each test: the births-completeness memo, keyed by URL
-    and counters, must not hand one test's counts to the next."""
-    from chitieu.indicators import completeness
+    its change counters, start again in each test: the births-completeness memo and the
+    provinces' kept reads, keyed by URL and counters, must not hand one test's counts to the
+    next."""
+    from chitieu.indicators import by_province, completeness
 
     with completeness._MEMO_LOCK:
         completeness._MEMO.clear()
+    by_province.MEMO.clear()
 
 
 def _fresh_pg_engine(pg_url: str) -> Engine:

@@ -31,10 +31,16 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from chitieu.births.reconcile import BIRTHS_ELEMENT, commune_months
+from chitieu.births.reconcile import BIRTHS_ELEMENT
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.catalog.periods import PeriodType
 from chitieu.catalog.schema import BirthFilter, Indicator, Operand
+from chitieu.indicators.by_province import (
+    UsedMonth,
+    own_reported_of,
+    recorded_units,
+    used_months,
+)
 from chitieu.indicators.estimate import estimate
 from chitieu.indicators.sources import (
     PERIOD_PRECEDENCE,
@@ -46,7 +52,6 @@ from chitieu.indicators.sources import (
     read_reported,
     read_subtree_births,
     read_subtree_reported,
-    units_with_births,
 )
 from chitieu.store.generations import rollups_built
 from chitieu.units.queries import UnitInfo, get_unit
@@ -142,7 +147,7 @@ def _unit_totals(
     if any(filters):
         if by_subtree:
             assert subtrees is not None
-            with_records.update(units_with_births(db, path, years))
+            with_records.update(recorded_units(db, path, years, rolled))
             births = read_subtree_births(db, subtrees, years, filters)
         else:
             births = read_births_many(db, path, years, filters)
@@ -196,11 +201,12 @@ def _unit_totals(
         from_births = {e: d for e, d in wanted.items() if catalog.element(e).from_births}
         recorded = sorted({u for u, _ in with_records})
         if from_births and recorded:
-            own = read_own_reported(db, years, from_births, units=recorded)
+            own = own_reported_of(db, path, years, from_births, recorded, rolled)
             add_cells((c for c in own if (c.unit_code, c.year) in with_records), -1.0, False)
 
     if with_records and any(op.element == BIRTHS_ELEMENT for op, _ in sides):
-        _months_reported(db, totals, sides, path, years, with_records, birth_ranks, catalog)
+        months = used_months(db, path, years, {u for u, _ in with_records}, catalog, rolled)
+        _months_reported(totals, sides, months, with_records, birth_ranks, catalog)
 
     if ind.denominator.facilities is not None:
         counts = read_facility_counts(db, path, ind.denominator.facilities.kind)
@@ -213,32 +219,29 @@ _MONTHLY = PERIOD_PRECEDENCE.index(PeriodType.MONTHLY)
 
 
 def _months_reported(
-    db: Session,
     totals: _Totals,
     sides: tuple[tuple[Operand, dict[tuple[str, int], float]], ...],
-    path: str,
-    years: tuple[int, ...],
+    months: list[UsedMonth],
     with_records: set[tuple[str, int]],
     ranks: dict[tuple[str, str, str, int], int],
     catalog: Catalog,
 ) -> None:
     """In unit-years with birth records, replace the records of each month whose submitted
-    report is used (the rule of :mod:`chitieu.births.reconcile`) by that report's cells. A
-    cell reported for a longer period that year is left to the records."""
+    report is used (``months``, by the rule of :mod:`chitieu.births.reconcile`) by that
+    report's cells. A cell reported for a longer period that year is left to the records."""
     el = catalog.element(BIRTHS_ELEMENT)
-    units = {u for u, _ in with_records}
-    for m in commune_months(db, path, years, units=units, reported_only=True, catalog=catalog):
-        key = (m.unit_code, m.year)
-        if key not in with_records or not m.uses_report or m.report is None:
+    for unit, year, delta in months:
+        key = (unit, year)
+        if key not in with_records:
             continue
         for op, side in sides:
             if op.element != BIRTHS_ELEMENT:
                 continue
             for cell in element_cells(el, op.disaggregations):
-                rank = ranks.get((m.unit_code, BIRTHS_ELEMENT, cell, m.year))
+                rank = ranks.get((unit, BIRTHS_ELEMENT, cell, year))
                 if rank is not None and rank != _MONTHLY:
                     continue
-                totals.add(side, key, m.report.get(cell, 0.0) - m.records.get(cell, 0))
+                totals.add(side, key, delta.get(cell, 0.0))
 
 
 def birth_based(ind: Indicator, catalog: Catalog) -> bool:

@@ -150,12 +150,16 @@ def read_subtree_births(
     return list(out.values())
 
 
-def units_with_births(db: Session, path: str, years: Sequence[int]) -> set[tuple[str, int]]:
-    """The (unit, year) pairs at or below ``path`` whose birth records count any births."""
+def units_with_births(
+    db: Session, path: str, years: Sequence[int], *, own: bool = False
+) -> set[tuple[str, int]]:
+    """The (unit, year) pairs at or below ``path`` whose birth records count any births
+    (``own``: of the unit at ``path`` alone, which is then the root, its path its code)."""
     ba = BirthYearAggregate
+    units = ba.unit_code == path if own else ba.unit_code.in_(subtree_codes(path))
     query = (
         select(ba.unit_code, ba.year)
-        .where(ba.unit_code.in_(subtree_codes(path)), ba.year.in_(list(years)))
+        .where(units, ba.year.in_(list(years)))
         .group_by(ba.unit_code, ba.year)
         .having(func.sum(ba.births) > 0)
     )
