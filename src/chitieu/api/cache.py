@@ -159,15 +159,21 @@ class LruCache(Generic[T]):
     def get(self, key: Hashable, version: Hashable = None) -> T | None:
         """The current value under ``key``, or None (a miss, counted)."""
         with self._lock:
-            entry = self._items.get(key)
-            found = entry is not None and current(entry.version, version)
-            if entry is not None and found:
-                self._items.move_to_end(key)
-                self.hits += 1
-            else:
+            entry = self._current(key, version)
+            if entry is None:
                 self.misses += 1
-        record_cache(self._name, hit=found)
-        return entry.value if entry is not None and found else None
+        record_cache(self._name, hit=entry is not None)
+        return entry.value if entry is not None else None
+
+    def _current(self, key: Hashable, version: Hashable) -> _Entry[T] | None:
+        """With the lock held: the entry under ``key`` if it answers ``version`` (a hit,
+        counted; the caller records it in the metrics), else None."""
+        entry = self._items.get(key)
+        if entry is None or not current(entry.version, version):
+            return None
+        self._items.move_to_end(key)
+        self.hits += 1
+        return entry
 
     def get_or_build(self, key: Hashable, build: Callable[[], T], version: Hashable = None) -> T:
         """The value stored under ``key`` for ``version``, or ``build()`` stored there."""
@@ -187,12 +193,11 @@ class LruCache(Generic[T]):
         otherwise ``build()``, stored."""
         now = self._clock()
         with self._lock:
-            entry = self._items.get(key)
-            if entry is not None and current(entry.version, version):
-                self._items.move_to_end(key)
-                self.hits += 1
+            found = self._current(key, version)
+            if found is not None:
                 record_cache(self._name, hit=True)
-                return Served(entry.value, entry.computed_at)
+                return Served(found.value, found.computed_at)
+            entry = self._items.get(key)
             if (
                 entry is not None
                 and refresh is not None
@@ -237,12 +242,10 @@ class LruCache(Generic[T]):
         try:
             with gate:
                 with self._lock:  # built while this thread waited
-                    entry = self._items.get(key)
-                    if entry is not None and current(entry.version, version):
-                        self._items.move_to_end(key)
-                        self.hits += 1
+                    found = self._current(key, version)
+                    if found is not None:
                         record_cache(self._name, hit=True)
-                        return Served(entry.value, entry.computed_at)
+                        return Served(found.value, found.computed_at)
                     self.misses += 1
                 record_cache(self._name, hit=False)
                 try:

@@ -11,8 +11,9 @@ import hmac
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from chitieu.auth.ratelimit import LoginLimiter
 from chitieu.auth.users import Principal
@@ -29,45 +30,71 @@ ACCOUNT_CACHE_SIZE = 4096
 UNREVOKED_TTL = 1.0
 
 
-class VerifiedCache:
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class ExpiringEntries(Generic[K, V]):
+    """Values kept for ``ttl`` seconds each, at most ``size`` of them (the least recently
+    used go first), shared by request threads. ``clock`` is the time (tests)."""
+
+    def __init__(self, ttl: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._size = size
+        self._clock = clock
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _get(self, key: K) -> V | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= self._clock():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def _put(self, key: K, value: V, since: float | None = None) -> None:
+        """Keep ``value`` until ``ttl`` seconds after ``since`` (default: now)."""
+        until = (self._clock() if since is None else since) + self.ttl
+        with self._lock:
+            self._entries[key] = (until, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def drop(self, key: K) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def now(self) -> float:
+        return self._clock()
+
+
+class VerifiedCache(ExpiringEntries[bytes, bool]):
     """Remembers (password hash, password) pairs that verified, for ``ttl`` seconds.
 
     Keys are HMACs under the app secret, so the cache never holds a password; the stored
     hash is part of the key, so a password change invalidates the entry."""
 
     def __init__(self, secret: str, ttl: float = BASIC_CACHE_TTL, size: int = BASIC_CACHE_SIZE):
+        super().__init__(ttl, size)
         self._secret = secret.encode("utf-8")
-        self._ttl = ttl
-        self._size = size
-        self._entries: OrderedDict[bytes, float] = OrderedDict()
-        self._lock = threading.Lock()
 
     def _key(self, password_hash: str, password: str) -> bytes:
         msg = f"{password_hash}\x1f{password}".encode()
         return hmac.new(self._secret, msg, hashlib.sha256).digest()
 
     def hit(self, password_hash: str, password: str) -> bool:
-        key = self._key(password_hash, password)
-        with self._lock:
-            expires = self._entries.get(key)
-            if expires is None:
-                return False
-            if expires < time.monotonic():
-                del self._entries[key]
-                return False
-            self._entries.move_to_end(key)
-            return True
+        return self._get(self._key(password_hash, password)) is not None
 
     def add(self, password_hash: str, password: str) -> None:
-        key = self._key(password_hash, password)
-        with self._lock:
-            self._entries[key] = time.monotonic() + self._ttl
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+        self._put(self._key(password_hash, password), True)
 
 
-class AccountCache:
+class AccountCache(ExpiringEntries[str, tuple[Principal, str]]):
     """Accounts as last read (the :class:`Principal` and the password hash), for ``ttl``
     seconds. Only accounts that exist and are active are kept."""
 
@@ -77,31 +104,16 @@ class AccountCache:
         size: int = ACCOUNT_CACHE_SIZE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ttl = ttl
-        self._size = size
-        self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, Principal, str]] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(ttl, size, clock)
 
     def get(self, username: str) -> tuple[Principal, str] | None:
-        with self._lock:
-            entry = self._entries.get(username)
-            if entry is None:
-                return None
-            if entry[0] <= self._clock():
-                del self._entries[username]
-                return None
-            return entry[1], entry[2]
+        return self._get(username)
 
     def put(self, username: str, account: tuple[Principal, str]) -> None:
-        with self._lock:
-            self._entries[username] = (self._clock() + self.ttl, *account)
-            self._entries.move_to_end(username)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+        self._put(username, account)
 
 
-class UnrevokedCache:
+class UnrevokedCache(ExpiringEntries[str, bool]):
     """Credential ids found not signed out, for ``ttl`` seconds (:data:`UNREVOKED_TTL`)."""
 
     def __init__(
@@ -110,38 +122,16 @@ class UnrevokedCache:
         size: int = ACCOUNT_CACHE_SIZE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ttl = ttl
-        self._size = size
-        self._clock = clock
-        self._until: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(ttl, size, clock)
 
     def known(self, credential_id: str) -> bool:
         """True if ``credential_id`` was found not signed out less than ``ttl`` seconds ago."""
-        with self._lock:
-            until = self._until.get(credential_id)
-            if until is None:
-                return False
-            if until <= self._clock():
-                del self._until[credential_id]
-                return False
-            return True
+        return self._get(credential_id) is not None
 
     def put(self, credential_id: str, checked_at: float) -> None:
         """``credential_id`` was not signed out when checked at ``checked_at`` (the clock's
         time before the check began)."""
-        with self._lock:
-            self._until[credential_id] = checked_at + self.ttl
-            self._until.move_to_end(credential_id)
-            while len(self._until) > self._size:
-                self._until.popitem(last=False)
-
-    def drop(self, credential_id: str) -> None:
-        with self._lock:
-            self._until.pop(credential_id, None)
-
-    def now(self) -> float:
-        return self._clock()
+        self._put(credential_id, True, since=checked_at)
 
 
 @dataclass

@@ -16,38 +16,29 @@ it touched, in its own transaction: a birth import, a fixture's counts
 
 from __future__ import annotations
 
-import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy import delete, func, insert, select, tuple_
 
 from chitieu.catalog.periods import PeriodType, parse_period, period_of_day
+from chitieu.store.batches import chunks, lock_units, unit_paths
 from chitieu.store.db import Db
 from chitieu.store.generations import dialect_name, rollups_built
-from chitieu.store.models import BirthAggregate, BirthMonth, DataValue, Unit
+from chitieu.store.models import BirthAggregate, BirthMonth, DataValue
 
 #: The element of the monthly report that carries births.
 BIRTHS_ELEMENT = "LIVE_BIRTHS"
 #: Values still being entered are not figures yet.
 COUNTED_STATUSES = ("submitted", "locked")
-#: Keys per statement where rows are selected by a list of keys.
-CHUNK = 500
-#: Advisory-lock namespace (PostgreSQL) and its number of unit buckets: two writers recounting
-#: the same unit's months take turns, so each sees the other's committed counts.
+#: Advisory-lock namespace (PostgreSQL): two writers recounting the same unit's months take
+#: turns, so each sees the other's committed counts.
 _LOCK_SPACE = 0x0C18
-_BUCKETS = 64
 
 UnitMonth = tuple[str, int, int]  # unit, year, month
-T = TypeVar("T")
-
-
-def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 @lru_cache(maxsize=65536)
@@ -110,7 +101,7 @@ def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> 
             values = values.where(dv.period.in_(candidates))
         else:  # every spelling starts with a year, one at most from the months' years
             values = values.where(dv.period >= str(years[0] - 1), dv.period < str(years[-1] + 2))
-    for some in _chunks(units) if units else [None]:
+    for some in chunks(units) if units else [None]:
         r, v = records, values
         if some is not None:
             r, v = r.where(ba.unit_code.in_(list(some))), v.where(dv.unit_code.in_(list(some)))
@@ -120,24 +111,6 @@ def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> 
     if wanted is not None:
         found &= wanted
     return found
-
-
-def _paths(db: Db, units: Iterable[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for some in _chunks(sorted(set(units))):
-        for code, path in db.execute(select(Unit.code, Unit.path).where(Unit.code.in_(some))):
-            out[code] = path.split("/")
-    return out
-
-
-def _lock(db: Db, units: Iterable[str]) -> None:
-    if dialect_name(db) != "postgresql":
-        return  # SQLite lets one writer in at a time
-    for bucket in sorted({zlib.crc32(u.encode()) % _BUCKETS for u in units}):
-        db.execute(
-            text("SELECT pg_advisory_xact_lock(:space, :bucket)"),
-            {"space": _LOCK_SPACE, "bucket": bucket},
-        )
 
 
 def _upsert(db: Db) -> Any:
@@ -162,13 +135,13 @@ def refresh_birth_months(db: Db, unit_months: Iterable[tuple[str, int, int]]) ->
     if not wanted or not rollups_built(db):
         return
     units = sorted({u for u, _, _ in wanted})
-    _lock(db, units)
+    lock_units(db, _LOCK_SPACE, units)
     new = _own_months(db, units, wanted)
     t = BirthMonth
     years = sorted({y for _, y, _ in wanted})
     months = sorted({m for _, _, m in wanted})
     old: set[UnitMonth] = set()
-    for some in _chunks(units):
+    for some in chunks(units):
         found = db.execute(
             select(t.unit_code, t.year, t.month).where(
                 t.unit_code.in_(list(some)), t.year.in_(years), t.month.in_(months), t.own > 0
@@ -179,7 +152,7 @@ def refresh_birth_months(db: Db, unit_months: Iterable[tuple[str, int, int]]) ->
     added, removed = new - old, old - new
     if not added and not removed:
         return
-    paths = _paths(db, {k[0] for k in added | removed})
+    paths = unit_paths(db, {k[0] for k in added | removed})
     deltas: dict[UnitMonth, list[int]] = defaultdict(lambda: [0, 0])
     for keys, sign in ((added, 1), (removed, -1)):
         for u, y, m in keys:
@@ -193,11 +166,11 @@ def refresh_birth_months(db: Db, unit_months: Iterable[tuple[str, int, int]]) ->
         for (u, y, m), (n, own) in sorted(deltas.items())
     ]
     stmt = _upsert(db)
-    for batch in _chunks(rows):
+    for batch in chunks(rows):
         db.execute(stmt, list(batch))
     key = tuple_(t.unit_code, t.year, t.month)
     emptied = sorted(k for k, (n, _) in deltas.items() if n < 0)
-    for gone in _chunks(emptied):
+    for gone in chunks(emptied):
         db.execute(delete(t).where(key.in_(list(gone)), t.units <= 0))
 
 
@@ -206,7 +179,7 @@ def rebuild_birth_months(db: Db) -> int:
     returns the number of (unit, year, month) with births of the units themselves."""
     db.execute(delete(BirthMonth))
     own = _own_months(db, [], None)
-    paths = _paths(db, {u for u, _, _ in own})
+    paths = unit_paths(db, {u for u, _, _ in own})
     counts: dict[UnitMonth, list[int]] = defaultdict(lambda: [0, 0])
     for u, y, m in own:
         for above in paths.get(u, [u]):
@@ -218,7 +191,7 @@ def rebuild_birth_months(db: Db) -> int:
         {"unit_code": u, "year": y, "month": m, "units": n, "own": o}
         for (u, y, m), (n, o) in counts.items()
     ]
-    for batch in _chunks(rows, 5000):
+    for batch in chunks(rows, 5000):
         db.execute(insert(BirthMonth), list(batch))
     return len(own)
 

@@ -17,13 +17,12 @@ and every unit above it. It also bumps the change counters of those units and ye
 
 from __future__ import annotations
 
-import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.orm import Session
@@ -38,6 +37,7 @@ from chitieu.ingest.birth_months import (
 from chitieu.ingest.birth_rollups import rebuild_birth_rollups
 from chitieu.reporting.bulk import append_rows
 from chitieu.reporting.keys import key_conditions
+from chitieu.store.batches import chunks, lock_units, unit_paths
 from chitieu.store.generations import (
     ANY_YEAR,
     OTHER,
@@ -46,7 +46,7 @@ from chitieu.store.generations import (
     mark_rollups_built,
     rollups_built,
 )
-from chitieu.store.models import DataValue, DataValueRollup, DataValueYear, Unit
+from chitieu.store.models import DataValue, DataValueRollup, DataValueYear
 
 #: Period types from the coarsest to the finest. Within a year, a cell reported at several
 #: types is read from the coarsest one (an annual figure beats the sum of its months), so a
@@ -79,15 +79,11 @@ RANK = {t: i for i, t in enumerate(PERIOD_PRECEDENCE)}
 #: Values still being entered are not figures yet.
 COUNTED_STATUSES = ("submitted", "locked")
 
-#: Keys per statement where rows are selected by a list of keys.
-CHUNK = 500
-#: Advisory-lock namespace (PostgreSQL) and the number of unit buckets locked in it: writers
-#: recounting the same unit take turns, so each recount sees the other's committed values.
+#: Advisory-lock namespace (PostgreSQL): writers recounting the same unit take turns, so each
+#: recount sees the other's committed values.
 _LOCK_SPACE = 0x0C17
-_BUCKETS = 64
 
 Cell = tuple[str, str, str, int]  # unit, element, disaggregation, year
-T = TypeVar("T")
 
 
 def year_of(start: date, end: date) -> int:
@@ -108,11 +104,6 @@ def period_place(text_: str) -> tuple[int, int, int] | None:
     except ValueError:
         return None
     return year_of(p.start, p.end), RANK[p.type], p.start.toordinal()
-
-
-def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class _Own:
@@ -160,28 +151,6 @@ def _count(rows: Iterable[Any], wanted: set[Cell] | None) -> dict[Cell, _Own]:
             own = out[cell] = _Own()
         own.add(place[1], place[2], float(value))
     return out
-
-
-def _paths(db: Session, units: Iterable[str]) -> dict[str, list[str]]:
-    """Each unit's code with the codes above it (itself first matters not)."""
-    out: dict[str, list[str]] = {}
-    for chunk in _chunks(sorted(set(units))):
-        for code, path in db.execute(select(Unit.code, Unit.path).where(Unit.code.in_(chunk))):
-            out[code] = path.split("/")
-    return out
-
-
-def _lock_units(db: Session, units: Iterable[str]) -> None:
-    if dialect_name(db) != "postgresql":
-        return  # SQLite lets one writer in at a time
-    for bucket in sorted({zlib.crc32(u.encode()) % _BUCKETS for u in units}):
-        db.execute(
-            text("SELECT pg_advisory_xact_lock(:space, :bucket)"),
-            {
-                "space": _LOCK_SPACE,
-                "bucket": bucket,
-            },
-        )
 
 
 def _upsert(db: Session) -> Any:
@@ -241,7 +210,7 @@ def refresh_rollups(
         return
     units = {c[0] for c in cells}
     paths = pending.paths if pending is not None else {}  # an import's, kept between batches
-    paths.update(_paths(db, units - paths.keys()))
+    paths.update(unit_paths(db, units - paths.keys()))
     scopes = {
         (a, when) for u, _, _, y in cells for a in paths.get(u, [u]) for when in (y, ANY_YEAR)
     }
@@ -255,7 +224,7 @@ def refresh_rollups(
         pending.scopes |= scopes
         return
     if rollups_built(db):
-        _lock_units(db, units)
+        lock_units(db, _LOCK_SPACE, units)
         _recount(db, sorted(cells), paths)
         refresh_birth_months(db, births)
     bump(db, scopes)
@@ -273,8 +242,8 @@ def _settle(db: Session, pending: Pending) -> None:
     """Recount the cells and months with births ``pending`` gathered, and forget them."""
     cells, pending.cells = sorted(pending.cells), set()
     if cells and rollups_built(db):
-        _lock_units(db, {c[0] for c in cells})
-        for part in _chunks(cells, FLUSH_CELLS):
+        lock_units(db, _LOCK_SPACE, {c[0] for c in cells})
+        for part in chunks(cells, FLUSH_CELLS):
             _recount(db, list(part), pending.paths)
         refresh_birth_months(db, pending.births)
     pending.births.clear()
@@ -331,12 +300,12 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
         }
         for (a, e, d, y), (t, lt, n) in sorted(deltas.items())
     ]
-    for batch in _chunks(changes):
+    for batch in chunks(changes):
         db.execute(stmt, list(batch))
     r = DataValueRollup
     emptied = [k for k, (_, _, n) in deltas.items() if n < 0]
     rkey = tuple_(r.unit_code, r.element_code, r.disaggregation, r.year)
-    for keys in _chunks(sorted(emptied)):
+    for keys in chunks(sorted(emptied)):
         db.execute(delete(r).where(rkey.in_(keys), r.units <= 0))
 
 
@@ -352,7 +321,7 @@ def rebuild_rollups(db: Session) -> int:
         )
     )
     own = _count(rows, None)
-    paths = _paths(db, {c[0] for c in own})
+    paths = unit_paths(db, {c[0] for c in own})
     sums: dict[Cell, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     for (u, e, d, y), o in own.items():
         for a in paths.get(u, [u]):

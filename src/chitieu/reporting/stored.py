@@ -3,20 +3,13 @@ values kept for their keys, read in a few set-based queries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chitieu.store.batches import chunks
 from chitieu.store.models import DataValue, DeletedDataValue
-
-_CHUNK = 500  # keys per IN (...) list: well under SQLite's and PostgreSQL's limits
-
-
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
 
 
 def _load_rows(
@@ -26,8 +19,8 @@ def _load_rows(
     units = sorted({k[1] for k in keys})
     periods = sorted({k[2] for k in keys})
     found: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for chunk in _chunks(units):
-        for pchunk in _chunks(periods):
+    for chunk in chunks(units):
+        for pchunk in chunks(periods):
             stmt = select(*cols).where(table.unit_code.in_(chunk), table.period.in_(pchunk))
             for row in db.execute(stmt):
                 key = (row.element_code, row.unit_code, row.period, row.disaggregation)

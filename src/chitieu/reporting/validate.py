@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -29,6 +29,7 @@ from chitieu.reporting.periods import Editor, lock_periods, refusal
 from chitieu.reporting.plausibility import implausible_months
 from chitieu.reporting.stored import load_existing, load_tombstones
 from chitieu.reporting.summary import Conflict
+from chitieu.store.batches import chunks
 from chitieu.store.models import DataElement, Unit
 
 #: Counts up to 10^15 are exact in the float column (doubles hold integers to 2^53).
@@ -36,7 +37,6 @@ _INTEGER = re.compile(r"0|[1-9][0-9]{0,14}")
 _NUMBER = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?")
 MAX_COMMENT = 50_000  # DHIS2's limit
 MAX_STORED_BY = 100  # data_values.stored_by
-_CHUNK = 500  # keys per IN (...) list: well under SQLite's and PostgreSQL's limits
 
 
 class ImportStrategy(StrEnum):
@@ -101,11 +101,6 @@ class PlanState:
     #: The data elements and the paths of the units met so far (read once per import).
     elements: dict[str, Any] = field(default_factory=dict)
     paths: dict[str, str | None] = field(default_factory=dict)
-
-
-def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
 
 
 def parse_number(text: str, value_type: str) -> float:
