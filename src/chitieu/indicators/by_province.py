@@ -84,19 +84,26 @@ def used_months(
     db: Session,
     path: str,
     years: tuple[int, ...],
-    units: Collection[str],
+    recorded: set[tuple[str, int]],
     catalog: Catalog,
     kept: bool,
 ) -> list[UsedMonth]:
     """The months at or below the unit at ``path`` whose report is used, in unit and month
-    order, for ``units`` at least (others may be included)."""
+    order, for the (unit, year) pairs ``recorded`` at least (others may be included)."""
     cells = catalog.element(BIRTHS_ELEMENT).disaggregation_codes
+    units = {u for u, _ in recorded}
     if not _national(path, kept) or catalog is not read_catalog():
         months = commune_months(db, path, years, units=units, reported_only=True, catalog=catalog)
         return _used(months, cells)
 
     def read(at: str, ys: tuple[int, ...]) -> list[UsedMonth]:
-        return _used(commune_months(db, at, ys, reported_only=True, catalog=catalog), cells)
+        # the units with records in these years: a province-year's own data, so what is kept
+        # for it holds every month a later request with the same counters needs
+        listed = {u for u, y in recorded if y in ys}
+        if not listed:
+            return []
+        found = commune_months(db, at, ys, units=listed, reported_only=True, catalog=catalog)
+        return _used(found, cells)
 
     own = commune_months(db, None, years, units=[path], reported_only=True, catalog=catalog)
     out = _used(own, cells) + _provinces(db, "used_months", path, years, read, _second)

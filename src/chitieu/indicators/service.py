@@ -205,7 +205,7 @@ def _unit_totals(
             add_cells((c for c in own if (c.unit_code, c.year) in with_records), -1.0, False)
 
     if with_records and any(op.element == BIRTHS_ELEMENT for op, _ in sides):
-        months = used_months(db, path, years, {u for u, _ in with_records}, catalog, rolled)
+        months = used_months(db, path, years, with_records, catalog, rolled)
         _months_reported(totals, sides, months, with_records, birth_ranks, catalog)
 
     if ind.denominator.facilities is not None:

@@ -41,11 +41,13 @@ def stamps(
     other = db.execute(
         select(cc.version).where(cc.scope == OTHER, cc.year == ANY_YEAR)
     ).scalar_one_or_none()
-    return {
-        (s, y): (counters.get((s, y), 0) + counters.get((s, ALL_YEARS), 0), int(other or 0))
-        for s in scopes
-        for y in years
-    }
+    out: dict[tuple[str, int], tuple[int, int]] = {}
+    changed = int(other or 0)
+    for s in scopes:
+        any_year = counters.get((s, ALL_YEARS), 0)
+        for y in years:
+            out[(s, y)] = (counters.get((s, y), 0) + any_year, changed)
+    return out
 
 
 class ScopedMemo(Generic[T]):
