@@ -15,13 +15,15 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.births.reconcile import BIRTHS_ELEMENT, CommuneMonth, commune_months
 from chitieu.catalog import Catalog, read_catalog
 from chitieu.indicators.sources import ReportedCell, read_own_reported, units_with_births
 from chitieu.store.memo import ScopedMemo
-from chitieu.units.queries import list_units
+from chitieu.store.models import Unit
+from chitieu.units.queries import in_subtree, list_units
 
 T = TypeVar("T")
 
@@ -40,9 +42,11 @@ def _provinces(
     years: Sequence[int],
     read: Callable[[str, tuple[int, ...]], list[T]],
     year_of: Callable[[T], int],
+    unit_of: Callable[[T], str],
 ) -> list[T]:
     """The provinces' parts below the country at ``path``, concatenated in code and year
-    order; ``read(province path, years)`` reads one province, ``year_of`` splits its answer."""
+    order; ``read(path, years)`` reads a province (or, where most are missing, the country
+    once, split by province), ``year_of`` and ``unit_of`` split its answer."""
     by_code = {p.code: p.path for p in list_units(db, parent=path)}
 
     def by_year(code: str, ys: tuple[int, ...]) -> dict[int, list[Any]]:
@@ -51,10 +55,28 @@ def _provinces(
             split.setdefault(year_of(item), []).append(item)
         return split
 
+    def everything(ys: tuple[int, ...]) -> dict[str, dict[int, list[Any]]]:
+        rows = db.execute(select(Unit.code, Unit.path).where(in_subtree(path)))
+        province = {code: p.split("/")[1] for code, p in rows if "/" in p}
+        split: dict[str, dict[int, list[Any]]] = {}
+        for item in read(path, ys):
+            code = province.get(unit_of(item))
+            if code is not None:
+                split.setdefault(code, {}).setdefault(year_of(item), []).append(item)
+        return split
+
     out: list[T] = []
-    for part in MEMO.parts(db, what, list(by_code), years, by_year, []):
+    for part in MEMO.parts(db, what, list(by_code), years, by_year, [], everything):
         out += part
     return out
+
+
+def _first(item: tuple[Any, ...]) -> str:
+    return str(item[0])
+
+
+def _unit(cell: ReportedCell) -> str:
+    return cell.unit_code
 
 
 def _second(item: tuple[Any, ...]) -> int:
@@ -106,7 +128,7 @@ def used_months(
         return _used(found, cells)
 
     own = commune_months(db, None, years, units=[path], reported_only=True, catalog=catalog)
-    out = _used(own, cells) + _provinces(db, "used_months", path, years, read, _second)
+    out = _used(own, cells) + _provinces(db, "used_months", path, years, read, _second, _first)
     out.sort(key=itemgetter(0))  # unit order, as one read of the country gives
     return out
 
@@ -121,7 +143,7 @@ def recorded_units(
     def read(at: str, ys: tuple[int, ...]) -> list[tuple[str, int]]:
         return sorted(units_with_births(db, at, ys))
 
-    found = set(_provinces(db, "units_with_births", path, years, read, _second))
+    found = set(_provinces(db, "units_with_births", path, years, read, _second, _first))
     return found | units_with_births(db, path, years, own=True)
 
 
@@ -144,5 +166,5 @@ def own_reported_of(
         return read_own_reported(db, ys, wanted, path=at)
 
     return read_own_reported(db, years, wanted, units=[path]) + _provinces(
-        db, key, path, years, read, _year
+        db, key, path, years, read, _year, _unit
     )

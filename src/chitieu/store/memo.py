@@ -73,30 +73,34 @@ class ScopedMemo(Generic[T]):
         years: Sequence[int],
         read: Callable[[str, tuple[int, ...]], dict[int, T]],
         empty: T,
+        read_all: Callable[[tuple[int, ...]], dict[str, dict[int, T]]] | None = None,
     ) -> list[T]:
         """The part of each of ``scopes`` (unit codes) for each of ``years``, scope by scope
         and year by year: the kept one where the unit's stamp for the year is unchanged, else
         read, for the years missing of a unit at once, by ``read(scope, years)`` (a year it
-        leaves out is ``empty``), then kept."""
+        leaves out is ``empty``), then kept. Where most scopes miss some, ``read_all(years)``
+        (when given) reads every scope at once instead, by scope and year."""
         engine = db.get_bind().engine if isinstance(db, Session) else db.engine
         base = (engine.url.render_as_string(), what)
         current = stamps(db, scopes, years)
-        out: list[T] = []
-        for scope in scopes:
-            keys = {y: (*base, scope, y, current[(scope, y)]) for y in years}
-            found: dict[int, T] = {}
-            with self._lock:
-                for y, key in keys.items():
+        keys = {s: {y: (*base, s, y, current[(s, y)]) for y in years} for s in scopes}
+        found: dict[str, dict[int, T]] = {s: {} for s in scopes}
+        with self._lock:
+            for scope in scopes:
+                for y, key in keys[scope].items():
                     if key in self._kept:
                         self._kept.move_to_end(key)
-                        found[y] = self._kept[key]
-            missing = tuple(y for y in years if y not in found)
-            if missing:
-                fresh = read(scope, missing)
-                with self._lock:
-                    for y in missing:
-                        found[y] = self._kept[keys[y]] = fresh.get(y, empty)
-                    while len(self._kept) > self.size:
-                        self._kept.popitem(last=False)
-            out += [found[y] for y in years]
-        return out
+                        found[scope][y] = self._kept[key]
+        missing = {s: tuple(y for y in years if y not in found[s]) for s in scopes}
+        missing = {s: ys for s, ys in missing.items() if ys}
+        everything: dict[str, dict[int, T]] | None = None
+        if read_all is not None and len(missing) > len(scopes) // 2:
+            everything = read_all(tuple(sorted({y for ys in missing.values() for y in ys})))
+        for scope, ys in missing.items():
+            fresh = everything.get(scope, {}) if everything is not None else read(scope, ys)
+            with self._lock:
+                for y in ys:
+                    found[scope][y] = self._kept[keys[scope][y]] = fresh.get(y, empty)
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return [found[s][y] for s in scopes for y in years]
