@@ -26,8 +26,8 @@ from sqlalchemy import delete, func, insert, select, tuple_
 
 from chitieu.catalog.periods import PeriodType, parse_period, period_of_day
 from chitieu.store.batches import chunks, lock_units, unit_paths
-from chitieu.store.db import Db
-from chitieu.store.generations import dialect_name, rollups_built
+from chitieu.store.db import Db, upsert
+from chitieu.store.generations import rollups_built
 from chitieu.store.models import BirthAggregate, BirthMonth, DataValue
 
 #: The element of the monthly report that carries births.
@@ -114,12 +114,8 @@ def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> 
 
 
 def _upsert(db: Db) -> Any:
-    if dialect_name(db) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     t = BirthMonth
-    stmt = upsert(t)
+    stmt = upsert(db, t)
     return stmt.on_conflict_do_update(
         index_elements=[t.unit_code, t.year, t.month],
         set_={"units": t.units + stmt.excluded.units, "own": t.own + stmt.excluded.own},

@@ -20,8 +20,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, func, insert, literal, select, text
 
-from chitieu.store.db import Db
-from chitieu.store.generations import dialect_name, rollups_built
+from chitieu.store.db import Db, dialect_name
+from chitieu.store.generations import rollups_built
 from chitieu.store.models import BirthYearAggregate, BirthYearRollup, Unit
 from chitieu.units.queries import subtree_codes
 

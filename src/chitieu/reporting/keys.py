@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from chitieu.store.generations import dialect_name
+from chitieu.store.db import dialect_name
 
 #: Keys per row-value IN list on SQLite (well under its limit of bound parameters).
 CHUNK = 500

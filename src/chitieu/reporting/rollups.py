@@ -38,11 +38,11 @@ from chitieu.ingest.birth_rollups import rebuild_birth_rollups
 from chitieu.reporting.bulk import append_rows
 from chitieu.reporting.keys import key_conditions
 from chitieu.store.batches import chunks, lock_units, unit_paths
+from chitieu.store.db import dialect_name, upsert
 from chitieu.store.generations import (
     ANY_YEAR,
     OTHER,
     bump,
-    dialect_name,
     mark_rollups_built,
     rollups_built,
 )
@@ -154,12 +154,8 @@ def _count(rows: Iterable[Any], wanted: set[Cell] | None) -> dict[Cell, _Own]:
 
 
 def _upsert(db: Session) -> Any:
-    if dialect_name(db) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     r = DataValueRollup
-    stmt = upsert(r)
+    stmt = upsert(db, r)
     return stmt.on_conflict_do_update(
         index_elements=[r.unit_code, r.element_code, r.disaggregation, r.year],
         set_={

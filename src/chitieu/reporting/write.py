@@ -21,7 +21,7 @@ from chitieu.reporting.bulk import append_rows, json_text
 from chitieu.reporting.rollups import Pending, refresh_rollups
 from chitieu.reporting.validate import Action
 from chitieu.store.batches import chunks
-from chitieu.store.generations import dialect_name
+from chitieu.store.db import dialect_name
 from chitieu.store.models import AuditEntry, DataValue, DeletedDataValue
 
 _VALUE_COLUMNS = (

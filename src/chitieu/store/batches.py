@@ -9,8 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import select, text
 
-from chitieu.store.db import Db
-from chitieu.store.generations import dialect_name
+from chitieu.store.db import Db, dialect_name
 from chitieu.store.models import Unit
 
 #: Keys per ``IN (...)`` list: well under SQLite's and PostgreSQL's limits.

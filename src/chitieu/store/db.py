@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
@@ -22,6 +22,22 @@ from chitieu.config import get_settings
 #: service's Session, or the Connection of ``ingest/``'s bulk loads (see CONTRIBUTING.md,
 #: "Database handles"). Everything else above ``store/`` takes a Session.
 Db = Connection | Session
+
+
+def dialect_name(db: Db) -> str:
+    """``postgresql`` or ``sqlite``: the database behind a Session or a Connection."""
+    bind = db.get_bind() if isinstance(db, Session) else db
+    return bind.dialect.name
+
+
+def upsert(db: Db, table: Any) -> Any:
+    """An ``INSERT`` into ``table`` in the dialect of ``db``, which offers
+    ``on_conflict_do_update`` on both PostgreSQL and SQLite."""
+    if dialect_name(db) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert(table)
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:

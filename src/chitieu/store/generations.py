@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Integer, cast, func, insert, select
-from sqlalchemy.orm import Session
 
-from chitieu.store.db import Db
-from chitieu.store.models import ChangeCounter, Unit
+from chitieu.store.batches import unit_paths
+from chitieu.store.db import Db, upsert
+from chitieu.store.models import ChangeCounter
 
 ANY_YEAR = 0
 ALL_YEARS = -1
@@ -43,11 +43,7 @@ def bump(db: Db, scopes: Iterable[tuple[str, int]]) -> None:
     rows = [{"scope": s, "year": y, "version": 1} for s, y in sorted(set(scopes))]
     if not rows:
         return
-    if dialect_name(db) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    stmt = upsert(_cc)
+    stmt = upsert(db, _cc)
     stmt = stmt.on_conflict_do_update(
         index_elements=[_cc.scope, _cc.year], set_={"version": _cc.version + 1}
     )
@@ -59,11 +55,7 @@ def bump_units(db: Db, unit_years: Iterable[tuple[str, int]]) -> None:
     year, ``(unit, year)`` and ``(unit, ANY_YEAR)``; for :data:`ALL_YEARS`, that one only. In
     the caller's transaction, one statement for the counters."""
     pairs = set(unit_years)
-    codes = sorted({u for u, _ in pairs})
-    paths: dict[str, list[str]] = {}
-    for i in range(0, len(codes), 500):
-        found = db.execute(select(Unit.code, Unit.path).where(Unit.code.in_(codes[i : i + 500])))
-        paths.update((code, path.split("/")) for code, path in found)
+    paths = unit_paths(db, {u for u, _ in pairs})
     scopes: set[tuple[str, int]] = set()
     for unit, year in pairs:
         for above in paths.get(unit, [unit]):
@@ -71,12 +63,6 @@ def bump_units(db: Db, unit_years: Iterable[tuple[str, int]]) -> None:
             if year != ALL_YEARS:
                 scopes.add((above, ANY_YEAR))
     bump(db, scopes)
-
-
-def dialect_name(db: Db) -> str:
-    """``postgresql`` or ``sqlite``: the database behind a Session or a Connection."""
-    bind = db.get_bind() if isinstance(db, Session) else db
-    return bind.dialect.name
 
 
 def stamp(db: Db, scope: str, years: Iterable[int] | None = None) -> tuple[int, ...]:
