@@ -241,3 +241,39 @@ def test_unknown_codes_are_refused(db):
         indicator_series(db, "SRB", "1", [2024])
     with pytest.raises(ValueError, match="no years"):
         indicator_series(db, "SRB", "01", [])
+
+
+def test_a_numerator_never_reported_gives_no_value_not_zero(engine):
+    """A commune that reported its population but never its insured persons has no coverage
+    figure: 0 % would read as a measured failure. A reported zero is a value."""
+    with engine.begin() as conn:
+        load_units(conn)
+        load_catalog(conn)
+        conn.execute(
+            insert(DataValue),
+            [
+                _dv("POPULATION", "10510", "2025", 20_000),
+                _dv("POPULATION", "10525", "2025", 30_000),
+                _dv("INSURED_PERSONS", "10525", "2025", 0),
+                _dv("POPULATION", "10510", "2024", 19_000),
+                _dv("INSURED_PERSONS", "10510", "2024", 18_000),
+            ],
+        )
+    with engine.connect() as db:
+        never = indicator_value(db, "INSURANCE_COVERAGE", "10510", 2025)
+        assert (never.denominator, never.value, never.lower, never.upper) == (
+            20_000,
+            None,
+            None,
+            None,
+        )
+        zero = indicator_value(db, "INSURANCE_COVERAGE", "10525", 2025)
+        assert zero.value == 0 and zero.upper == pytest.approx(100 * wilson(0, 30_000)[1])
+        series = indicator_series(db, "INSURANCE_COVERAGE", "10510", [2024, 2025])
+        assert [v.value for v in series] == [pytest.approx(100 * 18_000 / 19_000), None]
+        by_commune = {
+            v.unit_code: v for v in indicator_by_children(db, "INSURANCE_COVERAGE", "31", 2025)
+        }
+        assert by_commune["10510"].value is None and by_commune["10525"].value == 0
+        rate = indicator_value(db, "DOCTORS_PER_10K", "10510", 2025)
+        assert (rate.denominator, rate.value) == (20_000, None)

@@ -37,6 +37,7 @@ class ChildrenPanel:
     years: tuple[int, ...]
     numerator: np.ndarray  # (children, years)
     denominator: np.ndarray  # (children, years)
+    counted: np.ndarray  # (children, years): some numerator figure was reported
 
 
 def _children_totals(
@@ -59,8 +60,8 @@ def _children_totals(
             select(Unit.code, Unit.path).where(Unit.code.in_(keyed[i : i + _LISTED]))
         )
         group_of.update((code, index[path.split("/")[depth]]) for code, path in found)
-    num, den = _rolled_up(totals, group_of, len(children), ys)
-    return ChildrenPanel(children, ys, num, den)
+    num, den, counted = _rolled_up(totals, group_of, len(children), ys)
+    return ChildrenPanel(children, ys, num, den, counted)
 
 
 def children_by_year(
@@ -110,5 +111,6 @@ def pooled_by_children(
         [(c, panel.years) for c in panel.codes],
         panel.numerator.sum(1),
         panel.denominator.sum(1),
+        panel.counted.any(1),
         level,
     )

@@ -68,14 +68,14 @@ def indicator_values(
         i = codes.index(a.indicator)
         pair = _Totals()
         pair.num, pair.den = totals.sides[2 * i], totals.sides[2 * i + 1]
-        num, den = _rolled_up(pair, None, 1, years)
+        num, den, counted = _rolled_up(pair, None, 1, years)
         ys = _years(a.years)
         cols = np.array([index[y] for y in ys], dtype=int)
-        n, d = num[0, cols], den[0, cols]
+        n, d, c = num[0, cols], den[0, cols], counted[0, cols]
         ind = inds[a.indicator]
         if a.pooled:
-            n, d = n.sum(keepdims=True), d.sum(keepdims=True)
-            out.append(_values(ind, [(unit.code, ys)], n, d, level))
+            n, d, c = n.sum(keepdims=True), d.sum(keepdims=True), c.any(keepdims=True)
+            out.append(_values(ind, [(unit.code, ys)], n, d, c, level))
         else:
-            out.append(_values(ind, [(unit.code, (y,)) for y in ys], n, d, level))
+            out.append(_values(ind, [(unit.code, (y,)) for y in ys], n, d, c, level))
     return out

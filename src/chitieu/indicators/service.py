@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from chitieu.births.reconcile import BIRTHS_ELEMENT
@@ -274,11 +275,13 @@ def subtree_year_totals(
 
 def _rolled_up(
     totals: _Totals, group_of: dict[str, int] | None, n_groups: int, years: tuple[int, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Numerator and denominator arrays of shape (groups, years), summed over units;
-    ``group_of`` None puts every unit in one group."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numerator and denominator arrays of shape (groups, years), summed over units, and
+    whether any numerator figure went into each cell (a numerator nobody reported is unknown,
+    not zero); ``group_of`` None puts every unit in one group."""
     year_index = {y: i for i, y in enumerate(years)}
     out = []
+    counted = np.zeros((n_groups, len(years)), dtype=bool)
     for side in (totals.num, totals.den):
         # summed cell by cell in the order of the items, as np.add.at would, without building
         # an array per item
@@ -291,8 +294,10 @@ def _rolled_up(
         acc = np.zeros((n_groups, len(years)))
         for (g, i), x in sums.items():
             acc[g, i] = x
+            if side is totals.num:
+                counted[g, i] = True
         out.append(acc)
-    return out[0], out[1]
+    return out[0], out[1], counted
 
 
 def _values(
@@ -300,11 +305,16 @@ def _values(
     labels: list[tuple[str, tuple[int, ...]]],
     num: np.ndarray,
     den: np.ndarray,
+    counted: npt.ArrayLike,
     level: float,
 ) -> list[IndicatorValue]:
     """One :class:`IndicatorValue` per (unit, years) label, from flat numerator and
-    denominator arrays in the same order (intervals computed in one vectorised call)."""
+    denominator arrays in the same order (intervals computed in one vectorised call); a label
+    whose numerator was never reported (``counted`` false) has no value."""
     est = estimate(ind, num, den, level)
+    unknown = ~np.asarray(counted, dtype=bool)
+    for arr in (est.value, est.lower, est.upper):
+        arr[unknown] = np.nan
 
     def opt(x: float) -> float | None:
         return None if np.isnan(x) else float(x)
@@ -332,16 +342,17 @@ def _unit_by_year(
     unit_code: str,
     years: int | Iterable[int],
     catalog: Catalog | None,
-) -> tuple[Indicator, str, tuple[int, ...], np.ndarray, np.ndarray]:
+) -> tuple[Indicator, str, tuple[int, ...], np.ndarray, np.ndarray, np.ndarray]:
     """The indicator, the unit's code, the years, and the unit's numerator and denominator
-    (itself and everything below it) as 1 × len(years) arrays."""
+    (itself and everything below it) and whether its numerator was reported, as
+    1 × len(years) arrays."""
     catalog = catalog or read_catalog()
     ind = catalog.indicator(indicator_code)
     ys = _years(years)
     unit = get_unit(db, unit_code)
     totals = _unit_totals(db, ind, unit.path, ys, catalog, subtrees=[unit.code])
-    num, den = _rolled_up(totals, None, 1, ys)
-    return ind, unit.code, ys, num, den
+    num, den, counted = _rolled_up(totals, None, 1, ys)
+    return ind, unit.code, ys, num, den, counted
 
 
 def indicator_series(
@@ -357,8 +368,8 @@ def indicator_series(
     in year order; a year with nothing reported has value None. Raises
     :class:`~chitieu.catalog.UnknownCodeError` or :class:`~chitieu.units.queries.UnknownUnitError`
     for unknown codes."""
-    ind, code, ys, num, den = _unit_by_year(db, indicator_code, unit_code, years, catalog)
-    return _values(ind, [(code, (y,)) for y in ys], num[0], den[0], level)
+    ind, code, ys, num, den, counted = _unit_by_year(db, indicator_code, unit_code, years, catalog)
+    return _values(ind, [(code, (y,)) for y in ys], num[0], den[0], counted[0], level)
 
 
 def indicator_value(
@@ -371,5 +382,5 @@ def indicator_value(
     catalog: Catalog | None = None,
 ) -> IndicatorValue:
     """The indicator for ``unit_code`` (and everything below it), pooled over ``years``."""
-    ind, code, ys, num, den = _unit_by_year(db, indicator_code, unit_code, years, catalog)
-    return _values(ind, [(code, ys)], num.sum(1), den.sum(1), level)[0]
+    ind, code, ys, num, den, counted = _unit_by_year(db, indicator_code, unit_code, years, catalog)
+    return _values(ind, [(code, ys)], num.sum(1), den.sum(1), counted.any(1), level)[0]
