@@ -4,9 +4,9 @@ October 2026) and the plan bodies' quarterly reports on the 2026–2030 SRB plan
 Each commune reports, for each month, the communication sessions it held on the sex imbalance
 at birth, the people they reached, the facilities that signed a commitment not to disclose
 fetal sex and the inspections it joined (more of both in the August–September campaign). Most
-reports arrive by the 15th of the following month; some come late, some never, and three
-communes report only about half of their months, so completeness and timeliness have something
-to show. A few reports of the last month are still drafts.
+reports arrive by the day they are due (the 10th of the following month); some come late, some
+never, and three communes report only about half of their months, so completeness and
+timeliness have something to show. A few reports of the last month are still drafts.
 
 The plan's bodies report each quarter what they did under their tasks (:data:`BODY_WORK`).
 The demo stands on :data:`AS_OF` (20 November 2026): 2026Q3 was due on 15 October, so a body
@@ -25,14 +25,15 @@ from chitieu.catalog.periods import month, quarter
 from chitieu.demo.communes import labelled
 from chitieu.demo.hanoi import HanoiProfile
 from chitieu.demo.rows import Row, value_row
+from chitieu.reporting.calendar import MONTHLY
 
 _STREAM = 5
 #: The day the demo's data stop: everything in it was reported by then.
 AS_OF = date(2026, 11, 20)
 #: The months communes reported: 2024 and 2025 whole, 2026 up to October (due 15 November).
 MONTHS = [(y, m) for y in (2024, 2025) for m in range(1, 13)] + [(2026, m) for m in range(1, 11)]
-#: A month's report is due by this day of the following month (as the plan tracking reads it).
-DUE_DAY = 15
+#: A month's report is due by this day of the following month (the reporting calendar's rule).
+DUE_DAY = MONTHLY.due_day
 P_MISSING, P_LATE = 0.03, 0.08
 P_MISSING_STRUGGLING, P_LATE_STRUGGLING = 0.45, 0.5
 N_STRUGGLING = 3
