@@ -4,9 +4,11 @@ administrator completing a target (audited), bad input refused with nothing writ
 from __future__ import annotations
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from chitieu.ingest.errors import ImportRefused
+from chitieu.store.audit import SYSTEM_ACTOR
 from chitieu.store.db import transaction
 from chitieu.store.models import AuditEntry, ScorecardResult, ScorecardTarget
 from chitieu.targets.scorecard import (
@@ -17,6 +19,7 @@ from chitieu.targets.scorecard import (
     set_scorecard_result,
     set_scorecard_target,
 )
+from chitieu.targets.scorecard_load import SCORECARD_DIR
 
 
 def _count(engine, model) -> int:
@@ -128,6 +131,44 @@ def test_loading_twice_adds_nothing_and_keeps_edits(ready_engine):
         assert load_scorecards(conn) == 0
     with transaction(ready_engine) as db:
         assert db.get(ScorecardResult, ("VN-2025", "BEDS_PER_10K", 2024)).value == 34.5
+
+
+def test_a_release_correcting_the_file_reaches_a_loaded_database_but_not_edited_rows(
+    ready_engine, tmp_path
+):
+    shipped = next(SCORECARD_DIR.glob("*.yaml"))
+    # an earlier release of the file: another source for one figure, another legal basis,
+    # another value for a figure an administrator will then correct by hand
+    text = shipped.read_text(encoding="utf-8")
+    earlier = yaml.safe_load(text)
+    by_code = {t["code"]: t for t in earlier["targets"]}
+    by_code["SRB"]["legal_basis"] = "Nghị quyết (bản cũ)"
+    doctors_2025 = next(r for r in by_code["DOCTORS_PER_10K"]["results"] if r["year"] == 2025)
+    doctors_2025["source"] = "nguồn cũ"
+    beds_2024 = next(r for r in by_code["BEDS_PER_10K"]["results"] if r["year"] == 2024)
+    beds_2024["value"] = 33
+    old = tmp_path / "vn-2025.yaml"
+    old.write_text(yaml.safe_dump(earlier, allow_unicode=True), encoding="utf-8")
+    with transaction(ready_engine) as db:
+        assert load_scorecards(db, [old]) == 3
+        set_scorecard_result(db, "VN-2025", "BEDS_PER_10K", 2024, {"value": 33.5}, actor="admin")
+    with transaction(ready_engine) as db:
+        # the shipped file again: the loader's own rows follow it, the edited one stays
+        assert load_scorecards(db, [shipped]) == 2
+        assert load_scorecards(db, [shipped]) == 0
+        srb = db.get(ScorecardTarget, ("VN-2025", "SRB"))
+        assert "bản cũ" not in srb.legal_basis
+        assert db.get(ScorecardResult, ("VN-2025", "DOCTORS_PER_10K", 2025)).source != "nguồn cũ"
+        assert db.get(ScorecardResult, ("VN-2025", "BEDS_PER_10K", 2024)).value == 33.5
+        updates = db.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.table_name.like("scorecard_%"), AuditEntry.action == "update")
+            .order_by(AuditEntry.id)
+        ).all()
+    by_loader = {a.row_key: a for a in updates[-2:]}
+    assert {a.actor for a in by_loader.values()} == {SYSTEM_ACTOR}
+    assert set(by_loader) == {"VN-2025/SRB", "VN-2025/DOCTORS_PER_10K/2025"}
+    assert by_loader["VN-2025/DOCTORS_PER_10K/2025"].before["source"] == "nguồn cũ"
 
 
 def test_an_administrator_completes_a_target_and_a_year(ready_engine):

@@ -1,6 +1,7 @@
 """The scorecard files (``data/scorecard/*.yaml``): their shape, validation and loading.
 
-Loading adds only what the database lacks, so an administrator's edits survive a reload.
+Loading adds what the database lacks and brings the rows it wrote itself up to the file; a row
+a person changed is never overwritten, so an administrator's edits survive a reload.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from chitieu.catalog import read_catalog
 from chitieu.catalog.yamlfile import DataFileError, pydantic_errors, read_yaml
 from chitieu.ingest.errors import RowError
 from chitieu.store.audit import SYSTEM_ACTOR, record_change
-from chitieu.store.models import ScorecardResult, ScorecardTarget
+from chitieu.store.models import AuditEntry, ScorecardResult, ScorecardTarget
 
 SCORECARD_DIR = Path(__file__).resolve().parent.parent / "data" / "scorecard"
 NATIONAL = "VN-2025"
@@ -105,38 +106,84 @@ def scorecard_meta(code: str = NATIONAL) -> ScorecardFile:
 
 
 def load_scorecards(db: Session, paths: list[Path] | None = None) -> int:
-    """Add the shipped scorecard targets and results that the database lacks; return how many
-    rows were added. Never overwrites: an administrator's edits survive a reload."""
-    added = 0
+    """Bring the database up to the shipped scorecard files; return how many rows were added
+    or updated. A row the database lacks is added; a row the loader wrote is brought up to the
+    file (a release that corrects a figure or a source reaches installed databases); a row a
+    person changed is left as it is, so an administrator's edits survive every reload."""
+    changed = 0
     for path in paths or sorted(SCORECARD_DIR.glob("*.yaml")):
         card = read_scorecard_file(path)
-        have_targets = set(
-            db.scalars(select(ScorecardTarget.code).where(ScorecardTarget.scorecard == card.code))
-        )
-        have_results = set(
-            db.execute(
-                select(ScorecardResult.code, ScorecardResult.year).where(
-                    ScorecardResult.scorecard == card.code
-                )
-            ).tuples()
-        )
+        targets, results = ScorecardTarget.__table__, ScorecardResult.__table__
+        stored_targets = {
+            r.code: r._mapping
+            for r in db.execute(select(targets).where(targets.c.scorecard == card.code))
+        }
+        stored_results = {
+            (r.code, r.year): r._mapping
+            for r in db.execute(select(results).where(results.c.scorecard == card.code))
+        }
+        edited: set[tuple[str, str]] | None = None  # read once, only when a row differs
         for position, t in enumerate(card.targets, 1):
-            if t.code not in have_targets:
-                row = {"scorecard": card.code, "code": t.code, "position": position}
-                row |= {"indicator_code": t.indicator} | t.model_dump(
-                    include=set(TARGET_FIELDS) - {"indicator_code"}
+            shipped = {"indicator_code": t.indicator} | t.model_dump(
+                include=set(TARGET_FIELDS) - {"indicator_code"}
+            )
+            key = {"scorecard": card.code, "code": t.code}
+            rows: list[tuple[str, dict[str, Any], Any, tuple[str, ...]]] = [
+                (
+                    "scorecard_targets",
+                    key | {"position": position} | shipped,
+                    stored_targets.get(t.code),
+                    TARGET_FIELDS,
                 )
-                db.execute(insert(ScorecardTarget).values(**row))
-                audit(db, SYSTEM_ACTOR, "insert", "scorecard_targets", row, None)
-                added += 1
-            for r in t.results:
-                if (t.code, r.year) in have_results:
+            ]
+            rows += [
+                (
+                    "scorecard_results",
+                    key | r.model_dump(),
+                    stored_results.get((t.code, r.year)),
+                    RESULT_FIELDS,
+                )
+                for r in t.results
+            ]
+            for table, row, stored, fields in rows:
+                model = ScorecardTarget if table == "scorecard_targets" else ScorecardResult
+                if stored is None:
+                    db.execute(insert(model).values(**row))
+                    audit(db, SYSTEM_ACTOR, "insert", table, row, None)
+                    changed += 1
                     continue
-                row = {"scorecard": card.code, "code": t.code, **r.model_dump()}
-                db.execute(insert(ScorecardResult).values(**row))
-                audit(db, SYSTEM_ACTOR, "insert", "scorecard_results", row, None)
-                added += 1
-    return added
+                before = {f: stored[f] for f in fields}
+                if before == {f: row[f] for f in fields}:
+                    continue
+                if edited is None:
+                    edited = _edited_by_people(db, card.code)
+                if (table, _row_key(row)) in edited:
+                    continue
+                after = {k: row[k] for k in ("scorecard", "code", "year") if k in row}
+                primary_key = [getattr(model, k) == v for k, v in after.items()]
+                db.execute(update(model).where(*primary_key).values({f: row[f] for f in fields}))
+                audit(
+                    db, SYSTEM_ACTOR, "update", table, after | {f: row[f] for f in fields}, before
+                )
+                changed += 1
+    return changed
+
+
+def _row_key(row: Mapping[str, Any]) -> str:
+    """The audit key of a scorecard row: ``scorecard/code`` or ``scorecard/code/year``."""
+    return "/".join(str(row[k]) for k in ("scorecard", "code", "year") if k in row)
+
+
+def _edited_by_people(db: Session, scorecard: str) -> set[tuple[str, str]]:
+    """(table, audit key) of the rows of ``scorecard`` that anyone but the loader changed."""
+    found = db.execute(
+        select(AuditEntry.table_name, AuditEntry.row_key).where(
+            AuditEntry.table_name.in_(("scorecard_targets", "scorecard_results")),
+            AuditEntry.row_key.like(f"{scorecard}/%"),
+            AuditEntry.actor != SYSTEM_ACTOR,
+        )
+    )
+    return set(found.tuples())
 
 
 def audit(
@@ -147,8 +194,9 @@ def audit(
     after: dict[str, Any],
     before: dict[str, Any] | None,
 ) -> None:
-    key = "/".join(str(after[k]) for k in ("scorecard", "code", "year") if k in after)
-    record_change(db, actor=actor, action=action, table=table, key=key, before=before, after=after)
+    record_change(
+        db, actor=actor, action=action, table=table, key=_row_key(after), before=before, after=after
+    )
 
 
 #: The longest text each scorecard field takes (characters): a title, a legal basis or a
