@@ -299,6 +299,67 @@ def _warm(base: str, headers: dict, mix: list[str]) -> dict[str, float]:
     return first
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by the live processes ``pids``."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def _server_pids(proc: subprocess.Popen) -> list[int]:
+    import psutil
+
+    return [proc.pid, *(c.pid for c in psutil.Process(proc.pid).children(recursive=True))]
+
+
+def _backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the database at ``url`` now."""
+    import psycopg
+
+    with psycopg.connect(_psql_url(url), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+class CpuShare:
+    """CPU seconds of the server (its workers), of the database's backends and of this
+    process (the clients) between :meth:`start` and :meth:`stop`."""
+
+    def __init__(self, proc: subprocess.Popen, url: str) -> None:
+        self.proc, self.url = proc, url
+
+    def _now(self) -> tuple[dict[int, float], float]:
+        import resource
+
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        pids = _server_pids(self.proc)
+        if self.url.startswith("postgresql"):
+            pids += [-p for p in _backend_pids(self.url)]  # negative: a backend
+        return {p: _cpu_seconds([abs(p)]) for p in pids}, me.ru_utime + me.ru_stime
+
+    def start(self) -> None:
+        self.before = self._now()
+
+    def stop(self) -> tuple[float, float, float]:
+        """Server, backends, clients; a process that came after the start counts from zero,
+        one gone before the end is left out."""
+        (after, me_after), (before, me_before) = self._now(), self.before
+        used = {p: t - before.get(p, 0.0) for p, t in after.items()}
+        server = sum(t for p, t in used.items() if p > 0)
+        backends = sum(t for p, t in used.items() if p < 0)
+        return server, backends, me_after - me_before
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -356,11 +417,21 @@ def main() -> None:
     try:
         headers = _login(base)
         first = _warm(base, headers, mix)
+        share = CpuShare(proc, args.url)
+        share.start()
         lat, stale, errors, writes, wall = asyncio.run(
             _load(base, headers, mix, args.clients, args.seconds, args.write_every)
         )
+        server_cpu, db_cpu, client_cpu = share.stop()
         every = [x for xs in lat.values() for x in xs]
         print(f"\nload average after the load: {loadavg()}")
+        n = max(1, len(every))
+        print(
+            f"CPU during the load, per read: server {1000 * server_cpu / n:.2f} ms "
+            f"({server_cpu:.1f} s), database {1000 * db_cpu / n:.2f} ms ({db_cpu:.1f} s), "
+            f"clients (this process) {1000 * client_cpu / n:.2f} ms ({client_cpu:.1f} s) "
+            f"of {wall * (os.cpu_count() or 1):.0f} CPU-s available"
+        )
         print(
             f"\nreads: {len(every)} in {wall:.0f} s ({len(every) / wall:.0f}/s); "
             f"p50 {pct(every, 50):.0f} ms, p95 {pct(every, 95):.0f} ms, "
@@ -394,6 +465,8 @@ def main() -> None:
         print("\n| section | cold after a write, ms | without rollups, ms | ratio |")
         print("| --- | --- | --- | --- |")
         for path, xs in cold.items():
+            if not xs:
+                continue
             b = base_cold.get(path)
             naive = f"{statistics.median(b):.0f}" if b else "–"
             ratio = f"{statistics.median(b) / statistics.median(xs):.1f}×" if b else "–"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -29,6 +31,7 @@ from chitieu.logs import configure_logging
 from chitieu.store.db import make_engine, session_factory
 from chitieu.web import routes as web_routes
 from chitieu.web.deps import guard_refusal
+from chitieu.web.pages.dashboard import warm_country
 from chitieu.web.static_files import PrecompressedStaticFiles
 
 log = logging.getLogger(__name__)
@@ -100,4 +103,20 @@ def serve_app() -> FastAPI:
         "serving",
         extra={"database": app.state.engine.dialect.name, "pid": os.getpid()},
     )
+    if settings.warm_up:
+        threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
     return app
+
+
+def _warm_up(app: FastAPI) -> None:
+    """The country's dashboard built into this worker's cache (see
+    :func:`chitieu.web.pages.dashboard.warm_country`); a failure is logged, and the first
+    request builds what is missing as it would have."""
+    started = time.perf_counter()
+    try:
+        built = warm_country(app.state)
+    except Exception:
+        log.exception("warm-up failed")
+        return
+    seconds = round(time.perf_counter() - started, 2)
+    log.info("warmed up", extra={"sections": len(built), "seconds": seconds})

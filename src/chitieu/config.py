@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     #: and never served stale once computed more than ``stale_max_age`` seconds ago.
     stale_refresh_interval: float = 30.0
     stale_max_age: float = 120.0
+    #: Each ``chitieu serve`` worker builds the country's dashboard sections in the background
+    #: when it starts (``CHITIEU_WARM_UP=false``: on the first request instead).
+    warm_up: bool = True
     #: Log lines as plain ``text`` or as ``json`` (one object a line), on stderr.
     log_format: Literal["text", "json"] = "text"
     #: Lowest level logged; unset: INFO for the server, WARNING for other commands.

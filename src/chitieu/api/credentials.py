@@ -61,6 +61,26 @@ async def _request_csrf(request: Request) -> str | None:
 async def credentials(request: Request) -> Presented | None:
     """The credentials on the request (None if none); 401 for a bad token or malformed Basic
     header, 403 for a cookie-authenticated state change without the right CSRF token."""
+    presented = read_credentials(request)
+    if (
+        presented is not None
+        and presented.via == "session"
+        and request.method not in SAFE_METHODS
+        and not tokens.csrf_matches(
+            auth_state(request).secret, presented.session_id or "", await _request_csrf(request)
+        )
+    ):
+        raise forbidden(
+            f"missing or wrong CSRF token: send it in the {CSRF_HEADER} header or the "
+            f"{CSRF_FIELD} form field",
+            code="csrf",
+        )
+    return presented
+
+
+def read_credentials(request: Request) -> Presented | None:
+    """:func:`credentials` but the CSRF check of a state change (nothing is awaited): the
+    credentials on the request, None if none; 401 for a bad token or malformed Basic header."""
     state = auth_state(request)
     header = request.headers.get("authorization")
     if header:
@@ -96,14 +116,6 @@ async def credentials(request: Request) -> Presented | None:
     cred = tokens.read_credential(state.secret, "session", cookie)
     if cred is None or cred.session_id is None:
         return None  # expired or forged: as if signed out
-    if request.method not in SAFE_METHODS and not tokens.csrf_matches(
-        state.secret, cred.session_id, await _request_csrf(request)
-    ):
-        raise forbidden(
-            f"missing or wrong CSRF token: send it in the {CSRF_HEADER} header or the "
-            f"{CSRF_FIELD} form field",
-            code="csrf",
-        )
     return Presented(
         "session",
         cred.username,

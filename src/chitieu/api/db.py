@@ -20,9 +20,10 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
 
 from chitieu.config import Settings
-from chitieu.store.db import reads_engine
+from chitieu.store.db import only_read, reads_engine
 
 #: Requests that change nothing: their (read-only) transaction is ended without a thread trip.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -33,13 +34,13 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     below), so a failing commit is reported to the client rather than lost; on any error
     everything is rolled back."""
     if request.method in SAFE_METHODS:
-        session: Session = request.app.state.sessions(bind=_reads(request))
+        session: Session = request.app.state.sessions(bind=reads_engine_of(request.app.state))
     else:
         session = request.app.state.sessions()
     try:
         yield session
         if request.method in SAFE_METHODS:
-            session.commit()  # nothing to write: ends the read transaction at once
+            end_reading(session)
         else:
             await run_in_threadpool(session.commit)
     except BaseException:
@@ -49,9 +50,17 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
-def _reads(request: Request) -> Engine:
-    """The app's engine for requests that read (made once per engine; :func:`reads_engine`)."""
-    state = request.app.state
+def end_reading(session: Session) -> None:
+    """End the work of a request that reads, on the thread it is on: a session that only
+    read has nothing open on the server and is just closed (by the caller); one that wrote
+    after all is committed (without waiting for the disk: it is rare)."""
+    if not only_read(session):
+        session.commit()
+
+
+def reads_engine_of(state: State) -> Engine:
+    """The app's engine for requests that read (made once per engine; :func:`reads_engine`),
+    from the app's ``state``."""
     made = getattr(state, "reads_engine", None)
     if made is None or made[0] is not state.engine:
         made = state.reads_engine = (state.engine, reads_engine(state.engine))

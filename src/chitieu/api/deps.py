@@ -23,6 +23,7 @@ Dependencies for handlers (``DB`` is :data:`chitieu.api.db.DB`, the request's se
     def csrf_token(request: Request) -> str | None       # the session's CSRF token, for forms
     async def verify_csrf(request: Request) -> None      # Depends(verify_csrf): 403 without it
     async def login_page_user(request, username, password) -> Principal  # rate-limited; 401/429
+    def signed_in_from_memory(request) -> Principal | None  # a GET's user, if no DB work needed
     def start_session(response, request, db, user) -> str   # sets the cookie; the CSRF token
     def end_session(request, response, db, user) -> None   # revokes the credential; clears cookie
     def issue_api_token(request, db, user) -> str
@@ -52,6 +53,7 @@ from chitieu.api.credentials import (
     auth_state,
     credentials,
     csrf_token,
+    read_credentials,
     unauthenticated,
     verify_csrf,
 )
@@ -146,24 +148,45 @@ async def _signed_in(
         if presented.via == "bearer":
             raise unauthenticated("the token was revoked (signed out)")
         return None
+    user = _principal(state, presented, account)
+    if user is None and presented.via == "bearer":
+        raise unauthenticated("the token was revoked (password changed or user disabled)")
+    return user
+
+
+def _principal(
+    state: AuthState, presented: Presented, account: tuple[Principal, str] | None
+) -> Principal | None:
+    """The user a bearer token or session not signed out stands for, or None if the account
+    is gone or its password changed since the credential was issued."""
     valid = account is not None and tokens.password_fingerprint(account[1]) == presented.fingerprint
-    if presented.via == "bearer":
-        if not valid:
-            raise unauthenticated("the token was revoked (password changed or user disabled)")
-        return replace(
-            account[0],  # type: ignore[index]
-            via="bearer",
-            credential_id=presented.credential_id,
-        )
-    if not valid:
+    if not valid or account is None:
         return None
+    if presented.via == "bearer":
+        return replace(account[0], via="bearer", credential_id=presented.credential_id)
     csrf = tokens.csrf_for(state.secret, presented.session_id or "")
-    return replace(
-        account[0],  # type: ignore[index]
-        via="session",
-        csrf=csrf,
-        credential_id=presented.credential_id,
-    )
+    return replace(account[0], via="session", csrf=csrf, credential_id=presented.credential_id)
+
+
+def signed_in_from_memory(request: Request) -> Principal | None:
+    """The signed-in user of a request that reads (GET, HEAD) when nothing needs the
+    database nor raises: a bearer token or session cookie that :func:`current_user` would
+    accept from this worker's memory alone (its account cached, the credential found not
+    signed out less than a second ago). None otherwise (no or other credentials, one to
+    check against the database, one refused): :func:`current_user` then decides."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    try:
+        presented = read_credentials(request)
+    except ApiError:
+        return None
+    if presented is None or presented.via not in ("bearer", "session"):
+        return None
+    state = auth_state(request)
+    account = state.accounts.get(presented.username)
+    if account is None or not state.unrevoked.known(presented.credential_id or ""):
+        return None
+    return _principal(state, presented, account)
 
 
 def _account_unless_revoked(

@@ -27,6 +27,21 @@ def _unit(db: Session, code: str) -> UnitInfo:
     return unit
 
 
+def unit_path(db: Session, code: str) -> str | None:
+    """The path of the unit ``code`` (read once per engine), or None if there is no such unit."""
+    try:
+        return _unit(db, code).path
+    except UnknownUnitError:
+        return None
+
+
+def known_unit(engine: Engine, code: str) -> UnitInfo | None:
+    """The unit ``code`` if a request on ``engine`` has read it already (no database work),
+    else None."""
+    seen = _UNITS.get(engine)
+    return seen.get(code) if seen is not None else None
+
+
 def ensure_within(
     user: Principal, unit_code: str, db: Session, *, facility: str | None = None
 ) -> UnitInfo:

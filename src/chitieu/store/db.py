@@ -156,6 +156,21 @@ def reads_engine(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT", **{READS: True})
 
 
+def only_read(session: Session) -> bool:
+    """True if ``session`` (on :func:`reads_engine`, PostgreSQL) has only run plain SELECTs
+    and holds no pending change: nothing is open on the server, so closing it is all that
+    committing it would do. False otherwise (a write, a lock or a change to flush; SQLite),
+    where the caller commits."""
+    if session.new or session.dirty or session.deleted:
+        return False
+    if not session.in_transaction():
+        return True  # no statement ran
+    conn = session.connection()
+    if not conn.get_execution_options().get(READS):
+        return False
+    return bool(getattr(conn.connection.dbapi_connection, "autocommit", False))
+
+
 def _begin_before_write(conn, cursor, statement, _params, context, _many) -> None:
     """On a connection of :func:`reads_engine`, open a transaction before the first statement
     that is not a plain SELECT (the driver sends ``BEGIN`` first once autocommit is off)."""

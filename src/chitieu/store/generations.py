@@ -21,8 +21,9 @@ by every write since (``chitieu.reporting.rollups``); without it readers read th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
-from sqlalchemy import Integer, cast, func, insert, select
+from sqlalchemy import Integer, Select, bindparam, cast, func, insert, select
 
 from chitieu.store.batches import unit_paths
 from chitieu.store.db import Db, upsert
@@ -70,13 +71,24 @@ def stamp(db: Db, scope: str, years: Iterable[int] | None = None) -> tuple[int, 
     depends on, in one read: the subtree's counters for those years and for changes of no
     year, and the counter of other changes. Equal stamps mean the answer is current."""
     wanted = [ALL_YEARS, ANY_YEAR] if years is None else sorted({ALL_YEARS, *map(int, years)})
+    params: dict[str, object] = {"stamp_scope": scope}
+    params.update((f"stamp_year_{i}", year) for i, year in enumerate(wanted))
+    row = db.execute(_stamp_statement(len(wanted)), params).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+@lru_cache(maxsize=64)
+def _stamp_statement(years: int) -> Select[tuple[int, int]]:
+    """:func:`stamp`'s statement for a number of years, made once: every request reads a
+    stamp, and building the statement anew (then its cache key, then expanding its list of
+    years) cost twice as much as running it."""
     # Each counter only grows, so their sum changes whenever one of them does.
     own = select(func.coalesce(func.sum(_cc.version), 0)).where(
-        _cc.scope == scope, _cc.year.in_(wanted)
+        _cc.scope == bindparam("stamp_scope"),
+        _cc.year.in_([bindparam(f"stamp_year_{i}") for i in range(years)]),
     )
     other = select(_cc.version).where(_cc.scope == OTHER, _cc.year == ANY_YEAR)
-    row = db.execute(select(cast(own.scalar_subquery(), Integer), other.scalar_subquery())).one()
-    return int(row[0] or 0), int(row[1] or 0)
+    return select(cast(own.scalar_subquery(), Integer), other.scalar_subquery())
 
 
 def rollups_built(db: Db) -> bool:

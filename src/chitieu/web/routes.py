@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chitieu.web.deps import install_page_errors
 from chitieu.web.pages import auth, campaign, dashboard, entry, map, plans, tokens
+from chitieu.web.section_lane import SectionLane
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class VersionedStaticCache:
 
 def install(app: FastAPI) -> None:
     """Add what the pages need to ``app`` (which already compresses responses): year-long
-    caching of versioned static files, and HTML error pages with the sign-in redirect."""
+    caching of versioned static files, HTML error pages with the sign-in redirect, and the
+    dashboard sections' lane (:mod:`chitieu.web.section_lane`) before every other route."""
+    app.router.routes.insert(0, SectionLane())
     app.add_middleware(VersionedStaticCache)
     install_page_errors(app)

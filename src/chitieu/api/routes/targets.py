@@ -20,6 +20,7 @@ from chitieu.api.db import DB
 from chitieu.api.deps import CurrentUser, ensure_within, require_role
 from chitieu.api.errors import ApiError, forbidden
 from chitieu.api.params import Paging, paginate_list
+from chitieu.api.scope import unit_path
 from chitieu.auth.users import Principal
 from chitieu.catalog.clock import vietnam_today
 from chitieu.plans.visibility import related_units, visible_plan
@@ -97,7 +98,7 @@ def targets_status(
         )
         return {"items": items, "rules": {"vi": rules_text("vi"), "en": rules_text("en")}}
 
-    path = db.scalar(select(Unit.path).where(Unit.code == unit)) if unit else None
+    path = unit_path(db, unit) if unit else None
     today = vietnam_today()
     return cached_json(request, db, user, build, unit_path=path or user.unit_path, extra=today)
 

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
 
 from chitieu.api.cache import (
     LruCache,
@@ -47,7 +48,8 @@ from chitieu.dashboard import (
 from chitieu.dashboard.common import births_completeness_json
 from chitieu.store.generations import stamp
 from chitieu.targets.provenance import uses_synthetic_data
-from chitieu.units.queries import UnitInfo, ancestors, list_units
+from chitieu.units import COUNTRY_CODE
+from chitieu.units.queries import UnitInfo, ancestors, get_unit, list_units
 from chitieu.web.deps import PageOfUnit, UnitCode, Year
 from chitieu.web.i18n import CHART_KEYS, messages_for, request_language
 
@@ -61,7 +63,10 @@ YEARS_OFFERED = 17
 
 
 def _cache(request: Request) -> LruCache[Any]:
-    state = request.app.state
+    return _cache_of(request.app.state)
+
+
+def _cache_of(state: State) -> LruCache[Any]:
     if not hasattr(state, "dashboard_cache"):
         settings = state.settings
         state.dashboard_cache = LruCache[Any](
@@ -81,6 +86,25 @@ def _view(
         key = ("headline_year", info.code)
         year = _cache(request).get_or_build(key, lambda: latest_year(db, info), version)
     return View(info, year, lang)
+
+
+def warm_country(state: State) -> list[str]:
+    """Build the country's sections for its headline year, in the default language, into the
+    app's cache (``state``: the app's state), on a session of their own: what the first
+    national request of a new worker process would otherwise build while it waits (reading
+    the country's births, then keeping them per province and year). The sections built."""
+    cache = _cache_of(state)
+    with state.sessions() as db:
+        info = get_unit(db, COUNTRY_CODE)
+        version = stamp(db, scope_of(info.path))
+        key = ("headline_year", info.code)
+        year = cache.get_or_build(key, lambda: latest_year(db, info), version)
+        view = View(info, year, state.settings.language)
+        built = []
+        for name in SECTIONS:
+            _section_data(cache, db, view, name, None)
+            built.append(name)
+    return built
 
 
 def section_data(
@@ -152,6 +176,20 @@ def dashboard_section(
     unit defaults to your own, the year to the last with complete births. 403 outside your unit."""
     if section not in SECTIONS:
         raise ApiError(404, f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
+    return section_response(request, db, user, section, unit, year, lang)
+
+
+def section_response(
+    request: Request,
+    db: Session,
+    user: Principal,
+    section: str,
+    unit: str | None,
+    year: int | None,
+    lang: str | None,
+) -> Response:
+    """:func:`dashboard_section`'s answer once its parameters are checked: the section's
+    JSON with its ETag and freshness headers, or 304 when the client has it already."""
     view = _view(request, db, user, unit, year, lang or request_language(request))
     try:
         served = section_body(request, db, view, section, user.unit_path)
