@@ -194,6 +194,11 @@ def refresh_rollups(
     disaggregation, period) keys were written, in the caller's transaction, and bump the
     change counters of their units (and every unit above) for their years — at once, or
     when :func:`flush` is called with ``pending``."""
+    if pending is not None and pending.built is None:
+        pending.built = rollups_built(db)
+    if pending is not None and not pending.built:
+        _note_scopes(db, changed, pending)  # nothing to recount: the change counters only
+        return
     cells: set[Cell] = set()
     births: set[tuple[str, int, int]] = set()  # unit-months whose births may change
     for unit, element, disaggregation, period in changed:
@@ -211,12 +216,10 @@ def refresh_rollups(
         (a, when) for u, _, _, y in cells for a in paths.get(u, [u]) for when in (y, ANY_YEAR)
     }
     if pending is not None:
-        pending.built = rollups_built(db) if pending.built is None else pending.built
-        if pending.built:
-            pending.cells |= cells
-            pending.births |= births
-            if max(len(pending.cells), len(pending.births)) >= PENDING_CELLS:
-                _settle(db, pending)  # memory stays bounded
+        pending.cells |= cells
+        pending.births |= births
+        if max(len(pending.cells), len(pending.births)) >= PENDING_CELLS:
+            _settle(db, pending)  # memory stays bounded
         pending.scopes |= scopes
         return
     if rollups_built(db):
@@ -224,6 +227,25 @@ def refresh_rollups(
         _recount(db, sorted(cells), paths)
         refresh_birth_months(db, births)
     bump(db, scopes)
+
+
+def _note_scopes(
+    db: Session, changed: Iterable[tuple[str, str, str, str]], pending: Pending
+) -> None:
+    """The change counters the keys ``changed`` will bump (their units and every unit above,
+    for their years), gathered in ``pending``: the same scopes :func:`refresh_rollups` adds,
+    from the distinct (unit, period) pairs alone."""
+    pairs = {(unit, period) for unit, _, _, period in changed}
+    unit_years = set()
+    for unit, period in pairs:
+        place = period_place(period)
+        if place is not None:
+            unit_years.add((unit, place[0]))
+    paths = pending.paths
+    paths.update(unit_paths(db, {u for u, _ in unit_years} - paths.keys()))
+    pending.scopes.update(
+        (a, when) for u, y in unit_years for a in paths.get(u, [u]) for when in (y, ANY_YEAR)
+    )
 
 
 def flush(db: Session, pending: Pending) -> None:

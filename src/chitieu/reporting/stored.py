@@ -18,14 +18,15 @@ def _load_rows(
     """Rows of ``table`` (data values or deleted values) with one of ``keys``."""
     units = sorted({k[1] for k in keys})
     periods = sorted({k[2] for k in keys})
+    names = [c.key for c in cols]
     found: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for chunk in chunks(units):
         for pchunk in chunks(periods):
             stmt = select(*cols).where(table.unit_code.in_(chunk), table.period.in_(pchunk))
-            for row in db.execute(stmt):
-                key = (row.element_code, row.unit_code, row.period, row.disaggregation)
+            for row in db.execute(stmt).tuples():
+                key = (row[1], row[2], row[3], row[4])  # element, unit, period, disaggregation
                 if key in keys:
-                    found[key] = dict(row._mapping)
+                    found[key] = dict(zip(names, row, strict=True))
     return found
 
 

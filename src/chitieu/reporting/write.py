@@ -43,10 +43,6 @@ def _row_key(a: Action) -> str:
     return f"{a.v.element}|{a.v.unit}|{a.period}|{a.v.disaggregation}"
 
 
-def _cell(a: Action) -> tuple[str, str, str, str]:
-    return a.v.unit, a.v.element, a.v.disaggregation, a.period
-
-
 def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
@@ -133,7 +129,11 @@ def apply_plan(
     append_rows(
         db, AuditEntry.__tablename__, _AUDIT_COLUMNS, [_audit_row(a, actor) for a in unaudited]
     )
-    refresh_rollups(db, (_cell(a) for a in (*inserts, *updates, *deletes)), pending)
+    changed = [
+        (a.v.unit, a.v.element, a.v.disaggregation, a.period)
+        for a in (*inserts, *updates, *deletes)
+    ]
+    refresh_rollups(db, changed, pending)
 
 
 #: The audit entries of the values just inserted (``id > :after``), built by SQLite from the

@@ -1,0 +1,184 @@
+"""A payload read ahead of its import, in a thread of its own.
+
+Reading and translating a payload is Python work; checking and writing it waits much of its
+time on the database (on PostgreSQL, the server's work on the rows sent). :func:`read_ahead`
+runs the reader in a second thread, so the next values are being read while the database
+works on the last ones, and hands the values over in chunks through a bounded queue (memory
+stays bounded: at most :data:`DEPTH` chunks wait).
+
+What the reader records while it reads (problems, refused indexes, conflicts, an unreadable
+end) is not written to the import's :class:`~chitieu.reporting.imports.Outcome` from the
+reading thread: it is logged beside the values and replayed on the outcome, in the same
+order, when the import takes the value that followed it. The import therefore sees exactly
+what it would have seen reading the payload itself: the same conflicts in the same order,
+the same refusals at the same point, whichever thread ran ahead.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from chitieu.reporting.imports import Outcome
+from chitieu.reporting.summary import Conflict
+
+T = TypeVar("T")
+
+#: Values handed over at a time, and chunks that may wait in the queue.
+CHUNK = 1000
+DEPTH = 8
+#: The interpreter's switch interval while an import reads ahead (seconds): the importing
+#: thread, back from a wait on the database, takes its turn after at most this long instead
+#: of Python's default 5 ms.
+SWITCH_INTERVAL = 0.0005
+
+_Op = tuple[Any, ...]
+
+
+class _Ops:
+    """What the reader recorded before the next value (or the end)."""
+
+    __slots__ = ("ops",)
+
+    def __init__(self, ops: list[_Op]) -> None:
+        self.ops = ops
+
+
+class _Failed:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_END = object()
+
+
+class Recorded(list[Any]):
+    """A list the reader appends to (a payload's ``problems`` or ``rejected``): each item is
+    logged for replay instead of kept."""
+
+    def __init__(self, log: list[_Op], kind: str) -> None:
+        super().__init__()
+        self._log = log
+        self._kind = kind
+
+    def append(self, item: Any) -> None:
+        self._log.append((self._kind, item))
+
+
+class RecordingOutcome(Outcome):
+    """The outcome the reading thread writes to: every ``add`` is logged for replay."""
+
+    def __init__(self, log: list[_Op]) -> None:
+        super().__init__()
+        self._log = log
+
+    def add(self, c: Conflict, *, rejects: bool = True) -> None:
+        self._log.append(("add", c, rejects))
+
+
+def replay(ops: Iterable[_Op], outcome: Outcome) -> None:
+    """Apply logged operations to ``outcome`` as the reader would have applied them."""
+    for op in ops:
+        kind = op[0]
+        if kind == "problem":
+            outcome.conflicts.append(op[1])
+        elif kind == "reject":
+            outcome.rejected.append(op[1])
+        elif kind == "add":
+            outcome.add(op[1], rejects=op[2])
+        else:  # "fatal"
+            outcome.fatal = True
+
+
+def read_ahead(
+    make: Callable[[RecordingOutcome], Iterable[T]],
+    log: list[_Op],
+    outcome: Outcome,
+) -> Iterator[T]:
+    """The values of ``make(recording)`` read in a thread of its own; what the reader logs
+    in ``log`` (through ``recording`` or :class:`Recorded` lists sharing ``log``) is replayed
+    on ``outcome`` as the values are taken. The thread starts at the first value asked for
+    and stops when the iterator is exhausted or closed."""
+    recording = RecordingOutcome(log)
+    source = make(recording)
+    handover: queue.Queue[Any] = queue.Queue(DEPTH)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handover.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        buf: list[Any] = []
+        try:
+            for v in source:
+                if log:
+                    buf.append(_Ops(log.copy()))
+                    log.clear()
+                buf.append(v)
+                if len(buf) >= CHUNK:
+                    if not put(buf):
+                        return
+                    buf = []
+            if recording.fatal:
+                log.append(("fatal",))
+            if log:
+                buf.append(_Ops(log.copy()))
+                log.clear()
+            if put(buf):
+                put(_END)
+        except BaseException as exc:  # handed to the importing thread, raised there
+            if log:
+                buf.append(_Ops(log.copy()))
+                log.clear()
+            if put(buf):
+                put(_Failed(exc))
+
+    thread = threading.Thread(target=produce, name="chitieu-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handover.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            for v in item:
+                if type(v) is _Ops:
+                    replay(v.ops, outcome)
+                else:
+                    yield v
+    finally:
+        stop.set()
+        thread.join()
+
+
+_switches_lock = threading.Lock()
+_switches: list[float] = []  # the interval before the first import in progress set it
+
+
+@contextmanager
+def quick_switches() -> Iterator[None]:
+    """Run with the interpreter's switch interval at most :data:`SWITCH_INTERVAL`; the interval
+    set before comes back when the last of the imports in progress ends."""
+    with _switches_lock:
+        _switches.append(sys.getswitchinterval())
+        sys.setswitchinterval(min(_switches[0], SWITCH_INTERVAL))
+    try:
+        yield
+    finally:
+        with _switches_lock:
+            before = _switches.pop()
+            if not _switches:
+                sys.setswitchinterval(before)
