@@ -50,6 +50,7 @@ from chitieu.ingest.birth_staging import (
 from chitieu.ingest.birth_tally import BirthTally, pack_keys
 from chitieu.ingest.error_log import ErrorLog
 from chitieu.ingest.errors import ImportRefused, row_error
+from chitieu.ingest.key_checks import check_new_units, defer_key_checks
 from chitieu.ingest.prefetch import prefetch
 from chitieu.ingest.repeats import RepeatFinder
 from chitieu.metrics import record_import
@@ -220,6 +221,7 @@ def import_births(
             return BirthImportResult(rows, 0, rows, None, digest, dry_run, earlier.id)
         try:
             with conn.begin() as tx:
+                keys_deferred = defer_key_checks(conn)
                 refs = birth_store.load_references(conn, today or vietnam_today())
                 create_stage(conn)
                 rows_read, tally = _stage_file(conn, path, refs, log)
@@ -254,6 +256,8 @@ def import_births(
                         exclusive=bulk.exclusive,
                         unindexed=bulk.unindexed,
                     )
+                if keys_deferred:
+                    check_new_units(conn, {unit for unit, _, _ in result.months})
                 # cached answers about these units and years (and those above) are stale
                 c = COUNTS.c
                 touched = (

@@ -16,20 +16,29 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from chitieu.store.models.base import Base
 
+#: On SQLite the birth tables are stored in their primary key's order (``WITHOUT ROWID``): one
+#: B-tree a table instead of the rows plus a copy of the key beside them, so an import writes
+#: each record once and a read by key finds the row in the key's own tree.
+CLUSTERED = {"sqlite_with_rowid": False}
+
 
 class BirthRecord(Base):
-    """One birth from civil registration or the population database."""
+    """One birth from civil registration or the population database.
+
+    Records are read by ``birth_id`` (an import's checks) and by import batch, never by unit:
+    every count comes from :class:`BirthAggregate`, so ``unit_code`` has no index of its own."""
 
     __tablename__ = "birth_records"
     __table_args__ = (
         CheckConstraint("sex IN ('M', 'F')", name="ck_birth_sex"),
         CheckConstraint("birth_order >= 1", name="ck_birth_order"),
         CheckConstraint("prev_boys + prev_girls = birth_order - 1", name="ck_birth_prev"),
+        CLUSTERED,
     )
 
     birth_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     birth_date: Mapped[date] = mapped_column(Date)
-    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     sex: Mapped[str] = mapped_column(String(1))
     birth_order: Mapped[int] = mapped_column(Integer)
     prev_boys: Mapped[int] = mapped_column(Integer)
@@ -47,6 +56,7 @@ class BirthAggregate(Base):
     """
 
     __tablename__ = "birth_aggregates"
+    __table_args__ = CLUSTERED
 
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -64,6 +74,7 @@ class BirthYearAggregate(Base):
     provincial read of whole years reads about a twelfth of the rows."""
 
     __tablename__ = "birth_year_aggregates"
+    __table_args__ = CLUSTERED
 
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
