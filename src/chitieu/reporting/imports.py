@@ -27,11 +27,12 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from chitieu.reporting import summary as sm
 from chitieu.reporting.periods import Editor
@@ -47,7 +48,7 @@ from chitieu.reporting.validate import (
     plan_import,
 )
 from chitieu.reporting.write import apply_plan
-from chitieu.store.db import session_on, with_retries
+from chitieu.store.db import dialect_name, session_on, with_retries
 from chitieu.store.models import ImportBatch
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,31 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+#: SQLite's page cache while an import writes (KiB). Its default (2 MiB) is far smaller than
+#: the indexes a large import writes into: the transaction's dirty pages spill to the WAL and
+#: are read back again and again (a million values: 3.6 GB read, 2.8 GB written with the
+#: default; 1.8 and 2.2 GB with 64 MiB). Pages are taken as needed, so a small import uses
+#: little of it.
+SQLITE_CACHE_KIB = 64 * 1024
+
+
+@contextmanager
+def _page_cache(db: Session) -> Iterator[None]:
+    """On SQLite, a larger page cache for the import's connection while it runs (set back
+    after: the connection returns to the pool)."""
+    if dialect_name(db) != "sqlite":
+        yield
+        return
+    conn = db.connection()
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(SQLITE_CACHE_KIB)}")  # a constant
+    try:
+        yield
+    finally:
+        with suppress(SQLAlchemyError):  # a broken connection is not reused anyway
+            conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+
 class _Rollback(Exception):
     """Ends the transaction without committing (dry run, or an atomic import refused)."""
 
@@ -193,7 +219,7 @@ def import_values(
         pending = Pending()
         seen = 0
         try:
-            with engine.begin() as conn:
+            with engine.begin() as conn, _page_cache(session_on(conn)):
                 for batch in _batches(values, batch_size):
                     seen += len(batch)
                     actions, conflicts = plan_import(

@@ -27,6 +27,7 @@ from chitieu.reporting import summary as sm
 from chitieu.reporting.period_rules import PeriodRules
 from chitieu.reporting.periods import Editor, lock_periods, refusal
 from chitieu.reporting.plausibility import implausible_months
+from chitieu.reporting.seen import NOWHERE, SeenKeys
 from chitieu.reporting.stored import load_existing, load_tombstones
 from chitieu.reporting.summary import Conflict
 from chitieu.store.batches import chunks
@@ -97,7 +98,7 @@ class PlanState:
     """What planning must remember from one batch to the next: where each key was first
     given (a key given twice is a conflict, never merged)."""
 
-    first_seen: dict[int, str] = field(default_factory=dict)
+    seen: SeenKeys = field(default_factory=SeenKeys)
     #: The data elements and the paths of the units met so far (read once per import).
     elements: dict[str, Any] = field(default_factory=dict)
     paths: dict[str, str | None] = field(default_factory=dict)
@@ -297,26 +298,21 @@ def plan_import(
     ctx = _Context(elements, paths, scope, allowed_unit, strategy, rules)
     conflicts: list[Conflict] = []
     checked: list[tuple[ValueIn, str, float | None]] = []
-    for v in values:
+    refused: list[tuple[int, list[Conflict]]] = []
+    hashes: list[int] = []
+    places: list[str] = []
+    for i, v in enumerate(values):
         problems, period, number = _check(v, ctx)
-        key = (v.element, v.unit, period, v.disaggregation)
-        if not problems:
-            where = v.location or (f"index {v.index}" if v.index is not None else "a value")
-            earlier = state.first_seen.setdefault(hash(key), where)
-            if earlier is not where:
-                problems.append(
-                    Conflict(
-                        "/".join(key),
-                        _both("import_duplicate_value", cell="/".join(key), where=earlier),
-                        None,
-                        "value",
-                        v.index,
-                        v.location,
-                    )
-                )
-        conflicts += problems
-        if not problems:
-            checked.append((v, period, number))
+        if problems:
+            conflicts += problems
+            refused.append((i, problems))
+            continue
+        hashes.append(hash((v.element, v.unit, period, v.disaggregation)))
+        places.append(v.location or (f"index {v.index}" if v.index is not None else NOWHERE))
+        checked.append((v, period, number))
+    given_before = state.seen.add(hashes, places)
+    if given_before:
+        conflicts, checked = _with_duplicates(len(values), refused, checked, given_before)
 
     periods = lock_periods(db, [(v.unit, p) for v, p, _ in checked])
     keys = {(v.element, v.unit, p, v.disaggregation) for v, p, _ in checked}
@@ -356,6 +352,32 @@ def plan_import(
         if refused_months:
             actions = [a for a in actions if (a.v.unit, a.period) not in refused_months]
     return actions, conflicts
+
+
+def _with_duplicates(
+    n: int,
+    refused: list[tuple[int, list[Conflict]]],
+    checked: list[tuple[ValueIn, str, float | None]],
+    given_before: dict[int, str],
+) -> tuple[list[Conflict], list[tuple[ValueIn, str, float | None]]]:
+    """The conflicts of a batch in the order of its values, each key given before among them
+    (``given_before``: positions in ``checked`` -> where it was first given), and the checked
+    values without those."""
+    bad = dict(refused)
+    conflicts: list[Conflict] = []
+    j = 0
+    for i in range(n):
+        if i in bad:
+            conflicts += bad[i]
+            continue
+        earlier = given_before.get(j)
+        if earlier is not None:
+            v, period, _ = checked[j]
+            cell = "/".join((v.element, v.unit, period, v.disaggregation))
+            why = _both("import_duplicate_value", cell=cell, where=earlier)
+            conflicts.append(Conflict(cell, why, None, "value", v.index, v.location))
+        j += 1
+    return conflicts, [c for k, c in enumerate(checked) if k not in given_before]
 
 
 def _decide(strategy: ImportStrategy, v: ValueIn, number: float | None, old: dict | None) -> str:
