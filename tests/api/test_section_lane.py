@@ -8,6 +8,8 @@ committed; the country's sections built at a worker's start are answered from it
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from typing import Any
 
@@ -22,13 +24,15 @@ from chitieu.app import create_app
 from chitieu.store.db import only_read
 from chitieu.store.models import RevokedCredential, Unit
 from chitieu.web.pages.dashboard import warm_country
-from chitieu.web.section_lane import SectionLane
+from chitieu.web.section_lane import SectionLane, SharedStamps, _Read
 
 SECTION = "/api/dashboard/reporting"
 QUERY = "unit=01&year=2024&lang=vi"
 #: Headers that differ between two answers of the same content built apart (the time, the
-#: request, the nonce; a section's ETag hashes its JSON, which says when it was computed).
+#: request, the nonce; a section's ETag hashes its JSON, which says when it was computed, and
+#: so does its compressed length).
 VOLATILE = {
+    "content-length",
     "date",
     "x-request-id",
     "content-security-policy",
@@ -239,3 +243,50 @@ def test_the_country_built_at_start_is_answered_from_the_cache(world) -> None:
     with TestClient(built_fresh) as full:
         r2 = full.get("/api/dashboard/scorecard?unit=VN&lang=vi", headers=admin)
     assert _comparable(r2)[1] == _comparable(r)[1]
+
+
+def test_a_province_user_reads_their_write_at_once_through_the_lane(world) -> None:
+    """The answer kept for Hanoi's analyst is served from the event loop while current; after
+    a value is saved in a Hanoi ward, their next read is built again (a miss), not served."""
+    app, analyst = world.client.app, world.as_("analyst")
+    url = f"{SECTION}?unit=01&year=2026&lang=vi"
+    for _ in range(2):
+        assert world.client.get(url, headers=analyst).status_code == 200
+    cache = app.state.dashboard_cache
+    before = cache.misses
+    kept = world.client.get(url, headers=analyst)
+    assert cache.misses == before and _taken(app, "unit=01&year=2026&lang=vi", analyst)
+    _write(world, "202605", 7)
+    fresh = world.client.get(url, headers=analyst)
+    assert cache.misses > before and "x-chitieu-stale" not in fresh.headers
+    assert fresh.json()["computed_at"] >= kept.json()["computed_at"]
+
+
+def test_a_stamp_read_is_shared_only_by_requests_that_arrived_before_it_began() -> None:
+    """Requests arriving together share one read; a request arriving once a read has begun
+    does not join it (the read might miss a change committed just before the request came)
+    and starts another."""
+    calls: list[int] = []
+    release = threading.Event()
+
+    def read(pending: _Read) -> tuple[int, int]:
+        pending.started = time.monotonic()
+        calls.append(len(calls) + 1)
+        n = len(calls)
+        release.wait(10)
+        return n, 0
+
+    async def scenario() -> tuple[list[tuple[int, int]], tuple[int, int]]:
+        shared = SharedStamps()
+        together = asyncio.gather(*(shared.stamp("01", read) for _ in range(3)))
+        task = asyncio.ensure_future(together)
+        while not calls:  # the first read has begun (and waits)
+            await asyncio.sleep(0.001)
+        later = asyncio.ensure_future(shared.stamp("01", read))
+        while len(calls) < 2:
+            await asyncio.sleep(0.001)
+        release.set()
+        return await task, await later
+
+    first, second = asyncio.run(scenario())
+    assert first == [(1, 0)] * 3 and second == (2, 0) and calls == [1, 2]

@@ -57,6 +57,8 @@ from chitieu.store.generations import stamp
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+#: What rebuilds a stale value in the background (None: a stale value is never served).
+Refresh = Callable[[], T] | None
 
 #: Entries kept, and their total size: a few dozen dashboards' worth.
 MAX_ENTRIES = 512
@@ -191,6 +193,17 @@ class LruCache(Generic[T]):
         there and ``refresh`` is given (it builds the value on a database session of its own,
         in another thread), maybe that one, stale, by the rules in the module's docstring;
         otherwise ``build()``, stored."""
+        ready = self._ready(key, version, refresh, build=True)
+        return ready if ready is not None else self._build(key, build, version)
+
+    def ready(self, key: Hashable, *, version: Hashable, refresh: Refresh[T]) -> Served[T] | None:
+        """What :meth:`serve` would answer without building (the current value, or a stale
+        one and its background rebuild), or None, changing nothing, where it would build."""
+        return self._ready(key, version, refresh, build=False)
+
+    def _ready(
+        self, key: Hashable, version: Hashable, refresh: Refresh[T], *, build: bool
+    ) -> Served[T] | None:
         now = self._clock()
         with self._lock:
             found = self._current(key, version)
@@ -203,13 +216,24 @@ class LruCache(Generic[T]):
                 and refresh is not None
                 and self._interval > 0
                 and now - entry.computed_at <= self._max_age
+                and (build or not self._waits(key, entry, now))
             ):
                 wait = self._refresh_now(key, entry, now, version, refresh)
                 if not wait:
                     self.stale += 1
                     record_cache(self._name, hit=True, stale=True)
                     return Served(entry.value, entry.computed_at, stale=True)
-        return self._build(key, build, version)
+        return None
+
+    def _waits(self, key: Hashable, entry: _Entry[T], now: float) -> bool:
+        """With the lock held: True if :meth:`_refresh_now` would have the request wait."""
+        return key not in self._refreshing and self._due(entry, now) and self._quiet(entry, now)
+
+    def _due(self, entry: _Entry[T], now: float) -> bool:  # no rebuild in the last interval
+        return entry.refreshed_at is None or now - entry.refreshed_at >= self._interval
+
+    def _quiet(self, entry: _Entry[T], now: float) -> bool:  # not served stale in it either
+        return entry.stale_at is None or now - entry.stale_at >= self._interval
 
     def _refresh_now(
         self,
@@ -224,12 +248,10 @@ class LruCache(Generic[T]):
         no stale answer served in the last interval); False if the stale entry is served (a
         rebuild running, or started now in the background, or due an interval after the last
         one)."""
-        last_rebuild, last_stale = entry.refreshed_at, entry.stale_at
-        due = last_rebuild is None or now - last_rebuild >= self._interval
-        if key not in self._refreshing and due:
+        if key not in self._refreshing and self._due(entry, now):
             entry.refreshed_at = now
             self._refreshing.add(key)
-            if last_stale is None or now - last_stale >= self._interval:
+            if self._quiet(entry, now):
                 return True
             pool = self._executor or background_pool()
             pool.submit(self._rebuild_in_background, key, version, refresh)

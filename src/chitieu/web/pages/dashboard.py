@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -140,8 +141,30 @@ def section_body(
     the larger sections cost more than answering from the cache). The country's sections may
     be served stale while they are rebuilt, and so may every section to a national user (the
     reader's unit path ``reader``; :func:`chitieu.api.cache.may_be_stale`)."""
-    cache = _cache(request)
     version = stamp(db, scope_of(view.unit.path))
+    cache, key, encode, refresh = _body_parts(request, view, name, reader, version)
+    return cache.serve(key, lambda: encode(db), version=version, refresh=refresh)
+
+
+def section_ready(
+    request: Request, view: View, name: str, reader: str, version: tuple[int, int]
+) -> Served[tuple[bytes, str, str]] | None:
+    """:func:`section_body` where it needs no database work, given the stamp ``version`` of
+    the view's unit read after the request arrived: the current answer, or the previous one
+    where it may be served stale; None where the answer must be built, or waited for."""
+    cache, key, _, refresh = _body_parts(request, view, name, reader, version)
+    return cache.ready(key, version=version, refresh=refresh)
+
+
+def _body_parts(
+    request: Request, view: View, name: str, reader: str | None, version: tuple[int, ...]
+) -> tuple[
+    LruCache[Any],
+    tuple[Any, ...],
+    Callable[[Session], tuple[bytes, str, str]],
+    Callable[[], tuple[bytes, str, str]] | None,
+]:
+    cache = _cache(request)
 
     def encode(db: Session) -> tuple[bytes, str, str]:
         at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -159,7 +182,7 @@ def section_body(
                 return encode(own)
 
     key = ("body", name, view.unit.code, view.year, view.lang)
-    return cache.serve(key, lambda: encode(db), version=version, refresh=refresh)
+    return cache, key, encode, refresh
 
 
 @api_router.get("/{section}", summary="One section of the dashboard, as the charts draw it")
@@ -195,6 +218,12 @@ def section_response(
         served = section_body(request, db, view, section, user.unit_path)
     except ImportError as exc:  # a part of the statistics engine not installed yet
         raise ApiError(503, f"not available yet: {exc}", code="unavailable") from None
+    return section_answer(request, served)
+
+
+def section_answer(request: Request, served: Served[tuple[bytes, str, str]]) -> Response:
+    """A section as served: its JSON with its ETag and freshness headers, or 304 when the
+    client has it already."""
     body, etag, computed_at = served.value
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
     headers |= freshness_headers(served) | {"X-Chitieu-Computed-At": computed_at}
