@@ -61,6 +61,9 @@ def test_create_update_and_audit(world) -> None:
     ]
     _, _, old, new = history[1]
     assert old["value"] == 41_000 and new["value"] == 42_000 and new["comment"] == "điều chỉnh"
+    # the same fields as an import's audit of a value, follow-up included
+    fields = {"value", "comment", "stored_by", "status", "followup"}
+    assert set(old) == set(new) == fields and new["followup"] is False
 
 
 def test_invalid_values_are_refused_and_nothing_written(world) -> None:

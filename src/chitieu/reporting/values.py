@@ -26,12 +26,12 @@ from chitieu.reporting import summary as sm
 from chitieu.reporting.periods import Editor, lock_periods, refusal, status_refusal
 from chitieu.reporting.rollups import refresh_rollups
 from chitieu.reporting.validate import ValueIn, plan_import
+from chitieu.reporting.write import AUDITED_FIELDS
 from chitieu.store.audit import record_change
 from chitieu.store.models import DataValue, ReportPeriod, Unit
 
 Status = Literal["draft", "submitted", "locked"]
 STATUSES = ("draft", "submitted", "locked")
-_FIELDS = ("value", "comment", "stored_by", "status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ def _stored(db: Session, key: ValueKey, period: str) -> DataValue | None:
 
 
 def _public(row: DataValue) -> dict[str, Any]:
-    return {f: getattr(row, f) for f in _FIELDS}
+    return {f: getattr(row, f) for f in AUDITED_FIELDS}
 
 
 def _audit(

@@ -43,10 +43,14 @@ def _row_key(a: Action) -> str:
     return f"{a.v.element}|{a.v.unit}|{a.period}|{a.v.disaggregation}"
 
 
+#: What the audit records of a data value, before and after a change, on every write path.
+AUDITED_FIELDS = ("value", "comment", "stored_by", "status", "followup")
+
+
 def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
-    return {k: row.get(k) for k in ("value", "comment", "stored_by", "status", "followup")}
+    return {k: row.get(k) for k in AUDITED_FIELDS}
 
 
 def _stored(action: Action) -> dict[str, Any]:
