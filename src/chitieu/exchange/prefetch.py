@@ -16,13 +16,13 @@ the same refusals at the same point, whichever thread ran ahead.
 
 from __future__ import annotations
 
-import queue
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from chitieu.ingest.prefetch import prefetch
 from chitieu.reporting.imports import Outcome
 from chitieu.reporting.summary import Conflict
 
@@ -46,16 +46,6 @@ class _Ops:
 
     def __init__(self, ops: list[_Op]) -> None:
         self.ops = ops
-
-
-class _Failed:
-    __slots__ = ("exc",)
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
-
-
-_END = object()
 
 
 class Recorded(list[Any]):
@@ -106,62 +96,43 @@ def read_ahead(
     on ``outcome`` as the values are taken. The thread starts at the first value asked for
     and stops when the iterator is exhausted or closed."""
     recording = RecordingOutcome(log)
-    source = make(recording)
-    handover: queue.Queue[Any] = queue.Queue(DEPTH)
-    stop = threading.Event()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                handover.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        buf: list[Any] = []
-        try:
-            for v in source:
-                if log:
-                    buf.append(_Ops(log.copy()))
-                    log.clear()
-                buf.append(v)
-                if len(buf) >= CHUNK:
-                    if not put(buf):
-                        return
-                    buf = []
-            if recording.fatal:
-                log.append(("fatal",))
-            if log:
-                buf.append(_Ops(log.copy()))
-                log.clear()
-            if put(buf):
-                put(_END)
-        except BaseException as exc:  # handed to the importing thread, raised there
-            if log:
-                buf.append(_Ops(log.copy()))
-                log.clear()
-            if put(buf):
-                put(_Failed(exc))
-
-    thread = threading.Thread(target=produce, name="chitieu-read-ahead", daemon=True)
-    thread.start()
+    chunks = prefetch(_chunks(make(recording), log, recording), depth=DEPTH)
     try:
-        while True:
-            item = handover.get()
-            if item is _END:
-                return
-            if isinstance(item, _Failed):
-                raise item.exc
-            for v in item:
+        for chunk in chunks:
+            for v in chunk:
                 if type(v) is _Ops:
                     replay(v.ops, outcome)
                 else:
                     yield v
     finally:
-        stop.set()
-        thread.join()
+        chunks.close()
+
+
+def _chunks(source: Iterable[T], log: list[_Op], recording: Outcome) -> Iterator[list[Any]]:
+    """``source``'s values in lists of :data:`CHUNK`, each value preceded by what the reader
+    logged before it; what it logged before failing comes ahead of the failure."""
+    buf: list[Any] = []
+
+    def take_log() -> None:
+        if log:
+            buf.append(_Ops(log.copy()))
+            log.clear()
+
+    try:
+        for v in source:
+            take_log()
+            buf.append(v)
+            if len(buf) >= CHUNK:
+                yield buf
+                buf = []
+        if recording.fatal:
+            log.append(("fatal",))
+    except Exception:
+        take_log()
+        yield buf
+        raise
+    take_log()
+    yield buf
 
 
 _switches_lock = threading.Lock()
