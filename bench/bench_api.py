@@ -79,39 +79,56 @@ def prepare(url: str) -> None:
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
-def start_server(url: str) -> tuple[subprocess.Popen, str]:
+def chitieu_env(url: str, src: Path = ROOT / "src") -> dict[str, str]:
+    """The environment of a ``chitieu`` child process on ``url``, running the code in ``src``."""
+    return {**os.environ, "CHITIEU_DATABASE_URL": url, "PYTHONPATH": str(src)}
+
+
+def start_server(
+    url: str,
+    workers: int = 1,
+    settings: dict[str, str] | None = None,
+    src: Path = ROOT / "src",
+) -> tuple[subprocess.Popen, str]:
+    """``chitieu serve`` on ``url`` with ``workers`` and the extra environment ``settings``,
+    running the code in ``src``; returns once ``/healthz`` answers (its base URL with it)."""
     port = _free_port()
-    env = {**os.environ, "CHITIEU_DATABASE_URL": url, "CHITIEU_SECRET_KEY": uuid.uuid4().hex}
+    env = {**chitieu_env(url, src), "CHITIEU_SECRET_KEY": uuid.uuid4().hex, **(settings or {})}
+    # the server's log goes to a file open for the server's life (a pipe nobody reads would
+    # stall it once full); it is read if the server exits before it answers
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
     proc = subprocess.Popen(
-        [CHITIEU, "serve", "--port", str(port)],
+        [sys.executable, "-m", "chitieu", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+            log.seek(0)
+            raise RuntimeError(f"server exited: {log.read()[-2000:]}")
         try:
-            if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return proc, base
         except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("server did not start within 60 s")
+            pass
+        time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError("server did not start within 120 s")
 
 
 def stop_server(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
-        proc.wait(timeout=20)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
 
 
 # --- measuring ----------------------------------------------------------------------------

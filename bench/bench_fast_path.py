@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api import _Connection, machine
-from bench_mixed_load import _free_port, stop_server
+from bench_api import _Connection, machine, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = (
@@ -38,32 +35,6 @@ PATHS = (
     "/api/dashboard/scorecard?unit=01&year=2025&lang=vi",
     "/api/targets/status",
 )
-
-
-def serve(url: str, src: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CHITIEU_DATABASE_URL": url,
-        "PYTHONPATH": str(src),
-        "CHITIEU_SECRET_KEY": uuid.uuid4().hex,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "chitieu", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    stop_server(proc)
-    raise RuntimeError("server did not start")
 
 
 def cpu_seconds(proc: subprocess.Popen) -> float:
@@ -92,7 +63,7 @@ async def timed(base: str, headers: dict[str, str], path: str, n: int) -> list[f
 
 def one(url: str, src: Path, n: int) -> dict[str, tuple[float, float, float]]:
     """Per path: median and 90th percentile ms, and server CPU ms per request."""
-    proc, base = serve(url, src)
+    proc, base = start_server(url, src=src)
     try:
         r = httpx.post(f"{base}/api/login", json={"username": "admin", "password": "demo"})
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}

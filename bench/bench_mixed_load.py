@@ -39,12 +39,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -52,7 +50,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api import _Connection, machine  # noqa: E402
+from bench_api import (  # noqa: E402
+    _Connection,
+    chitieu_env,
+    machine,
+    start_server,
+    stop_server,
+)
 
 SECTIONS = ("scorecard", "trend", "signatures", "communes", "capacity", "reporting")
 PROVINCES = ("01", "31", "79", "48", "92")
@@ -78,51 +82,6 @@ def calls() -> list[str]:
         "/api/indicators/SRB?unit=VN&start=2026&end=2026",
     ]
     return out
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env(url: str) -> dict[str, str]:
-    return {**os.environ, "CHITIEU_DATABASE_URL": url, "PYTHONPATH": str(ROOT / "src")}
-
-
-def start_server(
-    url: str, workers: int, settings: dict[str, str] | None = None
-) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**_env(url), "CHITIEU_SECRET_KEY": uuid.uuid4().hex, **(settings or {})}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "chitieu", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("server did not start within 120 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -230,7 +189,7 @@ def rollups_switch(url: str, on: bool) -> None:
     if on:
         subprocess.run(
             [sys.executable, "-m", "chitieu", "db", "upgrade"],
-            env=_env(url),
+            env=chitieu_env(url),
             check=True,
             capture_output=True,
         )
