@@ -75,6 +75,7 @@ def test_each_target_names_the_act_that_assigns_it_or_says_none_was_found():
     # the pharmacists' 2025 target comes from the healthcare network master plan
     pharmacists = by_code["PHARMACISTS_PER_10K"]
     assert pharmacists.assigned_by == "government" and "Quy hoạch" in pharmacists.legal_basis
+    assert "201/QĐ-TTg" in pharmacists.legal_basis
     assert [r.target_value for r in pharmacists.results if r.year == 2025] == [3.4]
     # the 2024 targets as the Ministry's Plan 1015/KH-BYT lists them
     targets_2024 = {
@@ -90,10 +91,13 @@ def test_each_target_names_the_act_that_assigns_it_or_says_none_was_found():
     stunting = by_code["STUNTING_U5"]
     assert "02/QĐ-TTg" in stunting.legal_basis and "chưa tìm được" in stunting.legal_basis
     assert [(r.target_value, r.value) for r in stunting.results if r.year == 2025] == [(17, None)]
-    # where no act assigning the 2025 target was found, the file says so; none is invented
+    # full immunisation's 2025 target is the Ministry's immunisation plan (Decision
+    # 1987/QĐ-BYT: at least 90 %); the Government's own 2025 figure was not found, and says so
     immunisation = by_code["FULL_IMMUNISATION_U1"]
-    assert "chưa tìm được" in (immunisation.legal_basis or "")
-    assert not [r for r in immunisation.results if r.year == 2025 and r.target_value]
+    assert "1987/QĐ-BYT" in immunisation.legal_basis
+    assert "chưa tìm được" in immunisation.legal_basis
+    (im_2025,) = [r for r in immunisation.results if r.year == 2025]
+    assert (im_2025.target_value, im_2025.value, im_2025.met) == (90, 95, None)
     assert by_code["DTP1_COVERAGE"].assigned_by is None
     assert not by_code["DTP1_COVERAGE"].legal_basis
     # the sources shown to people link to the publishers, not to an unrelated site's copy
@@ -106,7 +110,7 @@ def test_view_per_year(ready_engine):
         card = national_scorecard(db)
     assert card.years == [2023, 2024, 2025]
     assert card.summary(2024) == {"met": 6, "not_met": 2, "unknown": 2, "targets": 10}
-    assert card.summary(2025) == {"met": 5, "not_met": 1, "unknown": 4, "targets": 10}
+    assert card.summary(2025) == {"met": 6, "not_met": 1, "unknown": 3, "targets": 10}
     srb = next(r for r in card.rows if r.code == "SRB")
     assert srb.cells[2024].met is False and not srb.cells[2024].met_derived
     # 2025 has no published verdict per target: 110 against at most 111 is derived
@@ -114,6 +118,12 @@ def test_view_per_year(ready_engine):
     # the fertility target's miss in 2025 is published (Population Department, 17/12/2025)
     tfr = next(r for r in card.rows if r.code == "TFR")
     assert tfr.cells[2025].met is False and not tfr.cells[2025].met_derived
+    # life expectancy's 2025 verdict is published (the Ministry's review, 29/12/2025);
+    # full immunisation's is derived (95 against at least 90)
+    life = next(r for r in card.rows if r.code == "LIFE_EXPECTANCY")
+    assert life.cells[2025].met is True and not life.cells[2025].met_derived
+    immunisation = next(r for r in card.rows if r.code == "FULL_IMMUNISATION_U1")
+    assert immunisation.cells[2025].met is True and immunisation.cells[2025].met_derived
     assert card.title_vi.startswith("Các chỉ tiêu Quốc hội")
 
 
@@ -193,7 +203,7 @@ def test_an_administrator_completes_a_target_and_a_year(ready_engine):
     row = next(r for r in card.rows if r.code == "DTP1_COVERAGE")
     assert row.legal_basis == "Nghị quyết 01/NQ-CP" and not row.placeholder
     assert row.cells[2025].met is True and row.cells[2025].met_derived
-    assert card.summary(2025)["met"] == 6
+    assert card.summary(2025)["met"] == 7
     assert len(audit) == 2 and audit[0].before["legal_basis"] is None
 
 
