@@ -1,12 +1,15 @@
-"""Reading a payload ahead of its import, in a second thread (``exchange.prefetch``), changes
-nothing an import answers or stores: the same summary (counts, conflicts in the same order,
-rejected indexes), the same rows and audit entries as the import reading the payload itself,
-on a payload of several batches with problems found by the reader, the translation and the
-checks spread over all of them; an unreadable end refuses the payload the same way, an error
-of the reader reaches the caller, and the thread never outlives the import."""
+"""Reading a payload ahead of its import, in a second thread (``exchange.prefetch``) or a
+forked process (``exchange.prefetch_process``), changes nothing an import answers or stores:
+the same summary (counts, conflicts in the same order, rejected indexes), the same rows and
+audit entries as the import reading the payload itself, on a payload of several batches with
+problems found by the reader, the translation and the checks spread over all of them; an
+unreadable end refuses the payload the same way, an error of the reader reaches the caller,
+and the thread or process never outlives the import."""
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import sys
 import threading
 from typing import Any
@@ -14,10 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, select
 
-from chitieu.exchange import dhis2, prefetch
+from chitieu.exchange import dhis2, prefetch, prefetch_process
 from chitieu.exchange.dhis2 import import_datavalueset
 from chitieu.reporting.imports import BATCH_SIZE, Outcome
 from chitieu.reporting.summary import Conflict
+from chitieu.reporting.validate import ValueIn
 from chitieu.store.models import (
     AuditEntry,
     ChangeCounter,
@@ -73,7 +77,10 @@ def _communes(engine: Engine) -> list[str]:
         return list(conn.scalars(stmt))
 
 
-def _import(engine: Engine, payload: bytes, ahead: bool, **options: Any) -> dict[str, Any]:
+MODES = ["thread", "process"]
+
+
+def _import(engine: Engine, payload: bytes, ahead: Any, **options: Any) -> dict[str, Any]:
     summary = import_datavalueset(
         engine,
         payload,
@@ -138,16 +145,17 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("atomic", [False, True])
 def test_read_ahead_answers_and_stores_exactly_what_reading_in_turn_does(
-    db: Engine, atomic: bool
+    db: Engine, atomic: bool, mode: str
 ) -> None:
     n = 2 * BATCH_SIZE + 1234
     payload = _payload(_communes(db), n)
     plain = _import(db, payload, ahead=False, atomic=atomic)
     plain_rows = _stored(db)
     _forget(db)
-    ahead = _import(db, payload, ahead=True, atomic=atomic)
+    ahead = _import(db, payload, ahead=mode, atomic=atomic)
     assert ahead == plain
     assert _stored(db) == plain_rows
 
@@ -167,16 +175,18 @@ def test_read_ahead_answers_and_stores_exactly_what_reading_in_turn_does(
         assert written == len(plain_rows[0]) == n - len(plain["rejectedIndexes"])
 
 
-def test_an_unreadable_end_refuses_the_payload_either_way(sdb: Engine) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_an_unreadable_end_refuses_the_payload_either_way(sdb: Engine, mode: str) -> None:
     payload = _payload(_communes(sdb), 3000) + b"ACT_INSPECTIONS,202401,\xff\xfe\n"  # not UTF-8
     plain = _import(sdb, payload, ahead=False, atomic=False)
     assert plain["status"] == "ERROR"
-    assert _import(sdb, payload, ahead=True, atomic=False) == plain
+    assert _import(sdb, payload, ahead=mode, atomic=False) == plain
     assert _stored(sdb) == ([], [])
 
 
-def test_an_error_of_the_reader_reaches_the_caller_and_the_thread_ends(
-    sdb: Engine, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("mode", MODES)
+def test_an_error_of_the_reader_reaches_the_caller_and_the_reader_ends(
+    sdb: Engine, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     original = dhis2.to_values
 
@@ -189,9 +199,55 @@ def test_an_error_of_the_reader_reaches_the_caller_and_the_thread_ends(
     monkeypatch.setattr(dhis2, "to_values", failing)
     before = threading.active_count()
     with pytest.raises(RuntimeError, match="reader failed"):
-        _import(sdb, _payload(_communes(sdb), 3000), ahead=True)
+        _import(sdb, _payload(_communes(sdb), 3000), ahead=mode)
     assert threading.active_count() == before
+    assert multiprocessing.active_children() == []
     assert _stored(sdb) == ([], [])
+
+
+def test_the_forked_reader_hands_back_a_late_header_and_the_old_codes_it_saw(sdb: Engine) -> None:
+    """What the reader learns only at the end reaches the import: the JSON set's fields that
+    follow its values (the payload is read again with them) and the pre-reform codes seen."""
+    communes = _communes(sdb)[:30]
+    values = [
+        {"dataElement": el, "period": f"2024{m:02d}", "orgUnit": unit, "value": str(m)}
+        for unit in communes
+        for m in range(1, 13)
+        for el in ELEMENTS
+    ]
+    doc = json.dumps({"dataValues": values, "dataSet": "COMMUNE_MONTHLY"}).encode()
+
+    def run(mode: Any) -> dict[str, Any]:
+        s = import_datavalueset(sdb, doc, actor="t", fmt="json", id_scheme="code", read_ahead=mode)
+        return s.to_dict()
+
+    plain = run(False)
+    assert plain["importCount"]["imported"] == len(values) and plain["oldUnitCodes"]["ambiguous"]
+    plain_rows = _stored(sdb)
+    _forget(sdb)
+    assert run("process") == plain
+    assert _stored(sdb) == plain_rows
+
+
+def test_a_reader_process_left_early_is_stopped() -> None:
+    outcome = Outcome()
+
+    def endless(out: Outcome) -> Any:
+        i = 0
+        while True:
+            if i % 3 == 0:
+                out.add(Conflict(str(i), "noted", None, "value", i))
+            yield ValueIn("E", "U", "202401", value=str(i), index=i)
+            i += 1
+
+    values = prefetch_process.read_ahead_in_process(
+        endless, [], outcome, final=lambda: None, adopt=lambda _: None
+    )
+    taken = [next(values).value for _ in range(10)]
+    values.close()
+    assert taken == [str(i) for i in range(10)]
+    assert multiprocessing.active_children() == []
+    assert [c.object for c in outcome.conflicts] == ["0", "3", "6", "9"]
 
 
 def test_a_reader_left_early_stops_its_thread() -> None:

@@ -73,3 +73,32 @@ def test_sqlite_imports_with_a_larger_page_cache_and_gives_it_back(
     assert seen == [-imports.SQLITE_CACHE_KIB, -imports.SQLITE_CACHE_KIB]
     with sqlite_engine.connect() as conn:  # the pool's one connection, back as it was
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == default
+
+
+def test_sqlite_checks_the_import_keys_once_and_turns_row_checks_back_on(
+    sqlite_engine: Engine, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite the rows' foreign keys are not checked one by one while an import writes;
+    the units and elements it named are checked once at the end (a unit removed meanwhile
+    refuses the whole import, nothing written), and the connection goes back to the pool
+    checking foreign keys again."""
+    _loaded(sqlite_engine)
+    seen: list[int] = []
+    plan = imports.plan_import
+
+    def watching(db, batch, **kw):  # type: ignore[no-untyped-def]
+        seen.append(db.connection().exec_driver_sql("PRAGMA foreign_keys").scalar())
+        actions, conflicts = plan(db, batch, **kw)
+        if kw["state"].units_named and batch[0].unit == "00004":
+            kw["state"].units_named.add("99999")  # as if a unit vanished after its check
+        return actions, conflicts
+
+    monkeypatch.setattr(imports, "plan_import", watching)
+    summary = import_values(sqlite_engine, VALUES, actor="t", batch_size=2)
+    assert seen == [0, 0]
+    assert summary.status == "ERROR" and "99999" in summary.conflicts[0].value
+    with sqlite_engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM data_values").scalar() == 0
+    monkeypatch.setattr(imports, "plan_import", plan)
+    assert import_values(sqlite_engine, VALUES, actor="t").count.imported == len(VALUES)

@@ -34,6 +34,7 @@ from chitieu.exchange.options import ImportOptions, RequestOptions
 from chitieu.exchange.payload import Payload, PayloadError, RawValue, as_stream
 from chitieu.exchange.prefetch import Recorded, quick_switches
 from chitieu.exchange.prefetch import read_ahead as read_ahead_values
+from chitieu.exchange.prefetch_process import can_fork, read_ahead_in_process
 from chitieu.exchange.translate import (
     header_conflicts,
     resolve_unit,
@@ -68,8 +69,11 @@ MEDIA_TYPES = {
     "xml": "application/xml",
     "adx": "application/adx+xml",
 }
-#: The databases an import reads its payload ahead for, in a second thread, by default (see
-#: ``read_ahead``): PostgreSQL, whose server works on the rows sent while the importing
+#: Payloads from this size up are read in a forked process when the importing process runs a
+#: single thread (:mod:`chitieu.exchange.prefetch_process`): a fork costs milliseconds.
+FORK_FROM_BYTES = 1 << 20
+#: Otherwise, the databases an import reads its payload ahead for, in a second thread, by
+#: default (see ``read_ahead``): PostgreSQL, whose server works on the rows sent while the importing
 #: process waits. SQLite works inside the importing process, holding the interpreter for most
 #: of it: reading ahead gained nothing there (measured).
 READ_AHEAD = frozenset({"postgresql"})
@@ -156,7 +160,7 @@ def import_datavalueset(
     atomic: bool = True,
     today: date | None = None,
     first_row_is_header: bool = True,
-    read_ahead: bool | None = None,
+    read_ahead: bool | str | None = None,
 ) -> ImportSummary:
     """Import a DHIS2 data value set or ADX message (bytes, or a seekable binary stream).
 
@@ -167,10 +171,13 @@ def import_datavalueset(
     and maps them onto today's units first (:mod:`chitieu.exchange.crosswalk`); ``"none"``
     says they are 2025 codes; without it, values before July 2025 keyed by codes that named
     other communes before the reform are imported as 2025 codes with a WARNING naming them.
-    ``today`` judges future periods. ``read_ahead``: read the payload in a second thread
-    while the database works (:mod:`chitieu.exchange.prefetch`; default: on the databases in
-    :data:`READ_AHEAD`);
-    the summary and the stored rows are the same either way.
+    ``today`` judges future periods. ``read_ahead``: read the payload while the database works,
+    in a forked process (``"process"``, :mod:`chitieu.exchange.prefetch_process`) or a second
+    thread (``"thread"``, :mod:`chitieu.exchange.prefetch`); True: the process where
+    :func:`~chitieu.exchange.prefetch_process.can_fork`, else the thread; False: neither;
+    default: the process for payloads from :data:`FORK_FROM_BYTES` where it can fork, else the
+    thread on the databases in :data:`READ_AHEAD`. The summary and the stored rows are the
+    same either way.
     Never raises for bad input: an unreadable payload gives an ``ERROR`` summary too."""
     request = RequestOptions(
         dry_run=dry_run,
@@ -188,6 +195,7 @@ def import_datavalueset(
     head = stream.read(4096)
     fmt = fmt or detect_format(content_type, head, filename)
     digest = _sha256(stream)
+    ahead = _read_ahead_mode(engine.dialect.name, read_ahead, _size(stream))
     mapping = mapping or read_mapping()
     header: dict[str, str] = {}
     for _ in range(2):
@@ -204,11 +212,30 @@ def import_datavalueset(
                 editor,
                 old_units,
                 ImportSource(fmt, filename or f"{fmt} payload", digest),
-                read_ahead=read_ahead,
+                read_ahead=ahead,
             )
         except _ReadAgain as again:
             header = again.header
     raise AssertionError("unreachable: the second pass knows the whole header")
+
+
+def _read_ahead_mode(dialect: str, read_ahead: bool | str | None, size: int) -> str | None:
+    """How the payload is read ahead: ``"process"``, ``"thread"`` or None (not at all)."""
+    if read_ahead in ("process", "thread"):
+        return str(read_ahead)
+    if read_ahead is True or read_ahead == "on":
+        return "process" if can_fork() else "thread"
+    if read_ahead is None and size >= FORK_FROM_BYTES and can_fork():
+        return "process"
+    if read_ahead is None and dialect in READ_AHEAD:
+        return "thread"
+    return None
+
+
+def _size(stream: BinaryIO) -> int:
+    size = stream.seek(0, 2)
+    stream.seek(0)
+    return size
 
 
 def _sha256(stream: BinaryIO) -> str:
@@ -233,7 +260,7 @@ def _import_once(
     old_units: str | None,
     source: ImportSource,
     *,
-    read_ahead: bool | None = None,
+    read_ahead: str | None = None,
 ) -> ImportSummary:
     outcome = Outcome()
     try:
@@ -263,13 +290,28 @@ def _import_once(
             _guarded(raws, out), parsed.header, mapping, options.schemes, names, out, uids, watch
         )
 
-    ahead = (engine.dialect.name in READ_AHEAD) if read_ahead is None else read_ahead
+    def adopt_reader_end(end: tuple[int, dict[str, str], dict[str, str] | None]) -> None:
+        """What the forked reader knew at the end: the values it counted, a late header, the
+        ambiguous old codes it saw."""
+        parsed.count, parsed.late_header, found = end
+        if watch is not None and found is not None:
+            watch.found = found
+
     values: Iterable[ValueIn]
-    if ahead:
+    if read_ahead is not None:
         log: list = []
         parsed.problems = Recorded(log, "problem")
         parsed.rejected = Recorded(log, "reject")
-        values = read_ahead_values(translated, log, outcome)
+        if read_ahead == "process":
+            values = read_ahead_in_process(
+                translated,
+                log,
+                outcome,
+                final=lambda: (parsed.count, parsed.late_header, watch and watch.found),
+                adopt=adopt_reader_end,
+            )
+        else:
+            values = read_ahead_values(translated, log, outcome)
     else:
         values = translated(outcome)
     extra: dict[str, Any] = {}
@@ -284,7 +326,8 @@ def _import_once(
         if watch is not None:
             watch.report(outcome, extra)
 
-    with quick_switches() if ahead else nullcontext(), _closing(values):
+    switches = quick_switches() if read_ahead == "thread" else nullcontext()
+    with switches, _closing(values):
         summary = import_values(
             engine,
             values,

@@ -96,7 +96,7 @@ def read_ahead(
     on ``outcome`` as the values are taken. The thread starts at the first value asked for
     and stops when the iterator is exhausted or closed."""
     recording = RecordingOutcome(log)
-    chunks = prefetch(_chunks(make(recording), log, recording), depth=DEPTH)
+    chunks = prefetch(read_in_chunks(make(recording), log, recording), depth=DEPTH)
     try:
         for chunk in chunks:
             for v in chunk:
@@ -108,7 +108,7 @@ def read_ahead(
         chunks.close()
 
 
-def _chunks(source: Iterable[T], log: list[_Op], recording: Outcome) -> Iterator[list[Any]]:
+def read_in_chunks(source: Iterable[T], log: list[_Op], recording: Outcome) -> Iterator[list[Any]]:
     """``source``'s values in lists of :data:`CHUNK`, each value preceded by what the reader
     logged before it; what it logged before failing comes ahead of the failure."""
     buf: list[Any] = []

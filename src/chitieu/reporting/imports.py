@@ -30,10 +30,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from chitieu.ingest.key_checks import defer_key_checks
 from chitieu.reporting import summary as sm
 from chitieu.reporting.periods import Editor
 from chitieu.reporting.rollups import Pending, flush
@@ -48,8 +49,9 @@ from chitieu.reporting.validate import (
     plan_import,
 )
 from chitieu.reporting.write import apply_plan
+from chitieu.store.batches import chunks
 from chitieu.store.db import dialect_name, session_on, with_retries
-from chitieu.store.models import ImportBatch
+from chitieu.store.models import DataElement, ImportBatch, Unit
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +173,40 @@ def _page_cache(db: Session) -> Iterator[None]:
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
+@contextmanager
+def _write_transaction(engine: Engine) -> Iterator[tuple[Connection, bool]]:
+    """One transaction for the whole import, and whether SQLite's row-by-row foreign-key
+    checks are off in it (:func:`chitieu.ingest.key_checks.defer_key_checks`): every value's
+    unit and element was checked against the database by the planner, and
+    :func:`_check_keys` checks them once more at the end, under the write lock. The setting
+    is put back before the connection returns to the pool."""
+    with engine.connect() as conn:
+        deferred = False
+        try:
+            with conn.begin():
+                deferred = defer_key_checks(conn)  # before the first write: SQLite's rule
+                yield conn, deferred
+        finally:
+            if deferred:
+                try:
+                    conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+                except SQLAlchemyError:
+                    conn.invalidate()
+
+
+def _check_keys(db: Session, state: PlanState) -> None:
+    """The units and elements the written rows name still exist (raises ``IntegrityError``
+    otherwise, as the foreign keys would have): a few thousand codes, one query each chunk."""
+    for model, named in ((Unit, state.units_named), (DataElement, state.elements_named)):
+        found: set[str] = set()
+        for chunk in chunks(sorted(named)):
+            found.update(db.scalars(select(model.code).where(model.code.in_(chunk))))
+        missing = sorted(named - found)
+        if missing:
+            why = f"{model.__tablename__} no longer holds {', '.join(missing[:5])}"
+            raise IntegrityError("import: foreign key check", None, LookupError(why))
+
+
 class _Rollback(Exception):
     """Ends the transaction without committing (dry run, or an atomic import refused)."""
 
@@ -219,7 +255,7 @@ def import_values(
         pending = Pending()
         seen = 0
         try:
-            with engine.begin() as conn, _page_cache(session_on(conn)):
+            with _write_transaction(engine) as (conn, keys_deferred), _page_cache(session_on(conn)):
                 for batch in _batches(values, batch_size):
                     seen += len(batch)
                     actions, conflicts = plan_import(
@@ -246,6 +282,8 @@ def import_values(
                 written = count.imported + count.updated + count.deleted
                 if not written:  # nothing to keep, not even the period rows the locks made
                     raise _Rollback
+                if keys_deferred:
+                    _check_keys(session_on(conn), state)
                 flush(session_on(conn), pending)
                 if source is not None:
                     conn.execute(

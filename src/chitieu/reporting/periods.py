@@ -70,6 +70,13 @@ def lock_periods(db: Session, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
     keys = sorted(set(pairs))
     if not keys:
         return {}
+    locked = take_locks(db, keys)
+    return period_states(keys, locked, _report_states(db, [k for k in keys if is_month(k[1])]))
+
+
+def take_locks(db: Session, keys: list[Pair]) -> dict[Pair, bool]:
+    """The row lock of every (unit, period) of ``keys`` (sorted, distinct), made on first
+    write; whether each period is locked."""
     rp = ReportPeriod
     locked: dict[Pair, bool] = {}
     for i in range(0, len(keys), _CHUNK):
@@ -82,22 +89,36 @@ def lock_periods(db: Session, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
             .with_for_update(of=rp)
         )
         locked.update(((u, p), bool(flag)) for u, p, flag in rows)
-    reports = _report_states(db, [k for k in keys if is_month(k[1])])
+    return locked
+
+
+def period_states(
+    keys: Iterable[Pair], locked: dict[Pair, bool], reports: dict[Pair, str]
+) -> dict[Pair, PeriodState]:
+    """Each period's state from its lock flag and its monthly report's state."""
     return {k: PeriodState(locked.get(k, False), reports.get(k, "empty")) for k in keys}
 
 
-def _report_states(db: Session, pairs: list[Pair]) -> dict[Pair, str]:
+def report_states(rows: Iterable[tuple[str, str, str, str]]) -> dict[Pair, str]:
+    """The monthly report's state of each (unit, period), from stored values given as
+    (element, unit, period, status), those of other elements and periods skipped."""
     found: dict[Pair, set[str]] = {}
-    dv = DataValue
-    for where in key_conditions(db, (dv.unit_code, dv.period), pairs):
-        rows = db.execute(
-            select(dv.unit_code, dv.period, dv.status).where(
-                *where, dv.element_code.in_(REPORT_ELEMENTS)
-            )
-        )
-        for unit, period, status in rows:
+    for element, unit, period, status in rows:
+        if element in REPORT_ELEMENTS and is_month(period):
             found.setdefault((unit, period), set()).add(status)
     return {k: _report_state(s) for k, s in found.items()}
+
+
+def _report_states(db: Session, pairs: list[Pair]) -> dict[Pair, str]:
+    dv = DataValue
+    rows: list[tuple[str, str, str, str]] = []
+    for where in key_conditions(db, (dv.unit_code, dv.period), pairs):
+        rows += db.execute(
+            select(dv.element_code, dv.unit_code, dv.period, dv.status).where(
+                *where, dv.element_code.in_(REPORT_ELEMENTS)
+            )
+        ).tuples()
+    return report_states(rows)
 
 
 def _report_state(statuses: set[str]) -> str:

@@ -10,16 +10,12 @@ as it would stand after the change: the stored cells with the incoming ones appl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import Any
 
 from chitieu.reporting.form import SRB_CHECK_MIN_BIRTHS, SRB_PLAUSIBLE, sex_ratio
-from chitieu.reporting.keys import key_conditions
 from chitieu.reporting.monthly_report import BIRTH_FIELDS
-from chitieu.store.models import DataValue
 
 _BOYS = {d for n, _, d in BIRTH_FIELDS if n.startswith("M_")}
 _CELLS = {d for _, _, d in BIRTH_FIELDS}
@@ -47,9 +43,13 @@ class Implausible:
         )
 
 
-def implausible_months(db: Session, actions: Sequence) -> list[Implausible]:
+def implausible_months(
+    actions: Sequence, stored: Mapping[tuple[str, str, str, str], Any]
+) -> list[Implausible]:
     """The commune-months the planned ``actions`` (of :func:`~chitieu.reporting.validate.
-    plan_import`) would leave implausible."""
+    plan_import`) would leave implausible, given every live value ``stored`` in the months
+    they touch, keyed (element, unit, period, disaggregation) (as
+    :func:`chitieu.reporting.stored.load_months` reads them)."""
     touched = {
         (a.v.unit, a.period)
         for a in actions
@@ -58,15 +58,9 @@ def implausible_months(db: Session, actions: Sequence) -> list[Implausible]:
     if not touched:
         return []
     cells: dict[tuple[str, str], dict[str, float]] = {k: {} for k in touched}
-    dv = DataValue
-    for where in key_conditions(db, (dv.unit_code, dv.period), sorted(touched)):
-        stored = db.execute(
-            select(dv.unit_code, dv.period, dv.disaggregation, dv.value).where(
-                *where, dv.element_code == BIRTHS
-            )
-        )
-        for unit, period, disagg, value in stored:
-            cells[(unit, period)][disagg] = value
+    for (element, unit, period, disagg), row in stored.items():
+        if element == BIRTHS and (unit, period) in touched:
+            cells[(unit, period)][disagg] = row["value"]
     for a in actions:
         key = (a.v.unit, a.period)
         if key in touched and a.v.element == BIRTHS and a.v.disaggregation in _CELLS:

@@ -25,10 +25,10 @@ from chitieu.catalog.messages import message
 from chitieu.catalog.periods import parse_period
 from chitieu.reporting import summary as sm
 from chitieu.reporting.period_rules import PeriodRules
-from chitieu.reporting.periods import Editor, lock_periods, refusal
+from chitieu.reporting.periods import Editor, period_states, refusal, report_states, take_locks
 from chitieu.reporting.plausibility import implausible_months
 from chitieu.reporting.seen import NOWHERE, SeenKeys
-from chitieu.reporting.stored import load_existing, load_tombstones
+from chitieu.reporting.stored import Key, load_months, load_tombstones
 from chitieu.reporting.summary import Conflict
 from chitieu.store.batches import chunks
 from chitieu.store.models import DataElement, Unit
@@ -102,6 +102,10 @@ class PlanState:
     #: The data elements and the paths of the units met so far (read once per import).
     elements: dict[str, Any] = field(default_factory=dict)
     paths: dict[str, str | None] = field(default_factory=dict)
+    #: The units and elements of every value that passed its checks: those the import may
+    #: write rows for (see :func:`chitieu.reporting.imports.import_values`).
+    units_named: set[str] = field(default_factory=set)
+    elements_named: set[str] = field(default_factory=set)
 
 
 def parse_number(text: str, value_type: str) -> float:
@@ -289,7 +293,7 @@ def plan_import(
     ``rules`` holds the allowed periods (none checked when None); ``state`` carries the keys
     seen in earlier batches of the same payload. The (unit, period) pairs of the valid values
     are row-locked first, in key order, until the caller's transaction ends
-    (:func:`chitieu.reporting.periods.lock_periods`): the stored values read after that are
+    (:func:`chitieu.reporting.periods.take_locks`): the stored values read after that are
     the latest, and a locked period or a submitted report refuses the change for ``editor``
     (:func:`chitieu.reporting.periods.refusal`) — new values included."""
     state = state if state is not None else PlanState()
@@ -297,9 +301,8 @@ def plan_import(
     scope = _scope_path(db, allowed_unit)
     ctx = _Context(elements, paths, scope, allowed_unit, strategy, rules)
     conflicts: list[Conflict] = []
-    checked: list[tuple[ValueIn, str, float | None]] = []
+    checked: list[tuple[ValueIn, str, float | None, Key]] = []
     refused: list[tuple[int, list[Conflict]]] = []
-    hashes: list[int] = []
     places: list[str] = []
     for i, v in enumerate(values):
         problems, period, number = _check(v, ctx)
@@ -307,26 +310,27 @@ def plan_import(
             conflicts += problems
             refused.append((i, problems))
             continue
-        hashes.append(hash((v.element, v.unit, period, v.disaggregation)))
         places.append(v.location or (f"index {v.index}" if v.index is not None else NOWHERE))
-        checked.append((v, period, number))
-    given_before = state.seen.add(hashes, places)
+        checked.append((v, period, number, (v.element, v.unit, period, v.disaggregation)))
+    given_before = state.seen.add([hash(c[3]) for c in checked], places)
     if given_before:
         conflicts, checked = _with_duplicates(len(values), refused, checked, given_before)
 
-    periods = lock_periods(db, [(v.unit, p) for v, p, _ in checked])
-    keys = {(v.element, v.unit, p, v.disaggregation) for v, p, _ in checked}
-    existing = load_existing(db, keys)
-    wants_tombstone = {
-        (v.element, v.unit, p, v.disaggregation)
-        for v, p, n in checked
-        if (v.deleted or strategy is ImportStrategy.DELETE) or n is not None
-    }
+    state.units_named.update(v.unit for v, _, _, _ in checked)
+    state.elements_named.update(v.element for v, _, _, _ in checked)
+    pairs = sorted({(k[1], k[2]) for _, _, _, k in checked})
+    locked = take_locks(db, pairs) if pairs else {}
+    # every live value of those periods, read once under their locks: the rows acted on,
+    # the monthly reports' states and the months' births
+    stored = load_months(db, set(pairs)) if pairs else {}
+    months = [(r["element_code"], *k[1:3], r["status"]) for k, r in stored.items()]
+    periods = period_states(pairs, locked, report_states(months))
+    deleting = strategy is ImportStrategy.DELETE
+    wants_tombstone = {k for v, _, n, k in checked if deleting or v.deleted or n is not None}
     tombstones = load_tombstones(db, wants_tombstone) if wants_tombstone else {}
     actions: list[Action] = []
-    for v, period, number in checked:
-        key = (v.element, v.unit, period, v.disaggregation)
-        old = existing.get(key)
+    for v, period, number, key in checked:
+        old = stored.get(key)
         kind = _decide(strategy, v, number, old)
         if kind != "ignore":
             why = refusal(periods[(v.unit, period)], v.element, editor)
@@ -343,7 +347,7 @@ def plan_import(
         firsts: dict[tuple[str, str], ValueIn] = {}
         for a in actions:
             firsts.setdefault((a.v.unit, a.period), a.v)
-        for month in implausible_months(db, actions):
+        for month in implausible_months(actions, stored):
             first = firsts[(month.unit, month.period)]
             conflicts.append(
                 Conflict(month.period, month.reason(), None, "value", first.index, first.location)
@@ -357,9 +361,9 @@ def plan_import(
 def _with_duplicates(
     n: int,
     refused: list[tuple[int, list[Conflict]]],
-    checked: list[tuple[ValueIn, str, float | None]],
+    checked: list[tuple[ValueIn, str, float | None, Key]],
     given_before: dict[int, str],
-) -> tuple[list[Conflict], list[tuple[ValueIn, str, float | None]]]:
+) -> tuple[list[Conflict], list[tuple[ValueIn, str, float | None, Key]]]:
     """The conflicts of a batch in the order of its values, each key given before among them
     (``given_before``: positions in ``checked`` -> where it was first given), and the checked
     values without those."""
@@ -372,8 +376,8 @@ def _with_duplicates(
             continue
         earlier = given_before.get(j)
         if earlier is not None:
-            v, period, _ = checked[j]
-            cell = "/".join((v.element, v.unit, period, v.disaggregation))
+            v = checked[j][0]
+            cell = "/".join(checked[j][3])
             why = _both("import_duplicate_value", cell=cell, where=earlier)
             conflicts.append(Conflict(cell, why, None, "value", v.index, v.location))
         j += 1
