@@ -10,7 +10,8 @@
   always skipped (it is the header); when it names the columns (today's names or the older
   ``catoptcombo``/``attroptcombo``) they are read by name, otherwise by position.
 - XML: ``<dataValueSet xmlns="http://dhis2.org/schema/dxf/2.0">`` with ``<dataValue …/>``
-  children carrying the JSON names as attributes; read with defusedxml's iterparse.
+  children carrying the JSON names as attributes; read by expat with defusedxml's
+  protections (:mod:`chitieu.exchange.xml_stream`).
 
 The set's ``period``, ``orgUnit`` and ``attributeOptionCombo`` override a value's own, as in
 DHIS2. The writers are in :mod:`chitieu.exchange.dxf_write`.
@@ -18,131 +19,26 @@ DHIS2. The writers are in :mod:`chitieu.exchange.dxf_write`.
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, BinaryIO
 
 import ijson
 
+from chitieu.exchange.dxf_csv import CSV_COLUMNS, read_csv
 from chitieu.exchange.payload import (
     HEADER_FIELDS,
     Payload,
     PayloadError,
     RawValue,
-    as_bool,
     as_text,
-    iter_xml,
-    local_name,
+    raw_value,
 )
+from chitieu.exchange.xml_stream import parse_blocks, safe_parser, shown_tag, split_name
+
+__all__ = ["CSV_COLUMNS", "DXF_NS", "raw_value", "read_csv", "read_header", "read_json", "read_xml"]
 
 DXF_NS = "http://dhis2.org/schema/dxf/2.0"
-CSV_COLUMNS = (
-    "dataelement",
-    "period",
-    "orgunit",
-    "categoryoptioncombo",
-    "attributeoptioncombo",
-    "value",
-    "storedby",
-    "lastupdated",
-    "comment",
-    "followup",
-    "deleted",
-)
-#: Older DHIS2 spellings of the CSV columns, read as today's.
-_CSV_ALIASES = {"catoptcombo": "categoryoptioncombo", "attroptcombo": "attributeoptioncombo"}
-_CSV_FIELDS = {
-    "dataelement": "dataElement",
-    "period": "period",
-    "orgunit": "orgUnit",
-    "categoryoptioncombo": "categoryOptionCombo",
-    "attributeoptioncombo": "attributeOptionCombo",
-    "value": "value",
-    "storedby": "storedBy",
-    "lastupdated": "lastUpdated",
-    "comment": "comment",
-    "followup": "followup",
-    "deleted": "deleted",
-    "created": "created",
-}
-_VALUE_FIELDS = (
-    "dataElement",
-    "period",
-    "orgUnit",
-    "categoryOptionCombo",
-    "attributeOptionCombo",
-    "value",
-    "storedBy",
-    "created",
-    "lastUpdated",
-    "comment",
-)
-_PLAIN = frozenset((str, type(None)))
-#: The set's fields that override a value's own (DHIS2's precedence).
-_SET_WINS = ("period", "orgUnit", "attributeOptionCombo")
-
-
-def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> RawValue | None:
-    """A RawValue from JSON-named ``fields`` with the set's fields applied; None (and a
-    problem recorded) when a field is unreadable. An unreadable ``followup`` is read as false
-    with a conflict, the value still imported (DHIS2 reads such a flag as false)."""
-    get = fields.get
-    texts = list(map(get, _VALUE_FIELDS))
-    # the common case, every field text (or absent) without NUL, checked at C speed
-    if not set(map(type, texts)) <= _PLAIN or "\x00" in "".join(filter(None, texts)):
-        for k, (name, raw) in enumerate(zip(_VALUE_FIELDS, texts, strict=True)):
-            try:
-                texts[k] = as_text(raw)
-            except ValueError as exc:
-                p.problem(index, location, str(raw)[:80], f"{name} {exc}", name)
-                return None
-    raw_follow = fields.get("followup", fields.get("followUp"))
-    try:
-        followup = None if raw_follow is None else as_bool(raw_follow, "followup")
-    except ValueError as exc:
-        p.problem(
-            index,
-            location,
-            str(raw_follow)[:80],
-            f"{exc}: read as false",
-            "followup",
-            rejects=False,
-        )
-        followup = False
-    try:
-        raw_deleted = fields.get("deleted")
-        deleted = None if raw_deleted is None else as_bool(raw_deleted, "deleted")
-    except ValueError as exc:
-        p.problem(index, location, str(fields.get("deleted"))[:80], str(exc), "deleted")
-        return None
-    de, period, ou, coc, aoc, value, stored_by, created, last_updated, comment = texts
-    h = p.header
-    if h:
-        period = h.get("period") or period
-        ou = h.get("orgUnit") or ou
-        aoc = h.get("attributeOptionCombo") or aoc
-    return RawValue(
-        index,
-        location,
-        de,
-        period,
-        ou,
-        coc,
-        aoc,
-        value,
-        stored_by,
-        created,
-        last_updated,
-        comment,
-        followup,
-        (),
-        (),
-        h.get("dataSet"),
-        deleted,
-    )
 
 
 def read_header(p: Payload, source: dict[str, Any], *, late: bool = False) -> None:
@@ -263,113 +159,59 @@ def read_json(stream: BinaryIO, header: dict[str, str] | None = None) -> Payload
     return p
 
 
-# --- CSV ------------------------------------------------------------------------------------
-
-
-def _csv_columns(first_row: list[str]) -> list[str] | None:
-    """The columns a header row names, or None when it is not a row of known names."""
-    names = [_CSV_ALIASES.get(c.strip().lower(), c.strip().lower()) for c in first_row]
-    names = [n.lstrip("\ufeff") for n in names]
-    if "dataelement" in names and all(n in _CSV_FIELDS for n in names if n):
-        return names
-    return None
-
-
-def _csv_values(stream: BinaryIO, p: Payload, skip_first: bool) -> Iterator[RawValue]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
-    keys = [_CSV_FIELDS.get(name) for name in CSV_COLUMNS]  # each column's field
-    index = 0
-    first = True
-    try:
-        for row in reader:
-            line = f"line {reader.line_num}"
-            if first:
-                first = False
-                named = _csv_columns(row)
-                if named is not None:
-                    keys = [_CSV_FIELDS.get(name) for name in named]
-                if skip_first or named is not None:
-                    continue
-            if not "".join(row).strip():
-                continue
-            if len(row) < 6:
-                p.problem(
-                    index,
-                    line,
-                    ",".join(row)[:80],
-                    f"expected at least 6 columns ({', '.join(CSV_COLUMNS[:6])}), found {len(row)}",
-                    "value",
-                )
-            else:
-                fields: dict[str, Any] = {}
-                for key, cell in zip(keys, row, strict=False):
-                    if key is None:
-                        continue
-                    if key == "comment":
-                        fields[key] = cell if cell != "" else None
-                    elif key == "value":
-                        fields[key] = cell.strip()
-                    else:
-                        fields[key] = cell.strip() or None
-                v = raw_value(p, index, line, fields)
-                if v is not None:
-                    yield v
-            index += 1
-            p.count = index
-    except csv.Error as exc:
-        raise PayloadError(f"malformed CSV at line {reader.line_num}: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"CSV is not UTF-8 text: {exc}") from None
-    finally:
-        with contextlib.suppress(ValueError):  # the stream may be closed already
-            text.detach()  # the caller's stream stays open
-
-
-def read_csv(
-    stream: BinaryIO, header: dict[str, str] | None = None, *, first_row_is_header: bool = True
-) -> Payload:
-    p = Payload("csv", header=dict(header or {}))
-    p.values = _csv_values(stream, p, first_row_is_header)
-    return p
-
-
 # --- XML ------------------------------------------------------------------------------------
 
 
+_DATA_VALUE = frozenset((f"{DXF_NS}}}dataValue", "dataValue"))
+
+
 def _xml_values(stream: BinaryIO, p: Payload, header: dict[str, str]) -> Iterator[RawValue]:
-    events = iter_xml(stream)
-    root = None
-    i = 0
+    """The values, read by expat handlers that note the root's attributes and each of its
+    children's name and attributes as the child ends (:mod:`chitieu.exchange.xml_stream`)."""
+    noted: list[tuple[str, dict[str, str]]] = []
+    note = noted.append
     depth = 0
-    for event, elem in events:
-        if event == "start":
-            depth += 1
-            if root is None:
-                root = elem
-                ns, name = local_name(elem.tag)
-                if name != "dataValueSet" or ns not in (DXF_NS, None):
-                    raise PayloadError(
-                        f'expected <dataValueSet xmlns="{DXF_NS}">, found <{elem.tag}>'
-                    )
-                read_header(p, {k: v for k, v in elem.attrib.items() if k not in header})
-            continue
+    current: dict[str, str] = {}  # the attributes of the root's child being read
+
+    def start(name: str, attrib: dict[str, str]) -> None:
+        nonlocal depth, current
+        depth += 1
+        if depth == 2:
+            current = attrib
+        elif depth == 1:
+            ns, local = split_name(name)
+            if local != "dataValueSet" or ns not in (DXF_NS, None):
+                raise PayloadError(
+                    f'expected <dataValueSet xmlns="{DXF_NS}">, found <{shown_tag(name)}>'
+                )
+            note(("", attrib))  # the root, whose name is never empty
+
+    def end(name: str) -> None:
+        nonlocal depth
         depth -= 1
-        if depth != 1:  # only the root's children are data values
-            continue
-        location = f"dataValue[{i + 1}]"
-        cns, cname = local_name(elem.tag) if isinstance(elem.tag, str) else (None, "?")
-        if cname != "dataValue" or cns not in (DXF_NS, None):
-            p.problem(i, location, cname, f"unexpected element <{cname}>", "dataValue")
-        else:
-            v = raw_value(p, i, location, dict(elem.attrib))
-            if v is not None:
-                yield v
-        i += 1
-        p.count = i
-        elem.clear()
-        if root is not None and i % 1000 == 0:
-            root.clear()  # drop finished children: memory stays bounded
+        if depth == 1:  # only the root's children are data values
+            note((name, current))
+
+    parser = safe_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    i = 0
+    for _ in parse_blocks(stream, parser):
+        for name, attrib in noted:
+            if not name:
+                read_header(p, {k: v for k, v in attrib.items() if k not in header})
+                continue
+            location = f"dataValue[{i + 1}]"
+            if name in _DATA_VALUE:
+                v = raw_value(p, i, location, attrib)
+                if v is not None:
+                    yield v
+            else:
+                cname = split_name(name)[1]
+                p.problem(i, location, cname, f"unexpected element <{cname}>", "dataValue")
+            i += 1
+            p.count = i
+        noted.clear()
 
 
 def read_xml(stream: BinaryIO, header: dict[str, str] | None = None) -> Payload:

@@ -11,13 +11,10 @@ iterator reaches the bad bytes, which the import turns into a refusal of the who
 from __future__ import annotations
 
 import io
-import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
-
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
+from functools import partial
+from typing import Any, BinaryIO, NamedTuple
 
 from chitieu.reporting.summary import Conflict
 
@@ -43,13 +40,13 @@ class PayloadError(ValueError):
     """The payload as a whole cannot be read; nothing in it is imported."""
 
 
-#: Not frozen: one is made for every value of a payload, and a frozen dataclass's __init__
-#: (one object.__setattr__ call per field) costs several times a plain one.
-@dataclass(slots=True)
-class RawValue:
-    """One ``dataValue`` as the payload gave it (identifiers in the payload's id schemes)."""
+class RawValue(NamedTuple):
+    """One ``dataValue`` as the payload gave it (identifiers in the payload's id schemes).
 
-    index: int
+    A named tuple: one is made for every value of a payload, and readers make them at C speed
+    with :func:`new_raw` (a dataclass's ``__init__`` is Python code run per value)."""
+
+    index: int  # type: ignore[assignment]  # shadows tuple.index, never called here
     location: str
     data_element: str | None
     period: str | None
@@ -69,6 +66,10 @@ class RawValue:
     data_set: str | None = None
     #: DHIS2's ``deleted`` flag: true asks for the stored value to be (soft-)deleted.
     deleted: bool | None = None
+
+
+#: ``new_raw((index, location, …, deleted))``: a RawValue from all its fields in order.
+new_raw: Callable[[tuple[Any, ...]], RawValue] = partial(tuple.__new__, RawValue)
 
 
 @dataclass
@@ -135,35 +136,6 @@ def as_bool(raw: Any, name: str = "followup") -> bool | None:
     raise ValueError(f"{name} must be true or false, not {str(raw)[:40]!r}")
 
 
-def parse_xml(payload: bytes) -> ET.Element:
-    """Parse untrusted XML with defusedxml: any DTD, entity declaration or external reference
-    is refused (billion laughs, XXE), as is malformed XML."""
-    try:
-        return SafeET.fromstring(payload, forbid_dtd=True, forbid_entities=True)
-    except DefusedXmlException as exc:
-        raise PayloadError(
-            f"unsafe XML refused (DTDs and entities are not allowed): {exc}"
-        ) from None
-    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: unknown encoding
-        raise PayloadError(f"malformed XML: {exc}") from None
-
-
-def iter_xml(stream: BinaryIO) -> Iterator[tuple[str, ET.Element]]:
-    """``(event, element)`` pairs (``start`` and ``end``) of untrusted XML read incrementally,
-    with defusedxml's protections (no DTD, no entity declarations, no external references);
-    problems raise :class:`PayloadError`. The caller clears elements it has finished with."""
-    try:
-        yield from SafeET.iterparse(
-            stream, events=("start", "end"), forbid_dtd=True, forbid_entities=True
-        )
-    except DefusedXmlException as exc:
-        raise PayloadError(
-            f"unsafe XML refused (DTDs and entities are not allowed): {exc}"
-        ) from None
-    except (ET.ParseError, LookupError, ValueError) as exc:
-        raise PayloadError(f"malformed XML: {exc}") from None
-
-
 def as_stream(payload: bytes | BinaryIO) -> BinaryIO:
     """A binary stream over ``payload`` (bytes are wrapped; a stream is rewound)."""
     if isinstance(payload, bytes | bytearray):
@@ -172,9 +144,80 @@ def as_stream(payload: bytes | BinaryIO) -> BinaryIO:
     return payload
 
 
-def local_name(tag: str) -> tuple[str | None, str]:
-    """``{namespace}name`` -> (namespace, name); a tag without namespace -> (None, name)."""
-    if tag.startswith("{"):
-        ns, _, name = tag[1:].partition("}")
-        return ns, name
-    return None, tag
+_VALUE_FIELDS = (
+    "dataElement",
+    "period",
+    "orgUnit",
+    "categoryOptionCombo",
+    "attributeOptionCombo",
+    "value",
+    "storedBy",
+    "created",
+    "lastUpdated",
+    "comment",
+)
+_PLAIN = frozenset((str, type(None)))
+#: The set's fields that override a value's own (DHIS2's precedence).
+_SET_WINS = ("period", "orgUnit", "attributeOptionCombo")
+
+
+def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> RawValue | None:
+    """A RawValue from JSON-named ``fields`` with the set's fields applied; None (and a
+    problem recorded) when a field is unreadable. An unreadable ``followup`` is read as false
+    with a conflict, the value still imported (DHIS2 reads such a flag as false)."""
+    get = fields.get
+    texts = list(map(get, _VALUE_FIELDS))
+    # the common case, every field text (or absent) without NUL, checked at C speed
+    if not set(map(type, texts)) <= _PLAIN or "\x00" in "".join(filter(None, texts)):
+        for k, (name, raw) in enumerate(zip(_VALUE_FIELDS, texts, strict=True)):
+            try:
+                texts[k] = as_text(raw)
+            except ValueError as exc:
+                p.problem(index, location, str(raw)[:80], f"{name} {exc}", name)
+                return None
+    raw_follow = fields.get("followup", fields.get("followUp"))
+    try:
+        followup = None if raw_follow is None else as_bool(raw_follow, "followup")
+    except ValueError as exc:
+        p.problem(
+            index,
+            location,
+            str(raw_follow)[:80],
+            f"{exc}: read as false",
+            "followup",
+            rejects=False,
+        )
+        followup = False
+    try:
+        raw_deleted = fields.get("deleted")
+        deleted = None if raw_deleted is None else as_bool(raw_deleted, "deleted")
+    except ValueError as exc:
+        p.problem(index, location, str(fields.get("deleted"))[:80], str(exc), "deleted")
+        return None
+    de, period, ou, coc, aoc, value, stored_by, created, last_updated, comment = texts
+    h = p.header
+    if h:
+        period = h.get("period") or period
+        ou = h.get("orgUnit") or ou
+        aoc = h.get("attributeOptionCombo") or aoc
+    return new_raw(
+        (
+            index,
+            location,
+            de,
+            period,
+            ou,
+            coc,
+            aoc,
+            value,
+            stored_by,
+            created,
+            last_updated,
+            comment,
+            followup,
+            (),
+            (),
+            h.get("dataSet"),
+            deleted,
+        )
+    )

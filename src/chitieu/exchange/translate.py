@@ -107,12 +107,29 @@ def to_values(
     default_aoc: dict[str | None, bool] = {}
     known_sets: dict[str, bool] = {}
     for raw in raws:
-        aoc = raw.attribute_option_combo
+        (
+            index,
+            location,
+            de,
+            period,
+            ou,
+            coc,
+            aoc,
+            value,
+            stored_by,
+            _created,
+            _last_updated,
+            comment,
+            followup,
+            categories,
+            attribute_categories,
+            ds,
+            deleted,
+        ) = raw
         plain_aoc = default_aoc.get(aoc)
         if plain_aoc is None:
             plain_aoc = mapping.is_default_aoc(aoc, schemes.category_option_combo)
             default_aoc[aoc] = plain_aoc
-        de, ou, coc, ds = raw.data_element, raw.org_unit, raw.category_option_combo, raw.data_set
         if ds and ds != header_ds:
             known = known_sets.get(ds)
             if known is None:
@@ -121,24 +138,24 @@ def to_values(
         else:
             known = True
         # the combo, else the ADX categories (none: the default combo)
-        combo_key = coc or raw.categories
+        combo_key = coc or categories
         if combo_key in combos:
             disaggregation = combos[combo_key]
         else:
             if coc:
                 disaggregation = mapping.disaggregation(coc, schemes.category_option_combo)
-            elif raw.categories:
-                disaggregation = mapping.disaggregation_of_options(dict(raw.categories))
+            elif categories:
+                disaggregation = mapping.disaggregation_of_options(dict(categories))
             else:
                 disaggregation = DEFAULT_DISAGGREGATION
             combos[combo_key] = disaggregation
         if (
             de
             and ou
-            and raw.period
+            and period
             and plain_aoc
             and disaggregation is not None
-            and not raw.attribute_categories
+            and not attribute_categories
             and known
         ):
             unit = units.get(ou)
@@ -150,19 +167,19 @@ def to_values(
                 if element is None:
                     element = elements[de] = mapping.element_code(de, schemes.data_element)
                 if watch is not None:
-                    watch.see(ou, unit, raw.period, raw.location)
+                    watch.see(ou, unit, period, location)
                 yield ValueIn(
                     element,
                     unit,
-                    raw.period,
+                    period,
                     disaggregation,
-                    raw.value,
-                    raw.comment,
-                    raw.stored_by,
-                    raw.location,
-                    raw.index,
-                    raw.followup,
-                    bool(raw.deleted),
+                    value,
+                    comment,
+                    stored_by,
+                    location,
+                    index,
+                    followup,
+                    bool(deleted),
                 )
                 continue
         problems: list[tuple[str, str, str | None, str]] = []
