@@ -11,12 +11,17 @@ Reference, same rows, same database: PostgreSQL ``COPY`` into ``data_values`` (S
 time over the reference's.
 
     .venv/bin/python bench/bench_dhis2_stream.py [--values 1000000] [--db sqlite|postgres|both]
-        [--format json|csv|adx|json,csv,adx] [--rollups] [--read-ahead auto|on|off]
+        [--format json|csv|adx|json,csv,adx] [--rollups]
+        [--read-ahead auto|on|off|process|thread]
 
-``--read-ahead`` chooses whether the import reads its payload in a second thread (``auto``:
-the import's default, on PostgreSQL only). Each line also gives the values per CPU second of
-the importing process (``ru_utime`` + ``ru_stime``), a figure a busy machine inflates less
-than the wall time; on PostgreSQL the server's own work is not in it.
+``--read-ahead`` chooses how the import reads its payload ahead: in a forked process, in a
+second thread, or not at all (``auto``: the import's default, the forked process for a large
+payload in a single-threaded process such as this one). Each line also gives the values per
+CPU second of the importing process and its reader (``ru_utime`` + ``ru_stime``), a figure a
+busy machine inflates less than the wall time; on PostgreSQL the server's own work is not in
+it. Peak memory is the importing process's own (``VmHWM``) and, beside it, the highest sum of
+the proportional set sizes (PSS) of the importing process and its reader, sampled every
+50 ms: pages the fork shares are counted once.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -157,7 +163,7 @@ def child(args: list[str]) -> None:
                 old_units="none",
                 id_scheme="code" if fmt != "json" else None,
                 atomic=True,
-                read_ahead={"on": True, "off": False}.get(args[4] if len(args) > 4 else "auto"),
+                read_ahead=_read_ahead(args[4] if len(args) > 4 else "auto"),
             )
         done = s.count.imported
         assert s.status == "SUCCESS", [str(c) for c in s.conflicts[:5]]
@@ -169,6 +175,26 @@ def child(args: list[str]) -> None:
                 n += len(chunk)
         done = n
     print(json.dumps({"seconds": time.perf_counter() - t, "done": done, "hwm_kib": _hwm()}))
+
+
+def _read_ahead(option: str) -> bool | str | None:
+    return {"on": True, "off": False, "auto": None}.get(option, option)
+
+
+def _tree_pss_kib(pid: int) -> int:
+    """The summed PSS (KiB) of ``pid`` and its descendants; 0 for any that has gone."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
 
 
 def _hwm() -> int:
@@ -185,13 +211,25 @@ def measure(args: list[str]) -> dict:
     """Run a step in a child process; its own peak resident memory from wait4."""
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=out)
+        peak_pss = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.05):
+                peak_pss[0] = max(peak_pss[0], _tree_pss_kib(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             raise SystemExit(f"step {args[:2]} failed ({proc.returncode})")
         out.seek(0)
         result = json.loads(out.read().strip().splitlines()[-1])
     result["peak_mib"] = (result.get("hwm_kib") or usage.ru_maxrss) / 1024
+    result["pss_mib"] = peak_pss[0] / 1024
     result["cpu"] = usage.ru_utime + usage.ru_stime
     return result
 
@@ -254,7 +292,9 @@ def main() -> None:
     parser.add_argument("--values", type=int, default=1_000_000)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--formats", "--format", default="json,csv,adx")
-    parser.add_argument("--read-ahead", choices=("auto", "on", "off"), default="auto")
+    parser.add_argument(
+        "--read-ahead", choices=("auto", "on", "off", "process", "thread"), default="auto"
+    )
     parser.add_argument(
         "--rollups",
         action="store_true",
@@ -293,7 +333,8 @@ def main() -> None:
                 print(
                     f"{kind:8} import {fmt:4}: {r['done']} values in {r['seconds']:.1f} s "
                     f"= {rate:,.0f} values/s ({r['done'] / r['cpu']:,.0f} per CPU second of "
-                    f"the importing process), peak {r['peak_mib']:.0f} MiB; reference "
+                    f"the importing process and its reader), peak {r['peak_mib']:.0f} MiB "
+                    f"(with its reader, PSS: {r['pss_mib']:.0f} MiB); reference "
                     f"({'COPY' if kind == 'postgres' else 'executemany'}) {ref:.1f} s, "
                     f"ratio {r['seconds'] / ref:.1f}x; load {_load()}"
                 )
