@@ -150,6 +150,7 @@ def child(args: list[str]) -> None:
     from chitieu.store.db import make_engine
 
     engine = make_engine(args[2] if args[0] == "import" else args[1])
+    server = _server_cpu(engine)
     t = time.perf_counter()
     if args[0] == "import":
         fmt, path = args[1], Path(args[3])
@@ -174,7 +175,37 @@ def child(args: list[str]) -> None:
                 out.write(chunk)
                 n += len(chunk)
         done = n
-    print(json.dumps({"seconds": time.perf_counter() - t, "done": done, "hwm_kib": _hwm()}))
+    seconds = time.perf_counter() - t
+    print(json.dumps({"seconds": seconds, "done": done, "hwm_kib": _hwm(), "server": server()}))
+
+
+def _server_cpu(engine):  # type: ignore[no-untyped-def]
+    """On PostgreSQL on this machine, a function giving the CPU seconds (user + system, from
+    ``/proc/<pid>/stat``) the server backends of ``engine``'s connections spent since they
+    were opened; None where that cannot be read (SQLite, another machine)."""
+    from sqlalchemy import event
+
+    if engine.dialect.name != "postgresql":
+        return lambda: None
+    start: dict[int, float] = {}
+    ticks = _ticks
+
+    @event.listens_for(engine, "connect")
+    def _opened(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        first = ticks(pid)
+        if first is not None:
+            start[pid] = first
+
+    def spent() -> float | None:
+        now = {pid: ticks(pid) for pid in start}
+        if not start or any(v is None for v in now.values()):
+            return None  # a backend closed before the end: its time is lost
+        return sum(now[pid] - start[pid] for pid in start)  # type: ignore[operator]
+
+    return spent
 
 
 def _read_ahead(option: str) -> bool | str | None:
@@ -234,19 +265,26 @@ def measure(args: list[str]) -> dict:
     return result
 
 
-def reference(url: str, data: list) -> float:
-    """Seconds to load the same rows with no checks: COPY (PostgreSQL) or executemany."""
+def reference(url: str, data: list) -> tuple[float, float | None]:
+    """Seconds to load the same rows with no checks: COPY (PostgreSQL) or executemany; and on
+    PostgreSQL the CPU seconds its server backend spent on it (the COPY and its commit)."""
     engine = fresh(url)
+    server = None
     t = time.perf_counter()
     if url.startswith("postgresql"):
         raw = engine.raw_connection()
         try:
             cur = raw.cursor()
+            pid = cur.execute("SELECT pg_backend_pid()").fetchone()[0]
+            before = _ticks(pid)
             cols = "element_code, unit_code, period, disaggregation, value, status, synthetic"
             with cur.copy(f"COPY data_values ({cols}) FROM STDIN") as copy:
                 for el, unit, period, d, v in data:
                     copy.write_row((el, unit, period, d, float(v), "submitted", False))
             raw.commit()
+            after = _ticks(pid)
+            if before is not None and after is not None:
+                server = after - before
         finally:
             raw.close()
     else:
@@ -263,7 +301,16 @@ def reference(url: str, data: list) -> float:
             raw.close()
     seconds = time.perf_counter() - t
     engine.dispose()
-    return seconds
+    return seconds, server
+
+
+def _ticks(pid: int) -> float | None:
+    """CPU seconds (user + system) process ``pid`` of this machine has spent, or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pg_database() -> tuple[str, object]:
@@ -329,12 +376,16 @@ def main() -> None:
                 ref_handle = None
                 if kind == "postgres":
                     ref_url, ref_handle = pg_database()
-                ref = reference(ref_url, data)
+                ref, ref_server = reference(ref_url, data)
+                server = "" if r.get("server") is None else f", server {r['server']:.1f} CPU s"
+                if ref_server is not None:
+                    server += f"; reference COPY's server {ref_server:.1f} CPU s"
                 print(
                     f"{kind:8} import {fmt:4}: {r['done']} values in {r['seconds']:.1f} s "
                     f"= {rate:,.0f} values/s ({r['done'] / r['cpu']:,.0f} per CPU second of "
-                    f"the importing process and its reader), peak {r['peak_mib']:.0f} MiB "
-                    f"(with its reader, PSS: {r['pss_mib']:.0f} MiB); reference "
+                    f"the importing process and its reader; client {r['cpu']:.1f} CPU s{server}), "
+                    f"peak {r['peak_mib']:.0f} MiB (with its reader, PSS: {r['pss_mib']:.0f} MiB); "
+                    "reference "
                     f"({'COPY' if kind == 'postgres' else 'executemany'}) {ref:.1f} s, "
                     f"ratio {r['seconds'] / ref:.1f}x; load {_load()}"
                 )
