@@ -27,15 +27,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, false, func, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from chitieu.reporting.keys import key_conditions
 from chitieu.reporting.monthly_report import REPORT_ELEMENTS
 from chitieu.store.models import DataValue, ReportPeriod
 
-_CHUNK = 500
 Pair = tuple[str, str]
 
 
@@ -56,14 +56,6 @@ def is_month(period: str) -> bool:
     return len(period) == 6 and period.isdigit()
 
 
-def _insert_missing(db: Session, pairs: list[Pair]) -> None:
-    # A Core statement on the session's connection: no ORM bulk-insert semantics.
-    conn = db.connection()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    rows = [{"unit_code": u, "period": p, "locked": False} for u, p in pairs]
-    conn.execute(dialect.insert(ReportPeriod).on_conflict_do_nothing(), rows)
-
-
 def lock_periods(db: Session, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
     """Take the row lock of every (unit, period) in ``pairs`` (in the caller's transaction,
     until it ends), in key order, and return each one's state as now committed."""
@@ -77,19 +69,52 @@ def lock_periods(db: Session, pairs: Iterable[Pair]) -> dict[Pair, PeriodState]:
 def take_locks(db: Session, keys: list[Pair]) -> dict[Pair, bool]:
     """The row lock of every (unit, period) of ``keys`` (sorted, distinct), made on first
     write; whether each period is locked."""
-    rp = ReportPeriod
+    conn = db.connection()  # Core statements: no ORM bulk semantics
+    if conn.dialect.name == "sqlite":
+        # SQLite locks the whole database for the first write, until the transaction ends:
+        # the rows only need to exist. The driver's executemany, a row a few microseconds.
+        conn.exec_driver_sql(_SQLITE_INSERT_MISSING, keys)
+        units, periods = sorted({u for u, _ in keys}), sorted({p for _, p in keys})
+        wanted = set(keys)
+        rows = conn.execute(_SQLITE_LOCKED, {"units": units, "periods": periods})
+        return {(u, p): bool(flag) for u, p, flag in rows if (u, p) in wanted}
+    rp = ReportPeriod.__table__
+    arrays = (
+        bindparam(None, [u for u, _ in keys], type_=ARRAY(rp.c.unit_code.type)),
+        bindparam(None, [p for _, p in keys], type_=ARRAY(rp.c.period.type)),
+    )
+    given = func.unnest(*arrays).table_valued("u", "p").render_derived()
+    conn.execute(
+        postgresql.insert(rp)
+        .from_select(
+            ["unit_code", "period", "locked"],
+            select(given.c.u, given.c.p, false()).order_by(given.c.u, given.c.p),
+        )
+        .on_conflict_do_nothing()
+    )
     locked: dict[Pair, bool] = {}
-    for i in range(0, len(keys), _CHUNK):
-        _insert_missing(db, keys[i : i + _CHUNK])
-    for where in key_conditions(db, (rp.unit_code, rp.period), keys):
-        rows = db.execute(
-            select(rp.unit_code, rp.period, rp.locked)
+    for where in key_conditions(db, (rp.c.unit_code, rp.c.period), keys):
+        rows = conn.execute(
+            select(rp.c.unit_code, rp.c.period, rp.c.locked)
             .where(*where)
-            .order_by(rp.unit_code, rp.period)
-            .with_for_update(of=rp)
+            .order_by(rp.c.unit_code, rp.c.period)
+            .with_for_update()
         )
         locked.update(((u, p), bool(flag)) for u, p, flag in rows)
     return locked
+
+
+_SQLITE_INSERT_MISSING = (
+    "INSERT INTO report_periods (unit_code, period, locked) VALUES (?, ?, 0) ON CONFLICT DO NOTHING"
+)
+_SQLITE_LOCKED = select(
+    ReportPeriod.__table__.c.unit_code,
+    ReportPeriod.__table__.c.period,
+    ReportPeriod.__table__.c.locked,
+).where(
+    ReportPeriod.__table__.c.unit_code.in_(bindparam("units", expanding=True)),
+    ReportPeriod.__table__.c.period.in_(bindparam("periods", expanding=True)),
+)
 
 
 def period_states(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from chitieu.store.batches import chunks
@@ -14,47 +14,39 @@ from chitieu.store.models import DataValue, DeletedDataValue
 
 Key = tuple[str, str, str, str]  # element, unit, period, disaggregation
 
-_LIVE = [
-    DataValue.id,
-    DataValue.element_code,
-    DataValue.unit_code,
-    DataValue.period,
-    DataValue.disaggregation,
-    DataValue.value,
-    DataValue.comment,
-    DataValue.stored_by,
-    DataValue.status,
-    DataValue.followup,
-]
-_DELETED = [
-    DeletedDataValue.id,
-    DeletedDataValue.element_code,
-    DeletedDataValue.unit_code,
-    DeletedDataValue.period,
-    DeletedDataValue.disaggregation,
-    DeletedDataValue.value,
-    DeletedDataValue.comment,
-    DeletedDataValue.stored_by,
-    DeletedDataValue.followup,
-]
+
+def _reader(table: Any, names: tuple[str, ...]) -> Any:
+    """A Core select of ``names`` (the key's four columns second to fifth) of the rows of some
+    units in some periods, built once: each batch only binds its lists."""
+    t = table.__table__
+    return select(*(t.c[n] for n in names)).where(
+        t.c.unit_code.in_(bindparam("units", expanding=True)),
+        t.c.period.in_(bindparam("periods", expanding=True)),
+    )
+
+
+_KEY = ("element_code", "unit_code", "period", "disaggregation")
+_LIVE_NAMES = ("id", *_KEY, "value", "comment", "stored_by", "status", "followup")
+_DELETED_NAMES = ("id", *_KEY, "value", "comment", "stored_by", "followup")
+_LIVE = _reader(DataValue, _LIVE_NAMES)
+_DELETED = _reader(DeletedDataValue, _DELETED_NAMES)
 
 
 def _load_rows(
     db: Session,
-    table: Any,
+    statement: Any,
+    names: tuple[str, ...],
     units: set[str],
     periods: set[str],
-    cols: list[Any],
     keep: Callable[[Key], bool],
 ) -> dict[Key, dict[str, Any]]:
-    """Rows of ``table`` (data values or deleted values) of ``units`` in ``periods`` (searched
+    """Rows read by ``statement`` (:func:`_reader`) of ``units`` in ``periods`` (searched
     through the (unit, period) index) whose key ``keep`` accepts."""
-    names = [c.key for c in cols]
+    conn = db.connection()  # Core rows: no ORM compile on every batch
     found: dict[Key, dict[str, Any]] = {}
     for chunk in chunks(sorted(units)):
         for pchunk in chunks(sorted(periods)):
-            stmt = select(*cols).where(table.unit_code.in_(chunk), table.period.in_(pchunk))
-            for row in db.execute(stmt).tuples():
+            for row in conn.execute(statement, {"units": chunk, "periods": pchunk}).tuples():
                 key = (row[1], row[2], row[3], row[4])
                 if keep(key):
                     found[key] = dict(zip(names, row, strict=True))
@@ -66,10 +58,10 @@ def load_months(db: Session, pairs: set[tuple[str, str]]) -> dict[Key, dict[str,
     the rest of their periods (the monthly report's state, the births of the month), in one
     read."""
     units, periods = {u for u, _ in pairs}, {p for _, p in pairs}
-    return _load_rows(db, DataValue, units, periods, _LIVE, lambda k: (k[1], k[2]) in pairs)
+    return _load_rows(db, _LIVE, _LIVE_NAMES, units, periods, lambda k: (k[1], k[2]) in pairs)
 
 
 def load_tombstones(db: Session, keys: set[Key]) -> dict[Key, dict[str, Any]]:
     """The deleted values kept under ``keys``."""
     units, periods = {k[1] for k in keys}, {k[2] for k in keys}
-    return _load_rows(db, DeletedDataValue, units, periods, _DELETED, keys.__contains__)
+    return _load_rows(db, _DELETED, _DELETED_NAMES, units, periods, keys.__contains__)
