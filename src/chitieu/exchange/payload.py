@@ -221,3 +221,20 @@ def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> 
             deleted,
         )
     )
+
+
+def read_header(p: Payload, source: dict[str, Any], *, late: bool = False) -> None:
+    """Header fields of ``source`` into ``p.header`` (or ``p.late_header`` when they came
+    after the values had begun)."""
+    target = p.late_header if late else p.header
+    for name in HEADER_FIELDS:
+        if source.get(name) is None:
+            continue
+        raw = source[name]
+        try:
+            text = ("true" if raw else "false") if isinstance(raw, bool) else as_text(raw)
+        except ValueError as exc:
+            p.problem(None, "header", str(raw)[:80], f"{name} {exc}", name)
+        else:
+            if text is not None:  # raw is not None, so neither is its text
+                target[name] = text
