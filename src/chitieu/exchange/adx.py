@@ -72,11 +72,14 @@ def _adx_values(stream: BinaryIO, p: Payload) -> Iterator[RawValue]:
         elif depth == 4:
             if notes is None:
                 notes = []
-            text = [] if _is_adx(name, "annotation") else None
+            if _is_adx(name, "annotation"):
+                text = []
+                parser.CharacterDataHandler = data  # text is read only in annotations
         elif depth == 5 and text is not None:  # an annotation's text ends at its first child
             if text:
                 notes.append("".join(text))  # type: ignore[union-attr]
             text = None
+            parser.CharacterDataHandler = None
         elif depth == 2:
             note((_GROUP, name, attrib))
         elif depth == 1 and not _is_adx(name, "adx"):
@@ -91,15 +94,14 @@ def _adx_values(stream: BinaryIO, p: Payload) -> Iterator[RawValue]:
             if text:
                 notes.append("".join(text))  # type: ignore[union-attr]
             text = None
+            parser.CharacterDataHandler = None
 
     def data(chunk: str) -> None:
-        if text is not None and depth == 4:
-            text.append(chunk)
+        text.append(chunk)  # type: ignore[union-attr]  # set only inside an annotation
 
     parser = safe_parser()
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = data
     index = 0
     gi = vi = 0
     attrs: dict[str, str] = {}
