@@ -19,6 +19,7 @@ from sqlalchemy import Engine, delete, select
 
 from chitieu.exchange import dhis2, prefetch, prefetch_process
 from chitieu.exchange.dhis2 import import_datavalueset
+from chitieu.ingest import prefetch as switches
 from chitieu.reporting.imports import BATCH_SIZE, Outcome
 from chitieu.reporting.summary import Conflict
 from chitieu.reporting.validate import ValueIn
@@ -275,9 +276,9 @@ def test_a_reader_left_early_stops_its_thread() -> None:
 
 def test_imports_in_progress_share_the_switch_interval_and_give_it_back() -> None:
     before = sys.getswitchinterval()
-    with prefetch.quick_switches():
-        assert sys.getswitchinterval() == min(before, prefetch.SWITCH_INTERVAL)
-        with prefetch.quick_switches():  # a second import in the same process
-            assert sys.getswitchinterval() == min(before, prefetch.SWITCH_INTERVAL)
-        assert sys.getswitchinterval() == min(before, prefetch.SWITCH_INTERVAL)
+    with switches.quick_switches():
+        assert sys.getswitchinterval() == min(before, switches.SWITCH_INTERVAL)
+        with switches.quick_switches():  # a second import in the same process
+            assert sys.getswitchinterval() == min(before, switches.SWITCH_INTERVAL)
+        assert sys.getswitchinterval() == min(before, switches.SWITCH_INTERVAL)
     assert sys.getswitchinterval() == before

@@ -60,13 +60,13 @@ def test_sqlite_imports_with_a_larger_page_cache_and_gives_it_back(
 ) -> None:  # type: ignore[no-untyped-def]
     _loaded(sqlite_engine)
     seen: list[int] = []
-    plan = imports.plan_import
+    plan = imports.plan_checked
 
     def watching(db, batch, **kw):  # type: ignore[no-untyped-def]
         seen.append(db.connection().exec_driver_sql("PRAGMA cache_size").scalar())
         return plan(db, batch, **kw)
 
-    monkeypatch.setattr(imports, "plan_import", watching)
+    monkeypatch.setattr(imports, "plan_checked", watching)
     with sqlite_engine.connect() as conn:
         default = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     import_values(sqlite_engine, VALUES, actor="t", batch_size=2)
@@ -84,21 +84,21 @@ def test_sqlite_checks_the_import_keys_once_and_turns_row_checks_back_on(
     checking foreign keys again."""
     _loaded(sqlite_engine)
     seen: list[int] = []
-    plan = imports.plan_import
+    plan = imports.plan_checked
 
     def watching(db, batch, **kw):  # type: ignore[no-untyped-def]
         seen.append(db.connection().exec_driver_sql("PRAGMA foreign_keys").scalar())
         actions, conflicts = plan(db, batch, **kw)
-        if kw["state"].units_named and batch[0].unit == "00004":
+        if batch.values[0][0].unit == "00004":
             kw["state"].units_named.add("99999")  # as if a unit vanished after its check
         return actions, conflicts
 
-    monkeypatch.setattr(imports, "plan_import", watching)
+    monkeypatch.setattr(imports, "plan_checked", watching)
     summary = import_values(sqlite_engine, VALUES, actor="t", batch_size=2)
     assert seen == [0, 0]
     assert summary.status == "ERROR" and "99999" in summary.conflicts[0].value
     with sqlite_engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("SELECT count(*) FROM data_values").scalar() == 0
-    monkeypatch.setattr(imports, "plan_import", plan)
+    monkeypatch.setattr(imports, "plan_checked", plan)
     assert import_values(sqlite_engine, VALUES, actor="t").count.imported == len(VALUES)

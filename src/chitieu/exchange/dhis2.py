@@ -32,7 +32,7 @@ from chitieu.exchange.mapping import (
 from chitieu.exchange.old_codes import NEW_UNITS, OldCodeWatch, map_old_values_warn
 from chitieu.exchange.options import ImportOptions, RequestOptions
 from chitieu.exchange.payload import Payload, PayloadError, RawValue, as_stream
-from chitieu.exchange.prefetch import Recorded, quick_switches
+from chitieu.exchange.prefetch import Recorded
 from chitieu.exchange.prefetch import read_ahead as read_ahead_values
 from chitieu.exchange.prefetch_process import can_fork, read_ahead_in_process
 from chitieu.exchange.translate import (
@@ -44,6 +44,7 @@ from chitieu.exchange.translate import (
     unit_uids,
     unit_uids_all,
 )
+from chitieu.ingest.prefetch import quick_switches
 from chitieu.reporting import summary as sm
 from chitieu.reporting.imports import ImportSource, Outcome, ValueIn, import_values
 from chitieu.reporting.period_rules import DataSetRule, PeriodRules

@@ -16,10 +16,7 @@ the same refusals at the same point, whichever thread ran ahead.
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from chitieu.ingest.prefetch import prefetch
@@ -31,10 +28,6 @@ T = TypeVar("T")
 #: Values handed over at a time, and chunks that may wait in the queue.
 CHUNK = 1000
 DEPTH = 8
-#: The interpreter's switch interval while an import reads ahead (seconds): the importing
-#: thread, back from a wait on the database, takes its turn after at most this long instead
-#: of Python's default 5 ms.
-SWITCH_INTERVAL = 0.0005
 
 _Op = tuple[Any, ...]
 
@@ -133,23 +126,3 @@ def read_in_chunks(source: Iterable[T], log: list[_Op], recording: Outcome) -> I
         raise
     take_log()
     yield buf
-
-
-_switches_lock = threading.Lock()
-_switches: list[float] = []  # the interval before the first import in progress set it
-
-
-@contextmanager
-def quick_switches() -> Iterator[None]:
-    """Run with the interpreter's switch interval at most :data:`SWITCH_INTERVAL`; the interval
-    set before comes back when the last of the imports in progress ends."""
-    with _switches_lock:
-        _switches.append(sys.getswitchinterval())
-        sys.setswitchinterval(min(_switches[0], SWITCH_INTERVAL))
-    try:
-        yield
-    finally:
-        with _switches_lock:
-            before = _switches.pop()
-            if not _switches:
-                sys.setswitchinterval(before)

@@ -7,8 +7,10 @@ the previous one to the database (SQLite steps and PostgreSQL's COPY also releas
 from __future__ import annotations
 
 import queue
+import sys
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -55,3 +57,29 @@ def prefetch(items: Iterable[T], depth: int = 2) -> Generator[T, None, None]:
     finally:
         stop.set()
         worker.join()
+
+
+#: The interpreter's switch interval while two threads of an import share the work (seconds):
+#: a thread back from a wait (on the database, on a socket) takes its turn after at most this
+#: long instead of Python's default 5 ms.
+SWITCH_INTERVAL = 0.0005
+
+
+_switches_lock = threading.Lock()
+_switches: list[float] = []  # the interval before the first import in progress set it
+
+
+@contextmanager
+def quick_switches() -> Iterator[None]:
+    """Run with the interpreter's switch interval at most :data:`SWITCH_INTERVAL`; the interval
+    set before comes back when the last of the imports in progress ends."""
+    with _switches_lock:
+        _switches.append(sys.getswitchinterval())
+        sys.setswitchinterval(min(_switches[0], SWITCH_INTERVAL))
+    try:
+        yield
+    finally:
+        with _switches_lock:
+            before = _switches.pop()
+            if not _switches:
+                sys.setswitchinterval(before)

@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from chitieu.ingest.key_checks import defer_key_checks
 from chitieu.reporting import summary as sm
+from chitieu.reporting.batch_writer import batch_writer
 from chitieu.reporting.periods import Editor
 from chitieu.reporting.rollups import Pending, flush
 from chitieu.reporting.summary import Conflict, ImportCount, ImportSummary
@@ -45,7 +47,9 @@ from chitieu.reporting.validate import (
     PeriodRules,
     PlanState,
     ValueIn,
+    check_batch,
     parse_number,
+    plan_checked,
     plan_import,
 )
 from chitieu.reporting.write import apply_plan
@@ -194,6 +198,14 @@ def _write_transaction(engine: Engine) -> Iterator[tuple[Connection, bool]]:
                     conn.invalidate()
 
 
+def _writes_alongside(db: Session, dry_run: bool) -> bool:
+    """Whether each batch is written in a second thread while the next one is checked
+    (:mod:`chitieu.reporting.batch_writer`): on PostgreSQL, whose server does the writing
+    while this process waits. On SQLite the writing is this process's own work, row by row
+    on the interpreter's lock, which two threads would only take turns at."""
+    return dialect_name(db) == "postgresql" and not dry_run
+
+
 def _check_keys(db: Session, state: PlanState) -> None:
     """The units and elements the written rows name still exist (raises ``IntegrityError``
     otherwise, as the foreign keys would have): a few thousand codes, one query each chunk."""
@@ -255,23 +267,36 @@ def import_values(
         pending = Pending()
         seen = 0
         try:
-            with _write_transaction(engine) as (conn, keys_deferred), _page_cache(session_on(conn)):
+            with (
+                _write_transaction(engine) as (conn, keys_deferred),
+                _page_cache(session_on(conn)),
+                batch_writer(_writes_alongside(session_on(conn), dry_run)) as writer,
+            ):
+                db = session_on(conn)
+                if writer.threaded:  # checking a batch must not need the connection
+                    state.know_everything(db, allowed_unit)
                 for batch in _batches(values, batch_size):
                     seen += len(batch)
-                    actions, conflicts = plan_import(
-                        session_on(conn),
+                    checked = check_batch(
+                        db,
                         batch,
                         strategy=strategy,
                         allowed_unit=allowed_unit,
-                        editor=editor,
                         rules=rules,
                         state=state,
+                    )
+                    writer.wait()  # the batch before is written: its rows are read now
+                    actions, conflicts = plan_checked(
+                        db, checked, strategy=strategy, editor=editor, state=state
                     )
                     for c in conflicts:
                         out.add(c)
                     count_actions(actions, count)
                     if not dry_run and not (atomic and out.refused_any) and not out.fatal:
-                        apply_plan(session_on(conn), actions, actor=actor, pending=pending)
+                        writer.submit(
+                            partial(apply_plan, db, actions, actor=actor, pending=pending)
+                        )
+                writer.wait()
                 if finish is not None:
                     finish()
                 n = count_total() if count_total is not None else (seen if total is None else total)

@@ -75,6 +75,28 @@ class PlanState:
     #: write rows for (see :func:`chitieu.reporting.imports.import_values`).
     units_named: set[str] = field(default_factory=set)
     elements_named: set[str] = field(default_factory=set)
+    #: Every unit's path is in ``paths`` (:meth:`know_everything`): none is read per batch.
+    all_units: bool = False
+    #: The caller's scope, as :func:`~chitieu.reporting.value_checks.scope_path` reads it.
+    scope: dict[str | None, str | None] = field(default_factory=dict)
+
+    def know_everything(self, db: Session, allowed_unit: str | None) -> None:
+        """Read now every element, every unit's path and the scope, so that
+        :func:`check_batch` asks the database nothing (it can then run while another thread
+        uses the connection)."""
+        _load_context(db, (), self)
+        self.paths.update(db.connection().execute(select(Unit.code, Unit.path)).tuples().all())
+        self.all_units = True
+        self.scope[allowed_unit] = scope_path(db, allowed_unit)
+
+
+@dataclass
+class CheckedBatch:
+    """A batch checked on its own and against the payload's earlier values: the values that
+    passed, each with its canonical period, number and key, and the conflicts so far."""
+
+    values: list[tuple[ValueIn, str, float | None, Key]]
+    conflicts: list[Conflict]
 
 
 def _load_context(
@@ -87,7 +109,7 @@ def _load_context(
         cols = (DataElement.code, DataElement.value_type, DataElement.disaggregations)
         state.elements.update((row.code, row) for row in conn.execute(select(*cols)))
     paths = state.paths
-    missing = sorted({v.unit for v in values} - paths.keys())
+    missing = [] if state.all_units else sorted({v.unit for v in values} - paths.keys())
     for chunk in chunks(missing):
         paths.update(dict.fromkeys(chunk))
         paths.update(
@@ -115,9 +137,27 @@ def plan_import(
     the latest, and a locked period or a submitted report refuses the change for ``editor``
     (:func:`chitieu.reporting.periods.refusal`) — new values included."""
     state = state if state is not None else PlanState()
+    batch = check_batch(
+        db, values, strategy=strategy, allowed_unit=allowed_unit, rules=rules, state=state
+    )
+    return plan_checked(db, batch, strategy=strategy, editor=editor, state=state)
+
+
+def check_batch(
+    db: Session,
+    values: Sequence[ValueIn],
+    *,
+    strategy: ImportStrategy,
+    allowed_unit: str | None,
+    rules: PeriodRules | None,
+    state: PlanState,
+) -> CheckedBatch:
+    """Each value checked on its own (:func:`~chitieu.reporting.value_checks.check_value`) and
+    against the keys the payload gave before. Reads only what ``state`` does not hold yet."""
     elements, paths = _load_context(db, values, state)
-    scope = scope_path(db, allowed_unit)
-    ctx = CheckContext(elements, paths, scope, allowed_unit, strategy, rules)
+    if allowed_unit not in state.scope:
+        state.scope[allowed_unit] = scope_path(db, allowed_unit)
+    ctx = CheckContext(elements, paths, state.scope[allowed_unit], allowed_unit, strategy, rules)
     conflicts: list[Conflict] = []
     checked: list[tuple[ValueIn, str, float | None, Key]] = []
     refused: list[tuple[int, list[Conflict]]] = []
@@ -133,7 +173,20 @@ def plan_import(
     given_before = state.seen.add([hash(c[3]) for c in checked], places)
     if given_before:
         conflicts, checked = _with_duplicates(len(values), refused, checked, given_before)
+    return CheckedBatch(checked, conflicts)
 
+
+def plan_checked(
+    db: Session,
+    batch: CheckedBatch,
+    *,
+    strategy: ImportStrategy,
+    editor: Editor,
+    state: PlanState,
+) -> tuple[list[Action], list[Conflict]]:
+    """The checked values against the database (locks, stored rows, the period policy, the
+    plausibility of births): their actions, and the batch's conflicts in order."""
+    checked, conflicts = batch.values, batch.conflicts
     state.units_named.update(v.unit for v, _, _, _ in checked)
     state.elements_named.update(v.element for v, _, _, _ in checked)
     pairs = sorted({(k[1], k[2]) for _, _, _, k in checked})

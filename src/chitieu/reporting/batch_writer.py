@@ -1,0 +1,62 @@
+"""An import's writes, batch by batch, in a second thread while the next batch is checked.
+
+On PostgreSQL most of a batch's write is the server's work on the rows sent (inserts, their
+indexes and keys, the audit entries): the importing process only waits. Checking the next
+batch needs no database (:func:`chitieu.reporting.validate.check_batch` once the state knows
+every unit), so it runs meanwhile; the next batch's reads wait until the write is done, so
+every batch still sees the ones before it, in the same transaction, in the same order.
+
+Only one write is ever in flight, and the connection is never used by both threads at once:
+:meth:`BatchWriter.wait` hands it back. An error of a write is raised by the next ``wait``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+
+from chitieu.ingest.prefetch import quick_switches
+
+
+class BatchWriter:
+    """Runs each submitted write in its own thread (``threaded``) or at once."""
+
+    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
+        self._pool = pool
+        self._pending: Future[None] | None = None
+
+    @property
+    def threaded(self) -> bool:
+        return self._pool is not None
+
+    def submit(self, write: Callable[[], None]) -> None:
+        """Start ``write`` (after the one in flight ends); at once when not threaded."""
+        if self._pool is None:
+            write()
+            return
+        self.wait()
+        self._pending = self._pool.submit(write)
+
+    def wait(self) -> None:
+        """Wait for the write in flight, raising its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+
+@contextmanager
+def batch_writer(threaded: bool) -> Iterator[BatchWriter]:
+    """A :class:`BatchWriter`; on leaving, the write in flight has ended (its error raised,
+    unless another is already on its way), so the caller's transaction can end."""
+    if not threaded:
+        yield BatchWriter(None)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="chitieu-writer") as pool, quick_switches():
+        writer = BatchWriter(pool)
+        try:
+            yield writer
+            writer.wait()
+        finally:
+            with suppress(Exception):  # already failing: the first error is the one to raise
+                writer.wait()

@@ -1,0 +1,147 @@
+"""Writing each batch in a second thread while the next is checked (PostgreSQL) changes nothing
+an import answers or stores; a write that fails refuses the import with nothing written; and
+the writer never runs two writes at once nor outlives the transaction."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from chitieu.catalog import load_catalog
+from chitieu.reporting import imports
+from chitieu.reporting.batch_writer import batch_writer
+from chitieu.reporting.imports import ValueIn, import_values
+from chitieu.store.models import AuditEntry, DataValue, ReportPeriod, Unit
+from chitieu.units.load import load_units
+
+
+def _values(engine: Engine, n: int) -> list[ValueIn]:
+    with engine.begin() as conn:
+        load_units(conn)
+        load_catalog(conn)
+        communes = list(
+            conn.scalars(select(Unit.code).where(Unit.level == "commune").order_by(Unit.code))
+        )
+    out = []
+    for i in range(n):
+        unit = communes[i // 24 % len(communes)]
+        out.append(
+            ValueIn(
+                ("ACT_INSPECTIONS", "ACT_COMM_SESSIONS")[i % 2],
+                unit,
+                f"2024{i // 2 % 12 + 1:02d}",
+                value=str(i % 7) if i % 101 else "x",  # a few refused: not numbers
+                index=i,
+            )
+        )
+    return out
+
+
+def _stored(engine: Engine) -> tuple[list, list]:
+    with engine.connect() as conn:
+        rows = sorted(
+            conn.execute(
+                select(
+                    DataValue.element_code, DataValue.unit_code, DataValue.period, DataValue.value
+                )
+            ).tuples()
+        )
+        audit = sorted(
+            conn.execute(
+                select(AuditEntry.action, AuditEntry.row_key, AuditEntry.after).where(
+                    AuditEntry.table_name == "data_values"
+                )
+            ).tuples()
+        )
+    return rows, audit
+
+
+def _forget(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for t in (DataValue, AuditEntry, ReportPeriod):
+            conn.execute(delete(t))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("atomic", [False, True])
+def test_writing_alongside_answers_and_stores_what_writing_in_turn_does(
+    engine: Engine, atomic: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values = _values(engine, 2300)
+    threads: list[str] = []
+    apply = imports.apply_plan
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return apply(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "apply_plan", watched)
+    alongside = import_values(engine, values, actor="t", atomic=atomic, batch_size=500)
+    stored = _stored(engine)
+    assert atomic or threads  # an atomic import refused at its first batch writes nothing
+    assert all(
+        name.startswith("chitieu-writer") == (engine.dialect.name == "postgresql")
+        for name in threads
+    )
+    _forget(engine)
+    monkeypatch.setattr(imports, "_writes_alongside", lambda db, dry_run: False)
+    in_turn = import_values(engine, values, actor="t", atomic=atomic, batch_size=500)
+    assert alongside.to_dict() == in_turn.to_dict()
+    assert _stored(engine) == stored
+    refused = sum(1 for i in range(2300) if i % 101 == 0)
+    assert len(alongside.rejected_indexes) == refused
+    assert len(stored[0]) == (0 if atomic else 2300 - refused)
+
+
+@pytest.mark.postgres
+def test_a_failed_write_refuses_the_import_and_writes_nothing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values = _values(engine, 1200)
+    apply = imports.apply_plan
+    calls = []
+
+    def failing(db, actions, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(actions))
+        if len(calls) == 2:
+            raise IntegrityError("insert", None, ValueError("written meanwhile"))
+        return apply(db, actions, **kwargs)
+
+    monkeypatch.setattr(imports, "apply_plan", failing)
+    summary = import_values(engine, values, actor="t", atomic=False, batch_size=500)
+    assert summary.status == "ERROR" and "written meanwhile" in summary.conflicts[0].value
+    assert _stored(engine) == ([], [])
+    assert not [t for t in threading.enumerate() if t.name.startswith("chitieu-writer")]
+
+
+def test_one_write_at_a_time_and_none_left_when_the_body_fails() -> None:
+    running: list[int] = []
+    overlaps: list[int] = []
+
+    def write(i: int) -> None:
+        running.append(i)
+        overlaps.append(len(running))
+        time.sleep(0.01)
+        running.remove(i)
+
+    with batch_writer(threaded=True) as writer:
+        for i in range(5):
+            writer.submit(lambda i=i: write(i))
+    assert overlaps == [1] * 5 and not running
+
+    with pytest.raises(RuntimeError, match="body"), batch_writer(threaded=True) as writer:
+        writer.submit(lambda: write(9))
+        raise RuntimeError("body")
+    assert not running  # the write in flight ended before the context did
+
+    with pytest.raises(ValueError, match="write"), batch_writer(threaded=True) as writer:
+
+        def bad() -> None:
+            raise ValueError("write")
+
+        writer.submit(bad)
+        writer.wait()
