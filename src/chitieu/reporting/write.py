@@ -4,7 +4,9 @@ kept in ``deleted_data_values`` (DHIS2's soft delete), and one audit entry per c
 "before" is the stored row the plan read under the period's row lock.
 
 Inserts and audit entries go in bulk (:mod:`chitieu.reporting.bulk`: ``COPY`` on
-PostgreSQL), so a million-value import spends its time checking, not writing.
+PostgreSQL), so a million-value import spends its time checking, not writing; the audit
+entries of inserted values are built by the database from the rows just written (SQLite: an
+``INSERT … SELECT``; PostgreSQL: a trigger reading the statement's rows).
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ def apply_plan(
     audited_inserts = False
     if inserts:
         first_new = _last_id(db)
+        on_server = first_new is None and _server_audits(db)
+        if on_server:
+            conn.execute(_AUDIT_BY_SERVER, {"actor": actor})
         append_rows(
             db,
             DataValue.__tablename__,
@@ -96,6 +101,9 @@ def apply_plan(
         )
         if first_new is not None:
             conn.execute(_AUDIT_INSERTED, {"actor": actor, "after": first_new})
+            audited_inserts = True
+        elif on_server:
+            conn.execute(_AUDIT_BY_SERVER, {"actor": ""})
             audited_inserts = True
         revived = [a.tombstone["id"] for a in inserts if a.tombstone is not None]
         for chunk in chunks(revived):
@@ -154,6 +162,25 @@ _AUDIT_INSERTED = text(
     "CASE WHEN followup THEN 'true' ELSE 'false' END || '}' "
     "FROM data_values WHERE id > :after ORDER BY id"
 )
+
+
+#: On PostgreSQL, while set to the actor, a trigger on ``data_values`` writes the audit entries
+#: of the rows each insert statement adds, from the statement's rows (migration 0015: the same
+#: entries as :func:`_audit_row`), so neither Python nor a second ``COPY`` spells them out.
+#: Local to the transaction, and to a savepoint rolled back.
+_AUDIT_BY_SERVER = text("SELECT set_config('chitieu.audit_inserts', :actor, true)")
+
+
+_AUDIT_TRIGGER = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'data_values'::regclass "
+    "AND tgname = 'data_values_audit_inserts' AND tgenabled <> 'D')"
+)
+
+
+def _server_audits(db: Session) -> bool:
+    """Whether the server writes the audit entries of inserted values: PostgreSQL with the
+    trigger in place and enabled (so a schema not yet migrated still gets its entries)."""
+    return dialect_name(db) == "postgresql" and bool(db.execute(_AUDIT_TRIGGER).scalar())
 
 
 def _last_id(db: Session) -> int | None:

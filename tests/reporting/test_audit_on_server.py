@@ -1,0 +1,139 @@
+"""On PostgreSQL the audit entries of inserted values are written by the server, from the rows
+each insert statement adds (migration 0015), instead of being spelled out in Python: the same
+entries, one per value, whatever the number, comment or mark; entries of updates and
+deletions, and every entry where the trigger is missing, are still spelled out in Python."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, insert, select, text
+
+from chitieu.reporting import write
+from chitieu.reporting.validate import Action, ValueIn
+from chitieu.store.db import transaction
+from chitieu.store.models import AuditEntry, DataElement, DataValue, Unit
+
+TRICKY = 'tab\t"quoted" \\ newline\n và tiếng Việt \x01 end'
+#: Numbers whose shortest spelling differs between Python and PostgreSQL, or that could lose
+#: their decimal point and read back as integers.
+NUMBERS = [
+    0.0,
+    -0.0,
+    12.0,
+    0.1,
+    2.5,
+    1e-07,
+    123456789012345.0,
+    999999999999999.0,
+    1e15,
+    1234567890123456.8,
+    1e16,
+    5e-324,
+    1.7976931348623157e308,
+]
+
+
+@pytest.fixture
+def pg(engine: Engine) -> Engine:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite builds these entries with an INSERT … SELECT (test_import_audit)")
+    unit = {"level": "commune", "division_type": "xã", "name": "Xã A", "name_ascii": "xa a"}
+    unit["codename"] = "xa_a"
+    with transaction(engine) as db:
+        db.execute(
+            insert(Unit),
+            [
+                {**unit, "code": "VN", "parent_code": None, "level": "country", "path": "VN"},
+                {**unit, "code": "A", "parent_code": "VN", "path": "VN/A"},
+            ],
+        )
+        db.execute(
+            insert(DataElement),
+            [{"code": "E1", "name_vi": "E1", "name_en": "E1", "disaggregations": ["default"]}],
+        )
+    return engine
+
+
+def _actions(period: str) -> list[Action]:
+    out = []
+    for i, number in enumerate(NUMBERS):
+        v = ValueIn(
+            "E1",
+            "A",
+            period,
+            f"d{i}",
+            repr(number),
+            comment=TRICKY if i % 3 == 0 else ("" if i % 3 == 1 else None),
+            stored_by="người nhập" if i % 2 else None,
+            followup=True if i % 4 == 0 else (None if i % 4 == 1 else False),
+        )
+        out.append(Action("insert", v, period, number=number))
+    return out
+
+
+def _entries(engine: Engine, period: str) -> list[tuple[Any, ...]]:
+    """The data-value audit entries of ``period``, its code replaced in their keys."""
+    a = AuditEntry
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(a.actor, a.action, a.table_name, a.row_key, a.unit_code, a.before, a.after)
+            .where(a.row_key.like(f"%|{period}|%"))
+            .order_by(a.id)
+        ).tuples()
+        return [(*r[:3], r[3].replace(period, "P"), *r[4:]) for r in rows]
+
+
+def test_the_servers_audit_of_inserts_equals_the_one_spelled_out_in_python(
+    pg: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with transaction(pg) as db:
+        assert write._server_audits(db)
+        write.apply_plan(db, _actions("202501"), actor="tester")
+    by_server = _entries(pg, "202501")
+    monkeypatch.setattr(write, "_server_audits", lambda _db: False)
+    with transaction(pg) as db:
+        write.apply_plan(db, _actions("202502"), actor="tester")
+    by_python = _entries(pg, "202502")
+    assert len(by_server) == len(NUMBERS)
+    assert by_server == by_python  # JSON columns compared as read back
+    for entry, number in zip(by_server, NUMBERS, strict=True):
+        after = entry[6]
+        assert type(after["value"]) is float and after["value"] == number
+        assert str(after["value"]) == str(number)  # -0.0 keeps its sign
+    # Each stored text is JSON of the same meaning as Python's spelling, key order included.
+    with pg.connect() as conn:
+        stored = conn.scalars(
+            text("SELECT after::text FROM audit_log WHERE row_key LIKE '%|202501|%' ORDER BY id")
+        ).all()
+    spelled = [
+        write._after_text(
+            n, a.v.comment, a.v.stored_by or "tester", "submitted", bool(a.v.followup)
+        )
+        for n, a in zip(NUMBERS, _actions("202501"), strict=True)
+    ]
+    assert [list(json.loads(s).items()) for s in stored] == [
+        list(json.loads(s).items()) for s in spelled
+    ]
+
+
+def test_entries_are_written_once_and_without_the_trigger_by_python(pg: Engine) -> None:
+    with transaction(pg) as db:
+        write.apply_plan(db, _actions("202501"), actor="tester")
+        # The setting is back to empty after the write: a later insert is not audited twice.
+        assert (
+            db.execute(text("SELECT current_setting('chitieu.audit_inserts', true)")).scalar() == ""
+        )
+    with pg.begin() as conn:
+        conn.execute(text("ALTER TABLE data_values DISABLE TRIGGER data_values_audit_inserts"))
+    with transaction(pg) as db:
+        assert not write._server_audits(db)
+        write.apply_plan(db, _actions("202502"), actor="tester")
+    with pg.begin() as conn:
+        conn.execute(text("ALTER TABLE data_values ENABLE TRIGGER data_values_audit_inserts"))
+    assert _entries(pg, "202501") == _entries(pg, "202502")
+    with pg.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(AuditEntry)) == 2 * len(NUMBERS)
+        assert conn.scalar(select(func.count()).select_from(DataValue)) == 2 * len(NUMBERS)
