@@ -39,7 +39,7 @@ def _read(reader: Any, payload: bytes, header: dict[str, str]) -> dict[str, Any]
 
 def _same(payload: bytes, header: dict[str, str] | None = None) -> None:
     quick = _read(dxf_json._json_values, payload, header or {})
-    exact = _read(dxf_json._json_events, payload, header or {})
+    exact = _read(dxf_json.json_events, payload, header or {})
     assert quick == exact
 
 

@@ -1,15 +1,16 @@
 """DHIS2 ``dataValueSets`` in JSON, read as a stream (see :mod:`chitieu.exchange.dxf`).
 
-Two readers give the same answers. The exact one (:func:`_json_events`) takes ijson's parse
-events one at a time, a dozen Python steps per value. The quick one (:func:`_json_quick`)
-decodes each data value whole with the standard library's C decoder (``json``) from a
-bounded window of the text and reads the set's own fields itself; it handles what the
-exact reader would read the same way, and on anything else (a spelling the two parsers read
-differently or not at all: a byte-order mark, ``NaN``, an escaped lone surrogate, whitespace
-other than JSON's, malformed text, a ``dataValues`` that is not a list, a value larger than
-:data:`MAX_ITEM`, data after the set) it hands over to the exact reader, which reads the
-payload again from its start, silently up to where the quick one stopped, and from there on
-as usual, so that every value, problem, index and count is what the exact reader gives.
+Two readers give the same answers. The exact one
+(:func:`chitieu.exchange.dxf_json_events.json_events`) takes ijson's parse events one at a
+time, a dozen Python steps per value. The quick one (:func:`_json_quick`) decodes each data
+value whole with the standard library's C decoder (``json``) from a bounded window of the
+text, reads the set's own fields itself and a value with the usual field names without
+``raw_value`` (:class:`_Layout`); on anything the two parsers read differently or not at all
+(a byte-order mark, ``NaN``, an escaped lone surrogate, whitespace other than JSON's,
+malformed text, a ``dataValues`` that is not a list, a value larger than :data:`MAX_ITEM`,
+data after the set) it hands over to the exact reader, which reads the payload again from
+its start, silently up to where the quick one stopped, and from there on as usual, so that
+every value, problem, index and count is what the exact reader gives.
 
 An integer longer than Python converts (4,300 digits) is refused as malformed JSON: ijson's
 C backend crashes the process on one.
@@ -22,15 +23,17 @@ import json
 import re
 from collections.abc import Generator, Iterator
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, BinaryIO
 
-import ijson
-
+from chitieu.exchange.dxf_json_events import json_events
 from chitieu.exchange.payload import (
     HEADER_FIELDS,
+    VALUE_FIELDS,
     Payload,
     PayloadError,
     RawValue,
+    new_raw,
     raw_value,
     read_header,
 )
@@ -171,6 +174,32 @@ def _json_quick(stream: BinaryIO, p: Payload, header: dict[str, str]) -> Iterato
         raise _HandOver(key_no, stop.item) from None
 
 
+#: A flag's types read as they are (``as_bool`` gives a bool back, None is absent).
+_FLAG = frozenset((bool, type(None)))
+_FLAG_NAMES = ("followup", "followUp", "deleted")
+
+
+class _Layout:
+    """How to read a data value whose fields have these names (all usual ones, at least two
+    of them text fields): ``texts`` gives its text fields' values, ``order`` puts them (and
+    a None after them) in :data:`VALUE_FIELDS` order, ``follow`` and ``deleted`` name its
+    flags (``followup`` wins over ``followUp``, as in ``raw_value``)."""
+
+    def __init__(self, names: tuple[str, ...], texts: list[str]) -> None:
+        self.texts = itemgetter(*texts)
+        at = {name: k for k, name in enumerate(texts)}
+        self.order = itemgetter(*(at.get(name, len(texts)) for name in VALUE_FIELDS))
+        self.follow = next((n for n in _FLAG_NAMES[:2] if n in names), None)
+        self.deleted = "deleted" if "deleted" in names else None
+
+
+def _layout(names: tuple[str, ...]) -> _Layout | None:
+    texts = [n for n in VALUE_FIELDS if n in names]
+    if len(texts) < 2 or len(texts) + sum(n in names for n in _FLAG_NAMES) != len(names):
+        return None  # another field, or too few: raw_value reads it
+    return _Layout(names, texts)
+
+
 def _values(w: _Window, p: Payload, pos: int, key_no: int) -> Generator[RawValue, None, int]:
     """The data values of the list starting at ``pos``; returns the position after it."""
     i = 0
@@ -180,6 +209,7 @@ def _values(w: _Window, p: Payload, pos: int, key_no: int) -> Generator[RawValue
     scan = _scan
     nxt = _NEXT.match
     nested = (dict, list)
+    layouts: dict[tuple[str, ...], _Layout | None] = {}
     try:
         while True:
             try:
@@ -200,7 +230,49 @@ def _values(w: _Window, p: Payload, pos: int, key_no: int) -> Generator[RawValue
                     if m is None:
                         raise _HandOver(-1) from None
             location = f"dataValues[{i}]"
-            if type(item) is dict:
+            lay = layouts.get(tuple(item)) if type(item) is dict else None
+            if lay is None and type(item) is dict:
+                lay = layouts[tuple(item)] = _layout(tuple(item))
+            quick = None
+            if lay:  # the fields' names are the usual ones: read the value without raw_value
+                texts = lay.texts(item)
+                follow = item[lay.follow] if lay.follow else None
+                deleted = item[lay.deleted] if lay.deleted else None
+                try:
+                    plain = "\x00" not in "".join(texts)  # TypeError: not all text
+                except TypeError:
+                    plain = False
+                if plain and type(follow) in _FLAG and type(deleted) in _FLAG:
+                    de, pe, ou, coc, aoc, value, sb, cr, lu, cm = lay.order((*texts, None))
+                    h = p.header
+                    if h:
+                        pe = h.get("period") or pe
+                        ou = h.get("orgUnit") or ou
+                        aoc = h.get("attributeOptionCombo") or aoc
+                    quick = new_raw(
+                        (
+                            i,
+                            location,
+                            de,
+                            pe,
+                            ou,
+                            coc,
+                            aoc,
+                            value,
+                            sb,
+                            cr,
+                            lu,
+                            cm,
+                            follow,
+                            (),
+                            (),
+                            h.get("dataSet"),
+                            deleted,
+                        )
+                    )
+            if quick is not None:
+                yield quick
+            elif type(item) is dict:
                 types = set(map(type, item.values()))
                 if dict in types or list in types:
                     bad = [k for k, v in item.items() if type(v) in nested]
@@ -222,116 +294,10 @@ def _values(w: _Window, p: Payload, pos: int, key_no: int) -> Generator[RawValue
         raise _HandOver(key_no, i) from None
 
 
-# --- the exact reader -------------------------------------------------------------------
-
-
-def _scalar(event: str, value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
-
-
-def _skip(events: Iterator[tuple[str, Any]]) -> None:
-    """Consume the rest of a map or array whose start event was just read."""
-    depth = 1
-    for event, _ in events:
-        if event in ("start_map", "start_array"):
-            depth += 1
-        elif event in ("end_map", "end_array"):
-            depth -= 1
-            if depth == 0:
-                return
-
-
-_NESTED = object()
-
-
-def _json_object(events: Iterator[tuple[str, Any]]) -> dict[str, Any]:
-    """The fields of the map just started; nested maps or lists become ``_NESTED``."""
-    fields: dict[str, Any] = {}
-    key = None
-    for event, value in events:
-        if event == "map_key":
-            key = value
-        elif event == "end_map":
-            return fields
-        elif event == "string":  # most fields: no conversion to make
-            fields[key] = value  # type: ignore[index]
-        elif event in ("start_map", "start_array"):
-            _skip(events)
-            fields[key] = _NESTED  # type: ignore[index]
-        else:
-            fields[key] = _scalar(event, value)  # type: ignore[index]
-    raise PayloadError("malformed JSON: the document ends inside a data value")
-
-
-def _json_events(
-    stream: BinaryIO, p: Payload, header: dict[str, str], resume: tuple[int, int | None] = (0, 0)
-) -> Iterator[RawValue]:
-    """The exact reader; ``resume``: the set field and data value from which it records
-    (what comes before was read already, by the quick reader)."""
-    from_key, from_item = resume
-    events = ijson.basic_parse(stream)
-    try:
-        first = next(events, None)
-        if first is None or first[0] != "start_map":
-            raise PayloadError("a dataValueSet must be a JSON object with a dataValues list")
-        seen_values = False
-        key_no = -1
-        for event, value in events:
-            if event == "end_map":
-                break
-            key_no += 1
-            key = value  # map_key at the top level
-            event, value = next(events)
-            if key != "dataValues":
-                if event in ("start_map", "start_array"):
-                    _skip(events)
-                elif key in HEADER_FIELDS and key not in header and key_no >= from_key:
-                    read_header(p, {key: _scalar(event, value)}, late=seen_values)
-                continue
-            if event == "null":
-                continue
-            if event != "start_array":
-                raise PayloadError("dataValues must be a list")
-            seen_values = True
-            quiet = 0 if key_no > from_key else (from_item or 0) if key_no == from_key else -1
-            for i, (event, value) in enumerate(events):
-                if event == "end_array":
-                    break
-                if quiet < 0 or i < quiet:  # read already
-                    if event in ("start_map", "start_array"):
-                        _skip(events)
-                    continue
-                location = f"dataValues[{i}]"
-                if event == "start_map":
-                    fields = _json_object(events)
-                    bad = [k for k, v in fields.items() if v is _NESTED]
-                    if bad:
-                        why = f"{bad[0]} must be text or a number, not an object or a list"
-                        p.problem(i, location, bad[0], why, bad[0])
-                    else:
-                        v = raw_value(p, i, location, fields)
-                        if v is not None:
-                            yield v
-                else:
-                    if event == "start_array":
-                        _skip(events)
-                    shown = "list" if event == "start_array" else str(value)[:80]
-                    p.problem(i, location, shown, "a data value must be a JSON object", "value")
-                p.count = i + 1
-        else:
-            raise PayloadError("malformed JSON: the document ends early")
-        if next(events, None) is not None:
-            raise PayloadError("malformed JSON: extra data after the dataValueSet")
-    except ijson.JSONError as exc:
-        raise PayloadError(f"malformed JSON: {exc}") from None
-    except (UnicodeDecodeError, RecursionError) as exc:
-        raise PayloadError(f"malformed JSON: {exc}") from None
-
-
 def _json_values(stream: BinaryIO, p: Payload, header: dict[str, str]) -> Iterator[RawValue]:
     """The quick reader, handing over to the exact one where it stops."""
     if not stream.seekable():
-        yield from _json_events(stream, p, header)
+        yield from json_events(stream, p, header)
         return
     start = stream.tell()
     try:
@@ -340,7 +306,7 @@ def _json_values(stream: BinaryIO, p: Payload, header: dict[str, str]) -> Iterat
     except _HandOver as stop:
         resume = (stop.key, stop.item)
     stream.seek(start)
-    yield from _json_events(stream, p, header, resume)
+    yield from json_events(stream, p, header, resume)
 
 
 def read_json(stream: BinaryIO, header: dict[str, str] | None = None) -> Payload:

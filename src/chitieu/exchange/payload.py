@@ -144,7 +144,8 @@ def as_stream(payload: bytes | BinaryIO) -> BinaryIO:
     return payload
 
 
-_VALUE_FIELDS = (
+#: A data value's text fields, in the order a RawValue holds them.
+VALUE_FIELDS = (
     "dataElement",
     "period",
     "orgUnit",
@@ -166,10 +167,10 @@ def raw_value(p: Payload, index: int, location: str, fields: dict[str, Any]) -> 
     problem recorded) when a field is unreadable. An unreadable ``followup`` is read as false
     with a conflict, the value still imported (DHIS2 reads such a flag as false)."""
     get = fields.get
-    texts = list(map(get, _VALUE_FIELDS))
+    texts = list(map(get, VALUE_FIELDS))
     # the common case, every field text (or absent) without NUL, checked at C speed
     if not set(map(type, texts)) <= _PLAIN or "\x00" in "".join(filter(None, texts)):
-        for k, (name, raw) in enumerate(zip(_VALUE_FIELDS, texts, strict=True)):
+        for k, (name, raw) in enumerate(zip(VALUE_FIELDS, texts, strict=True)):
             try:
                 texts[k] = as_text(raw)
             except ValueError as exc:
