@@ -1,5 +1,5 @@
-"""Writing each batch in a second thread while the next is checked (PostgreSQL) changes nothing
-an import answers or stores; a write that fails refuses the import with nothing written; and
+"""Writing each batch in a second thread while the next is checked changes nothing an import
+answers or stores; a write that fails refuses the import with nothing written; and
 the writer never runs two writes at once nor outlives the transaction."""
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ import time
 import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from chitieu.catalog import load_catalog
-from chitieu.reporting import imports
+from chitieu.reporting import imports, write
 from chitieu.reporting.batch_writer import batch_writer
+from chitieu.reporting.bulk import append_rows
 from chitieu.reporting.imports import ValueIn, import_values
 from chitieu.store.models import AuditEntry, DataValue, ReportPeriod, Unit
 from chitieu.units.load import load_units
@@ -66,7 +68,6 @@ def _forget(engine: Engine) -> None:
             conn.execute(delete(t))
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("atomic", [False, True])
 def test_writing_alongside_answers_and_stores_what_writing_in_turn_does(
     engine: Engine, atomic: bool, monkeypatch: pytest.MonkeyPatch
@@ -83,10 +84,7 @@ def test_writing_alongside_answers_and_stores_what_writing_in_turn_does(
     alongside = import_values(engine, values, actor="t", atomic=atomic, batch_size=500)
     stored = _stored(engine)
     assert atomic or threads  # an atomic import refused at its first batch writes nothing
-    assert all(
-        name.startswith("chitieu-writer") == (engine.dialect.name == "postgresql")
-        for name in threads
-    )
+    assert all(name.startswith("chitieu-writer") for name in threads)
     _forget(engine)
     monkeypatch.setattr(imports, "_writes_alongside", lambda db, dry_run: False)
     in_turn = import_values(engine, values, actor="t", atomic=atomic, batch_size=500)
@@ -97,7 +95,6 @@ def test_writing_alongside_answers_and_stores_what_writing_in_turn_does(
     assert len(stored[0]) == (0 if atomic else 2300 - refused)
 
 
-@pytest.mark.postgres
 def test_a_failed_write_refuses_the_import_and_writes_nothing(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,3 +142,62 @@ def test_one_write_at_a_time_and_none_left_when_the_body_fails() -> None:
 
         writer.submit(bad)
         writer.wait()
+
+
+@pytest.mark.parametrize("exact_json", [True, False])
+def test_rows_go_in_as_given_in_one_statement_or_row_by_row(
+    engine: Engine, exact_json: bool
+) -> None:
+    """SQLite takes rows JSON carries exactly in one statement over a JSON array: what is
+    stored is what the row-by-row insert stores (text with every kind of character, None,
+    booleans, whole numbers up to 2^53)."""
+    with engine.begin() as conn:
+        load_units(conn)
+        load_catalog(conn)
+    rows = [
+        (
+            "ACT_INSPECTIONS",
+            "00004",
+            f"2024{m:02d}",
+            "default",
+            n,
+            c,
+            "người nhập",
+            "submitted",
+            False,
+            f,
+        )
+        for m, (n, c, f) in enumerate(
+            [
+                (0, None, False),
+                (9_007_199_254_740_991, 'nhận xét "trích dẫn", \\ và 😀', True),
+                (17, "", False),
+                (2**40, "tab\tline\nnext", True),
+            ],
+            start=1,
+        )
+    ]
+    with Session(engine) as db:
+        append_rows(db, "data_values", write._VALUE_COLUMNS, rows, exact_json=exact_json)
+        db.commit()
+    with engine.connect() as conn:
+        stored = (
+            conn.execute(
+                select(
+                    DataValue.element_code,
+                    DataValue.unit_code,
+                    DataValue.period,
+                    DataValue.disaggregation,
+                    DataValue.value,
+                    DataValue.comment,
+                    DataValue.stored_by,
+                    DataValue.status,
+                    DataValue.synthetic,
+                    DataValue.followup,
+                ).order_by(DataValue.period)
+            )
+            .tuples()
+            .all()
+        )
+    assert stored == rows
+    assert all(type(r[4]) is float for r in stored)

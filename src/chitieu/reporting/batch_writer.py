@@ -1,10 +1,12 @@
 """An import's writes, batch by batch, in a second thread while the next batch is checked.
 
-On PostgreSQL most of a batch's write is the server's work on the rows sent (inserts, their
-indexes and keys, the audit entries): the importing process only waits. Checking the next
-batch needs no database (:func:`chitieu.reporting.validate.check_batch` once the state knows
-every unit), so it runs meanwhile; the next batch's reads wait until the write is done, so
-every batch still sees the ones before it, in the same transaction, in the same order.
+Most of a batch's write is the database's own work: on PostgreSQL the server's, on the rows
+sent (inserts, their indexes and keys, the audit entries); on SQLite the library's, inside
+statements that each write a whole batch without holding the interpreter's lock. The
+importing process only waits for it. Checking the next batch needs no database
+(:func:`chitieu.reporting.validate.check_batch` once the state knows every unit), so it runs
+meanwhile; the next batch's reads wait until the write is done, so every batch still sees the
+ones before it, in the same transaction, in the same order.
 
 Only one write is ever in flight, and the connection is never used by both threads at once:
 :meth:`BatchWriter.wait` hands it back. An error of a write is raised by the next ``wait``.

@@ -1,5 +1,7 @@
 """Bulk writes of the data-value path without SQLAlchemy's per-row work: ``COPY`` on
-PostgreSQL, the driver's own ``executemany`` on SQLite, inside the caller's transaction.
+PostgreSQL, the driver's own ``executemany`` on SQLite, inside the caller's transaction. On
+SQLite, rows whose values JSON carries exactly go in as one statement over a JSON array
+(:func:`append_rows`' ``exact_json``).
 
 Rows are tuples in the order of the columns given; JSON columns take their text already
 serialised (:func:`json_text`, the same spelling SQLAlchemy's JSON type writes)."""
@@ -7,6 +9,7 @@ serialised (:func:`json_text`, the same spelling SQLAlchemy's JSON type writes).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,10 +22,27 @@ def json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
+#: SQLite reads a JSON array's items with ``->>`` from 3.38 on.
+_SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38)
+#: Integers JSON carries exactly through SQLite (and floats hold exactly).
+JSON_EXACT_INTEGERS = 2**53
+
+
 def append_rows(
-    db: Session, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    db: Session,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    exact_json: bool = False,
 ) -> None:
     """Append ``rows`` to ``table`` (a table name of the models, never user input).
+
+    ``exact_json``: the rows hold only text, booleans, None and integers below
+    :data:`JSON_EXACT_INTEGERS` (no floats: SQLite reads a JSON number with a fraction to 15
+    digits only). On SQLite they then go in as one ``INSERT … SELECT`` over the rows as a
+    JSON array: SQLite's own work from end to end, done without the interpreter's lock (so a
+    second thread runs meanwhile), instead of one step per row.
 
     A unique or foreign key violation raises SQLAlchemy's ``IntegrityError``, as a Core
     insert would, and leaves the transaction to be rolled back."""
@@ -37,6 +57,10 @@ def append_rows(
             with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+        elif exact_json and _SQLITE_JSON:
+            items = ", ".join(f"value ->> {i}" for i in range(len(columns)))
+            array = json.dumps(rows, ensure_ascii=False, check_circular=False)
+            raw.execute(f"INSERT INTO {table} ({names}) SELECT {items} FROM json_each(?)", (array,))
         else:
             marks = ", ".join("?" * len(columns))
             cur = raw.cursor()

@@ -200,10 +200,11 @@ def _write_transaction(engine: Engine) -> Iterator[tuple[Connection, bool]]:
 
 def _writes_alongside(db: Session, dry_run: bool) -> bool:
     """Whether each batch is written in a second thread while the next one is checked
-    (:mod:`chitieu.reporting.batch_writer`): on PostgreSQL, whose server does the writing
-    while this process waits. On SQLite the writing is this process's own work, row by row
-    on the interpreter's lock, which two threads would only take turns at."""
-    return dialect_name(db) == "postgresql" and not dry_run
+    (:mod:`chitieu.reporting.batch_writer`): whenever something is written. On PostgreSQL
+    the server does the writing while this process waits; on SQLite the new rows go in as
+    one statement each (:func:`chitieu.reporting.bulk.append_rows`), run without the
+    interpreter's lock."""
+    return not dry_run
 
 
 def _check_keys(db: Session, state: PlanState) -> None:

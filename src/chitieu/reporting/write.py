@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from chitieu.reporting.bulk import append_rows, json_text
+from chitieu.reporting.bulk import JSON_EXACT_INTEGERS, append_rows, json_text
 from chitieu.reporting.rollups import Pending, refresh_rollups
 from chitieu.reporting.validate import Action
 from chitieu.store.batches import chunks
@@ -79,6 +79,9 @@ def apply_plan(
         on_server = first_new is None and _server_audits(db)
         if on_server:
             conn.execute(_AUDIT_BY_SERVER, {"actor": actor})
+        numbers = [a.number for a in inserts]
+        # counts (whole numbers) travel as integers, which SQLite reads exactly from JSON
+        exact = all(n is None or (n.is_integer() and abs(n) < JSON_EXACT_INTEGERS) for n in numbers)
         append_rows(
             db,
             DataValue.__tablename__,
@@ -89,15 +92,16 @@ def apply_plan(
                     a.v.unit,
                     a.period,
                     a.v.disaggregation,
-                    a.number,
+                    int(n) if exact and n is not None else n,
                     a.v.comment,
                     a.v.stored_by or actor,
                     "submitted",
                     False,
                     bool(a.v.followup),
                 )
-                for a in inserts
+                for a, n in zip(inserts, numbers, strict=True)
             ],
+            exact_json=exact,
         )
         if first_new is not None:
             conn.execute(_AUDIT_INSERTED, {"actor": actor, "after": first_new})
