@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -105,3 +107,26 @@ def test_an_integer_too_long_for_python_is_refused() -> None:
         assert "malformed JSON" in str(exc) and "4300" in str(exc)
     else:
         raise AssertionError("an integer of 5,000 digits was read")
+
+
+def test_a_huge_integer_is_refused_by_the_exact_reader_too() -> None:
+    """ijson's C backend crashes the process (or fails with a SystemError) on an integer of
+    4,300 digits or more: such a run never reaches it, even after the quick reader has handed
+    over (here: at an escaped lone surrogate). Run in a child process, which a crash would
+    kill, not the test run."""
+    script = (
+        "from chitieu.exchange.dhis2 import read_payload\n"
+        'v = \'"dataElement": "A", "period": "202401", "orgUnit": "00070"\'\n'
+        'doc = (\'{"dataValues": [{\' + v + \', "comment": "\\\\ud800", "value": "1"}, {\'\n'
+        "       + v + ', \"value\": ' + '9' * 5000 + '}]}').encode()\n"
+        "p = read_payload(doc, 'json')\n"
+        "try:\n"
+        "    list(p.values)\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("PayloadError malformed JSON: a number of 4300 digits")

@@ -144,6 +144,20 @@ def test_one_write_at_a_time_and_none_left_when_the_body_fails() -> None:
         writer.wait()
 
 
+COLUMNS = (
+    "element_code",
+    "unit_code",
+    "period",
+    "disaggregation",
+    "value",
+    "comment",
+    "stored_by",
+    "status",
+    "synthetic",
+    "followup",
+)
+
+
 @pytest.mark.parametrize("exact_json", [True, False])
 def test_rows_go_in_as_given_in_one_statement_or_row_by_row(
     engine: Engine, exact_json: bool
@@ -178,7 +192,13 @@ def test_rows_go_in_as_given_in_one_statement_or_row_by_row(
         )
     ]
     with Session(engine) as db:
-        append_rows(db, "data_values", write._VALUE_COLUMNS, rows, exact_json=exact_json)
+        columns = (*write._VALUE_COLUMNS[:-1], "status", "synthetic", "followup")
+        assert columns == (*COLUMNS[:7], "status", "synthetic", "followup")
+        varying = [(*r[:7], r[9]) for r in rows]  # status and synthetic given once
+        same = {"status": "submitted", "synthetic": False}
+        append_rows(
+            db, "data_values", write._VALUE_COLUMNS, varying, exact_json=exact_json, same=same
+        )
         db.commit()
     with engine.connect() as conn:
         stored = (

@@ -1,8 +1,14 @@
 """DHIS2 ``dataValueSets`` in JSON read from ijson's parse events, one at a time: the exact
-reader, which :mod:`chitieu.exchange.dxf_json`'s quick reader hands over to where it stops."""
+reader, which :mod:`chitieu.exchange.dxf_json`'s quick reader hands over to where it stops.
+
+ijson's C backend crashes the whole process (a segmentation fault) on an integer longer than
+Python converts (:func:`sys.get_int_max_str_digits`, 4,300 digits), so the text reaches it
+through :class:`_NoHugeNumbers`, which refuses any run of that many digits first."""
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -57,13 +63,37 @@ def _json_object(events: Iterator[tuple[str, Any]]) -> dict[str, Any]:
     raise PayloadError("malformed JSON: the document ends inside a data value")
 
 
+class _NoHugeNumbers:
+    """``stream`` read as it is, but a run of digits as long as Python refuses to convert
+    (counted across reads) raises :class:`PayloadError` before the parser sees it."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._limit = sys.get_int_max_str_digits() or 0
+        self._long = re.compile(rb"[0-9]{%d}" % self._limit) if self._limit else None
+        self._run = 0  # digits at the end of what was read so far
+
+    def read(self, size: int = -1) -> bytes:
+        block = self._stream.read(size)
+        if self._long is None or not block:
+            return block
+        lead = len(block) - len(block.lstrip(b"0123456789"))
+        trail = len(block) - len(block.rstrip(b"0123456789"))
+        if self._run + lead >= self._limit or self._long.search(block):
+            raise PayloadError(
+                f"malformed JSON: a number of {self._limit} digits or more cannot be a value"
+            )
+        self._run = self._run + lead if lead == len(block) else trail
+        return block
+
+
 def json_events(
     stream: BinaryIO, p: Payload, header: dict[str, str], resume: tuple[int, int | None] = (0, 0)
 ) -> Iterator[RawValue]:
     """The exact reader; ``resume``: the set field and data value from which it records
     (what comes before was read already, by the quick reader)."""
     from_key, from_item = resume
-    events = ijson.basic_parse(stream)
+    events = ijson.basic_parse(_NoHugeNumbers(stream))
     try:
         first = next(events, None)
         if first is None or first[0] != "start_map":

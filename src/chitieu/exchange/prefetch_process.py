@@ -59,6 +59,7 @@ def read_ahead_in_process(
     An exception of the reader is raised here, after the values it read before it."""
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
+    _widen(send)
     child = ctx.Process(
         target=_produce, args=(make, log, final, send), name="chitieu-reader", daemon=True
     )
@@ -86,6 +87,23 @@ def read_ahead_in_process(
         if child.is_alive():
             child.terminate()
         child.join()
+
+
+#: How much the reader may send before the import takes it (bytes): a few dozen chunks, so
+#: that a reader that got a core while the import was busy has run ahead when it is not.
+PIPE_BYTES = 1 << 20
+
+
+def _widen(end: Any) -> None:
+    """Give the pipe :data:`PIPE_BYTES` of buffer where Linux allows (64 KiB otherwise)."""
+    try:
+        import fcntl  # Unix only
+    except ImportError:
+        return
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if set_size is not None:
+        with suppress(OSError):  # above the system's pipe-max-size: keep the default
+            fcntl.fcntl(end.fileno(), set_size, PIPE_BYTES)
 
 
 def _produce(make: Callable, log: list, final: Callable[[], Any], send: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,16 @@ from sqlalchemy.orm import Session
 def json_text(value: Any) -> str | None:
     """``value`` as SQLAlchemy's JSON type stores it (None stays SQL NULL)."""
     return None if value is None else json.dumps(value)
+
+
+def json_array(rows: Sequence[tuple[Any, ...]]) -> str:
+    """``rows`` as the JSON array :func:`append_rows` hands SQLite (UTF-8 text kept as is)."""
+    return json.dumps(rows, ensure_ascii=False, check_circular=False)
+
+
+def one_statement(dialect: str, exact_json: bool) -> bool:
+    """Whether :func:`append_rows` writes such rows in one statement over a JSON array."""
+    return dialect == "sqlite" and exact_json and _SQLITE_JSON
 
 
 #: SQLite reads a JSON array's items with ``->>`` from 3.38 on.
@@ -35,6 +45,8 @@ def append_rows(
     rows: Sequence[tuple[Any, ...]],
     *,
     exact_json: bool = False,
+    same: Mapping[str, Any] | None = None,
+    array: str | None = None,
 ) -> None:
     """Append ``rows`` to ``table`` (a table name of the models, never user input).
 
@@ -42,27 +54,37 @@ def append_rows(
     :data:`JSON_EXACT_INTEGERS` (no floats: SQLite reads a JSON number with a fraction to 15
     digits only). On SQLite they then go in as one ``INSERT … SELECT`` over the rows as a
     JSON array: SQLite's own work from end to end, done without the interpreter's lock (so a
-    second thread runs meanwhile), instead of one step per row.
+    second thread runs meanwhile), instead of one step per row. ``same``: columns whose value
+    is the same in every row, given once (bound once in that statement). ``array``: the rows
+    already written as that JSON array (:func:`json_array`), by a thread with time to spare.
 
     A unique or foreign key violation raises SQLAlchemy's ``IntegrityError``, as a Core
     insert would, and leaves the transaction to be rolled back."""
     if not rows:
         return
+    same = same or {}
     conn = db.connection()
     raw = conn.connection.driver_connection
     assert raw is not None  # None only for a closed connection
-    names = ", ".join(columns)
+    names = ", ".join([*columns, *same])
     try:
         if conn.dialect.name == "postgresql":
+            if same:
+                rows = [(*row, *same.values()) for row in rows]
             with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        elif exact_json and _SQLITE_JSON:
-            items = ", ".join(f"value ->> {i}" for i in range(len(columns)))
-            array = json.dumps(rows, ensure_ascii=False, check_circular=False)
-            raw.execute(f"INSERT INTO {table} ({names}) SELECT {items} FROM json_each(?)", (array,))
+        elif one_statement(conn.dialect.name, exact_json):
+            items = ", ".join([*(f"value ->> {i}" for i in range(len(columns))), *"?" * len(same)])
+            array = array if array is not None else json_array(rows)
+            raw.execute(
+                f"INSERT INTO {table} ({names}) SELECT {items} FROM json_each(?)",
+                (*same.values(), array),
+            )
         else:
-            marks = ", ".join("?" * len(columns))
+            if same:
+                rows = [(*row, *same.values()) for row in rows]
+            marks = ", ".join("?" * (len(columns) + len(same)))
             cur = raw.cursor()
             try:
                 cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)

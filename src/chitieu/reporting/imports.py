@@ -52,7 +52,7 @@ from chitieu.reporting.validate import (
     plan_checked,
     plan_import,
 )
-from chitieu.reporting.write import apply_plan
+from chitieu.reporting.write import apply_plan, value_rows
 from chitieu.store.batches import chunks
 from chitieu.store.db import dialect_name, session_on, with_retries
 from chitieu.store.models import DataElement, ImportBatch, Unit
@@ -294,9 +294,10 @@ def import_values(
                         out.add(c)
                     count_actions(actions, count)
                     if not dry_run and not (atomic and out.refused_any) and not out.fatal:
-                        writer.submit(
-                            partial(apply_plan, db, actions, actor=actor, pending=pending)
-                        )
+                        inserts = [a for a in actions if a.kind == "insert"]
+                        rows = value_rows(inserts, actor, dialect_name(db))  # while it writes
+                        write = partial(apply_plan, actor=actor, pending=pending, new_rows=rows)
+                        writer.submit(partial(write, db, actions))
                 writer.wait()
                 if finish is not None:
                     finish()
