@@ -201,23 +201,7 @@ def test_rows_go_in_as_given_in_one_statement_or_row_by_row(
         )
         db.commit()
     with engine.connect() as conn:
-        stored = (
-            conn.execute(
-                select(
-                    DataValue.element_code,
-                    DataValue.unit_code,
-                    DataValue.period,
-                    DataValue.disaggregation,
-                    DataValue.value,
-                    DataValue.comment,
-                    DataValue.stored_by,
-                    DataValue.status,
-                    DataValue.synthetic,
-                    DataValue.followup,
-                ).order_by(DataValue.period)
-            )
-            .tuples()
-            .all()
-        )
+        columns_read = [getattr(DataValue, c) for c in COLUMNS]
+        stored = conn.execute(select(*columns_read).order_by(DataValue.period)).tuples().all()
     assert stored == rows
     assert all(type(r[4]) is float for r in stored)

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 from chitieu.exchange.payload import (
     _FALSE,
     _TRUE,
+    VALUE_FIELDS,
     Payload,
     PayloadError,
     RawValue,
@@ -61,20 +62,7 @@ _CSV_FIELDS = {
     "created": "created",
 }
 #: The fields a row is taken apart into, in this order.
-_ROW_FIELDS = (
-    "dataElement",
-    "period",
-    "orgUnit",
-    "categoryOptionCombo",
-    "attributeOptionCombo",
-    "value",
-    "storedBy",
-    "created",
-    "lastUpdated",
-    "comment",
-    "followup",
-    "deleted",
-)
+_ROW_FIELDS = (*VALUE_FIELDS, "followup", "deleted")
 #: DHIS2's flag words, lower case (``as_bool``'s), and what they mean.
 _FLAGS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 
