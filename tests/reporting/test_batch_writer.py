@@ -86,7 +86,7 @@ def test_writing_alongside_answers_and_stores_what_writing_in_turn_does(
     assert atomic or threads  # an atomic import refused at its first batch writes nothing
     assert all(name.startswith("chitieu-writer") for name in threads)
     _forget(engine)
-    monkeypatch.setattr(imports, "_writes_alongside", lambda db, dry_run: False)
+    monkeypatch.setattr(imports, "_writes_alongside", lambda dry_run: False)
     in_turn = import_values(engine, values, actor="t", atomic=atomic, batch_size=500)
     assert alongside.to_dict() == in_turn.to_dict()
     assert _stored(engine) == stored

@@ -22,16 +22,6 @@ def json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-def json_array(rows: Sequence[tuple[Any, ...]]) -> str:
-    """``rows`` as the JSON array :func:`append_rows` hands SQLite (UTF-8 text kept as is)."""
-    return json.dumps(rows, ensure_ascii=False, check_circular=False)
-
-
-def one_statement(dialect: str, exact_json: bool) -> bool:
-    """Whether :func:`append_rows` writes such rows in one statement over a JSON array."""
-    return dialect == "sqlite" and exact_json and _SQLITE_JSON
-
-
 #: SQLite reads a JSON array's items with ``->>`` from 3.38 on.
 _SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38)
 #: Integers JSON carries exactly through SQLite (and floats hold exactly).
@@ -46,7 +36,6 @@ def append_rows(
     *,
     exact_json: bool = False,
     same: Mapping[str, Any] | None = None,
-    array: str | None = None,
 ) -> None:
     """Append ``rows`` to ``table`` (a table name of the models, never user input).
 
@@ -55,8 +44,7 @@ def append_rows(
     digits only). On SQLite they then go in as one ``INSERT … SELECT`` over the rows as a
     JSON array: SQLite's own work from end to end, done without the interpreter's lock (so a
     second thread runs meanwhile), instead of one step per row. ``same``: columns whose value
-    is the same in every row, given once (bound once in that statement). ``array``: the rows
-    already written as that JSON array (:func:`json_array`), by a thread with time to spare.
+    is the same in every row, given once (bound once in that statement).
 
     A unique or foreign key violation raises SQLAlchemy's ``IntegrityError``, as a Core
     insert would, and leaves the transaction to be rolled back."""
@@ -68,22 +56,21 @@ def append_rows(
     assert raw is not None  # None only for a closed connection
     names = ", ".join([*columns, *same])
     try:
-        if conn.dialect.name == "postgresql":
-            if same:
-                rows = [(*row, *same.values()) for row in rows]
-            with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        elif one_statement(conn.dialect.name, exact_json):
+        if conn.dialect.name == "sqlite" and exact_json and _SQLITE_JSON:
             items = ", ".join([*(f"value ->> {i}" for i in range(len(columns))), *"?" * len(same)])
-            array = array if array is not None else json_array(rows)
+            array = json.dumps(rows, ensure_ascii=False, check_circular=False)
             raw.execute(
                 f"INSERT INTO {table} ({names}) SELECT {items} FROM json_each(?)",
                 (*same.values(), array),
             )
+            return
+        if same:
+            rows = [(*row, *same.values()) for row in rows]
+        if conn.dialect.name == "postgresql":
+            with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         else:
-            if same:
-                rows = [(*row, *same.values()) for row in rows]
             marks = ", ".join("?" * (len(columns) + len(same)))
             cur = raw.cursor()
             try:

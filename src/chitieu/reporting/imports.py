@@ -52,7 +52,7 @@ from chitieu.reporting.validate import (
     plan_checked,
     plan_import,
 )
-from chitieu.reporting.write import apply_plan, value_rows
+from chitieu.reporting.write import apply_plan
 from chitieu.store.batches import chunks
 from chitieu.store.db import dialect_name, session_on, with_retries
 from chitieu.store.models import DataElement, ImportBatch, Unit
@@ -198,7 +198,7 @@ def _write_transaction(engine: Engine) -> Iterator[tuple[Connection, bool]]:
                     conn.invalidate()
 
 
-def _writes_alongside(db: Session, dry_run: bool) -> bool:
+def _writes_alongside(dry_run: bool) -> bool:
     """Whether each batch is written in a second thread while the next one is checked
     (:mod:`chitieu.reporting.batch_writer`): whenever something is written. On PostgreSQL
     the server does the writing while this process waits; on SQLite the new rows go in as
@@ -271,7 +271,7 @@ def import_values(
             with (
                 _write_transaction(engine) as (conn, keys_deferred),
                 _page_cache(session_on(conn)),
-                batch_writer(_writes_alongside(session_on(conn), dry_run)) as writer,
+                batch_writer(_writes_alongside(dry_run)) as writer,
             ):
                 db = session_on(conn)
                 if writer.threaded:  # checking a batch must not need the connection
@@ -294,10 +294,8 @@ def import_values(
                         out.add(c)
                     count_actions(actions, count)
                     if not dry_run and not (atomic and out.refused_any) and not out.fatal:
-                        inserts = [a for a in actions if a.kind == "insert"]
-                        rows = value_rows(inserts, actor, dialect_name(db))  # while it writes
-                        write = partial(apply_plan, actor=actor, pending=pending, new_rows=rows)
-                        writer.submit(partial(write, db, actions))
+                        write = partial(apply_plan, db, actions, actor=actor, pending=pending)
+                        writer.submit(write)
                 writer.wait()
                 if finish is not None:
                     finish()
@@ -310,8 +308,8 @@ def import_values(
                 if not written:  # nothing to keep, not even the period rows the locks made
                     raise _Rollback
                 if keys_deferred:
-                    _check_keys(session_on(conn), state)
-                flush(session_on(conn), pending)
+                    _check_keys(db, state)
+                flush(db, pending)
                 if source is not None:
                     conn.execute(
                         insert(ImportBatch).values(

@@ -13,20 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from chitieu.reporting.bulk import (
-    JSON_EXACT_INTEGERS,
-    append_rows,
-    json_array,
-    json_text,
-    one_statement,
-)
+from chitieu.reporting.bulk import JSON_EXACT_INTEGERS, append_rows, json_text
 from chitieu.reporting.rollups import Pending, refresh_rollups
 from chitieu.reporting.validate import Action
 from chitieu.store.batches import chunks
@@ -67,21 +60,11 @@ def _stored(action: Action) -> dict[str, Any]:
     return action.existing
 
 
-@dataclass(frozen=True, slots=True)
-class NewRows:
-    """The rows of new values, ready to append: the varying columns (:data:`_VALUE_COLUMNS`),
-    whether JSON carries them exactly, and their JSON text when SQLite takes them that way."""
-
-    rows: list[tuple[Any, ...]]
-    exact_json: bool
-    array: str | None
-
-
-def value_rows(inserts: Sequence[Action], actor: str, dialect: str) -> NewRows:
-    """The rows of the values ``inserts`` adds (made before the write, by whichever thread has
-    time: :mod:`chitieu.reporting.batch_writer`)."""
+def _value_rows(inserts: Sequence[Action], actor: str) -> tuple[list[tuple[Any, ...]], bool]:
+    """The rows of the values ``inserts`` adds (:data:`_VALUE_COLUMNS`), and whether JSON
+    carries them exactly: counts (whole numbers) travel as integers, which SQLite reads
+    exactly from JSON."""
     numbers = [a.number for a in inserts]
-    # counts (whole numbers) travel as integers, which SQLite reads exactly from JSON
     exact = all(n is None or (n.is_integer() and abs(n) < JSON_EXACT_INTEGERS) for n in numbers)
     rows = [
         (
@@ -96,7 +79,7 @@ def value_rows(inserts: Sequence[Action], actor: str, dialect: str) -> NewRows:
         )
         for a, n in zip(inserts, numbers, strict=True)
     ]
-    return NewRows(rows, exact, json_array(rows) if one_statement(dialect, exact) else None)
+    return rows, exact
 
 
 def apply_plan(
@@ -105,14 +88,12 @@ def apply_plan(
     *,
     actor: str,
     pending: Pending | None = None,
-    new_rows: NewRows | None = None,
 ) -> None:
     """Write the planned changes in the caller's transaction, auditing each one.
 
     A deleted value moves to ``deleted_data_values``; a value imported again for a deleted
     key takes its place there. ``pending``: an import of many batches bumps the change
-    counters once at its end (:func:`chitieu.reporting.rollups.flush`). ``new_rows``: the
-    rows of the inserts, made already (:func:`value_rows`)."""
+    counters once at its end (:func:`chitieu.reporting.rollups.flush`)."""
     conn = db.connection()  # Core statements: no ORM bulk semantics
     inserts = [a for a in actions if a.kind == "insert"]
     updates = [a for a in actions if a.kind == "update"]
@@ -123,15 +104,14 @@ def apply_plan(
         on_server = first_new is None and _server_audits(db)
         if on_server:
             conn.execute(_AUDIT_BY_SERVER, {"actor": actor})
-        new = new_rows if new_rows is not None else value_rows(inserts, actor, dialect_name(db))
+        new_rows, exact = _value_rows(inserts, actor)
         append_rows(
             db,
             DataValue.__tablename__,
             _VALUE_COLUMNS,
-            new.rows,
-            exact_json=new.exact_json,
+            new_rows,
+            exact_json=exact,
             same={"status": "submitted", "synthetic": False},
-            array=new.array,
         )
         if first_new is not None:
             conn.execute(_AUDIT_INSERTED, {"actor": actor, "after": first_new})
