@@ -22,8 +22,7 @@ from operator import itemgetter
 from typing import Any, BinaryIO
 
 from chitieu.exchange.payload import (
-    _FALSE,
-    _TRUE,
+    FLAG_WORDS,
     VALUE_FIELDS,
     Payload,
     PayloadError,
@@ -63,8 +62,6 @@ _CSV_FIELDS = {
 }
 #: The fields a row is taken apart into, in this order.
 _ROW_FIELDS = (*VALUE_FIELDS, "followup", "deleted")
-#: DHIS2's flag words, lower case (``as_bool``'s), and what they mean.
-_FLAGS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 
 
 def _csv_columns(first_row: list[str]) -> list[str] | None:
@@ -98,7 +95,7 @@ def _csv_values(stream: BinaryIO, p: Payload, skip_first: bool) -> Iterator[RawV
     layout = _Layout([_CSV_FIELDS.get(name) for name in CSV_COLUMNS])
     index = 0
     first = True
-    flags = _FLAGS
+    flags = FLAG_WORDS
     try:
         for row in reader:
             if first:

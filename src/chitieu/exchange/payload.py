@@ -116,8 +116,11 @@ def as_text(raw: Any) -> str | None:
     raise ValueError(f"must be text or a number, not {type(raw).__name__}")
 
 
-_TRUE = frozenset(("true", "1", "yes", "y", "on", "t"))
-_FALSE = frozenset(("false", "0", "no", "n", "off", "f"))
+#: DHIS2's flag words, lower case, and what each means.
+FLAG_WORDS = {
+    **dict.fromkeys(("true", "1", "yes", "y", "on", "t"), True),
+    **dict.fromkeys(("false", "0", "no", "n", "off", "f"), False),
+}
 
 
 def as_bool(raw: Any, name: str = "followup") -> bool | None:
@@ -128,11 +131,9 @@ def as_bool(raw: Any, name: str = "followup") -> bool | None:
         return None
     if isinstance(raw, bool):
         return raw
-    text = str(raw).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
+    meaning = FLAG_WORDS.get(str(raw).strip().lower())
+    if meaning is not None:
+        return meaning
     raise ValueError(f"{name} must be true or false, not {str(raw)[:40]!r}")
 
 
