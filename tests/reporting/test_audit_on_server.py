@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.orm import Session
 
 from chitieu.reporting import write
 from chitieu.reporting.validate import Action, ValueIn
@@ -40,6 +41,10 @@ NUMBERS = [
 def pg(engine: Engine) -> Engine:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite builds these entries with an INSERT … SELECT (test_import_audit)")
+    return _prepared(engine)
+
+
+def _prepared(engine: Engine) -> Engine:
     unit = {"level": "commune", "division_type": "xã", "name": "Xã A", "name_ascii": "xa a"}
     unit["codename"] = "xa_a"
     with transaction(engine) as db:
@@ -57,9 +62,9 @@ def pg(engine: Engine) -> Engine:
     return engine
 
 
-def _actions(period: str) -> list[Action]:
+def _actions(period: str, numbers: list[float] = NUMBERS) -> list[Action]:
     out = []
-    for i, number in enumerate(NUMBERS):
+    for i, number in enumerate(numbers):
         v = ValueIn(
             "E1",
             "A",
@@ -137,3 +142,40 @@ def test_entries_are_written_once_and_without_the_trigger_by_python(pg: Engine) 
     with pg.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(AuditEntry)) == 2 * len(NUMBERS)
         assert conn.scalar(select(func.count()).select_from(DataValue)) == 2 * len(NUMBERS)
+
+
+def test_sqlites_audit_of_inserts_reads_back_as_the_one_spelled_out_in_python(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite builds the entries of a batch of whole numbers itself (the numbers spelled as
+    Python spells those floats); a batch with any other number is spelled by Python, since
+    SQLite's printf rounds some (1.7976931348623157e308 came back as …155e308)."""
+    lite = _prepared(sqlite_engine)
+    whole = [0.0, 12.0, 999999999999999.0, 1e15, 1234567890123456.0, 2.0**53 - 1]
+    signed = [*whole, -0.0]  # -0.0 is not an integer's spelling: Python spells the batch
+    built: list[bool] = []
+
+    def watched(db: Session) -> int | None:
+        last = last_id(db)
+        built.append(last is not None)
+        return last
+
+    last_id = write._last_id
+    monkeypatch.setattr(write, "_last_id", watched)
+    cases = (("202501", "202502", whole), ("202503", "202504", signed))
+    cases += (("202505", "202506", NUMBERS),)
+    for period, _, numbers in cases:
+        with transaction(lite) as db:
+            write.apply_plan(db, _actions(period, numbers), actor="tester")
+    assert built == [True]  # only the whole numbers' entries are built by SQLite
+    monkeypatch.setattr(write, "_last_id", lambda _db: None)
+    for _, period, numbers in cases:
+        with transaction(lite) as db:
+            write.apply_plan(db, _actions(period, numbers), actor="tester")
+    for by_sqlite, by_python, numbers in (
+        (_entries(lite, a), _entries(lite, b), numbers) for a, b, numbers in cases
+    ):
+        assert len(by_sqlite) == len(numbers) and by_sqlite == by_python
+        for entry, number in zip(by_sqlite, numbers, strict=True):
+            after = entry[6]
+            assert type(after["value"]) is float and str(after["value"]) == str(number)

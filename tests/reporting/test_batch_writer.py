@@ -95,6 +95,37 @@ def test_writing_alongside_answers_and_stores_what_writing_in_turn_does(
     assert len(stored[0]) == (0 if atomic else 2300 - refused)
 
 
+def test_a_month_split_across_batches_is_judged_with_the_cells_written_before(
+    engine: Engine,
+) -> None:
+    """A batch's periods that the batch before also writes in are read only after that
+    write: the six birth cells of an implausible month (70 boys, 10 girls) refused as soon as
+    the month is complete, whichever batch completes it, while the other periods of the next
+    batch are read before the write ends."""
+    communes = [v.unit for v in _values(engine, 48)][::24]
+    cells = ("M_O1", "M_O2", "M_O3P", "F_O1", "F_O2", "F_O3P")
+    plausible = [ValueIn("LIVE_BIRTHS", communes[0], "202403", d, value="20") for d in cells]
+    implausible = [
+        ValueIn("LIVE_BIRTHS", communes[1], "202403", d, value=n)
+        for d, n in zip(cells, ("30", "21", "19", "5", "3", "2"), strict=True)
+    ]
+    after = [ValueIn("ACT_INSPECTIONS", communes[1], "202404", value="1")]
+    payload = [*plausible, *implausible, *after]
+    for i, v in enumerate(payload):
+        v.index = i
+    for size in (1, 2, 4, 5, 6, 7, 8, 9, 11, 13):
+        _forget(engine)
+        summary = import_values(engine, payload, actor="t", atomic=False, batch_size=size)
+        written_before = {  # cells of the bad month in batches before the one completing it
+            v.disaggregation for v in implausible if (v.index or 0) // size < 11 // size
+        }
+        assert [c.object for c in summary.conflicts] == ["202403"], size
+        rows, _ = _stored(engine)
+        bad = {r for r in rows if r[1] == communes[1] and r[2] == "202403"}
+        assert len(bad) == len(written_before), size
+        assert len(rows) == 6 + len(written_before) + 1, size
+
+
 def test_a_failed_write_refuses_the_import_and_writes_nothing(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

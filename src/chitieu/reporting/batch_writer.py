@@ -5,8 +5,11 @@ sent (inserts, their indexes and keys, the audit entries); on SQLite the library
 statements that each write a whole batch without holding the interpreter's lock. The
 importing process only waits for it. Checking the next batch needs no database
 (:func:`chitieu.reporting.validate.check_batch` once the state knows every unit), so it runs
-meanwhile; the next batch's reads wait until the write is done, so every batch still sees the
-ones before it, in the same transaction, in the same order.
+meanwhile. A batch's write starts only once the next batch has read the periods the write does
+not touch (the same before and after it), and the next batch's decisions are made while it
+runs; the periods both touch are read after it ends. So every batch still sees the ones
+before it, in the same transaction, in the same order
+(:func:`chitieu.reporting.validate.plan_checked`).
 
 Only one write is ever in flight, and the connection is never used by both threads at once:
 :meth:`BatchWriter.wait` hands it back. An error of a write is raised by the next ``wait``.

@@ -10,16 +10,25 @@ decides per value: insert, update, delete or ignore. It works on one batch at a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from operator import itemgetter
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chitieu.reporting import summary as sm
 from chitieu.reporting.period_rules import PeriodRules
-from chitieu.reporting.periods import Editor, period_states, refusal, report_states, take_locks
+from chitieu.reporting.periods import (
+    Editor,
+    Pair,
+    PeriodState,
+    period_states,
+    refusal,
+    report_states,
+    take_locks,
+)
 from chitieu.reporting.plausibility import implausible_months
 from chitieu.reporting.seen import NOWHERE, SeenKeys
 from chitieu.reporting.stored import Key, load_months, load_tombstones
@@ -90,12 +99,16 @@ class PlanState:
         self.scope[allowed_unit] = scope_path(db, allowed_unit)
 
 
+#: A value that passed its checks: the value, its canonical period, its number and its key.
+Checked = tuple[ValueIn, str, float | None, Key]
+
+
 @dataclass
 class CheckedBatch:
     """A batch checked on its own and against the payload's earlier values: the values that
     passed, each with its canonical period, number and key, and the conflicts so far."""
 
-    values: list[tuple[ValueIn, str, float | None, Key]]
+    values: list[Checked]
     conflicts: list[Conflict]
 
 
@@ -159,7 +172,7 @@ def check_batch(
         state.scope[allowed_unit] = scope_path(db, allowed_unit)
     ctx = CheckContext(elements, paths, state.scope[allowed_unit], allowed_unit, strategy, rules)
     conflicts: list[Conflict] = []
-    checked: list[tuple[ValueIn, str, float | None, Key]] = []
+    checked: list[Checked] = []
     refused: list[tuple[int, list[Conflict]]] = []
     places: list[str] = []
     for i, v in enumerate(values):
@@ -176,6 +189,49 @@ def check_batch(
     return CheckedBatch(checked, conflicts)
 
 
+class WriteBefore(Protocol):
+    """The write of the batch before, not started yet (see :func:`plan_checked`)."""
+
+    #: The (unit, period) pairs it writes in.
+    pairs: set[Pair]
+
+    def start(self) -> None: ...
+
+    def wait(self) -> None: ...
+
+
+@dataclass
+class _Known:
+    """What the database holds for some (unit, period) pairs, read under their locks."""
+
+    periods: dict[Pair, PeriodState] = field(default_factory=dict)
+    stored: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    tombstones: dict[Key, dict[str, Any]] = field(default_factory=dict)
+
+    def read(
+        self, db: Session, values: list[Checked], pairs: set[Pair], strategy: ImportStrategy
+    ) -> None:
+        """Lock ``pairs`` and read their stored values, reports and deleted values."""
+        if not pairs:
+            return
+        ordered = sorted(pairs)
+        locked = take_locks(db, ordered)
+        # every live value of those periods, read once under their locks: the rows acted
+        # on, the monthly reports' states and the months' births
+        stored = load_months(db, pairs)
+        months = [(r["element_code"], *k[1:3], r["status"]) for k, r in stored.items()]
+        self.periods.update(period_states(ordered, locked, report_states(months)))
+        self.stored.update(stored)
+        deleting = strategy is ImportStrategy.DELETE
+        wanted = {
+            k
+            for v, _, n, k in values
+            if (k[1], k[2]) in pairs and (deleting or v.deleted or n is not None)
+        }
+        if wanted:
+            self.tombstones.update(load_tombstones(db, wanted))
+
+
 def plan_checked(
     db: Session,
     batch: CheckedBatch,
@@ -183,42 +239,42 @@ def plan_checked(
     strategy: ImportStrategy,
     editor: Editor,
     state: PlanState,
+    before: WriteBefore | None = None,
 ) -> tuple[list[Action], list[Conflict]]:
     """The checked values against the database (locks, stored rows, the period policy, the
-    plausibility of births): their actions, and the batch's conflicts in order."""
+    plausibility of births): their actions, and the batch's conflicts in order.
+
+    ``before``: the batch before, planned but not written yet. Its write is started here,
+    right after the pairs it does not touch are read (they are the same before and after
+    it), and the values of those pairs are decided while it runs; the pairs both batches
+    touch are read once it has ended. The result is the one of reading everything after it."""
     checked, conflicts = batch.values, batch.conflicts
     state.units_named.update(v.unit for v, _, _, _ in checked)
     state.elements_named.update(v.element for v, _, _, _ in checked)
-    pairs = sorted({(k[1], k[2]) for _, _, _, k in checked})
-    locked = take_locks(db, pairs) if pairs else {}
-    # every live value of those periods, read once under their locks: the rows acted on,
-    # the monthly reports' states and the months' births
-    stored = load_months(db, set(pairs)) if pairs else {}
-    months = [(r["element_code"], *k[1:3], r["status"]) for k, r in stored.items()]
-    periods = period_states(pairs, locked, report_states(months))
-    deleting = strategy is ImportStrategy.DELETE
-    wants_tombstone = {k for v, _, n, k in checked if deleting or v.deleted or n is not None}
-    tombstones = load_tombstones(db, wants_tombstone) if wants_tombstone else {}
-    actions: list[Action] = []
-    for v, period, number, key in checked:
-        old = stored.get(key)
-        kind = _decide(strategy, v, number, old)
-        if kind != "ignore":
-            why = refusal(periods[(v.unit, period)], v.element, editor)
-            value_locked = old is not None and old["status"] == "locked"
-            if why is None and value_locked and not editor.can_edit_locked:
-                why = "giá trị đã khoá / the value is locked: only an admin can change it"
-            if why:
-                why = f"`{v.element}` ({v.disaggregation}) for `{v.unit}` in `{period}`: {why}"
-                conflicts.append(Conflict(period, why, sm.E_LOCKED, "period", v.index, v.location))
-                continue
-        actions.append(Action(kind, v, period, number, old, tombstones.get(key)))
+    pairs = {(k[1], k[2]) for _, _, _, k in checked}
+    shared = pairs & before.pairs if before is not None else set()
+    known = _Known()
+    known.read(db, checked, pairs - shared, strategy)
+    if before is not None:
+        before.start()
+    decided: list[tuple[int, Action]] = []
+    refused: list[tuple[int, Conflict]] = []
+    _decide_all(checked, known, strategy, editor, lambda pair: pair not in shared, decided, refused)
+    if shared:
+        assert before is not None
+        before.wait()
+        known.read(db, checked, shared, strategy)
+        _decide_all(checked, known, strategy, editor, shared.__contains__, decided, refused)
+        decided.sort(key=itemgetter(0))
+        refused.sort(key=itemgetter(0))
+    actions = [a for _, a in decided]
+    conflicts.extend(c for _, c in refused)
     if not editor.confirm_implausible:
         refused_months: set[tuple[str, str]] = set()
         firsts: dict[tuple[str, str], ValueIn] = {}
         for a in actions:
             firsts.setdefault((a.v.unit, a.period), a.v)
-        for month in implausible_months(actions, stored):
+        for month in implausible_months(actions, known.stored):
             first = firsts[(month.unit, month.period)]
             conflicts.append(
                 Conflict(month.period, month.reason(), None, "value", first.index, first.location)
@@ -229,12 +285,42 @@ def plan_checked(
     return actions, conflicts
 
 
+def _decide_all(
+    checked: list[Checked],
+    known: _Known,
+    strategy: ImportStrategy,
+    editor: Editor,
+    among: Callable[[Pair], bool],
+    decided: list[tuple[int, Action]],
+    refused: list[tuple[int, Conflict]],
+) -> None:
+    """Decide each checked value of the pairs ``among`` accepts, against ``known``: its
+    action, or its conflict with the period policy (both kept with the value's position)."""
+    stored, periods, tombstones = known.stored, known.periods, known.tombstones
+    for i, (v, period, number, key) in enumerate(checked):
+        if not among((key[1], key[2])):
+            continue
+        old = stored.get(key)
+        kind = _decide(strategy, v, number, old)
+        if kind != "ignore":
+            why = refusal(periods[(v.unit, period)], v.element, editor)
+            value_locked = old is not None and old["status"] == "locked"
+            if why is None and value_locked and not editor.can_edit_locked:
+                why = "giá trị đã khoá / the value is locked: only an admin can change it"
+            if why:
+                why = f"`{v.element}` ({v.disaggregation}) for `{v.unit}` in `{period}`: {why}"
+                conflict = Conflict(period, why, sm.E_LOCKED, "period", v.index, v.location)
+                refused.append((i, conflict))
+                continue
+        decided.append((i, Action(kind, v, period, number, old, tombstones.get(key))))
+
+
 def _with_duplicates(
     n: int,
     refused: list[tuple[int, list[Conflict]]],
-    checked: list[tuple[ValueIn, str, float | None, Key]],
+    checked: list[Checked],
     given_before: dict[int, str],
-) -> tuple[list[Conflict], list[tuple[ValueIn, str, float | None, Key]]]:
+) -> tuple[list[Conflict], list[Checked]]:
     """The conflicts of a batch in the order of its values, each key given before among them
     (``given_before``: positions in ``checked`` -> where it was first given), and the checked
     values without those."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import lru_cache
+from math import copysign
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
@@ -61,11 +62,14 @@ def _stored(action: Action) -> dict[str, Any]:
 
 
 def _value_rows(inserts: Sequence[Action], actor: str) -> tuple[list[tuple[Any, ...]], bool]:
-    """The rows of the values ``inserts`` adds (:data:`_VALUE_COLUMNS`), and whether JSON
-    carries them exactly: counts (whole numbers) travel as integers, which SQLite reads
-    exactly from JSON."""
+    """The rows of the values ``inserts`` adds (:data:`_VALUE_COLUMNS`), and whether they are
+    all whole numbers below :data:`JSON_EXACT_INTEGERS` (or empty): those travel as integers,
+    which SQLite reads exactly from JSON and spells exactly in the audit."""
     numbers = [a.number for a in inserts]
-    exact = all(n is None or (n.is_integer() and abs(n) < JSON_EXACT_INTEGERS) for n in numbers)
+    exact = all(
+        n is None or (n.is_integer() and abs(n) < JSON_EXACT_INTEGERS and (n or copysign(1, n) > 0))
+        for n in numbers
+    )  # -0.0 keeps its sign: not an integer's
     rows = [
         (
             a.v.element,
@@ -100,11 +104,13 @@ def apply_plan(
     deletes = [a for a in actions if a.kind == "delete"]
     audited_inserts = False
     if inserts:
-        first_new = _last_id(db)
-        on_server = first_new is None and _server_audits(db)
+        new_rows, exact = _value_rows(inserts, actor)
+        # SQLite spells whole numbers exactly, but not every fraction: its printf rounds
+        # some of them (1.7976931348623157e308 reads back as …155e308), so Python spells those
+        first_new = _last_id(db) if exact else None
+        on_server = _server_audits(db)
         if on_server:
             conn.execute(_AUDIT_BY_SERVER, {"actor": actor})
-        new_rows, exact = _value_rows(inserts, actor)
         append_rows(
             db,
             DataValue.__tablename__,
@@ -162,15 +168,16 @@ def apply_plan(
     refresh_rollups(db, changed, pending)
 
 
-#: The audit entries of the values just inserted (``id > :after``), built by SQLite from the
-#: stored rows: the same entries as :func:`_audit_row` writes (the number in 17 significant
-#: digits, which read back as the same float; text quoted as JSON), without a round trip
-#: through Python for each.
+#: The audit entries of the values just inserted (``id > :after``), all whole numbers below
+#: :data:`~chitieu.reporting.bulk.JSON_EXACT_INTEGERS`, built by SQLite from the stored rows:
+#: the same entries as :func:`_audit_row` writes (the number as Python spells such a float;
+#: text quoted as JSON), without a round trip through Python for each.
 _AUDIT_INSERTED = text(
     "INSERT INTO audit_log (actor, action, table_name, row_key, unit_code, before, after) "
     "SELECT :actor, 'insert', 'data_values', "
     "element_code || '|' || unit_code || '|' || period || '|' || disaggregation, unit_code, "
-    "NULL, '{\"value\": ' || printf('%!.17g', value) || ', \"comment\": ' || "
+    "NULL, '{\"value\": ' || CASE WHEN value IS NULL THEN 'null' "
+    "ELSE CAST(CAST(value AS INTEGER) AS TEXT) || '.0' END || ', \"comment\": ' || "
     "json_quote(comment) || ', \"stored_by\": ' || json_quote(stored_by) || "
     "', \"status\": ' || json_quote(status) || ', \"followup\": ' || "
     "CASE WHEN followup THEN 'true' ELSE 'false' END || '}' "
