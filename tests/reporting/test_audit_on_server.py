@@ -179,3 +179,31 @@ def test_sqlites_audit_of_inserts_reads_back_as_the_one_spelled_out_in_python(
         for entry, number in zip(by_sqlite, numbers, strict=True):
             after = entry[6]
             assert type(after["value"]) is float and str(after["value"]) == str(number)
+
+
+def test_the_audit_time_is_searched_through_a_block_range_index(pg: Engine) -> None:
+    """On PostgreSQL ``audit_log.at`` has a BRIN index (cheap to keep for a log that only
+    grows); entries of a time range are found through it as through the B-tree before."""
+    with pg.connect() as conn:
+        (definition,) = conn.scalars(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_audit_log_at'")
+        )
+    assert "USING brin (at)" in definition
+    with transaction(pg) as db:
+        write.apply_plan(db, _actions("202501"), actor="tester")
+    with pg.connect() as conn:
+        (at,) = set(conn.scalars(select(AuditEntry.at).where(AuditEntry.actor == "tester")))
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(
+            conn.scalars(
+                text(
+                    "EXPLAIN SELECT id FROM audit_log WHERE at >= :a AND at < :a + interval '1 s'"
+                ),
+                {"a": at},
+            )
+        )
+        found = conn.scalars(
+            text("SELECT count(*) FROM audit_log WHERE at >= :a AND at < :a + interval '1 s'"),
+            {"a": at},
+        ).one()
+    assert "ix_audit_log_at" in plan and found == len(NUMBERS)

@@ -84,24 +84,17 @@ def take_locks(db: Session, keys: list[Pair]) -> dict[Pair, bool]:
         bindparam(None, [p for _, p in keys], type_=ARRAY(rp.c.period.type)),
     )
     given = func.unnest(*arrays).table_valued("u", "p").render_derived()
-    conn.execute(
-        postgresql.insert(rp)
-        .from_select(
-            ["unit_code", "period", "locked"],
-            select(given.c.u, given.c.p, false()).order_by(given.c.u, given.c.p),
-        )
-        .on_conflict_do_nothing()
+    # One statement makes the missing rows and locks every row, in key order: a conflict
+    # "updates" the row to itself, which locks it as FOR UPDATE would and returns its flag
+    # as last committed.
+    made = postgresql.insert(rp).from_select(
+        ["unit_code", "period", "locked"],
+        select(given.c.u, given.c.p, false()).order_by(given.c.u, given.c.p),
     )
-    locked: dict[Pair, bool] = {}
-    for where in key_conditions(db, (rp.c.unit_code, rp.c.period), keys):
-        rows = conn.execute(
-            select(rp.c.unit_code, rp.c.period, rp.c.locked)
-            .where(*where)
-            .order_by(rp.c.unit_code, rp.c.period)
-            .with_for_update()
-        )
-        locked.update(((u, p), bool(flag)) for u, p, flag in rows)
-    return locked
+    locking = made.on_conflict_do_update(
+        index_elements=[rp.c.unit_code, rp.c.period], set_={"locked": rp.c.locked}
+    ).returning(rp.c.unit_code, rp.c.period, rp.c.locked)
+    return {(u, p): bool(flag) for u, p, flag in conn.execute(locking)}
 
 
 _SQLITE_INSERT_MISSING = (

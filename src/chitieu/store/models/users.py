@@ -87,6 +87,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Indexed: a B-tree on SQLite, a block-range (BRIN) index on PostgreSQL (migration 0016).
     at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), index=True)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(32))  # insert | update | delete | import | …
