@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, insert, select, tuple_
 
 from chitieu.catalog.periods import PeriodType, parse_period, period_of_day
 from chitieu.store.batches import chunks, lock_units, unit_paths
-from chitieu.store.db import Db, upsert
+from chitieu.store.db import Db, core, upsert
 from chitieu.store.generations import rollups_built
 from chitieu.store.models import BirthAggregate, BirthMonth, DataValue
 
@@ -101,12 +101,13 @@ def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> 
             values = values.where(dv.period.in_(candidates))
         else:  # every spelling starts with a year, one at most from the months' years
             values = values.where(dv.period >= str(years[0] - 1), dv.period < str(years[-1] + 2))
+    conn = core(db)
     for some in chunks(units) if units else [None]:
         r, v = records, values
         if some is not None:
             r, v = r.where(ba.unit_code.in_(list(some))), v.where(dv.unit_code.in_(list(some)))
-        found.update((u, int(y), int(m)) for u, y, m in db.execute(r))
-        for u, period in db.execute(v):
+        found.update((u, int(y), int(m)) for u, y, m in conn.execute(r))
+        for u, period in conn.execute(v):
             found.update((u, y, m) for y, m in period_months(period))
     if wanted is not None:
         found &= wanted

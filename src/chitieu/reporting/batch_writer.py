@@ -50,6 +50,28 @@ class BatchWriter:
             pending.result()
 
 
+class DeferredWrite:
+    """A planned batch's write, started only once the next batch has read the periods it does
+    not touch (:func:`~chitieu.reporting.validate.plan_checked`'s ``before``), so that those
+    reads and the next batch's decisions are not held up by it."""
+
+    def __init__(
+        self, writer: BatchWriter, write: Callable[[], None], pairs: set[tuple[str, str]]
+    ) -> None:
+        self._writer, self._write, self._started = writer, write, False
+        #: Every (unit, period) the write touches.
+        self.pairs = pairs
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._writer.submit(self._write)
+
+    def wait(self) -> None:
+        self.start()
+        self._writer.wait()
+
+
 @contextmanager
 def batch_writer(threaded: bool) -> Iterator[BatchWriter]:
     """A :class:`BatchWriter`; on leaving, the write in flight has ended (its error raised,

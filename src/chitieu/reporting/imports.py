@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from chitieu.ingest.key_checks import defer_key_checks
 from chitieu.reporting import summary as sm
-from chitieu.reporting.batch_writer import BatchWriter, batch_writer
+from chitieu.reporting.batch_writer import DeferredWrite, batch_writer
 from chitieu.reporting.periods import Editor
 from chitieu.reporting.rollups import Pending, flush
 from chitieu.reporting.summary import Conflict, ImportCount, ImportSummary
@@ -220,26 +220,6 @@ def _check_keys(db: Session, state: PlanState) -> None:
             raise IntegrityError("import: foreign key check", None, LookupError(why))
 
 
-class _Unwritten:
-    """A planned batch whose write waits until the next batch's own periods are read
-    (:func:`~chitieu.reporting.validate.plan_checked`'s ``before``), so that those reads and
-    the next batch's decisions are not held up by it."""
-
-    def __init__(self, writer: BatchWriter, write: Callable[[], None], actions: list[Action]):
-        self._writer, self._write, self._started = writer, write, False
-        #: Every pair the write touches: its deleted values included, not only changes.
-        self.pairs = {(a.v.unit, a.period) for a in actions}
-
-    def start(self) -> None:
-        if not self._started:
-            self._started = True
-            self._writer.submit(self._write)
-
-    def wait(self) -> None:
-        self.start()
-        self._writer.wait()
-
-
 class _Rollback(Exception):
     """Ends the transaction without committing (dry run, or an atomic import refused)."""
 
@@ -296,7 +276,7 @@ def import_values(
                 db = session_on(conn)
                 if writer.threaded:  # checking a batch must not need the connection
                     state.know_everything(db, allowed_unit)
-                unwritten: _Unwritten | None = None
+                unwritten: DeferredWrite | None = None
                 for batch in _batches(values, batch_size):
                     seen += len(batch)
                     checked = check_batch(
@@ -319,7 +299,8 @@ def import_values(
                     unwritten = None
                     if not dry_run and not (atomic and out.refused_any) and not out.fatal:
                         write = partial(apply_plan, db, actions, actor=actor, pending=pending)
-                        unwritten = _Unwritten(writer, write, actions)
+                        touched = {(a.v.unit, a.period) for a in actions}  # deletions too
+                        unwritten = DeferredWrite(writer, write, touched)
                 if unwritten is not None:
                     unwritten.start()
                 writer.wait()

@@ -38,7 +38,7 @@ from chitieu.ingest.birth_rollups import rebuild_birth_rollups
 from chitieu.reporting.bulk import append_rows
 from chitieu.reporting.keys import key_conditions
 from chitieu.store.batches import chunks, lock_units, unit_paths
-from chitieu.store.db import dialect_name, upsert
+from chitieu.store.db import core, dialect_name, upsert
 from chitieu.store.generations import (
     ANY_YEAR,
     OTHER,
@@ -273,14 +273,15 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
     triples = sorted({c[:3] for c in cells})
     rows: list[Any] = []
     columns = (dv.unit_code, dv.element_code, dv.disaggregation)
+    conn = core(db)
     for where in key_conditions(db, columns, triples, narrow=(0, 1)):
         select_ = select(*columns, dv.period, dv.value).where(*where)
-        rows.extend(db.execute(select_.where(dv.status.in_(COUNTED_STATUSES))))
+        rows.extend(conn.execute(select_.where(dv.status.in_(COUNTED_STATUSES))))
     new = _count(rows, wanted)
     old: dict[Cell, tuple[float, float]] = {}
     cell_columns = (own_t.unit_code, own_t.element_code, own_t.disaggregation, own_t.year)
     for these in key_conditions(db, cell_columns, cells, narrow=(0,)):
-        for u, e, d, y, total, latest in db.execute(
+        for u, e, d, y, total, latest in conn.execute(
             select(*cell_columns, own_t.total, own_t.latest).where(*these)
         ):
             old[(u, e, d, y)] = (total, latest)

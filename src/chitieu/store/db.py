@@ -30,6 +30,17 @@ def dialect_name(db: Db) -> str:
     return bind.dialect.name
 
 
+def core(db: Db) -> Connection:
+    """The Connection behind ``db``, for reads of many rows: a Session's ``execute`` wraps
+    even a plain select of columns in the ORM's result handling, row by row (most of the
+    time of reading back a million values). A Session's pending changes are flushed first,
+    as its ``execute`` would."""
+    if isinstance(db, Session):
+        db.flush()
+        return db.connection()
+    return db
+
+
 def upsert(db: Db, table: Any) -> Any:
     """An ``INSERT`` into ``table`` in the dialect of ``db``, which offers
     ``on_conflict_do_update`` on both PostgreSQL and SQLite."""
