@@ -293,3 +293,42 @@ def test_a_bad_scorecard_file_is_refused(tmp_path):
     with pytest.raises(ValueError) as info:
         read_scorecard_file(bad)
     assert "unknown indicator" in str(info.value) and "at_most or at_least" in str(info.value)
+
+
+def test_a_target_withdrawn_from_the_file_leaves_a_loaded_database_unless_a_person_changed_it(
+    ready_engine, tmp_path
+):
+    """An earlier release shipped two more targets (one a person then completed) and a year
+    since withdrawn: the shipped file deletes the loader's own rows (audited), keeps the
+    target the person changed, with its years."""
+    shipped = next(SCORECARD_DIR.glob("*.yaml"))
+    earlier = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    extra = {
+        "name_vi": "Chỉ tiêu cũ",
+        "name_en": "An old target",
+        "direction": "at_least",
+        "unit_label": "%",
+        "source": "bản cũ",
+        "results": [{"year": 2024, "value": 99, "source": "bản cũ, https://example.org"}],
+    }
+    earlier["targets"] += [{"code": "OLD_A", **extra}, {"code": "OLD_B", **extra}]
+    by_code = {t["code"]: t for t in earlier["targets"]}
+    by_code["SRB"]["results"].append({"year": 2022, "value": 112, "source": "https://example.org"})
+    old = tmp_path / "vn-2025.yaml"
+    old.write_text(yaml.safe_dump(earlier, allow_unicode=True), encoding="utf-8")
+    with transaction(ready_engine) as db:
+        assert load_scorecards(db, [old]) == 5
+        set_scorecard_result(db, "VN-2025", "OLD_B", 2024, {"target_value": 95}, actor="admin")
+    with transaction(ready_engine) as db:
+        assert load_scorecards(db, [shipped]) == 3  # OLD_A, its 2024 and SRB's 2022
+        assert load_scorecards(db, [shipped]) == 0
+        assert db.get(ScorecardTarget, ("VN-2025", "OLD_A")) is None
+        assert db.get(ScorecardResult, ("VN-2025", "OLD_A", 2024)) is None
+        assert db.get(ScorecardResult, ("VN-2025", "SRB", 2022)) is None
+        assert db.get(ScorecardResult, ("VN-2025", "OLD_B", 2024)).target_value == 95
+        deleted = db.scalars(
+            select(AuditEntry.row_key).where(
+                AuditEntry.table_name.like("scorecard_%"), AuditEntry.action == "delete"
+            )
+        ).all()
+    assert sorted(deleted) == ["VN-2025/OLD_A", "VN-2025/OLD_A/2024", "VN-2025/SRB/2022"]

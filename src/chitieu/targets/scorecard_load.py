@@ -1,7 +1,8 @@
 """The scorecard files (``data/scorecard/*.yaml``): their shape, validation and loading.
 
-Loading adds what the database lacks and brings the rows it wrote itself up to the file; a row
-a person changed is never overwritten, so an administrator's edits survive a reload.
+Loading adds what the database lacks and brings the rows it wrote itself up to the file (a row
+the file no longer holds is deleted); a row a person changed is never overwritten nor deleted,
+so an administrator's edits survive a reload.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from chitieu.catalog import read_catalog
@@ -107,9 +108,10 @@ def scorecard_meta(code: str = NATIONAL) -> ScorecardFile:
 
 def load_scorecards(db: Session, paths: list[Path] | None = None) -> int:
     """Bring the database up to the shipped scorecard files; return how many rows were added
-    or updated. A row the database lacks is added; a row the loader wrote is brought up to the
-    file (a release that corrects a figure or a source reaches installed databases); a row a
-    person changed is left as it is, so an administrator's edits survive every reload."""
+    updated or deleted. A row the database lacks is added; a row the loader wrote is brought up
+    to the file (a release that corrects a figure or a source reaches installed databases), or
+    deleted when the file no longer holds it; a row a person changed is left as it is, so an
+    administrator's edits survive every reload."""
     changed = 0
     for path in paths or sorted(SCORECARD_DIR.glob("*.yaml")):
         card = read_scorecard_file(path)
@@ -166,7 +168,47 @@ def load_scorecards(db: Session, paths: list[Path] | None = None) -> int:
                     db, SYSTEM_ACTOR, "update", table, after | {f: row[f] for f in fields}, before
                 )
                 changed += 1
+        changed += _withdraw(db, card, stored_targets, stored_results)
     return changed
+
+
+def _withdraw(
+    db: Session,
+    card: ScorecardFile,
+    stored_targets: Mapping[str, Any],
+    stored_results: Mapping[tuple[str, int], Any],
+) -> int:
+    """Delete (audited) the rows the loader wrote that ``card`` no longer ships: a target
+    withdrawn with its years, or a year withdrawn from a target. A row a person changed stays,
+    and so does a withdrawn target any of whose rows a person changed. Returns the rows
+    deleted."""
+    years = {(t.code, r.year) for t in card.targets for r in t.results}
+    gone = [k for k in stored_results if k not in years]
+    gone_targets = [c for c in stored_targets if c not in {t.code for t in card.targets}]
+    if not gone and not gone_targets:
+        return 0
+    edited = _edited_by_people(db, card.code)
+    touched = {key.split("/")[1] for _, key in edited}  # codes with any row a person changed
+    deleted = 0
+    for code, year in gone:
+        key = {"scorecard": card.code, "code": code, "year": year}
+        kept_target = code in gone_targets and code in touched
+        if kept_target or ("scorecard_results", _row_key(key)) in edited:
+            continue
+        stored = stored_results[(code, year)]
+        r = ScorecardResult
+        db.execute(delete(r).where(r.scorecard == card.code, r.code == code, r.year == year))
+        audit(db, SYSTEM_ACTOR, "delete", "scorecard_results", key, dict(stored))
+        deleted += 1
+    for code in gone_targets:
+        if code in touched:
+            continue
+        t = ScorecardTarget
+        db.execute(delete(t).where(t.scorecard == card.code, t.code == code))
+        key = {"scorecard": card.code, "code": code}
+        audit(db, SYSTEM_ACTOR, "delete", "scorecard_targets", key, dict(stored_targets[code]))
+        deleted += 1
+    return deleted
 
 
 def _row_key(row: Mapping[str, Any]) -> str:
