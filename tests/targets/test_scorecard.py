@@ -155,6 +155,22 @@ def test_loading_twice_adds_nothing_and_keeps_edits(ready_engine):
         assert db.get(ScorecardResult, ("VN-2025", "BEDS_PER_10K", 2024)).value == 34.5
 
 
+def _earlier_then_shipped(engine, tmp_path, earlier: dict, edit: tuple) -> tuple[int, int]:
+    """Load an earlier release of the file (``earlier``), let an administrator change one year
+    (``edit``: code, year, fields), then load the shipped file twice: the rows the first two
+    loads changed (the second reload must change nothing)."""
+    old = tmp_path / "vn-2025.yaml"
+    old.write_text(yaml.safe_dump(earlier, allow_unicode=True), encoding="utf-8")
+    shipped = next(SCORECARD_DIR.glob("*.yaml"))
+    with transaction(engine) as db:
+        first = load_scorecards(db, [old])
+        set_scorecard_result(db, "VN-2025", *edit, actor="admin")
+    with transaction(engine) as db:
+        second = load_scorecards(db, [shipped])
+        assert load_scorecards(db, [shipped]) == 0
+    return first, second
+
+
 def test_a_release_correcting_the_file_reaches_a_loaded_database_but_not_edited_rows(
     ready_engine, tmp_path
 ):
@@ -169,15 +185,10 @@ def test_a_release_correcting_the_file_reaches_a_loaded_database_but_not_edited_
     doctors_2025["source"] = "nguồn cũ"
     beds_2024 = next(r for r in by_code["BEDS_PER_10K"]["results"] if r["year"] == 2024)
     beds_2024["value"] = 33
-    old = tmp_path / "vn-2025.yaml"
-    old.write_text(yaml.safe_dump(earlier, allow_unicode=True), encoding="utf-8")
+    edit = ("BEDS_PER_10K", 2024, {"value": 33.5})
+    # the shipped file again: the loader's own rows follow it, the edited one stays
+    assert _earlier_then_shipped(ready_engine, tmp_path, earlier, edit) == (3, 2)
     with transaction(ready_engine) as db:
-        assert load_scorecards(db, [old]) == 3
-        set_scorecard_result(db, "VN-2025", "BEDS_PER_10K", 2024, {"value": 33.5}, actor="admin")
-    with transaction(ready_engine) as db:
-        # the shipped file again: the loader's own rows follow it, the edited one stays
-        assert load_scorecards(db, [shipped]) == 2
-        assert load_scorecards(db, [shipped]) == 0
         srb = db.get(ScorecardTarget, ("VN-2025", "SRB"))
         assert "bản cũ" not in srb.legal_basis
         assert db.get(ScorecardResult, ("VN-2025", "DOCTORS_PER_10K", 2025)).source != "nguồn cũ"
@@ -314,14 +325,10 @@ def test_a_target_withdrawn_from_the_file_leaves_a_loaded_database_unless_a_pers
     earlier["targets"] += [{"code": "OLD_A", **extra}, {"code": "OLD_B", **extra}]
     by_code = {t["code"]: t for t in earlier["targets"]}
     by_code["SRB"]["results"].append({"year": 2022, "value": 112, "source": "https://example.org"})
-    old = tmp_path / "vn-2025.yaml"
-    old.write_text(yaml.safe_dump(earlier, allow_unicode=True), encoding="utf-8")
+    edit = ("OLD_B", 2024, {"target_value": 95})
+    # deleted: OLD_A, its 2024 and SRB's 2022
+    assert _earlier_then_shipped(ready_engine, tmp_path, earlier, edit) == (5, 3)
     with transaction(ready_engine) as db:
-        assert load_scorecards(db, [old]) == 5
-        set_scorecard_result(db, "VN-2025", "OLD_B", 2024, {"target_value": 95}, actor="admin")
-    with transaction(ready_engine) as db:
-        assert load_scorecards(db, [shipped]) == 3  # OLD_A, its 2024 and SRB's 2022
-        assert load_scorecards(db, [shipped]) == 0
         assert db.get(ScorecardTarget, ("VN-2025", "OLD_A")) is None
         assert db.get(ScorecardResult, ("VN-2025", "OLD_A", 2024)) is None
         assert db.get(ScorecardResult, ("VN-2025", "SRB", 2022)) is None
