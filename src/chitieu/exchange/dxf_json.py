@@ -276,15 +276,14 @@ def _values(w: _Window, p: Payload, pos: int, key_no: int) -> Generator[RawValue
                 types = set(map(type, item.values()))
                 if dict in types or list in types:
                     bad = [k for k, v in item.items() if type(v) in nested]
-                    why = f"{bad[0]} must be text or a number, not an object or a list"
-                    p.problem(i, location, bad[0], why, bad[0])
+                    p.nested_field(i, location, bad[0])
                 else:
                     v = raw_value(p, i, location, item)
                     if v is not None:
                         yield v
             else:
                 shown = "list" if type(item) is list else str(item)[:80]
-                p.problem(i, location, shown, "a data value must be a JSON object", "value")
+                p.not_an_object(i, location, shown)
             i += 1
             p.count = i
             pos = m.end()

@@ -130,8 +130,7 @@ def json_events(
                     fields = _json_object(events)
                     bad = [k for k, v in fields.items() if v is _NESTED]
                     if bad:
-                        why = f"{bad[0]} must be text or a number, not an object or a list"
-                        p.problem(i, location, bad[0], why, bad[0])
+                        p.nested_field(i, location, bad[0])
                     else:
                         v = raw_value(p, i, location, fields)
                         if v is not None:
@@ -140,7 +139,7 @@ def json_events(
                     if event == "start_array":
                         _skip(events)
                     shown = "list" if event == "start_array" else str(value)[:80]
-                    p.problem(i, location, shown, "a data value must be a JSON object", "value")
+                    p.not_an_object(i, location, shown)
                 p.count = i + 1
         else:
             raise PayloadError("malformed JSON: the document ends early")

@@ -98,6 +98,15 @@ class Payload:
         if rejects and index is not None:
             self.rejected.append(index)
 
+    def nested_field(self, index: int, location: str, name: str) -> None:
+        """A JSON data value whose field ``name`` holds an object or a list: refused."""
+        why = f"{name} must be text or a number, not an object or a list"
+        self.problem(index, location, name, why, name)
+
+    def not_an_object(self, index: int, location: str, shown: str) -> None:
+        """A JSON data value that is not an object (``shown``: what it is): refused."""
+        self.problem(index, location, shown, "a data value must be a JSON object", "value")
+
 
 def as_text(raw: Any) -> str | None:
     """A field as text: strings as they are, numbers in their plain spelling, None kept.
