@@ -290,9 +290,7 @@ def import_values(
                     writer.wait()  # the write in flight has ended: the connection is free
                     actions, conflicts = plan_checked(
                         db, checked, strategy=strategy, editor=editor, state=state, before=unwritten
-                    )
-                    if unwritten is not None:
-                        unwritten.start()
+                    )  # started the write of the batch before
                     for c in conflicts:
                         out.add(c)
                     count_actions(actions, count)

@@ -182,9 +182,10 @@ def _withdraw(
     withdrawn with its years, or a year withdrawn from a target. A row a person changed stays,
     and so does a withdrawn target any of whose rows a person changed. Returns the rows
     deleted."""
+    codes = {t.code for t in card.targets}
     years = {(t.code, r.year) for t in card.targets for r in t.results}
     gone = [k for k in stored_results if k not in years]
-    gone_targets = [c for c in stored_targets if c not in {t.code for t in card.targets}]
+    gone_targets = [c for c in stored_targets if c not in codes]
     if not gone and not gone_targets:
         return 0
     edited = _edited_by_people(db, card.code)
