@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from chitieu.births.reconcile import birth_filter_condition
 from chitieu.catalog.periods import parse_period
 from chitieu.catalog.schema import BirthFilter, Element
-from chitieu.reporting.rollups import COUNTED_STATUSES as COUNTED_STATUSES
-from chitieu.reporting.rollups import PERIOD_PRECEDENCE as PERIOD_PRECEDENCE
-from chitieu.reporting.rollups import RANK, year_of
+from chitieu.reporting.own_figures import COUNTED_STATUSES as COUNTED_STATUSES
+from chitieu.reporting.own_figures import PERIOD_PRECEDENCE as PERIOD_PRECEDENCE
+from chitieu.reporting.own_figures import RANK, year_of
 from chitieu.store.models import (
     BirthYearAggregate,
     BirthYearRollup,

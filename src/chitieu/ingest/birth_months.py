@@ -18,15 +18,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import (
+    Connection,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from chitieu.catalog.periods import PeriodType, parse_period, period_of_day
+from chitieu.catalog.periods import parse_period
 from chitieu.store.batches import chunks, lock_units, unit_paths
-from chitieu.store.db import Db, core, upsert
+from chitieu.store.db import Db, core, dialect_name, upsert
 from chitieu.store.generations import rollups_built
 from chitieu.store.models import BirthAggregate, BirthMonth, DataValue
 
@@ -56,25 +68,13 @@ def period_months(text_: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=4096)
-def covering_periods(year: int, month: int) -> frozenset[str]:
-    """The canonical spelling of every period, of any type, that covers a day of the month:
-    the only stored periods (the importers store canonical spellings) that can give the month
-    births."""
-    first = date(year, month, 1)
-    days = [first + timedelta(days=i) for i in range(31)]
-    out: set[str] = set()
-    for d in (d for d in days if d.month == month):
-        for ptype in PeriodType:
-            try:
-                out.add(period_of_day(ptype, d).code)
-            except ValueError:
-                continue  # the 53rd ISO week has no bi-week
-    return frozenset(out)
-
-
-#: More candidate periods than this are read as a range of years instead.
-_LISTED_PERIODS = 1000
+def spelling_range(years: Sequence[int]) -> tuple[str, str]:
+    """Bounds (from, before) of the spellings of every period that can cover a month of
+    ``years``: each spelling starts with a year, at most one from the month's (a quarter
+    from November, ``2025NovQ1``, starts in November 2024; a week of ``2024W52`` may end in
+    January 2025). One index range reads them all at once; a list of every candidate
+    spelling would be searched one spelling per unit."""
+    return str(min(years) - 1), str(max(years) + 2)
 
 
 def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> set[UnitMonth]:
@@ -96,22 +96,36 @@ def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> 
         months = {(y, m) for _, y, m in wanted}
         years = sorted({y for y, _ in months})
         records = records.where(ba.year.in_(years), ba.month.in_(sorted({m for _, m in months})))
-        candidates = sorted(set().union(*(covering_periods(y, m) for y, m in months)))
-        if len(candidates) <= _LISTED_PERIODS:
-            values = values.where(dv.period.in_(candidates))
-        else:  # every spelling starts with a year, one at most from the months' years
-            values = values.where(dv.period >= str(years[0] - 1), dv.period < str(years[-1] + 2))
+        low, high = spelling_range(years)
+        values = values.where(dv.period >= low, dv.period < high)
     conn = core(db)
     for some in chunks(units) if units else [None]:
-        r, v = records, values
-        if some is not None:
-            r, v = r.where(ba.unit_code.in_(list(some))), v.where(dv.unit_code.in_(list(some)))
+        r = records if some is None else records.where(ba.unit_code.in_(list(some)))
         found.update((u, int(y), int(m)) for u, y, m in conn.execute(r))
-        for u, period in conn.execute(v):
+    for statement in _per_unit(conn, values, units):
+        for u, period in conn.execute(statement):
             found.update((u, y, m) for y, m in period_months(period))
     if wanted is not None:
         found &= wanted
     return found
+
+
+def _per_unit(conn: Connection, values: Select[Any], units: Sequence[str]) -> list[Select[Any]]:
+    """Statements reading ``values`` (of births, by unit and period) for each of ``units``
+    (all when empty). On PostgreSQL one statement, a subquery per unit code: each unit's
+    births are one index range whatever the planner believes of the table, whose statistics
+    lag far behind inside a large import (it read every unit's range for each chunk of
+    units, filtered: thousands of times the rows)."""
+    if not units:
+        return [values]
+    if dialect_name(conn) != "postgresql":
+        return [values.where(DataValue.unit_code.in_(list(some))) for some in chunks(units)]
+    listed = bindparam(None, list(units), type_=ARRAY(String))
+    codes = func.unnest(listed).table_valued("code").render_derived()
+    per_unit = values.where(DataValue.unit_code == codes.c.code).lateral()
+    return [
+        select(per_unit.c.unit_code, per_unit.c.period).select_from(codes).join(per_unit, true())
+    ]
 
 
 def _upsert(db: Db) -> Any:

@@ -32,8 +32,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from chitieu.reporting.keys import key_conditions
 from chitieu.reporting.monthly_report import REPORT_ELEMENTS
+from chitieu.store.keys import key_conditions
 from chitieu.store.models import DataValue, ReportPeriod
 
 Pair = tuple[str, str]

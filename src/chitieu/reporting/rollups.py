@@ -1,15 +1,13 @@
 """The data-value rollups, kept current by every write of data values.
 
-``data_value_years`` holds each unit's own figure per (element, disaggregation, year): within
-a year a cell reported at several period types is read from the coarsest one (an annual
-figure beats the sum of its months), ``total`` sums that type's periods (flows) and ``latest``
-is the value of its last period (stocks). Only submitted and locked values count.
-``data_value_rollups`` sums those figures over a unit and every unit below it, so a province
+``data_value_years`` holds each unit's own figure per (element, disaggregation, year), as
+:mod:`chitieu.reporting.own_figures` counts it (the coarsest period type of the year: the
+sum of its periods and the value of its last one). ``data_value_rollups`` sums those figures over a unit and every unit below it, so a province
 or the country reads one row per element, disaggregation and year.
 
 :func:`refresh_rollups` is called by the write path (:mod:`chitieu.reporting.values`,
 :mod:`chitieu.reporting.imports`) with the keys it changed, in the same transaction: each
-touched unit-year is recounted from ``data_values`` and the difference is added to the unit
+touched unit-year is recounted from ``data_values`` by the database and the difference is added to the unit
 and every unit above it. It also bumps the change counters of those units and years
 (:mod:`chitieu.store.generations`), which is what cached answers are checked against.
 :func:`rebuild_rollups` recounts everything (after a migration or a bulk load).
@@ -20,14 +18,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from chitieu.catalog.periods import PeriodType, parse_period
 from chitieu.ingest.birth_months import (
     BIRTHS_ELEMENT,
     period_months,
@@ -36,7 +31,7 @@ from chitieu.ingest.birth_months import (
 )
 from chitieu.ingest.birth_rollups import rebuild_birth_rollups
 from chitieu.reporting.bulk import append_rows
-from chitieu.reporting.keys import key_conditions
+from chitieu.reporting.own_figures import Cell, Figure, own_figures, period_place, place_periods
 from chitieu.store.batches import chunks, lock_units, unit_paths
 from chitieu.store.db import core, dialect_name, upsert
 from chitieu.store.generations import (
@@ -46,111 +41,20 @@ from chitieu.store.generations import (
     mark_rollups_built,
     rollups_built,
 )
-from chitieu.store.models import DataValue, DataValueRollup, DataValueYear
-
-#: Period types from the coarsest to the finest. Within a year, a cell reported at several
-#: types is read from the coarsest one (an annual figure beats the sum of its months), so a
-#: figure is never counted twice. Each type has a rank of its own: quarters starting in
-#: November are never added to calendar quarters.
-PERIOD_PRECEDENCE: tuple[PeriodType, ...] = (
-    PeriodType.YEARLY,
-    PeriodType.FINANCIAL_APRIL,
-    PeriodType.FINANCIAL_JULY,
-    PeriodType.FINANCIAL_SEP,
-    PeriodType.FINANCIAL_OCT,
-    PeriodType.FINANCIAL_NOV,
-    PeriodType.SIX_MONTHLY,
-    PeriodType.SIX_MONTHLY_APRIL,
-    PeriodType.SIX_MONTHLY_NOV,
-    PeriodType.QUARTERLY,
-    PeriodType.QUARTERLY_NOV,
-    PeriodType.BI_MONTHLY,
-    PeriodType.MONTHLY,
-    PeriodType.BI_WEEKLY,
-    PeriodType.WEEKLY,
-    PeriodType.WEEKLY_WEDNESDAY,
-    PeriodType.WEEKLY_THURSDAY,
-    PeriodType.WEEKLY_SATURDAY,
-    PeriodType.WEEKLY_SUNDAY,
-    PeriodType.DAILY,
-)
-RANK = {t: i for i, t in enumerate(PERIOD_PRECEDENCE)}
-
-#: Values still being entered are not figures yet.
-COUNTED_STATUSES = ("submitted", "locked")
+from chitieu.store.keys import key_conditions
+from chitieu.store.models import DataValueRollup, DataValueYear
 
 #: Advisory-lock namespace (PostgreSQL): writers recounting the same unit take turns, so each
 #: recount sees the other's committed values.
 _LOCK_SPACE = 0x0C17
 
-Cell = tuple[str, str, str, int]  # unit, element, disaggregation, year
-
-
-def year_of(start: date, end: date) -> int:
-    """The calendar year a period counts in: the one holding most of its days (for a week, the
-    year of its Thursday, as ISO weeks; ``2025April``, April 2025–March 2026, counts in 2025)."""
-    if start.year == end.year:
-        return start.year
-    days_in_first = (date(start.year, 12, 31) - start).days + 1
-    return start.year if 2 * days_in_first >= (end - start).days + 1 else end.year
-
-
-@lru_cache(maxsize=65536)
-def period_place(text_: str) -> tuple[int, int, int] | None:
-    """(year it counts in, rank of its type, ordinal of its start day) of a stored period;
-    None for an unreadable one (the importers store canonical spellings only)."""
-    try:
-        p = parse_period(text_)
-    except ValueError:
-        return None
-    return year_of(p.start, p.end), RANK[p.type], p.start.toordinal()
-
-
-class _Own:
-    """A unit's own figure for a cell, built one period at a time."""
-
-    __slots__ = ("latest", "rank", "start", "total")
-
-    def __init__(self) -> None:
-        self.rank = len(PERIOD_PRECEDENCE)
-        self.total = 0.0
-        self.latest = 0.0
-        self.start = -1
-
-    def add(self, rank: int, start: int, value: float) -> None:
-        if rank < self.rank:
-            self.rank, self.total, self.latest, self.start = rank, 0.0, value, start
-        if rank == self.rank:
-            self.total += value
-            if start > self.start:
-                self.latest, self.start = value, start
-
-
 _OWN_COLUMNS = ("unit_code", "element_code", "disaggregation", "year", "rank", "total", "latest")
 _SUM_COLUMNS = ("unit_code", "element_code", "disaggregation", "year", "total", "latest", "units")
 
 
-def _own_rows(own: Mapping[Cell, _Own]) -> list[tuple[Any, ...]]:
+def _own_rows(own: Mapping[Cell, Figure]) -> list[tuple[Any, ...]]:
     """``data_value_years`` rows (:data:`_OWN_COLUMNS`) of the figures in ``own``."""
-    return [(u, e, d, y, o.rank, o.total, o.latest) for (u, e, d, y), o in own.items()]
-
-
-def _count(rows: Iterable[Any], wanted: set[Cell] | None) -> dict[Cell, _Own]:
-    """Own figures from (unit, element, disaggregation, period, value) rows, for the cells in
-    ``wanted`` (all when None)."""
-    out: dict[Cell, _Own] = {}
-    for unit, element, disaggregation, period, value in rows:
-        place = period_place(period)
-        if place is None or value is None:
-            continue
-        cell = (unit, element, disaggregation, place[0])
-        if wanted is not None and cell not in wanted:
-            continue
-        own = out.get(cell)
-        if own is None:
-            own = out[cell] = _Own()
-        own.add(place[1], place[2], float(value))
-    return out
+    return [(u, e, d, y, f.rank, f.total, f.latest) for (u, e, d, y), f in own.items()]
 
 
 def _upsert(db: Session) -> Any:
@@ -224,6 +128,7 @@ def refresh_rollups(
         return
     if rollups_built(db):
         lock_units(db, _LOCK_SPACE, units)
+        place_periods(db, sorted(units))
         _recount(db, sorted(cells), paths)
         refresh_birth_months(db, births)
     bump(db, scopes)
@@ -260,7 +165,9 @@ def _settle(db: Session, pending: Pending) -> None:
     """Recount the cells and months with births ``pending`` gathered, and forget them."""
     cells, pending.cells = sorted(pending.cells), set()
     if cells and rollups_built(db):
-        lock_units(db, _LOCK_SPACE, {c[0] for c in cells})
+        units = {c[0] for c in cells}
+        lock_units(db, _LOCK_SPACE, units)
+        place_periods(db, sorted(units))
         for part in chunks(cells, FLUSH_CELLS):
             _recount(db, list(part), pending.paths)
         refresh_birth_months(db, pending.births)
@@ -268,16 +175,10 @@ def _settle(db: Session, pending: Pending) -> None:
 
 
 def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> None:
-    dv, own_t = DataValue, DataValueYear
-    wanted = set(cells)
-    triples = sorted({c[:3] for c in cells})
-    rows: list[Any] = []
-    columns = (dv.unit_code, dv.element_code, dv.disaggregation)
+    own_t = DataValueYear
     conn = core(db)
-    for where in key_conditions(db, columns, triples, narrow=(0, 1)):
-        select_ = select(*columns, dv.period, dv.value).where(*where)
-        rows.extend(conn.execute(select_.where(dv.status.in_(COUNTED_STATUSES))))
-    new = _count(rows, wanted)
+    counted = own_figures(db, sorted({c[:3] for c in cells}))
+    new = {c: counted[c] for c in cells if c in counted}
     old: dict[Cell, tuple[float, float]] = {}
     cell_columns = (own_t.unit_code, own_t.element_code, own_t.disaggregation, own_t.year)
     for these in key_conditions(db, cell_columns, cells, narrow=(0,)):
@@ -331,22 +232,17 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
 def rebuild_rollups(db: Session) -> int:
     """Recount both rollups from every stored value, in the caller's transaction, and mark
     them built; every cached answer is then stale. Returns the rows of ``data_value_years``."""
-    dv = DataValue
     db.execute(delete(DataValueRollup))
     db.execute(delete(DataValueYear))
-    rows = db.execute(
-        select(dv.unit_code, dv.element_code, dv.disaggregation, dv.period, dv.value).where(
-            dv.status.in_(COUNTED_STATUSES)
-        )
-    )
-    own = _count(rows, None)
+    place_periods(db, None)
+    own = own_figures(db, None)
     paths = unit_paths(db, {c[0] for c in own})
     sums: dict[Cell, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
-    for (u, e, d, y), o in own.items():
+    for (u, e, d, y), f in own.items():
         for a in paths.get(u, [u]):
             acc = sums[(a, e, d, y)]
-            acc[0] += o.total
-            acc[1] += o.latest
+            acc[0] += f.total
+            acc[1] += f.latest
             acc[2] += 1
     own_rows = _own_rows(own)
     append_rows(db, DataValueYear.__tablename__, _OWN_COLUMNS, own_rows)

@@ -8,8 +8,8 @@ import random
 import pytest
 from sqlalchemy import Engine, delete, insert, select
 
-from chitieu.reporting.keys import CHUNK, key_conditions
 from chitieu.store.db import transaction
+from chitieu.store.keys import CHUNK, key_conditions
 from chitieu.store.models import ChangeCounter as CC
 
 

@@ -16,16 +16,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
 
-from chitieu.store.db import dialect_name
+from chitieu.store.db import Db, dialect_name
 
 #: Keys per row-value IN list on SQLite (well under its limit of bound parameters).
 CHUNK = 500
 
 
 def key_conditions(
-    db: Session,
+    db: Db,
     columns: Sequence[Any],
     keys: Sequence[tuple[Any, ...]],
     *,
