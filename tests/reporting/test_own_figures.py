@@ -5,6 +5,8 @@ miss a period written later."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Connection, Engine, insert
 
 from chitieu.catalog.periods import PeriodType
@@ -33,6 +35,10 @@ def _store(conn: Connection, element: str, values: dict[str, float], status: str
     )
 
 
+def _day(year: int, month: int, day: int) -> int:
+    return date(year, month, day).toordinal()
+
+
 def _figures(conn: Connection) -> dict[tuple[str, int], Figure]:
     db = session_on(conn)
     place_periods(db, [UNIT])
@@ -52,10 +58,10 @@ def test_each_year_reads_its_coarsest_period_type(ready_engine: Engine) -> None:
         _store(conn, REACHED, {"2024April": 50, "202404": 9, "2025Q1": 7, "2025Q2": 8})
         figures = _figures(conn)
     assert figures == {
-        (SESSIONS, 2024): Figure(weekly, 7.0, 4.0),
-        (SESSIONS, 2025): Figure(monthly, 20.0, 20.0),
-        (REACHED, 2024): Figure(april, 50.0, 50.0),
-        (REACHED, 2025): Figure(quarterly, 15.0, 8.0),
+        (SESSIONS, 2024): Figure(weekly, 7.0, 4.0, _day(2024, 12, 23), 2),
+        (SESSIONS, 2025): Figure(monthly, 20.0, 20.0, _day(2025, 2, 1), 1),
+        (REACHED, 2024): Figure(april, 50.0, 50.0, _day(2024, 4, 1), 1),
+        (REACHED, 2025): Figure(quarterly, 15.0, 8.0, _day(2025, 4, 1), 2),
     }
 
 
@@ -63,17 +69,20 @@ def test_the_places_of_periods_outlive_neither_a_rollback_nor_miss_a_later_perio
     ready_engine: Engine,
 ) -> None:
     monthly, yearly = RANK[PeriodType.MONTHLY], RANK[PeriodType.YEARLY]
+    march = Figure(monthly, 4.0, 4.0, _day(2024, 3, 1), 1)
     with ready_engine.connect() as conn:
         with conn.begin() as first:
             _store(conn, SESSIONS, {"202401": 1, "202402": 2})
-            assert _figures(conn) == {(SESSIONS, 2024): Figure(monthly, 3.0, 2.0)}
+            assert _figures(conn) == {
+                (SESSIONS, 2024): Figure(monthly, 3.0, 2.0, _day(2024, 2, 1), 2)
+            }
             first.rollback()  # takes the values and, on PostgreSQL, the places table away
         with conn.begin():
             _store(conn, SESSIONS, {"202403": 4})
-            assert _figures(conn) == {(SESSIONS, 2024): Figure(monthly, 4.0, 4.0)}
+            assert _figures(conn) == {(SESSIONS, 2024): march}
         with conn.begin():  # the places kept from before, and a period new to them
             _store(conn, SESSIONS, {"2023": 30, "202312": 5})
             assert _figures(conn) == {
-                (SESSIONS, 2024): Figure(monthly, 4.0, 4.0),
-                (SESSIONS, 2023): Figure(yearly, 30.0, 30.0),
+                (SESSIONS, 2024): march,
+                (SESSIONS, 2023): Figure(yearly, 30.0, 30.0, _day(2023, 1, 1), 1),
             }

@@ -22,24 +22,13 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Select,
-    String,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    true,
-    tuple_,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, func, insert, select, tuple_
 
 from chitieu.catalog.periods import parse_period
 from chitieu.store.batches import chunks, lock_units, unit_paths
-from chitieu.store.db import Db, core, dialect_name, upsert
+from chitieu.store.db import Db, core, upsert
 from chitieu.store.generations import rollups_built
+from chitieu.store.keys import for_each
 from chitieu.store.models import BirthAggregate, BirthMonth, DataValue
 
 #: The element of the monthly report that carries births.
@@ -102,30 +91,12 @@ def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> 
     for some in chunks(units) if units else [None]:
         r = records if some is None else records.where(ba.unit_code.in_(list(some)))
         found.update((u, int(y), int(m)) for u, y, m in conn.execute(r))
-    for statement in _per_unit(conn, values, units):
+    for statement in for_each(conn, values, DataValue.unit_code, units):
         for u, period in conn.execute(statement):
             found.update((u, y, m) for y, m in period_months(period))
     if wanted is not None:
         found &= wanted
     return found
-
-
-def _per_unit(conn: Connection, values: Select[Any], units: Sequence[str]) -> list[Select[Any]]:
-    """Statements reading ``values`` (of births, by unit and period) for each of ``units``
-    (all when empty). On PostgreSQL one statement, a subquery per unit code: each unit's
-    births are one index range whatever the planner believes of the table, whose statistics
-    lag far behind inside a large import (it read every unit's range for each chunk of
-    units, filtered: thousands of times the rows)."""
-    if not units:
-        return [values]
-    if dialect_name(conn) != "postgresql":
-        return [values.where(DataValue.unit_code.in_(list(some))) for some in chunks(units)]
-    listed = bindparam(None, list(units), type_=ARRAY(String))
-    codes = func.unnest(listed).table_valued("code").render_derived()
-    per_unit = values.where(DataValue.unit_code == codes.c.code).lateral()
-    return [
-        select(per_unit.c.unit_code, per_unit.c.period).select_from(codes).join(per_unit, true())
-    ]
 
 
 def _upsert(db: Db) -> Any:

@@ -26,7 +26,7 @@ from sqlalchemy.schema import CreateTable
 
 from chitieu.catalog.periods import PeriodType, parse_period
 from chitieu.store.db import core, dialect_name
-from chitieu.store.keys import key_conditions
+from chitieu.store.keys import for_each, key_conditions
 from chitieu.store.models import DataValue
 
 #: Period types from the coarsest to the finest. Within a year, a cell reported at several
@@ -65,11 +65,15 @@ Cell = tuple[str, str, str, int]  # unit, element, disaggregation, year
 
 class Figure(NamedTuple):
     """A unit's own figure for a cell: the rank of the period type it is read from, the sum
-    of that type's values and the value of its last period."""
+    of that type's values, the value of its last period, the ordinal of that period's first
+    day and the number of values summed (the last two None where a stored figure predates
+    them)."""
 
     rank: int
     total: float
     latest: float
+    start: int | None
+    counted: int | None
 
 
 def year_of(start: date, end: date) -> int:
@@ -111,14 +115,13 @@ def place_periods(db: Session, units: Sequence[str] | None) -> None:
     for each time)."""
     conn = core(db)
     conn.execute(CreateTable(PLACES, if_not_exists=True))
+    if units is not None and not units:
+        return
     dv = DataValue
     stored: set[str] = set()
     query = select(dv.period).distinct()
-    conditions = (
-        [()] if units is None else key_conditions(conn, [dv.unit_code], [(u,) for u in units])
-    )
-    for where in conditions:
-        stored.update(conn.scalars(query.where(*where)))
+    for statement in for_each(conn, query, dv.unit_code, units or []):
+        stored.update(conn.scalars(statement))
     stored -= set(conn.scalars(select(PLACES.c.period)))
     rows = []
     for period in sorted(stored):
@@ -129,11 +132,13 @@ def place_periods(db: Session, units: Sequence[str] | None) -> None:
         conn.execute(insert(PLACES), rows)
 
 
-def _latest(dialect: str) -> tuple[Any, ...]:
-    """Columns giving, per group, the value of the period that starts last (the last one)."""
+def _last(dialect: str) -> tuple[Any, ...]:
+    """Columns giving, per group, the first day of the period that starts last and its
+    value."""
     place = PLACES.c
     if dialect == "postgresql":
-        return (array_agg(aggregate_order_by(DataValue.value, place.start.desc()))[1],)
+        ordered = aggregate_order_by(DataValue.value, place.start.desc())
+        return (func.max(place.start), array_agg(ordered)[1])
     # SQLite: with exactly one max() in a query, a bare column is read from the row holding
     # the maximum.
     return (func.max(place.start), DataValue.value)
@@ -147,7 +152,9 @@ def own_figures(db: Session, triples: Sequence[tuple[str, str, str]] | None) -> 
     dv, place = DataValue, PLACES.c
     cell = (dv.unit_code, dv.element_code, dv.disaggregation, place.year)
     query = (
-        select(*cell, place.rank, func.sum(dv.value), *_latest(dialect_name(db)))
+        select(
+            *cell, place.rank, func.sum(dv.value), func.count(dv.value), *_last(dialect_name(db))
+        )
         .join_from(DataValue, PLACES, place.period == dv.period)
         .where(dv.status.in_(COUNTED_STATUSES), dv.value.is_not(None))
         .group_by(*cell, place.rank)
@@ -156,11 +163,11 @@ def own_figures(db: Session, triples: Sequence[tuple[str, str, str]] | None) -> 
     conditions = [()] if triples is None else key_conditions(conn, columns, triples, narrow=(0, 1))
     out: dict[Cell, Figure] = {}
     for where in conditions:
-        for unit, element, disaggregation, year, rank, total, *last in conn.execute(
+        for unit, element, disaggregation, year, rank, total, n, start, last in conn.execute(
             query.where(*where)
         ):
             key = (unit, element, disaggregation, int(year))
             have = out.get(key)
             if have is None or rank < have.rank:
-                out[key] = Figure(int(rank), float(total), float(last[-1]))
+                out[key] = Figure(int(rank), float(total), float(last), int(start), int(n))
     return out

@@ -2,15 +2,19 @@
 
 ``data_value_years`` holds each unit's own figure per (element, disaggregation, year), as
 :mod:`chitieu.reporting.own_figures` counts it (the coarsest period type of the year: the
-sum of its periods and the value of its last one). ``data_value_rollups`` sums those figures over a unit and every unit below it, so a province
-or the country reads one row per element, disaggregation and year.
+sum of its periods and the value of its last one). ``data_value_rollups`` sums those figures
+over a unit and every unit below it, so a province or the country reads one row per element,
+disaggregation and year.
 
-:func:`refresh_rollups` is called by the write path (:mod:`chitieu.reporting.values`,
-:mod:`chitieu.reporting.imports`) with the keys it changed, in the same transaction: each
-touched unit-year is recounted from ``data_values`` by the database and the difference is added to the unit
-and every unit above it. It also bumps the change counters of those units and years
-(:mod:`chitieu.store.generations`), which is what cached answers are checked against.
-:func:`rebuild_rollups` recounts everything (after a migration or a bulk load).
+Every write brings them up to date in its own transaction and adds the difference of each
+touched figure to the unit and every unit above it. A single write (:mod:`chitieu.reporting.values`)
+calls :func:`refresh_rollups` with the keys it changed: their unit-years are recounted from
+``data_values`` by the database. An import (:mod:`chitieu.reporting.imports`) notes each
+value's change as it writes (:func:`gather`) and settles them at its end (:func:`flush`):
+a figure follows from the one before and the changes alone, and only the cells they cannot
+settle are recounted (:mod:`chitieu.reporting.own_changes`). Both bump the change counters of
+those units and years (:mod:`chitieu.store.generations`), which is what cached answers are
+checked against. :func:`rebuild_rollups` recounts everything (after a bulk load).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from chitieu.ingest.birth_months import (
 )
 from chitieu.ingest.birth_rollups import rebuild_birth_rollups
 from chitieu.reporting.bulk import append_rows
+from chitieu.reporting.own_changes import Changes, figure_after, note
 from chitieu.reporting.own_figures import Cell, Figure, own_figures, period_place, place_periods
 from chitieu.store.batches import chunks, lock_units, unit_paths
 from chitieu.store.db import core, dialect_name, upsert
@@ -48,13 +53,23 @@ from chitieu.store.models import DataValueRollup, DataValueYear
 #: recount sees the other's committed values.
 _LOCK_SPACE = 0x0C17
 
-_OWN_COLUMNS = ("unit_code", "element_code", "disaggregation", "year", "rank", "total", "latest")
+_OWN_COLUMNS = (
+    "unit_code",
+    "element_code",
+    "disaggregation",
+    "year",
+    "rank",
+    "total",
+    "latest",
+    "latest_start",
+    "counted",
+)
 _SUM_COLUMNS = ("unit_code", "element_code", "disaggregation", "year", "total", "latest", "units")
 
 
 def _own_rows(own: Mapping[Cell, Figure]) -> list[tuple[Any, ...]]:
     """``data_value_years`` rows (:data:`_OWN_COLUMNS`) of the figures in ``own``."""
-    return [(u, e, d, y, f.rank, f.total, f.latest) for (u, e, d, y), f in own.items()]
+    return [(u, e, d, y, *f) for (u, e, d, y), f in own.items()]
 
 
 def _upsert(db: Session) -> Any:
@@ -75,7 +90,7 @@ class Pending:
     """What an import gathers over its batches and settles at its end (:func:`flush`), so no
     batch reads again the periods earlier ones wrote to the same unit-year."""
 
-    cells: set[Cell] = field(default_factory=set)
+    changes: Changes = field(default_factory=dict)
     births: set[tuple[str, int, int]] = field(default_factory=set)
     scopes: set[tuple[str, int]] = field(default_factory=set)
     paths: dict[str, list[str]] = field(default_factory=dict)
@@ -83,26 +98,20 @@ class Pending:
     built: bool | None = None
 
 
-#: Cells recounted per step of :func:`flush` (bounds the values held at once).
+#: Cells settled per step of :func:`flush` (bounds what is held at once).
 FLUSH_CELLS = 2000
-#: Cells (or months with births) an import gathers before it recounts them, before its end.
+#: Cells (or months with births) an import gathers before it settles them, before its end.
 PENDING_CELLS = 50_000
 
+#: A written value's key (unit, element, disaggregation, period) and its value as counted
+#: before and after the write (None: not counted, as a draft, a deleted or an empty value).
+ValueChange = tuple[str, str, str, str, float | None, float | None]
 
-def refresh_rollups(
-    db: Session,
-    changed: Iterable[tuple[str, str, str, str]],
-    pending: Pending | None = None,
-) -> None:
+
+def refresh_rollups(db: Session, changed: Iterable[tuple[str, str, str, str]]) -> None:
     """Bring the rollups up to date after the values with these (unit, element,
     disaggregation, period) keys were written, in the caller's transaction, and bump the
-    change counters of their units (and every unit above) for their years — at once, or
-    when :func:`flush` is called with ``pending``."""
-    if pending is not None and pending.built is None:
-        pending.built = rollups_built(db)
-    if pending is not None and not pending.built:
-        _note_scopes(db, changed, pending)  # nothing to recount: the change counters only
-        return
+    change counters of their units (and every unit above) for their years."""
     cells: set[Cell] = set()
     births: set[tuple[str, int, int]] = set()  # unit-months whose births may change
     for unit, element, disaggregation, period in changed:
@@ -114,47 +123,48 @@ def refresh_rollups(
     if not cells:
         return
     units = {c[0] for c in cells}
-    paths = pending.paths if pending is not None else {}  # an import's, kept between batches
-    paths.update(unit_paths(db, units - paths.keys()))
-    scopes = {
-        (a, when) for u, _, _, y in cells for a in paths.get(u, [u]) for when in (y, ANY_YEAR)
-    }
-    if pending is not None:
-        pending.cells |= cells
-        pending.births |= births
-        if max(len(pending.cells), len(pending.births)) >= PENDING_CELLS:
-            _settle(db, pending)  # memory stays bounded
-        pending.scopes |= scopes
-        return
+    paths = unit_paths(db, units)
     if rollups_built(db):
         lock_units(db, _LOCK_SPACE, units)
-        place_periods(db, sorted(units))
-        _recount(db, sorted(cells), paths)
+        _recount(db, sorted(cells), paths, None)
         refresh_birth_months(db, births)
-    bump(db, scopes)
+    bump(db, _scopes(cells, paths))
 
 
-def _note_scopes(
-    db: Session, changed: Iterable[tuple[str, str, str, str]], pending: Pending
-) -> None:
-    """The change counters the keys ``changed`` will bump (their units and every unit above,
-    for their years), gathered in ``pending``: the same scopes :func:`refresh_rollups` adds,
-    from the distinct (unit, period) pairs alone."""
-    pairs = {(unit, period) for unit, _, _, period in changed}
-    unit_years = set()
-    for unit, period in pairs:
+def gather(db: Session, changed: Iterable[ValueChange], pending: Pending) -> None:
+    """Note in ``pending`` what an import's batch changed (in the order written), for
+    :func:`flush` to settle in the caller's transaction."""
+    if pending.built is None:
+        pending.built = rollups_built(db)
+    changes, births = pending.changes, pending.births
+    cells: set[Cell] = set()
+    for unit, element, disaggregation, period, before, after in changed:
         place = period_place(period)
-        if place is not None:
-            unit_years.add((unit, place[0]))
+        if place is None:
+            continue
+        cell = (unit, element, disaggregation, place[0])
+        cells.add(cell)
+        if pending.built:
+            note(changes, cell, place[1], place[2], before, after)
+            if element == BIRTHS_ELEMENT:
+                births.update((unit, y, m) for y, m in period_months(period))
     paths = pending.paths
-    paths.update(unit_paths(db, {u for u, _ in unit_years} - paths.keys()))
-    pending.scopes.update(
-        (a, when) for u, y in unit_years for a in paths.get(u, [u]) for when in (y, ANY_YEAR)
-    )
+    paths.update(unit_paths(db, {c[0] for c in cells} - paths.keys()))
+    pending.scopes |= _scopes(cells, paths)
+    if max(len(changes), len(births)) >= PENDING_CELLS:
+        _settle(db, pending)  # memory stays bounded
+
+
+def _scopes(cells: Iterable[Cell], paths: Mapping[str, list[str]]) -> set[tuple[str, int]]:
+    """The change counters writes to ``cells`` bump: their units and every unit above, for
+    their years and for any year."""
+    unit_years = {(u, y) for u, _, _, y in cells}
+    return {(a, when) for u, y in unit_years for a in paths.get(u, [u]) for when in (y, ANY_YEAR)}
 
 
 def flush(db: Session, pending: Pending) -> None:
-    """Recount the cells ``pending`` gathered and bump their counters (caller's transaction)."""
+    """Settle the changes ``pending`` gathered and bump their counters (caller's
+    transaction)."""
     _settle(db, pending)
     if pending.scopes:
         bump(db, pending.scopes)
@@ -162,40 +172,73 @@ def flush(db: Session, pending: Pending) -> None:
 
 
 def _settle(db: Session, pending: Pending) -> None:
-    """Recount the cells and months with births ``pending`` gathered, and forget them."""
-    cells, pending.cells = sorted(pending.cells), set()
-    if cells and rollups_built(db):
-        units = {c[0] for c in cells}
-        lock_units(db, _LOCK_SPACE, units)
-        place_periods(db, sorted(units))
+    """Bring up to date the figures and months with births ``pending`` gathered changes
+    of, and forget those."""
+    changes, pending.changes = pending.changes, {}
+    if changes and rollups_built(db):
+        cells = sorted(changes)
+        lock_units(db, _LOCK_SPACE, {c[0] for c in cells})
         for part in chunks(cells, FLUSH_CELLS):
-            _recount(db, list(part), pending.paths)
+            _recount(db, list(part), pending.paths, changes)
         refresh_birth_months(db, pending.births)
     pending.births.clear()
 
 
-def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> None:
-    own_t = DataValueYear
+def _stored_figures(db: Session, cells: list[Cell]) -> dict[Cell, Figure]:
+    """The figures ``data_value_years`` holds for ``cells``."""
+    t = DataValueYear
+    key = (t.unit_code, t.element_code, t.disaggregation, t.year)
+    found: dict[Cell, Figure] = {}
     conn = core(db)
-    counted = own_figures(db, sorted({c[:3] for c in cells}))
-    new = {c: counted[c] for c in cells if c in counted}
-    old: dict[Cell, tuple[float, float]] = {}
-    cell_columns = (own_t.unit_code, own_t.element_code, own_t.disaggregation, own_t.year)
-    for these in key_conditions(db, cell_columns, cells, narrow=(0,)):
-        for u, e, d, y, total, latest in conn.execute(
-            select(*cell_columns, own_t.total, own_t.latest).where(*these)
-        ):
-            old[(u, e, d, y)] = (total, latest)
-        db.execute(delete(own_t).where(*these))
-    append_rows(db, own_t.__tablename__, _OWN_COLUMNS, _own_rows(new))
+    for these in key_conditions(db, key, cells, narrow=(0,)):
+        query = select(*key, t.rank, t.total, t.latest, t.latest_start, t.counted).where(*these)
+        for u, e, d, y, *figure in conn.execute(query):
+            found[(u, e, d, y)] = Figure(*figure)
+    return found
 
-    deltas: dict[Cell, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+
+def _recount(
+    db: Session, cells: list[Cell], paths: dict[str, list[str]], changes: Changes | None
+) -> None:
+    """Bring the figures of ``cells`` up to date, from ``changes`` where they tell it
+    (:func:`~chitieu.reporting.own_changes.figure_after`; none given: every cell is
+    recounted from its values), and add the differences to the rollups above."""
+    old = _stored_figures(db, cells)
+    new: dict[Cell, Figure] = {}
+    unsettled: list[Cell] = []
     for cell in cells:
-        before, after = old.get(cell), new.get(cell)
-        if before is None and after is None:
-            continue
-        d_total = (after.total if after else 0.0) - (before[0] if before else 0.0)
-        d_latest = (after.latest if after else 0.0) - (before[1] if before else 0.0)
+        known, figure = (
+            (False, None) if changes is None else figure_after(old.get(cell), changes[cell])
+        )
+        if not known:
+            unsettled.append(cell)
+        elif figure is not None:
+            new[cell] = figure
+    if unsettled:
+        place_periods(db, sorted({c[0] for c in unsettled}))
+        counted = own_figures(db, sorted({c[:3] for c in unsettled}))
+        new.update((c, counted[c]) for c in unsettled if c in counted)
+    rewritten = [c for c in cells if old.get(c) != new.get(c)]
+    t = DataValueYear
+    key = (t.unit_code, t.element_code, t.disaggregation, t.year)
+    for these in key_conditions(db, key, [c for c in rewritten if c in old], narrow=(0,)):
+        db.execute(delete(t).where(*these))
+    written = {c: new[c] for c in rewritten if c in new}
+    append_rows(db, t.__tablename__, _OWN_COLUMNS, _own_rows(written))
+    _roll_up(db, [(c, old.get(c), new.get(c)) for c in rewritten], paths)
+
+
+def _roll_up(
+    db: Session,
+    differences: list[tuple[Cell, Figure | None, Figure | None]],
+    paths: Mapping[str, list[str]],
+) -> None:
+    """Add to each unit's rollups, and every unit's above, the difference between the own
+    figures before and after of (cell, before, after)."""
+    deltas: dict[Cell, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    for cell, before, after in differences:
+        d_total = (after.total if after else 0.0) - (before.total if before else 0.0)
+        d_latest = (after.latest if after else 0.0) - (before.latest if before else 0.0)
         d_units = (after is not None) - (before is not None)
         if d_total == 0 and d_latest == 0 and d_units == 0:
             continue
@@ -208,7 +251,7 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
     if not deltas:
         return
     stmt = _upsert(db)
-    changes = [
+    rows = [
         {
             "unit_code": a,
             "element_code": e,
@@ -220,7 +263,7 @@ def _recount(db: Session, cells: list[Cell], paths: dict[str, list[str]]) -> Non
         }
         for (a, e, d, y), (t, lt, n) in sorted(deltas.items())
     ]
-    for batch in chunks(changes):
+    for batch in chunks(rows):
         db.execute(stmt, list(batch))
     r = DataValueRollup
     emptied = [k for k, (_, _, n) in deltas.items() if n < 0]

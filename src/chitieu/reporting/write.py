@@ -21,7 +21,8 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from chitieu.reporting.bulk import JSON_EXACT_INTEGERS, append_rows, json_text
-from chitieu.reporting.rollups import Pending, refresh_rollups
+from chitieu.reporting.own_figures import COUNTED_STATUSES
+from chitieu.reporting.rollups import Pending, flush, gather
 from chitieu.reporting.validate import Action
 from chitieu.store.batches import chunks
 from chitieu.store.db import dialect_name
@@ -96,8 +97,9 @@ def apply_plan(
     """Write the planned changes in the caller's transaction, auditing each one.
 
     A deleted value moves to ``deleted_data_values``; a value imported again for a deleted
-    key takes its place there. ``pending``: an import of many batches bumps the change
-    counters once at its end (:func:`chitieu.reporting.rollups.flush`)."""
+    key takes its place there. ``pending``: an import of many batches settles the rollups
+    and bumps the change counters once at its end (:func:`chitieu.reporting.rollups.flush`);
+    without it, they are settled here."""
     conn = db.connection()  # Core statements: no ORM bulk semantics
     inserts = [a for a in actions if a.kind == "insert"]
     updates = [a for a in actions if a.kind == "update"]
@@ -162,10 +164,26 @@ def apply_plan(
         db, AuditEntry.__tablename__, _AUDIT_COLUMNS, [_audit_row(a, actor) for a in unaudited]
     )
     changed = [
-        (a.v.unit, a.v.element, a.v.disaggregation, a.period)
+        (a.v.unit, a.v.element, a.v.disaggregation, a.period, *_counted(a))
         for a in (*inserts, *updates, *deletes)
     ]
-    refresh_rollups(db, changed, pending)
+    if pending is None:
+        pending = Pending()
+        gather(db, changed, pending)
+        flush(db, pending)
+    else:
+        gather(db, changed, pending)
+
+
+def _counted(a: Action) -> tuple[float | None, float | None]:
+    """The value of an inserted, updated or deleted key as the rollups count it before and
+    after the write: None when it is not counted (a value still being entered keeps its
+    status through an update; an insert is submitted)."""
+    old = a.existing
+    counted = old is None or old["status"] in COUNTED_STATUSES
+    before = old["value"] if old is not None and counted else None
+    after = a.number if a.kind != "delete" and counted else None
+    return before, after
 
 
 #: The audit entries of the values just inserted (``id > :after``), all whole numbers below

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, true, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from chitieu.store.db import Db, dialect_name
@@ -50,3 +50,23 @@ def key_conditions(
         chunk = keys[start : start + CHUNK]
         lists = [columns[i].in_(sorted({k[i] for k in chunk})) for i in positions]
         yield (*lists, tuple_(*columns).in_(chunk))
+
+
+def for_each(db: Db, query: Select[Any], column: Any, values: Sequence[str]) -> list[Select[Any]]:
+    """Statements reading ``query`` for the rows whose ``column`` equals one of ``values``
+    (all rows when there are none), with ``column`` leading an index worth searching value by
+    value. On PostgreSQL one statement, ``query`` as a subquery per value: each value is one
+    index range whatever the planner believes of the table, whose statistics lag far behind
+    inside a large import (a list of values beside other conditions was read as a scan of
+    the whole table, or of every value's range, filtered). On SQLite one per chunk of values,
+    searched value by value through an IN list."""
+    if not values:
+        return [query]
+    if dialect_name(db) != "postgresql":
+        return [
+            query.where(column.in_(values[i : i + CHUNK])) for i in range(0, len(values), CHUNK)
+        ]
+    listed = bindparam(None, list(values), type_=ARRAY(column.type))
+    each = func.unnest(listed).table_valued("value").render_derived()
+    per_value = query.where(column == each.c.value).lateral()
+    return [select(*per_value.c).select_from(each).join(per_value, true())]

@@ -116,6 +116,11 @@ class DataValueYear(Base):
     rank: Mapped[int] = mapped_column(Integer)
     total: Mapped[float] = mapped_column(Float)
     latest: Mapped[float] = mapped_column(Float)
+    #: The ordinal of the first day of the period whose value is ``latest``, and the number of
+    #: values in ``total``: what lets an import bring the figure up to date from its own
+    #: changes. NULL on rows written before they were kept (recounted when next touched).
+    latest_start: Mapped[int | None] = mapped_column(Integer)
+    counted: Mapped[int | None] = mapped_column(Integer)
 
 
 class DataValueRollup(Base):
