@@ -20,13 +20,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import delete, func, insert, select, tuple_
 
 from chitieu.catalog.periods import parse_period
-from chitieu.store.batches import chunks, lock_units, unit_paths
-from chitieu.store.db import Db, core, upsert
+from chitieu.store.batches import add_to, chunks, lock_units, unit_paths
+from chitieu.store.db import Db, core
 from chitieu.store.generations import rollups_built
 from chitieu.store.keys import for_each
 from chitieu.store.models import BirthAggregate, BirthMonth, DataValue
@@ -99,15 +98,6 @@ def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> 
     return found
 
 
-def _upsert(db: Db) -> Any:
-    t = BirthMonth
-    stmt = upsert(db, t)
-    return stmt.on_conflict_do_update(
-        index_elements=[t.unit_code, t.year, t.month],
-        set_={"units": t.units + stmt.excluded.units, "own": t.own + stmt.excluded.own},
-    )
-
-
 def refresh_birth_months(db: Db, unit_months: Iterable[tuple[str, int, int]]) -> None:
     """Recount whether each of these (unit, year, month) has births, from the unit's birth
     counts and values, and add the change to the unit and every unit above it, in the
@@ -143,13 +133,8 @@ def refresh_birth_months(db: Db, unit_months: Iterable[tuple[str, int, int]]) ->
                 acc[0] += sign
                 if above == u:
                     acc[1] += sign
-    rows = [
-        {"unit_code": u, "year": y, "month": m, "units": n, "own": own}
-        for (u, y, m), (n, own) in sorted(deltas.items())
-    ]
-    stmt = _upsert(db)
-    for batch in chunks(rows):
-        db.execute(stmt, list(batch))
+    rows = [(*k, n, own) for k, (n, own) in sorted(deltas.items())]
+    add_to(db, BirthMonth, ("unit_code", "year", "month"), ("units", "own"), rows)
     key = tuple_(t.unit_code, t.year, t.month)
     emptied = sorted(k for k, (n, _) in deltas.items() if n < 0)
     for gone in chunks(emptied):

@@ -37,8 +37,8 @@ from chitieu.ingest.birth_rollups import rebuild_birth_rollups
 from chitieu.reporting.bulk import append_rows
 from chitieu.reporting.own_changes import Changes, figure_after, note
 from chitieu.reporting.own_figures import Cell, Figure, own_figures, period_place, place_periods
-from chitieu.store.batches import chunks, lock_units, unit_paths
-from chitieu.store.db import core, dialect_name, upsert
+from chitieu.store.batches import add_to, chunks, lock_units, unit_paths
+from chitieu.store.db import core, dialect_name
 from chitieu.store.generations import (
     ANY_YEAR,
     OTHER,
@@ -70,19 +70,6 @@ _SUM_COLUMNS = ("unit_code", "element_code", "disaggregation", "year", "total", 
 def _own_rows(own: Mapping[Cell, Figure]) -> list[tuple[Any, ...]]:
     """``data_value_years`` rows (:data:`_OWN_COLUMNS`) of the figures in ``own``."""
     return [(u, e, d, y, *f) for (u, e, d, y), f in own.items()]
-
-
-def _upsert(db: Session) -> Any:
-    r = DataValueRollup
-    stmt = upsert(db, r)
-    return stmt.on_conflict_do_update(
-        index_elements=[r.unit_code, r.element_code, r.disaggregation, r.year],
-        set_={
-            "total": r.total + stmt.excluded.total,
-            "latest": r.latest + stmt.excluded.latest,
-            "units": r.units + stmt.excluded.units,
-        },
-    )
 
 
 @dataclass
@@ -250,21 +237,9 @@ def _roll_up(
             acc[2] += d_units
     if not deltas:
         return
-    stmt = _upsert(db)
-    rows = [
-        {
-            "unit_code": a,
-            "element_code": e,
-            "disaggregation": d,
-            "year": y,
-            "total": t,
-            "latest": lt,
-            "units": n,
-        }
-        for (a, e, d, y), (t, lt, n) in sorted(deltas.items())
-    ]
-    for batch in chunks(rows):
-        db.execute(stmt, list(batch))
+    rows = [(*k, t, lt, n) for k, (t, lt, n) in sorted(deltas.items())]
+    key = ("unit_code", "element_code", "disaggregation", "year")
+    add_to(db, DataValueRollup, key, ("total", "latest", "units"), rows)
     r = DataValueRollup
     emptied = [k for k, (_, _, n) in deltas.items() if n < 0]
     rkey = tuple_(r.unit_code, r.element_code, r.disaggregation, r.year)

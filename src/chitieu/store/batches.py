@@ -1,19 +1,24 @@
 """Rows selected and locked by lists of keys: the lists cut to a size every database takes,
-the paths of listed units, and advisory locks per unit on PostgreSQL."""
+the paths of listed units, advisory locks per unit on PostgreSQL, and counts added to rows
+by key."""
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from chitieu.store.db import Db, dialect_name
+from chitieu.store.db import Db, dialect_name, upsert
 from chitieu.store.models import Unit
 
 #: Keys per ``IN (...)`` list: well under SQLite's and PostgreSQL's limits.
 KEYS_PER_STATEMENT = 500
+#: Rows per statement of :func:`add_to` on PostgreSQL, where each column is one array.
+ADDED_PER_STATEMENT = 20_000
 #: Unit buckets per advisory-lock namespace.
 LOCK_BUCKETS = 64
 
@@ -46,3 +51,35 @@ def lock_units(db: Db, space: int, units: Iterable[str]) -> None:
             text("SELECT pg_advisory_xact_lock(:space, :bucket)"),
             {"space": space, "bucket": bucket},
         )
+
+
+def add_to(
+    db: Db, model: Any, key: Sequence[str], added: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (the values of the ``key`` columns, then of the ``added`` ones) into
+    ``model``'s table, or where its key is there already, add them to that row's ``added``
+    columns. Keys are distinct. On PostgreSQL the rows travel as one array per column (the
+    parameters of row after row cost more than the server's work), in the caller's
+    transaction."""
+    table = model.__table__
+    columns = [*key, *added]
+    if dialect_name(db) == "postgresql":
+        for part in chunks(rows, ADDED_PER_STATEMENT):
+            arrays = [
+                bindparam(None, [row[i] for row in part], type_=ARRAY(table.c[name].type))
+                for i, name in enumerate(columns)
+            ]
+            source = func.unnest(*arrays).table_valued(*columns).render_derived()
+            stmt = pg_insert(table).from_select(columns, select(*source.c))
+            db.execute(_adding(stmt, table, key, added))
+        return
+    stmt = _adding(upsert(db, table), table, key, added)
+    for part in chunks(rows):
+        db.execute(stmt, [dict(zip(columns, row, strict=True)) for row in part])
+
+
+def _adding(stmt: Any, table: Any, key: Sequence[str], added: Sequence[str]) -> Any:
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in key],
+        set_={name: table.c[name] + stmt.excluded[name] for name in added},
+    )
