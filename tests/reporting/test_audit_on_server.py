@@ -95,10 +95,10 @@ def test_the_servers_audit_of_inserts_equals_the_one_spelled_out_in_python(
     pg: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with transaction(pg) as db:
-        assert write._server_audits(db)
+        assert write._server_audits(db, "tester")
         write.apply_plan(db, _actions("202501"), actor="tester")
     by_server = _entries(pg, "202501")
-    monkeypatch.setattr(write, "_server_audits", lambda _db: False)
+    monkeypatch.setattr(write, "_server_audits", lambda _db, _actor: False)
     with transaction(pg) as db:
         write.apply_plan(db, _actions("202502"), actor="tester")
     by_python = _entries(pg, "202502")
@@ -134,7 +134,7 @@ def test_entries_are_written_once_and_without_the_trigger_by_python(pg: Engine) 
     with pg.begin() as conn:
         conn.execute(text("ALTER TABLE data_values DISABLE TRIGGER data_values_audit_inserts"))
     with transaction(pg) as db:
-        assert not write._server_audits(db)
+        assert not write._server_audits(db, "tester")
         write.apply_plan(db, _actions("202502"), actor="tester")
     with pg.begin() as conn:
         conn.execute(text("ALTER TABLE data_values ENABLE TRIGGER data_values_audit_inserts"))

@@ -110,9 +110,7 @@ def apply_plan(
         # SQLite spells whole numbers exactly, but not every fraction: its printf rounds
         # some of them (1.7976931348623157e308 reads back as …155e308), so Python spells those
         first_new = _last_id(db) if exact else None
-        on_server = _server_audits(db)
-        if on_server:
-            conn.execute(_AUDIT_BY_SERVER, {"actor": actor})
+        on_server = _server_audits(db, actor)
         append_rows(
             db,
             DataValue.__tablename__,
@@ -125,7 +123,7 @@ def apply_plan(
             conn.execute(_AUDIT_INSERTED, {"actor": actor, "after": first_new})
             audited_inserts = True
         elif on_server:
-            conn.execute(_AUDIT_BY_SERVER, {"actor": ""})
+            conn.execute(_AUDIT_BY_SERVER_ENDS)
             audited_inserts = True
         revived = [a.tombstone["id"] for a in inserts if a.tombstone is not None]
         for chunk in chunks(revived):
@@ -206,20 +204,23 @@ _AUDIT_INSERTED = text(
 #: On PostgreSQL, while set to the actor, a trigger on ``data_values`` writes the audit entries
 #: of the rows each insert statement adds, from the statement's rows (migration 0015: the same
 #: entries as :func:`_audit_row`), so neither Python nor a second ``COPY`` spells them out.
-#: Local to the transaction, and to a savepoint rolled back.
-_AUDIT_BY_SERVER = text("SELECT set_config('chitieu.audit_inserts', :actor, true)")
-
-
-_AUDIT_TRIGGER = text(
-    "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'data_values'::regclass "
-    "AND tgname = 'data_values_audit_inserts' AND tgenabled <> 'D')"
+#: Local to the transaction, and to a savepoint rolled back. Set only where the trigger is in
+#: place and enabled (a schema not yet migrated still gets its entries from Python); the
+#: statement answers whether it was set.
+_AUDIT_BY_SERVER = text(
+    "SELECT set_config('chitieu.audit_inserts', CASE WHEN EXISTS (SELECT 1 FROM pg_trigger "
+    "WHERE tgrelid = 'data_values'::regclass AND tgname = 'data_values_audit_inserts' "
+    "AND tgenabled <> 'D') THEN :actor ELSE '' END, true) <> ''"
 )
+_AUDIT_BY_SERVER_ENDS = text("SELECT set_config('chitieu.audit_inserts', '', true)")
 
 
-def _server_audits(db: Session) -> bool:
-    """Whether the server writes the audit entries of inserted values: PostgreSQL with the
-    trigger in place and enabled (so a schema not yet migrated still gets its entries)."""
-    return dialect_name(db) == "postgresql" and bool(db.execute(_AUDIT_TRIGGER).scalar())
+def _server_audits(db: Session, actor: str) -> bool:
+    """Have the server write the audit entries of the values inserted next, where it can:
+    whether it will."""
+    return dialect_name(db) == "postgresql" and bool(
+        db.execute(_AUDIT_BY_SERVER, {"actor": actor}).scalar()
+    )
 
 
 def _last_id(db: Session) -> int | None:
