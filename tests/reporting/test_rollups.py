@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import asdict
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select, update
 
 from chitieu.auth.users import Principal
 from chitieu.errors import DomainError
@@ -192,6 +192,29 @@ def test_rollups_equal_a_recount_after_random_writes(ready_engine: Engine, seed:
     with transaction(ready_engine) as db:
         rebuild_rollups(db)
     _assert_equal(ready_engine)
+
+
+def test_figures_kept_before_their_last_day_and_count_were_stored_are_recounted(
+    ready_engine: Engine,
+) -> None:
+    """A database upgraded from a schema without ``latest_start`` and ``counted`` holds its
+    figures with both empty: imports touching them recount them from the values."""
+    rng = random.Random(3)
+    for _ in range(30):
+        _step(ready_engine, rng)
+    with transaction(ready_engine) as db:
+        rebuild_rollups(db)
+        db.execute(update(DataValueYear).values(latest_start=None, counted=None))
+    for _ in range(15):
+        _import(ready_engine, rng)
+    _assert_equal(ready_engine)
+    with ready_engine.connect() as conn:
+        kept = conn.scalar(
+            select(func.count()).select_from(DataValueYear).where(DataValueYear.counted.is_(None))
+        )
+        assert kept is not None and kept < conn.scalar(
+            select(func.count()).select_from(DataValueYear)
+        )
 
 
 def test_indicators_from_rollups_equal_those_from_values(ready_engine: Engine) -> None:
