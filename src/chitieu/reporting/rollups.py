@@ -20,7 +20,7 @@ checked against. :func:`rebuild_rollups` recounts everything (after a bulk load)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,37 +115,41 @@ def refresh_rollups(db: Session, changed: Iterable[tuple[str, str, str, str]]) -
         lock_units(db, _LOCK_SPACE, units)
         _recount(db, sorted(cells), paths, None)
         refresh_birth_months(db, births)
-    bump(db, _scopes(cells, paths))
+    bump(db, _scopes({(u, y) for u, _, _, y in cells}, paths))
 
 
-def gather(db: Session, changed: Iterable[ValueChange], pending: Pending) -> None:
+def gather(db: Session, changed: Sequence[ValueChange], pending: Pending) -> None:
     """Note in ``pending`` what an import's batch changed (in the order written), for
     :func:`flush` to settle in the caller's transaction."""
     if pending.built is None:
         pending.built = rollups_built(db)
-    changes, births = pending.changes, pending.births
-    cells: set[Cell] = set()
-    for unit, element, disaggregation, period, before, after in changed:
-        place = period_place(period)
-        if place is None:
-            continue
-        cell = (unit, element, disaggregation, place[0])
-        cells.add(cell)
-        if pending.built:
-            note(changes, cell, place[1], place[2], before, after)
-            if element == BIRTHS_ELEMENT:
-                births.update((unit, y, m) for y, m in period_months(period))
+    unit_years: set[tuple[str, int]] = set()
+    if pending.built:
+        changes, births = pending.changes, pending.births
+        for unit, element, disaggregation, period, before, after in changed:
+            place = period_place(period)
+            if place is not None:
+                note(changes, (unit, element, disaggregation, place[0]), *place[1:], before, after)
+                unit_years.add((unit, place[0]))
+                if element == BIRTHS_ELEMENT:
+                    births.update((unit, y, m) for y, m in period_months(period))
+    else:  # the change counters only, from the distinct (unit, period) pairs
+        for unit, period in {(c[0], c[3]) for c in changed}:
+            place = period_place(period)
+            if place is not None:
+                unit_years.add((unit, place[0]))
     paths = pending.paths
-    paths.update(unit_paths(db, {c[0] for c in cells} - paths.keys()))
-    pending.scopes |= _scopes(cells, paths)
-    if max(len(changes), len(births)) >= PENDING_CELLS:
+    paths.update(unit_paths(db, {u for u, _ in unit_years} - paths.keys()))
+    pending.scopes |= _scopes(unit_years, paths)
+    if max(len(pending.changes), len(pending.births)) >= PENDING_CELLS:
         _settle(db, pending)  # memory stays bounded
 
 
-def _scopes(cells: Iterable[Cell], paths: Mapping[str, list[str]]) -> set[tuple[str, int]]:
-    """The change counters writes to ``cells`` bump: their units and every unit above, for
-    their years and for any year."""
-    unit_years = {(u, y) for u, _, _, y in cells}
+def _scopes(
+    unit_years: Iterable[tuple[str, int]], paths: Mapping[str, list[str]]
+) -> set[tuple[str, int]]:
+    """The change counters writes to these units and years bump: of the unit and every unit
+    above, for the year and for any year."""
     return {(a, when) for u, y in unit_years for a in paths.get(u, [u]) for when in (y, ANY_YEAR)}
 
 
