@@ -151,7 +151,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_read_ahead_answers_and_stores_exactly_what_reading_in_turn_does(
     db: Engine, atomic: bool, mode: str
 ) -> None:
-    n = 2 * BATCH_SIZE + 1234
+    n = 2 * BATCH_SIZE[db.dialect.name] + 1234
     payload = _payload(_communes(db), n)
     plain = _import(db, payload, ahead=False, atomic=atomic)
     plain_rows = _stored(db)
