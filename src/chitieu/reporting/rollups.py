@@ -7,14 +7,15 @@ over a unit and every unit below it, so a province or the country reads one row 
 disaggregation and year.
 
 Every write brings them up to date in its own transaction and adds the difference of each
-touched figure to the unit and every unit above it. A single write (:mod:`chitieu.reporting.values`)
-calls :func:`refresh_rollups` with the keys it changed: their unit-years are recounted from
-``data_values`` by the database. An import (:mod:`chitieu.reporting.imports`) notes each
-value's change as it writes (:func:`gather`) and settles them at its end (:func:`flush`):
-a figure follows from the one before and the changes alone, and only the cells they cannot
-settle are recounted (:mod:`chitieu.reporting.own_changes`). Both bump the change counters of
-those units and years (:mod:`chitieu.store.generations`), which is what cached answers are
-checked against. :func:`rebuild_rollups` recounts everything (after a bulk load).
+touched figure to the unit and every unit above it. A single write
+(:mod:`chitieu.reporting.values`) calls :func:`refresh_rollups` with the keys it changed:
+their unit-years are recounted from ``data_values`` by the database. An import
+(:mod:`chitieu.reporting.imports`) notes each value's change as it writes (:func:`gather`)
+and settles them at its end (:func:`flush`): a figure follows from the one before and the
+changes alone, and only the cells they cannot settle are recounted
+(:mod:`chitieu.reporting.own_changes`). Both bump the change counters of those units and
+years (:mod:`chitieu.store.generations`), which is what cached answers are checked against.
+:func:`rebuild_rollups` recounts everything (after a bulk load).
 """
 
 from __future__ import annotations
