@@ -6,6 +6,8 @@ client each), bounded in number and time, on loopback.
 * Concurrent DHIS2 imports of the same cells in different orders: no deadlock, no 5xx.
 * Concurrent updates of one value: every audit entry's "before" is the value the previous
   entry left.
+* Concurrent imports of different months of the same unit-years, each settling the rollups
+  from its own changes: together they leave the figures of a recount.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import insert, select
 
-from chitieu.store.models import AuditEntry, DataValue
+from chitieu.reporting.rollups import ensure_rollups
+from chitieu.store.db import transaction
+from chitieu.store.models import AuditEntry, DataValue, DataValueRollup, DataValueYear, Unit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -218,3 +222,95 @@ def test_concurrent_updates_audit_the_value_they_replaced(pg_server) -> None:  #
     )
     print(f"{UPDATES} concurrent updates: {wrong} audit entries with a wrong 'before'")
     assert wrong == 0
+
+
+ROLLED = ("00070", "00004", "00008")
+ACTIVITIES = ("ACT_COMM_SESSIONS", "ACT_PEOPLE_REACHED")
+
+
+def _activity_import(client, month: int, wave: int, deleted: bool = False):  # type: ignore[no-untyped-def]
+    values = [
+        {
+            "dataElement": e,
+            "period": f"2017{month:02d}",
+            "orgUnit": u,
+            "categoryOptionCombo": "default",
+            "value": str(month * 7 + i * 3 + wave),
+            **({"deleted": True} if deleted else {}),
+        }
+        for i, (u, e) in enumerate(itertools.product(ROLLED, ACTIVITIES))
+    ]
+    return client.post(
+        "/api/dataValueSets?idScheme=code&oldUnits=none",
+        content=json.dumps({"dataValues": values}),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def _activity_figures(engine) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    """The 2017 activity figures as stored, and as recounted here from the monthly values:
+    each commune's sum and last month, and the sums over every unit on its path."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(DataValue.unit_code, DataValue.element_code, DataValue.period, DataValue.value)
+            .where(DataValue.element_code.in_(ACTIVITIES), DataValue.period.like("2017%"))
+            .where(DataValue.status.in_(("submitted", "locked")))
+        ).all()
+        paths = {code: path for code, path in conn.execute(select(Unit.code, Unit.path))}
+        t, r = DataValueYear, DataValueRollup
+        own = {
+            (u, e): (total, latest, counted)
+            for u, e, total, latest, counted in conn.execute(
+                select(t.unit_code, t.element_code, t.total, t.latest, t.counted).where(
+                    t.element_code.in_(ACTIVITIES), t.year == 2017
+                )
+            )
+        }
+        sums = {
+            (u, e): (total, latest, n)
+            for u, e, total, latest, n in conn.execute(
+                select(r.unit_code, r.element_code, r.total, r.latest, r.units).where(
+                    r.element_code.in_(ACTIVITIES), r.year == 2017
+                )
+            )
+        }
+    months: dict = {}
+    for u, e, period, value in rows:
+        months.setdefault((u, e), []).append((period, value))
+    want_own = {k: (sum(v for _, v in ms), max(ms)[1], len(ms)) for k, ms in months.items()}
+    want_sums: dict = {}
+    for (u, e), (total, latest, _) in want_own.items():
+        for above in paths[u].split("/"):
+            acc = want_sums.setdefault((above, e), [0.0, 0.0, 0])
+            acc[0], acc[1], acc[2] = acc[0] + total, acc[1] + latest, acc[2] + 1
+    return (own, sums), (want_own, {k: tuple(v) for k, v in want_sums.items()})
+
+
+def test_concurrent_imports_of_other_months_keep_the_rollups_equal_to_a_recount(pg_server) -> None:  # type: ignore[no-untyped-def]
+    """Imports of different months of the same unit-years run at once (their periods never
+    make them wait for each other): each settles its figures from its own changes, and
+    together they leave the figures of a recount. Then corrections, and withdrawals of the
+    last month, which send the figures to a recount, race the same way."""
+    with transaction(pg_server.engine) as db:
+        ensure_rollups(db)
+    clients = [pg_server.client("admin") for _ in range(12)]
+    try:
+        first = _race(
+            *[lambda c=c, m=m: _activity_import(c, m, 0) for m, c in enumerate(clients, 1)]
+        )
+        second = _race(
+            *[lambda c=c, m=m: _activity_import(c, m, 1) for m, c in enumerate(clients[:6], 1)],
+            *[lambda c=c: _activity_import(c, 12, 2, deleted=True) for c in clients[6:7]],
+        )
+    finally:
+        for c in clients:
+            c.close()
+    assert [a.status_code for a in (*first, *second)] == [200] * 19, pg_server.errors()[-2000:]
+    (own, sums), (want_own, want_sums) = _activity_figures(pg_server.engine)
+    assert set(own) == set(want_own) and len(own) == len(ROLLED) * len(ACTIVITIES)
+    for key, (total, latest, counted) in want_own.items():
+        assert own[key] == (pytest.approx(total), pytest.approx(latest), counted), key
+    assert {k: v for k, v in want_own.items() if v[2] != 11} == {}  # December withdrawn
+    assert set(sums) == set(want_sums)
+    for key, want in want_sums.items():
+        assert sums[key] == pytest.approx(want), key
