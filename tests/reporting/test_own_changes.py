@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from chitieu.reporting.own_changes import Changes, figure_after, note
+from chitieu.reporting.own_changes import Changes, TypeChange, by_cell, figure_after, note
 from chitieu.reporting.own_figures import Figure
 
 CELL = ("00070", "LIVE_BIRTHS", "M_O1", 2025)
@@ -25,6 +25,11 @@ def _recount(values: Values) -> Figure | None:
     rank = min(r for r, _ in values)
     mine = sorted((start, v) for (r, start), v in values.items() if r == rank)
     return Figure(rank, sum(v for _, v in mine), mine[-1][1], mine[-1][0], len(mine))
+
+
+def _of_cell(changes: Changes) -> dict[int, TypeChange]:
+    (grouped,) = by_cell(changes, 10)
+    return grouped[CELL]
 
 
 def _change(changes: Changes, values: Values, place: tuple[int, int], after: float | None):  # type: ignore[no-untyped-def]
@@ -44,7 +49,7 @@ def test_a_figure_from_its_changes_equals_a_recount(seed: int) -> None:
     for _ in range(rng.randint(1, 6)):
         place = rng.choice(PERIODS)
         _change(changes, values, place, None if rng.random() < 0.3 else float(rng.randint(0, 9)))
-    known, figure = figure_after(before, changes[CELL])
+    known, figure = figure_after(before, _of_cell(changes))
     if known:
         assert figure == _recount(values)
 
@@ -62,7 +67,7 @@ def test_the_changes_of_a_monthly_import_settle_without_a_recount() -> None:
         now, changes = dict(values), {}
         for place, after in changes_made:
             _change(changes, now, place, after)
-        assert figure_after(before, changes[CELL]) == (True, _recount(now)), changes_made
+        assert figure_after(before, _of_cell(changes)) == (True, _recount(now)), changes_made
 
 
 def test_what_the_changes_cannot_tell_is_recounted() -> None:
@@ -75,10 +80,22 @@ def test_what_the_changes_cannot_tell_is_recounted() -> None:
         changes: Changes = {}
         for place, after in changes_made:
             _change(changes, dict(values), place, after)
-        assert figure_after(before, changes[CELL]) == (False, None)
+        assert figure_after(before, _of_cell(changes)) == (False, None)
     # a figure kept before its last day and count were stored
     assert before is not None
     kept = before._replace(start=None, counted=None)
     changes = {}
     _change(changes, dict(values), (12, 60), 4.0)
-    assert figure_after(kept, changes[CELL]) == (False, None)
+    assert figure_after(kept, _of_cell(changes)) == (False, None)
+
+
+def test_changes_come_back_per_cell_in_order_a_few_cells_at_a_time() -> None:
+    changes: Changes = {}
+    cells = [("00070", "E", "default", 2025), ("00004", "E", "default", 2024), CELL]
+    for cell in cells:
+        for rank, start in ((12, 32), (9, 1)):
+            note(changes, cell, rank, start, None, 1.0)
+    parts = list(by_cell(changes, 2))
+    assert [list(p) for p in parts] == [sorted(cells)[:2], sorted(cells)[2:]]
+    assert all(sorted(p[c]) == [9, 12] for p in parts for c in p)
+    assert parts[0][sorted(cells)[0]][12] is changes[(*sorted(cells)[0], 12)]

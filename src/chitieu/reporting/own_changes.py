@@ -10,7 +10,10 @@ changes leave the figure as it is. The caller reads back the cells the changes c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from chitieu.reporting.own_figures import Cell, Figure
 
@@ -27,8 +30,10 @@ class TypeChange:
     last_value: float | None = None
 
 
-#: Per cell, the changes of each period type (by rank).
-Changes = dict[Cell, dict[int, TypeChange]]
+#: The changes of each cell's period types, by (unit, element, disaggregation, year, rank):
+#: one flat mapping, the smallest to hold for the tens of thousands of cells an import
+#: gathers before settling them.
+Changes = dict[tuple[str, str, str, int, int], TypeChange]
 
 
 def note(
@@ -42,16 +47,26 @@ def note(
     """Add to ``changes`` a value of ``cell`` whose period has this rank and first day,
     counted as ``before`` and then as ``after`` (None: not counted, as a value still being
     entered, deleted or empty). Changes are noted in the order they were written."""
-    by_type = changes.get(cell)
-    if by_type is None:
-        by_type = changes[cell] = {}
-    change = by_type.get(rank)
+    key = (*cell, rank)
+    change = changes.get(key)
     if change is None:
-        change = by_type[rank] = TypeChange()
+        change = changes[key] = TypeChange()
     change.total += (0.0 if after is None else after) - (0.0 if before is None else before)
     change.counted += (after is not None) - (before is not None)
     if start >= change.last_start:
         change.last_start, change.last_value = start, after
+
+
+def by_cell(changes: Changes, size: int) -> Iterator[dict[Cell, dict[int, TypeChange]]]:
+    """``changes`` per cell, by rank, in cells' order, at most ``size`` cells at a time."""
+    part: dict[Cell, dict[int, TypeChange]] = {}
+    for cell, keys in groupby(sorted(changes), key=itemgetter(0, 1, 2, 3)):
+        if len(part) == size:
+            yield part
+            part = {}
+        part[cell] = {key[4]: changes[key] for key in keys}
+    if part:
+        yield part
 
 
 def figure_after(

@@ -36,7 +36,7 @@ from chitieu.ingest.birth_months import (
 )
 from chitieu.ingest.birth_rollups import rebuild_birth_rollups
 from chitieu.reporting.bulk import append_rows
-from chitieu.reporting.own_changes import Changes, figure_after, note
+from chitieu.reporting.own_changes import Changes, TypeChange, by_cell, figure_after, note
 from chitieu.reporting.own_figures import Cell, Figure, own_figures, period_place, place_periods
 from chitieu.store.batches import add_to, chunks, lock_units, unit_paths
 from chitieu.store.db import core, dialect_name
@@ -88,7 +88,8 @@ class Pending:
 
 #: Cells settled per step of :func:`flush` (bounds what is held at once).
 FLUSH_CELLS = 2000
-#: Cells (or months with births) an import gathers before it settles them, before its end.
+#: Cells' period types (or months with births) an import gathers before it settles them,
+#: before its end.
 PENDING_CELLS = 50_000
 
 #: A written value's key (unit, element, disaggregation, period) and its value as counted
@@ -168,10 +169,9 @@ def _settle(db: Session, pending: Pending) -> None:
     of, and forget those."""
     changes, pending.changes = pending.changes, {}
     if changes and rollups_built(db):
-        cells = sorted(changes)
-        lock_units(db, _LOCK_SPACE, {c[0] for c in cells})
-        for part in chunks(cells, FLUSH_CELLS):
-            _recount(db, list(part), pending.paths, changes)
+        lock_units(db, _LOCK_SPACE, {key[0] for key in changes})
+        for part in by_cell(changes, FLUSH_CELLS):
+            _recount(db, list(part), pending.paths, part)
         refresh_birth_months(db, pending.births)
     pending.births.clear()
 
@@ -190,7 +190,10 @@ def _stored_figures(db: Session, cells: list[Cell]) -> dict[Cell, Figure]:
 
 
 def _recount(
-    db: Session, cells: list[Cell], paths: dict[str, list[str]], changes: Changes | None
+    db: Session,
+    cells: list[Cell],
+    paths: dict[str, list[str]],
+    changes: Mapping[Cell, dict[int, TypeChange]] | None,
 ) -> None:
     """Bring the figures of ``cells`` up to date, from ``changes`` where they tell it
     (:func:`~chitieu.reporting.own_changes.figure_after`; none given: every cell is
