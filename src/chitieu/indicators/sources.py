@@ -18,11 +18,10 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from chitieu.births.reconcile import birth_filter_condition
-from chitieu.catalog.periods import parse_period
 from chitieu.catalog.schema import BirthFilter, Element
 from chitieu.reporting.own_figures import COUNTED_STATUSES as COUNTED_STATUSES
 from chitieu.reporting.own_figures import PERIOD_PRECEDENCE as PERIOD_PRECEDENCE
-from chitieu.reporting.own_figures import RANK, year_of
+from chitieu.reporting.own_figures import period_place
 from chitieu.store.models import (
     BirthYearAggregate,
     BirthYearRollup,
@@ -32,8 +31,6 @@ from chitieu.store.models import (
     Facility,
 )
 from chitieu.units.queries import subtree_codes
-
-_RANK = RANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +172,9 @@ def _period_maps(
     wanted = set(years)
     maps: dict[str, tuple[int, int, int]] = {}
     for (text,) in db.execute(select(DataValue.period).where(cells).distinct()):
-        try:
-            p = parse_period(text)
-        except ValueError:
-            continue
-        y = year_of(p.start, p.end)
-        if y in wanted:
-            maps[text] = (y, _RANK[p.type], p.start.toordinal())
+        place = period_place(text)
+        if place is not None and place[0] in wanted:
+            maps[text] = place
     return maps
 
 
