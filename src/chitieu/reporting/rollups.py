@@ -38,7 +38,7 @@ from chitieu.ingest.birth_rollups import rebuild_birth_rollups
 from chitieu.reporting.bulk import append_rows
 from chitieu.reporting.own_changes import Changes, TypeChange, by_cell, figure_after, note
 from chitieu.reporting.own_figures import Cell, Figure, own_figures, period_place, place_periods
-from chitieu.store.batches import add_to, chunks, lock_units, unit_paths
+from chitieu.store.batches import add_to, chunks, lock_units, put_at, unit_paths
 from chitieu.store.db import core, dialect_name
 from chitieu.store.generations import (
     ANY_YEAR,
@@ -216,10 +216,11 @@ def _recount(
     rewritten = [c for c in cells if old.get(c) != new.get(c)]
     t = DataValueYear
     key = (t.unit_code, t.element_code, t.disaggregation, t.year)
-    for these in key_conditions(db, key, [c for c in rewritten if c in old], narrow=(0,)):
+    gone = [c for c in rewritten if c in old and c not in new]
+    for these in key_conditions(db, key, gone, narrow=(0,)):
         db.execute(delete(t).where(*these))
     written = {c: new[c] for c in rewritten if c in new}
-    append_rows(db, t.__tablename__, _OWN_COLUMNS, _own_rows(written))
+    put_at(db, t, _OWN_COLUMNS[:4], _OWN_COLUMNS[4:], _own_rows(written))
     _roll_up(db, [(c, old.get(c), new.get(c)) for c in rewritten], paths)
 
 

@@ -1,6 +1,6 @@
 """Rows selected and locked by lists of keys: the lists cut to a size every database takes,
-the paths of listed units, advisory locks per unit on PostgreSQL, and counts added to rows
-by key."""
+the paths of listed units, advisory locks per unit on PostgreSQL, and rows written by key
+(counts added to a row already there, or its columns set in place)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from chitieu.store.db import Db, dialect_name, upsert
+from chitieu.store.db import Db, core, dialect_name, upsert
 from chitieu.store.models import Unit
 
 #: Keys per ``IN (...)`` list: well under SQLite's and PostgreSQL's limits.
@@ -58,11 +58,36 @@ def add_to(
 ) -> None:
     """Insert ``rows`` (the values of the ``key`` columns, then of the ``added`` ones) into
     ``model``'s table, or where its key is there already, add them to that row's ``added``
-    columns. Keys are distinct. On PostgreSQL the rows travel as one array per column (the
-    parameters of row after row cost more than the server's work), in the caller's
+    columns. Keys are distinct. In the caller's transaction."""
+    _write_by_key(db, model, key, added, rows, adding=True)
+
+
+def put_at(
+    db: Db, model: Any, key: Sequence[str], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (the values of the ``key`` columns, then of ``columns``) into
+    ``model``'s table, or where its key is there already, set that row's ``columns`` to them:
+    an update in place, not a delete and an insert. Keys are distinct. In the caller's
     transaction."""
+    _write_by_key(db, model, key, columns, rows, adding=False)
+
+
+def _write_by_key(
+    db: Db,
+    model: Any,
+    key: Sequence[str],
+    values: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    adding: bool,
+) -> None:
+    """On PostgreSQL the rows travel as one array per column (the parameters of row after
+    row cost more than the server's work); on SQLite they go through the driver's
+    ``executemany`` (the statement built once, no per-row work in SQLAlchemy)."""
+    if not rows:
+        return
     table = model.__table__
-    columns = [*key, *added]
+    columns = [*key, *values]
     if dialect_name(db) == "postgresql":
         for part in chunks(rows, ADDED_PER_STATEMENT):
             arrays = [
@@ -71,15 +96,26 @@ def add_to(
             ]
             source = func.unnest(*arrays).table_valued(*columns).render_derived()
             stmt = pg_insert(table).from_select(columns, select(*source.c))
-            db.execute(_adding(stmt, table, key, added))
+            db.execute(_on_conflict(stmt, table, key, values, adding))
         return
-    stmt = _adding(upsert(db, table), table, key, added)
-    for part in chunks(rows):
-        db.execute(stmt, [dict(zip(columns, row, strict=True)) for row in part])
+    given = upsert(db, table).values({name: bindparam(name) for name in columns})
+    conn = core(db)
+    compiled = _on_conflict(given, table, key, values, adding).compile(dialect=conn.dialect)
+    names = compiled.positiontup  # the parameters in the table's order (qmark style)
+    assert names is not None
+    order = [columns.index(name) for name in names]
+    if order != list(range(len(columns))):
+        rows = [tuple(row[i] for i in order) for row in rows]
+    conn.exec_driver_sql(str(compiled), list(rows))
 
 
-def _adding(stmt: Any, table: Any, key: Sequence[str], added: Sequence[str]) -> Any:
+def _on_conflict(
+    stmt: Any, table: Any, key: Sequence[str], values: Sequence[str], adding: bool
+) -> Any:
     return stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in key],
-        set_={name: table.c[name] + stmt.excluded[name] for name in added},
+        set_={
+            name: (table.c[name] + stmt.excluded[name]) if adding else stmt.excluded[name]
+            for name in values
+        },
     )
