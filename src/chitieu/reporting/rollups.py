@@ -219,8 +219,11 @@ def _recount(
     gone = [c for c in rewritten if c in old and c not in new]
     for these in key_conditions(db, key, gone, narrow=(0,)):
         db.execute(delete(t).where(*these))
-    written = {c: new[c] for c in rewritten if c in new}
-    put_at(db, t, _OWN_COLUMNS[:4], _OWN_COLUMNS[4:], _own_rows(written))
+    # a figure there already is set in place; a new one is appended (COPY on PostgreSQL)
+    changed = {c: new[c] for c in rewritten if c in new and c in old}
+    put_at(db, t, _OWN_COLUMNS[:4], _OWN_COLUMNS[4:], _own_rows(changed))
+    added = {c: new[c] for c in rewritten if c in new and c not in old}
+    append_rows(db, t.__tablename__, _OWN_COLUMNS, _own_rows(added))
     _roll_up(db, [(c, old.get(c), new.get(c)) for c in rewritten], paths)
 
 
