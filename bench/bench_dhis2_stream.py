@@ -11,8 +11,13 @@ Reference, same rows, same database: PostgreSQL ``COPY`` into ``data_values`` (S
 time over the reference's.
 
     .venv/bin/python bench/bench_dhis2_stream.py [--values 1000000] [--db sqlite|postgres|both]
-        [--format json|csv|adx|json,csv,adx] [--rollups]
+        [--format json|csv|adx|json,csv,adx] [--rollups] [--month]
         [--read-ahead auto|on|off|process|thread]
+
+``--month``: the monthly case of a served database instead. The eleven months January to
+November 2025 of every commune go into a database with the rollups built (not timed), then
+December's 33,210 values are imported and timed; the reference loads December's rows alone
+into a bare database.
 
 ``--read-ahead`` chooses how the import reads its payload ahead: in a forked process, in a
 second thread, or not at all (``auto``: the import's default, the forked process for a large
@@ -73,21 +78,27 @@ def fresh(url: str, rollups: bool = False):  # type: ignore[no-untyped-def]
     return engine
 
 
-def rows(url: str, n: int) -> list[tuple[str, str, str, str, int]]:
-    """(element, unit, period, disaggregation, value): n values, months counted back from
-    December 2025 so that no period lies in the future."""
+def communes(url: str) -> list[str]:
+    """The codes of every commune (the database at ``url`` made first)."""
     from chitieu.store.models import Unit
 
     engine = fresh(url)
     with engine.connect() as conn:
-        communes = list(conn.scalars(select(Unit.code).where(Unit.level == "commune")))
+        codes = list(conn.scalars(select(Unit.code).where(Unit.level == "commune")))
     engine.dispose()
+    return codes
+
+
+def rows(url: str, n: int) -> list[tuple[str, str, str, str, int]]:
+    """(element, unit, period, disaggregation, value): n values, months counted back from
+    December 2025 so that no period lies in the future."""
+    units = communes(url)
     out = []
     month = 0
     while len(out) < n:
         y, m = 2025 - month // 12, 12 - month % 12
         period = f"{y}{m:02d}"
-        for unit in communes:
+        for unit in units:
             for el, d in CELLS:
                 out.append((el, unit, period, d, (len(out) * 7) % 97 if d == "default" else 9))
                 if len(out) == n:
@@ -331,6 +342,43 @@ def _load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def month_into_year(a: argparse.Namespace) -> None:
+    """The monthly case of a served database: the eleven months before imported first (not
+    timed), then December's values of every commune, timed; the reference loads December's
+    rows alone into a bare database."""
+    print(f"load average before: {_load()}; a month into a year already reported")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        seed = f"sqlite:///{folder / 'seed.db'}"
+        data = rows(seed, 12 * len(CELLS) * len(communes(seed)))
+        month = [r for r in data if r[2] == "202512"]
+        (folder / "before").mkdir()
+        (folder / "month").mkdir()
+        before = write_payloads([r for r in data if r[2] != "202512"], folder / "before")
+        files = write_payloads(month, folder / "month")
+        print(f"{len(data) - len(month)} values before, {len(month)} in the month")
+        for kind in ["sqlite", "postgres"] if a.db == "both" else [a.db]:
+            for fmt in a.formats.split(","):
+                handle = ref_handle = None
+                if kind == "sqlite":
+                    url, ref_url = (f"sqlite:///{folder / f'{n}-{fmt}.db'}" for n in "mr")
+                else:
+                    (url, handle), (ref_url, ref_handle) = pg_database(), pg_database()
+                fresh(url, rollups=True).dispose()
+                measure(["import", fmt, url, str(before[fmt]), a.read_ahead])
+                r = measure(["import", fmt, url, str(files[fmt]), a.read_ahead])
+                ref, _ = reference(ref_url, month)
+                print(
+                    f"{kind:8} month {fmt:4}: {r['done']} values in {r['seconds']:.2f} s "
+                    f"= {r['done'] / r['seconds']:,.0f} values/s, peak {r['peak_mib']:.0f} MiB; "
+                    f"reference ({'COPY' if kind == 'postgres' else 'executemany'} into a bare "
+                    f"database) {ref:.2f} s, ratio {r['seconds'] / ref:.1f}x; load {_load()}"
+                )
+                for h in (handle, ref_handle):
+                    if h is not None:
+                        drop(h)
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2:])
@@ -347,7 +395,16 @@ def main() -> None:
         action="store_true",
         help="import into databases with the rollups built (kept on every write)",
     )
+    parser.add_argument(
+        "--month",
+        action="store_true",
+        help="time one month of every commune (December 2025) imported into a database with "
+        "the rollups built that holds the eleven months before it (--values is ignored)",
+    )
     a = parser.parse_args()
+    if a.month:
+        month_into_year(a)
+        return
     print(
         f"load average before: {_load()}; rollups {'built' if a.rollups else 'not built'}; "
         f"read ahead {a.read_ahead}"
