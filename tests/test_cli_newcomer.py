@@ -1,12 +1,16 @@
 """A newcomer's first commands: a command run outside the repository keeps its database in the
 user's data directory (never ``./var`` of wherever it was run) and says where it is; the demo
-can be rebuilt from nothing (``chitieu demo --reset``), asking first."""
+can be rebuilt from nothing (``chitieu demo --reset``), asking first; every command says what
+it does in Vietnamese, then in English."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +84,28 @@ def test_wipe_leaves_nothing_of_a_migrated_database(engine):
         assert not any(p.exists() for p in map(Path, (path, f"{path}-wal", f"{path}-shm")))
     else:
         assert inspect(engine).get_table_names() == []  # chitieu's and Alembic's tables gone
+
+
+def test_every_command_says_what_it_does_in_vietnamese_then_english() -> None:
+    """Each command's summary (the first paragraph of its help, as ``chitieu --help`` lists
+    it) is Vietnamese with its English in parentheses at the end, nothing in English after."""
+    from typer.main import get_command
+
+    from chitieu.cli import app
+
+    def commands(group: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+        for name, sub in getattr(group, "commands", {}).items():
+            if getattr(sub, "commands", None):
+                yield from commands(sub, (*path, name))
+            else:
+                yield " ".join((*path, name)), sub
+
+    found = dict(commands(get_command(app), ()))
+    assert len(found) > 30 and "remind" in found and "import dhis2" in found
+    vietnamese = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+    for name, command in found.items():
+        summary = " ".join((command.help or "").split("\n\n")[0].split())
+        before, _, english = summary.rpartition(" (")
+        assert summary.endswith((")", ").")), f"{name}: {summary!r}"
+        assert vietnamese.search(before), f"{name}: no Vietnamese before the English"
+        assert english and not vietnamese.search(english), f"{name}: {english!r}"

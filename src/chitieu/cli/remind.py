@@ -22,8 +22,10 @@ def remind(
     ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Nhắc báo cáo quá hạn (remind users of overdue reports): lists each overdue report and
-    the users responsible; --send e-mails each user once a day, audited."""
+    """Nhắc báo cáo quá hạn: liệt kê từng báo cáo quá hạn và người chịu trách nhiệm; --send gửi
+    thư cho mỗi người một lần mỗi ngày, có ghi nhật ký (remind users of overdue reports: list
+    each overdue report and the users responsible; --send e-mails each user once a day,
+    audited)."""
     from chitieu.reminders import (
         SmtpSettings,
         overdue_reports,
