@@ -1,7 +1,7 @@
 """A newcomer's first commands: a command run outside the repository keeps its database in the
 user's data directory (never ``./var`` of wherever it was run) and says where it is; the demo
-can be rebuilt from nothing (``chitieu demo --reset``), asking first; every command says what
-it does in Vietnamese, then in English."""
+can be rebuilt from nothing (``chitieu demo --reset``), asking first; every command and option
+says what it does in Vietnamese, then in English."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def test_wipe_leaves_nothing_of_a_migrated_database(engine):
 
 def test_every_command_says_what_it_does_in_vietnamese_then_english() -> None:
     """Each command's summary (the first paragraph of its help, as ``chitieu --help`` lists
-    it) is Vietnamese with its English in parentheses at the end, nothing in English after."""
+    it), each further paragraph and each option's help is Vietnamese with its English in
+    parentheses at the end, nothing in English after it."""
     from typer.main import get_command
 
     from chitieu.cli import app
@@ -102,10 +103,24 @@ def test_every_command_says_what_it_does_in_vietnamese_then_english() -> None:
 
     found = dict(commands(get_command(app), ()))
     assert len(found) > 30 and "remind" in found and "import dhis2" in found
-    vietnamese = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
-    for name, command in found.items():
-        summary = " ".join((command.help or "").split("\n\n")[0].split())
-        before, _, english = summary.rpartition(" (")
-        assert summary.endswith((")", ").")), f"{name}: {summary!r}"
-        assert vietnamese.search(before), f"{name}: no Vietnamese before the English"
-        assert english and not vietnamese.search(english), f"{name}: {english!r}"
+    texts = [
+        (name, " ".join(text.split()))
+        for name, command in found.items()
+        for text in [
+            *(command.help or "").split("\n\n"),
+            *(getattr(p, "help", None) or "" for p in command.params),
+        ]
+        if text.strip()
+    ]
+    assert len(texts) > 150
+    for name, text in texts:
+        before, _, english = text.rpartition(" (")
+        assert text.endswith((")", ").")), f"{name}: {text!r}"
+        assert _VIETNAMESE.search(before), f"{name}: no Vietnamese before the English: {text!r}"
+        assert english and not _VIETNAMESE.search(english), f"{name}: {english!r}"
+
+
+#: The letters Vietnamese writes and English does not.
+_VIETNAMESE = re.compile(
+    "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE
+)

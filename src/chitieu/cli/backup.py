@@ -11,12 +11,15 @@ from chitieu.config import get_settings
 
 
 def backup(
-    out: Path = typer.Argument(..., help="File to write (must not exist yet)."),
+    out: Path = typer.Argument(
+        ..., help="Tệp sẽ ghi, chưa được tồn tại (file to write; must not exist yet)."
+    ),
 ) -> None:
     """Sao lưu toàn bộ cơ sở dữ liệu ra một tệp (back up the whole database to one file).
 
-    SQLite: an online copy that the running server does not notice. PostgreSQL: pg_dump's
-    custom format (needs pg_dump on PATH)."""
+    SQLite: bản sao trực tuyến, máy chủ đang chạy không bị ảnh hưởng; PostgreSQL: định dạng
+    riêng của pg_dump, cần pg_dump trong PATH (SQLite: an online copy that the running server
+    does not notice; PostgreSQL: pg_dump's custom format, needs pg_dump on PATH)."""
     from chitieu.store.backup import BackupError
     from chitieu.store.backup import backup as run_backup
 
@@ -28,15 +31,23 @@ def backup(
 
 
 def restore(
-    source: Path = typer.Argument(..., help="A file written by `chitieu backup`."),
+    source: Path = typer.Argument(
+        ..., help="Tệp do `chitieu backup` ghi (a file written by `chitieu backup`)."
+    ),
     yes: bool = typer.Option(
-        False, "--yes", help="Replace the database without asking (for scripts)."
+        False,
+        "--yes",
+        help="Thay cơ sở dữ liệu mà không hỏi, dùng cho script (replace the database without "
+        "asking, for scripts).",
     ),
 ) -> None:
     """Khôi phục cơ sở dữ liệu từ tệp sao lưu (restore the database from a backup file).
 
-    Every table of the configured database is replaced by the backup's. Stop the server first
-    on PostgreSQL; then run `chitieu db upgrade` if the backup is older than this chitieu."""
+    Mọi bảng của cơ sở dữ liệu đang cấu hình được thay bằng bảng của bản sao lưu. Với
+    PostgreSQL, dừng máy chủ trước; sau đó chạy `chitieu db upgrade` nếu bản sao lưu cũ hơn
+    phiên bản chitieu này (every table of the configured database is replaced by the backup's;
+    stop the server first on PostgreSQL, then run `chitieu db upgrade` if the backup is older
+    than this chitieu)."""
     from chitieu.store.backup import BackupError, backup_kind
     from chitieu.store.backup import restore as run_restore
 

@@ -42,7 +42,10 @@ def _wide(counts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]
 @app.command("summary")
 def summary(
     unit: str = typer.Option(
-        None, "--unit", help="Unit code (01, 00070): the unit and everything below it."
+        None,
+        "--unit",
+        help="Mã đơn vị (01, 00070): đơn vị đó và mọi đơn vị bên dưới (unit code: the unit and "
+        "everything below it).",
     ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:

@@ -21,7 +21,8 @@ def upgrade() -> None:
     """Nâng cấp cơ sở dữ liệu CHITIEU_DATABASE_URL lên lược đồ mới nhất và nạp đơn vị, danh mục, kế
     hoạch (migrate the database to the latest schema and load units, catalogue and plans).
 
-    Safe to run again: it adds only what is missing.
+    Chạy lại an toàn: chỉ thêm những gì còn thiếu (safe to run again: it adds only what is
+    missing).
     """
     from chitieu.bootstrap import bootstrap
     from chitieu.reporting.rollups import ensure_rollups

@@ -30,9 +30,21 @@ template_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_ACTOR = typer.Option(None, "--actor", help="Who imports (default: the login name).")
-_JSON = typer.Option(False, "--json", help="Print DHIS2's import summary as JSON.")
-_DRY = typer.Option(False, "--dry-run", help="Check and count only; write nothing.")
+_ACTOR = typer.Option(
+    None,
+    "--actor",
+    help="Người nhập, mặc định tên đăng nhập (who imports; default the login name).",
+)
+_JSON = typer.Option(
+    False,
+    "--json",
+    help="In tóm tắt nhập của DHIS2 dạng JSON (print DHIS2's import summary as JSON).",
+)
+_DRY = typer.Option(
+    False,
+    "--dry-run",
+    help="Chỉ kiểm tra và đếm, không ghi gì (check and count only; write nothing).",
+)
 
 
 def _actor(actor: str | None) -> str:
@@ -79,44 +91,89 @@ def _report(summary: ImportSummary, as_json: bool) -> None:
 
 
 def import_dhis2(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="dataValueSet or ADX"),
-    fmt: str = typer.Option("auto", "--format", help="auto | json | csv | xml | adx"),
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="Tệp dataValueSet hoặc ADX (a dataValueSet or ADX file).",
+    ),
+    fmt: str = typer.Option(
+        "auto", "--format", help="Định dạng: auto | json | csv | xml | adx (format)."
+    ),
     dry_run: bool = _DRY,
-    mapping: Path | None = typer.Option(None, "--mapping", help="A DHIS2 mapping YAML file."),
-    id_scheme: str | None = typer.Option(None, "--id-scheme", help="uid | code | name"),
-    data_element_id_scheme: str | None = typer.Option(None, "--data-element-id-scheme"),
-    org_unit_id_scheme: str | None = typer.Option(None, "--org-unit-id-scheme"),
-    strategy: str | None = typer.Option(None, "--strategy", help="DHIS2 importStrategy"),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="Tệp YAML ánh xạ mã DHIS2 (a DHIS2 mapping YAML file)."
+    ),
+    id_scheme: str | None = typer.Option(
+        None, "--id-scheme", help="Cách gọi: uid | code | name (id scheme)."
+    ),
+    data_element_id_scheme: str | None = typer.Option(
+        None,
+        "--data-element-id-scheme",
+        help="Cách gọi phần tử dữ liệu, thay cho --id-scheme: uid | code | name (data element "
+        "id scheme).",
+    ),
+    org_unit_id_scheme: str | None = typer.Option(
+        None,
+        "--org-unit-id-scheme",
+        help="Cách gọi đơn vị, thay cho --id-scheme: uid | code | name (org unit id scheme).",
+    ),
+    strategy: str | None = typer.Option(
+        None,
+        "--strategy",
+        help="Cách nhập của DHIS2: CREATE_AND_UPDATE, CREATE, UPDATE hoặc DELETE (DHIS2 "
+        "importStrategy).",
+    ),
     old_units: bool = typer.Option(
-        False, "--old-units", help="Org units are pre-2025 codes: map them onto 2025 units."
+        False,
+        "--old-units",
+        help="Mã đơn vị là mã trước năm 2025: chuyển sang đơn vị năm 2025 (org units are pre-2025 "
+        "codes: map them onto 2025 units).",
     ),
     new_units: bool = typer.Option(
         False,
         "--new-units",
-        help="Org units are 2025 codes (no warning for pre-July-2025 periods keyed by codes "
-        "that named other communes before the reform).",
+        help="Mã đơn vị là mã năm 2025: không cảnh báo cho kỳ trước tháng 7/2025 dùng mã "
+        "trùng mã xã cũ (org units are 2025 codes: no warning for pre-July-2025 periods keyed "
+        "by codes that named other communes before the reform).",
     ),
-    split_rule: str = typer.Option("seat", "--split-rule", help="For --old-units: seat | equal"),
+    split_rule: str = typer.Option(
+        "seat",
+        "--split-rule",
+        help="Với --old-units: seat | equal (for --old-units: how a split unit's values are "
+        "shared).",
+    ),
     partial: bool = typer.Option(
         False,
         "--partial",
-        help="DHIS2's partial import (atomicMode=NONE): write the good values, list the "
-        "refused ones (WARNING). Default: a refused value refuses the whole file.",
+        help="Nhập từng phần như DHIS2 (atomicMode=NONE): ghi các giá trị hợp lệ, liệt kê "
+        "các giá trị bị từ chối (WARNING); mặc định một giá trị bị từ chối làm cả tệp bị từ "
+        "chối (DHIS2's partial import: write the good values, list the refused ones; by "
+        "default a refused value refuses the whole file).",
     ),
     no_header: bool = typer.Option(
-        False, "--no-header", help="CSV: the first row is a data value, not a header."
+        False,
+        "--no-header",
+        help="CSV: dòng đầu là số liệu, không phải tiêu đề (CSV: the first row is a data value, "
+        "not a header).",
     ),
     today: str | None = typer.Option(
-        None, "--today", help="Judge future periods as of this day (YYYY-MM-DD)."
+        None,
+        "--today",
+        help="Xét kỳ tương lai tính đến ngày này, YYYY-MM-DD (judge future periods as of this "
+        "day).",
     ),
     actor: str | None = _ACTOR,
     as_json: bool = _JSON,
 ) -> None:
     """Nhập tệp DHIS2 (JSON, CSV, XML) hoặc ADX (import a DHIS2 data value set or an ADX file).
 
-    Every value is checked first. By default, if any is refused, nothing is written (exit 1);
-    with --partial the good values are written and the refused ones listed (WARNING, exit 0,
-    as DHIS2's HTTP API does by default). The file is read as a stream."""
+    Mọi giá trị được kiểm tra trước. Mặc định, có giá trị bị từ chối thì không ghi gì (mã
+    thoát 1); với --partial, các giá trị hợp lệ được ghi và các giá trị bị từ chối được liệt
+    kê (WARNING, mã thoát 0, như API HTTP của DHIS2 mặc định). Tệp được đọc dần, không nạp cả
+    vào bộ nhớ (every value is checked first; by default, if any is refused, nothing is
+    written, exit 1; with --partial the good values are written and the refused ones listed,
+    WARNING, exit 0, as DHIS2's HTTP API does by default; the file is read as a stream)."""
     from chitieu.exchange.crosswalk import SPLIT_RULES
     from chitieu.exchange.dhis2 import FORMATS, import_datavalueset
     from chitieu.exchange.mapping import MappingError, read_mapping
@@ -160,21 +217,26 @@ def import_dhis2(
 
 
 def import_excel(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A filled template."),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="Mẫu báo cáo đã điền (a filled template)."
+    ),
     dry_run: bool = _DRY,
     actor: str | None = _ACTOR,
     as_json: bool = _JSON,
     confirm_implausible: bool = typer.Option(
         False,
         "--confirm-implausible",
-        help="Store commune-months whose births fail the plausibility check (e.g. no girl).",
+        help="Vẫn lưu các tháng của xã có số sinh không hợp lý, ví dụ không có bé gái (store "
+        "commune-months whose births fail the plausibility check).",
     ),
 ) -> None:
     """Nhập mẫu báo cáo Excel đã điền (import a filled Excel report template).
 
-    Each bad cell is named (sheet, cell, reason); if any is bad, nothing is written. Births a
-    commune-month could hardly have (sex ratio outside 80–140, or no girl, above 50 births) are
-    refused unless confirmed, as on the web form."""
+    Mỗi ô sai được chỉ rõ (trang, ô, lý do); có ô sai thì không ghi gì. Số sinh khó có thật
+    của một xã trong tháng (trên 50 ca sinh mà tỷ số giới tính ngoài 80–140 hoặc không có bé
+    gái) bị từ chối nếu không xác nhận, như trên biểu mẫu web (each bad cell is named: sheet,
+    cell, reason; if any is bad, nothing is written; implausible births of a commune-month are
+    refused unless confirmed, as on the web form)."""
     from chitieu.exchange.excel import import_excel as import_excel_file
     from chitieu.reporting.periods import Editor
 
@@ -187,20 +249,42 @@ def import_excel(
 
 @export_app.command("dhis2")
 def export_dhis2(
-    fmt: str = typer.Option("json", "--format", help="json | csv | xml | adx"),
-    unit: list[str] = typer.Option([], "--unit", help="Unit code (repeatable); default all."),
-    children: bool = typer.Option(False, "--children", help="Include every unit below."),
-    period: list[str] = typer.Option([], "--period", help="DHIS2 period (repeatable)."),
-    start: str | None = typer.Option(None, "--start", help="Start date YYYY-MM-DD."),
-    end: str | None = typer.Option(None, "--end", help="End date YYYY-MM-DD."),
-    element: list[str] = typer.Option([], "--element", help="Data element code (repeatable)."),
-    data_set: str | None = typer.Option(None, "--data-set", help="e.g. COMMUNE_MONTHLY"),
-    id_scheme: str | None = typer.Option(None, "--id-scheme", help="uid | code (ADX: code)"),
-    mapping: Path | None = typer.Option(None, "--mapping", help="A DHIS2 mapping YAML file."),
-    include_deleted: bool = typer.Option(
-        False, "--include-deleted", help="Add deleted values (deleted: true)."
+    fmt: str = typer.Option("json", "--format", help="Định dạng: json | csv | xml | adx (format)."),
+    unit: list[str] = typer.Option(
+        [],
+        "--unit",
+        help="Mã đơn vị, có thể lặp lại; mặc định tất cả (unit code, repeatable; default all).",
     ),
-    out: Path | None = typer.Option(None, "--out", help="Write here instead of stdout."),
+    children: bool = typer.Option(
+        False, "--children", help="Gồm mọi đơn vị bên dưới (include every unit below)."
+    ),
+    period: list[str] = typer.Option(
+        [], "--period", help="Kỳ theo cách viết DHIS2, có thể lặp lại (DHIS2 period, repeatable)."
+    ),
+    start: str | None = typer.Option(
+        None, "--start", help="Ngày bắt đầu, YYYY-MM-DD (start date)."
+    ),
+    end: str | None = typer.Option(None, "--end", help="Ngày kết thúc, YYYY-MM-DD (end date)."),
+    element: list[str] = typer.Option(
+        [], "--element", help="Mã phần tử dữ liệu, có thể lặp lại (data element code, repeatable)."
+    ),
+    data_set: str | None = typer.Option(
+        None, "--data-set", help="Bộ dữ liệu, ví dụ COMMUNE_MONTHLY (data set)."
+    ),
+    id_scheme: str | None = typer.Option(
+        None, "--id-scheme", help="Cách gọi: uid | code; ADX dùng code (id scheme)."
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="Tệp YAML ánh xạ mã DHIS2 (a DHIS2 mapping YAML file)."
+    ),
+    include_deleted: bool = typer.Option(
+        False,
+        "--include-deleted",
+        help="Gồm cả số liệu đã xoá, deleted: true (add deleted values).",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Ghi ra tệp này thay vì đầu ra chuẩn (write here instead of stdout)."
+    ),
 ) -> None:
     """Xuất số liệu theo định dạng DHIS2 hoặc ADX (export data values for DHIS2 or ADX)."""
     from chitieu.exchange.dhis2 import FORMATS
@@ -252,9 +336,13 @@ def _stdout() -> Any:
 
 @template_app.command("commune-monthly")
 def template_commune_monthly(
-    unit: str = typer.Option(..., "--unit", help="A province (all its communes) or a commune."),
-    period: str = typer.Option(..., "--period", help="The month, e.g. 202501."),
-    out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
+    unit: str = typer.Option(
+        ...,
+        "--unit",
+        help="Một tỉnh (mọi xã của tỉnh) hoặc một xã (a province, all its communes, or a commune).",
+    ),
+    period: str = typer.Option(..., "--period", help="Tháng, ví dụ 202501 (the month)."),
+    out: Path = typer.Option(..., "--out", help="Tệp .xlsx sẽ ghi (the .xlsx file to write)."),
 ) -> None:
     """Tạo mẫu báo cáo tháng của xã (write the commune monthly report template, XLSX)."""
     from chitieu.exchange.excel import write_template

@@ -30,11 +30,18 @@ app = typer.Typer(
 def births(
     file: Path = typer.Argument(
         ...,
-        help="CSV or Parquet: birth_id, birth_date, unit_code, sex, birth_order, "
-        "prev_boys, prev_girls, mother_birth_year[, facility_code].",
+        help="Tệp CSV hoặc Parquet với các cột birth_id, birth_date, unit_code, sex, "
+        "birth_order, prev_boys, prev_girls, mother_birth_year[, facility_code] (CSV or "
+        "Parquet with these columns).",
     ),
-    actor: str = typer.Option(SYSTEM_ACTOR, "--actor", help="Who imports (for the audit log)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file; write nothing."),
+    actor: str = typer.Option(
+        SYSTEM_ACTOR,
+        "--actor",
+        help="Người nhập, ghi vào nhật ký (who imports, for the audit log).",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Chỉ kiểm tra tệp, không ghi gì (check the file; write nothing)."
+    ),
 ) -> None:
     """Nhập bản ghi sinh: kiểm tra toàn bộ trước, có lỗi thì không ghi gì và liệt kê từng dòng sai;
     nhập lại cùng tệp không thêm gì (import birth records: everything is checked first, nothing

@@ -29,21 +29,26 @@ NONE = "(không có — none)"
 
 @app.command("add")
 def add_command(
-    facility: str = typer.Option(None, "--facility", help="Facility code."),
-    on: str = typer.Option(None, "--date", help="Inspection date, YYYY-MM-DD."),
+    facility: str = typer.Option(None, "--facility", help="Mã cơ sở (facility code)."),
+    on: str = typer.Option(None, "--date", help="Ngày thanh tra, YYYY-MM-DD (inspection date)."),
     team: str = typer.Option(None, "--team"),
     findings: str = typer.Option(None, "--findings"),
     violation: bool = typer.Option(False, "--violation/--no-violation"),
-    fine: str = typer.Option("0", "--fine", help="Fine in VND (whole number, ≥ 0)."),
+    fine: str = typer.Option(
+        "0", "--fine", help="Tiền phạt, đồng, số nguyên ≥ 0 (fine in VND, whole number ≥ 0)."
+    ),
     suspended: bool = typer.Option(False, "--suspended/--not-suspended"),
     commitment: bool = typer.Option(False, "--commitment/--no-commitment"),
     file: Path = typer.Option(
         None,
         "--file",
-        help="A CSV with columns facility_code, inspected_on, team, findings, "
-        "violation, fine_vnd, suspended, commitment_signed (instead of the options).",
+        help="Tệp CSV với các cột facility_code, inspected_on, team, findings, violation, "
+        "fine_vnd, suspended, commitment_signed, thay cho các tùy chọn (a CSV with these "
+        "columns, instead of the options).",
     ),
-    actor: str = typer.Option("cli", "--actor", help="Recorded in the audit log."),
+    actor: str = typer.Option(
+        "cli", "--actor", help="Ghi vào nhật ký thay đổi (recorded in the audit log)."
+    ),
 ) -> None:
     """Ghi các cuộc thanh tra, kiểm tra: kiểm tra toàn bộ trước, có dòng sai thì không ghi gì; gửi
     lại cùng cuộc thanh tra không thay đổi gì (record inspections: validated first, nothing is
@@ -77,9 +82,13 @@ def add_command(
 
 @app.command("list")
 def list_command(
-    unit: str = typer.Option("VN", "--unit", help="This unit and everything below it."),
-    since: str = typer.Option(None, "--since", help="From this date (YYYY-MM-DD)."),
-    until: str = typer.Option(None, "--until", help="Up to this date (YYYY-MM-DD)."),
+    unit: str = typer.Option(
+        "VN",
+        "--unit",
+        help="Đơn vị này và mọi đơn vị bên dưới (this unit and everything below it).",
+    ),
+    since: str = typer.Option(None, "--since", help="Từ ngày này, YYYY-MM-DD (from this date)."),
+    until: str = typer.Option(None, "--until", help="Đến ngày này, YYYY-MM-DD (up to this date)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Các cuộc thanh tra cơ sở thuộc một đơn vị, mới nhất trước (inspections of facilities at or
@@ -105,7 +114,9 @@ def list_command(
 @app.command("facilities")
 def facilities_command(
     unit: str = typer.Option("VN", "--unit"),
-    ownership: str = typer.Option(None, "--ownership", help="public or private."),
+    ownership: str = typer.Option(
+        None, "--ownership", help="Sở hữu: public hoặc private (ownership)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Danh bạ cơ sở có dịch vụ siêu âm hoặc sản khoa (the register of facilities offering
@@ -126,7 +137,9 @@ def facilities_command(
 def add_facility_command(
     code: str = typer.Option(..., "--code"),
     name: str = typer.Option(..., "--name"),
-    unit: str = typer.Option(..., "--unit", help="The commune the facility is in."),
+    unit: str = typer.Option(
+        ..., "--unit", help="Xã nơi cơ sở đặt trụ sở (the commune the facility is in)."
+    ),
     kind: str = typer.Option("clinic", "--kind"),
     ownership: str = typer.Option("private", "--ownership"),
     ultrasound: bool = typer.Option(True, "--ultrasound/--no-ultrasound"),
@@ -156,8 +169,16 @@ def add_facility_command(
 
 @app.command("ranking")
 def ranking_command(
-    unit: str = typer.Option("01", "--unit", help="A province: its communes are ranked."),
-    year: int = typer.Option(None, "--year", help="Last year of births (default: last year)."),
+    unit: str = typer.Option(
+        "01",
+        "--unit",
+        help="Một tỉnh: các xã của tỉnh được xếp hạng (a province: its communes are ranked).",
+    ),
+    year: int = typer.Option(
+        None,
+        "--year",
+        help="Năm sinh cuối cùng xét, mặc định năm trước (last year of births; default last year).",
+    ),
     years: int = typer.Option(YEARS_NOT_INSPECTED, "--not-inspected-years"),
     fmt: Format = FORMAT_OPTION,
 ) -> None:

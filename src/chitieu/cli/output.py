@@ -25,7 +25,9 @@ class Format(StrEnum):
     json = "json"
 
 
-FORMAT_OPTION = typer.Option(Format.table, "--format", help="table or json.")
+FORMAT_OPTION = typer.Option(
+    Format.table, "--format", help="Định dạng: table hoặc json (output format)."
+)
 
 
 def fail(message: str) -> typer.Exit:

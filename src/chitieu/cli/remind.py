@@ -13,12 +13,23 @@ from chitieu.store.db import make_engine, transaction
 
 
 def remind(
-    unit: str = typer.Option("VN", "--unit", help="Only reports at or below this unit."),
+    unit: str = typer.Option(
+        "VN",
+        "--unit",
+        help="Chỉ các báo cáo của đơn vị này và các đơn vị bên dưới (only reports at or below "
+        "this unit).",
+    ),
     send: bool = typer.Option(
-        False, "--send", help="E-mail the users (CHITIEU_SMTP_*); without it, only list."
+        False,
+        "--send",
+        help="Gửi thư cho người dùng qua CHITIEU_SMTP_*; không có tùy chọn này thì chỉ liệt kê "
+        "(e-mail the users; without it, only list).",
     ),
     as_of: str = typer.Option(
-        None, "--as-of", help="Judge overdue as on this day (YYYY-MM-DD; default today)."
+        None,
+        "--as-of",
+        help="Xét quá hạn tính đến ngày này, YYYY-MM-DD, mặc định hôm nay (judge overdue as on "
+        "this day; default today).",
     ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:

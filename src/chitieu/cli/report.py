@@ -26,12 +26,30 @@ class Lang(StrEnum):
 
 
 def report(
-    plan: str = typer.Option(..., "--plan", help="Plan code, e.g. HN-SRB-2026-2030."),
-    period: int = typer.Option(..., "--period", help="The year reported on, e.g. 2026."),
-    unit: str = typer.Option(None, "--unit", help="Report for this unit (default: the plan's)."),
-    fmt: Format = typer.Option(Format.pdf, "--format", help="pdf, xlsx, docx or html."),
-    lang: Lang = typer.Option(Lang.vi, "--lang", help="vi (default) or en."),
-    out: Path = typer.Option(None, "--out", help="Output file (default: a name in the cwd)."),
+    plan: str = typer.Option(
+        ..., "--plan", help="Mã kế hoạch, ví dụ HN-SRB-2026-2030 (plan code)."
+    ),
+    period: int = typer.Option(
+        ..., "--period", help="Năm báo cáo, ví dụ 2026 (the year reported on)."
+    ),
+    unit: str = typer.Option(
+        None,
+        "--unit",
+        help="Báo cáo cho đơn vị này, mặc định đơn vị của kế hoạch (report for this unit; default "
+        "the plan's).",
+    ),
+    fmt: Format = typer.Option(
+        Format.pdf, "--format", help="Định dạng: pdf, xlsx, docx hoặc html (output format)."
+    ),
+    lang: Lang = typer.Option(
+        Lang.vi, "--lang", help="Ngôn ngữ: vi (mặc định) hoặc en (language)."
+    ),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        help="Tệp kết quả, mặc định một tên trong thư mục hiện tại (output file; default a name "
+        "in the working directory).",
+    ),
 ) -> None:
     """Viết báo cáo định kỳ của một kế hoạch cho một năm: kết quả từng chỉ tiêu với khoảng tin cậy
     và biểu đồ, nhiệm vụ theo cơ quan, báo cáo, thanh tra, khó khăn, kiến nghị (write a plan's

@@ -119,13 +119,19 @@ def run_server(
 
 
 def serve(
-    host: str = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1)."),
-    port: int = typer.Option(None, "--port", help="Port (default 8000)."),
+    host: str = typer.Option(
+        None,
+        "--host",
+        help="Địa chỉ lắng nghe, mặc định 127.0.0.1 (address to listen on, default 127.0.0.1).",
+    ),
+    port: int = typer.Option(None, "--port", help="Cổng, mặc định 8000 (port, default 8000)."),
     workers: int = typer.Option(
         None,
         "--workers",
         min=1,
-        help="Worker processes (default: one per core, up to 2 on SQLite, 2–4 on PostgreSQL).",
+        help="Số tiến trình phục vụ; mặc định mỗi lõi một tiến trình, tối đa 2 với SQLite, 2–4 "
+        "với PostgreSQL (worker processes; default one per core, up to 2 on SQLite, 2–4 on "
+        "PostgreSQL).",
     ),
 ) -> None:
     """Chạy ứng dụng web và API (serve the web app and the HTTP API; OpenAPI at /docs)."""

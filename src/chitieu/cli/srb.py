@@ -66,9 +66,15 @@ class Direction(StrEnum):
     at_least = "at_least"
 
 
-FILE_ARG = typer.Argument(..., help="CSV with columns unit,year,male,female[,parent].")
-FORMAT_OPTION = typer.Option(Format.json, "--format", help="json, csv or table.")
-LEVEL_OPTION = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Interval level.")
+FILE_ARG = typer.Argument(
+    ..., help="Tệp CSV có các cột unit,year,male,female[,parent] (CSV with these columns)."
+)
+FORMAT_OPTION = typer.Option(
+    Format.json, "--format", help="Định dạng: json, csv hoặc table (output format)."
+)
+LEVEL_OPTION = typer.Option(
+    0.95, "--level", min=0.5, max=0.999, help="Mức tin cậy của khoảng (interval level)."
+)
 
 
 def _load(file: Path) -> SrbTable:
@@ -162,18 +168,30 @@ def estimate(file: Path = FILE_ARG, level: float = LEVEL_OPTION, fmt: Format = F
 @app.command("project")
 def project(
     file: Path = FILE_ARG,
-    to: int = typer.Option(..., "--to", help="Target year."),
-    target: float = typer.Option(..., "--target", help="Target SRB (boys per 100 girls)."),
-    unit: str | None = typer.Option(None, "--unit", help="Only this unit (default: every unit)."),
+    to: int = typer.Option(..., "--to", help="Năm đích (target year)."),
+    target: float = typer.Option(
+        ...,
+        "--target",
+        help="Chỉ tiêu tỷ số giới tính khi sinh, số bé trai trên 100 bé gái (target SRB, boys per "
+        "100 girls).",
+    ),
+    unit: str | None = typer.Option(
+        None,
+        "--unit",
+        help="Chỉ đơn vị này, mặc định mọi đơn vị (only this unit; default every unit).",
+    ),
     direction: Direction = typer.Option(
-        Direction.at_most, "--direction", help="at_most (SRB ≤ target) or at_least."
+        Direction.at_most,
+        "--direction",
+        help="Hướng: at_most (không vượt chỉ tiêu) hoặc at_least (direction).",
     ),
     level: float = LEVEL_OPTION,
     scenario: Scenario = typer.Option(
         Scenario.transition,
         "--scenario",
-        help="transition (decline towards 106.3 once past the rise; default) or trend "
-        "(today's drift fades).",
+        help="Kịch bản: transition, giảm dần về 106,3 sau đỉnh (mặc định), hoặc trend, xu "
+        "hướng hiện nay yếu dần (scenario: transition, a decline towards 106.3 once past the "
+        "rise, the default; or trend, today's drift fades).",
     ),
     fmt: Format = FORMAT_OPTION,
 ):

@@ -37,11 +37,20 @@ def _interval(lower: float | None, upper: float | None) -> str:
 
 @app.command("status")
 def status_command(
-    plan: str = typer.Option(None, "--plan", help="Plan code, e.g. HN-SRB-2026-2030."),
-    unit: str = typer.Option(
-        None, "--unit", help="Evaluate for this unit (default: each target's)."
+    plan: str = typer.Option(
+        None, "--plan", help="Mã kế hoạch, ví dụ HN-SRB-2026-2030 (plan code)."
     ),
-    year: int = typer.Option(None, "--year", help="Use data up to this year (default: all)."),
+    unit: str = typer.Option(
+        None,
+        "--unit",
+        help="Đánh giá cho đơn vị này, mặc định đơn vị của từng chỉ tiêu (evaluate for this unit; "
+        "default each target's).",
+    ),
+    year: int = typer.Option(
+        None,
+        "--year",
+        help="Dùng số liệu đến năm này, mặc định tất cả (use data up to this year; default all).",
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Giá trị mới nhất của từng chỉ tiêu với khoảng tin cậy 95 %, xác suất đạt, mức thay đổi mỗi
@@ -135,8 +144,8 @@ def _provisional_lines(evaluations: list[Any]) -> list[str]:
 
 @app.command("scorecard")
 def scorecard_command(
-    year: int = typer.Option(None, "--year", help="Only this year."),
-    code: str = typer.Option(NATIONAL, "--scorecard", help="Scorecard code."),
+    year: int = typer.Option(None, "--year", help="Chỉ năm này (only this year)."),
+    code: str = typer.Option(NATIONAL, "--scorecard", help="Mã bảng điểm (scorecard code)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Bảng điểm quốc gia mười chỉ tiêu: theo năm, giá trị, chỉ tiêu, đạt hay không và nguồn (the
@@ -183,21 +192,41 @@ def _yes_no(text: str | None) -> bool | None:
 
 @app.command("scorecard-set")
 def scorecard_set_command(
-    code: str = typer.Argument(..., help="Target code in the scorecard, e.g. SLOT_06."),
+    code: str = typer.Argument(
+        ..., help="Mã chỉ tiêu trong bảng điểm, ví dụ SLOT_06 (target code in the scorecard)."
+    ),
     name_vi: str = typer.Option(None, "--name-vi"),
     name_en: str = typer.Option(None, "--name-en"),
-    indicator: str = typer.Option(None, "--indicator", help="Catalogue indicator code."),
-    direction: str = typer.Option(None, "--direction", help="at_most or at_least."),
+    indicator: str = typer.Option(
+        None, "--indicator", help="Mã chỉ số trong danh mục (catalogue indicator code)."
+    ),
+    direction: str = typer.Option(
+        None, "--direction", help="Hướng: at_most hoặc at_least (direction)."
+    ),
     unit_label: str = typer.Option(None, "--unit-label"),
-    assigned_by: str = typer.Option(None, "--assigned-by", help="national_assembly|government"),
+    assigned_by: str = typer.Option(
+        None, "--assigned-by", help="Cơ quan giao: national_assembly hoặc government (assigned by)."
+    ),
     legal_basis: str = typer.Option(None, "--legal-basis"),
-    year: int = typer.Option(None, "--year", help="Set this year's figures."),
-    target: float = typer.Option(None, "--target", help="The target for --year."),
-    value: float = typer.Option(None, "--value", help="The value reached in --year."),
-    met: str = typer.Option(None, "--met", help="yes or no (official verdict)."),
-    source: str = typer.Option(None, "--source", help="Where the figures come from."),
+    year: int = typer.Option(
+        None, "--year", help="Đặt số liệu của năm này (set this year's figures)."
+    ),
+    target: float = typer.Option(
+        None, "--target", help="Chỉ tiêu của năm --year (the target for --year)."
+    ),
+    value: float = typer.Option(
+        None, "--value", help="Giá trị đạt được năm --year (the value reached in --year)."
+    ),
+    met: str = typer.Option(
+        None, "--met", help="Kết luận chính thức: yes hoặc no (official verdict)."
+    ),
+    source: str = typer.Option(
+        None, "--source", help="Nguồn của số liệu (where the figures come from)."
+    ),
     scorecard: str = typer.Option(NATIONAL, "--scorecard"),
-    actor: str = typer.Option("cli-admin", "--actor", help="Recorded in the audit log."),
+    actor: str = typer.Option(
+        "cli-admin", "--actor", help="Ghi vào nhật ký thay đổi (recorded in the audit log)."
+    ),
 ) -> None:
     """Bổ sung hoặc sửa một chỉ tiêu của bảng điểm (quản trị viên), có ghi nhật ký; với --year là
     chỉ tiêu, giá trị và kết quả năm đó (fill or amend a scorecard target as an administrator,

@@ -19,10 +19,23 @@ app = typer.Typer(
 
 @app.command()
 def create(
-    username: str = typer.Argument(..., help="The user the token acts for."),
-    name: str = typer.Option(None, "--name", help="What the token is for (shown in lists)."),
-    unit: str = typer.Option(None, "--unit", help="Narrow to a unit within the user's unit."),
-    days: int = typer.Option(30, "--days", min=1, max=365, help="Valid for this many days."),
+    username: str = typer.Argument(
+        ..., help="Người dùng mà mã truy cập đại diện (the user the token acts for)."
+    ),
+    name: str = typer.Option(
+        None,
+        "--name",
+        help="Mục đích của mã, hiện trong danh sách (what the token is for, shown in lists).",
+    ),
+    unit: str = typer.Option(
+        None,
+        "--unit",
+        help="Thu hẹp về một đơn vị thuộc đơn vị của người dùng (narrow to a unit within the "
+        "user's unit).",
+    ),
+    days: int = typer.Option(
+        30, "--days", min=1, max=365, help="Số ngày có hiệu lực (valid for this many days)."
+    ),
 ) -> None:
     """Tạo mã truy cập cho USERNAME và in ra một lần duy nhất, kèm mã số, đơn vị và hạn dùng (make a
     token for USERNAME and print it this once, with its id, unit and expiry)."""
@@ -46,7 +59,9 @@ def create(
 @app.command(name="list")
 def list_(
     username: str = typer.Argument(...),
-    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+    fmt: Format = typer.Option(
+        Format.table, "--format", help="Định dạng: table hoặc json (output format)."
+    ),
 ) -> None:
     """Các mã truy cập của người dùng, mới nhất trước; không bao giờ in chính mã (the user's tokens,
     newest first, never the tokens themselves)."""
@@ -68,8 +83,12 @@ def list_(
 @app.command()
 def expire(
     username: str = typer.Argument(...),
-    uid: str = typer.Argument(..., help="The token's id (from `chitieu tokens list`)."),
-    days: int = typer.Option(..., "--days", min=1, max=365, help="Valid this many days more."),
+    uid: str = typer.Argument(
+        ..., help="Mã số của mã truy cập, lấy từ `chitieu tokens list` (the token's id)."
+    ),
+    days: int = typer.Option(
+        ..., "--days", min=1, max=365, help="Thêm số ngày có hiệu lực (valid this many days more)."
+    ),
 ) -> None:
     """Đặt hạn dùng mới cho một mã truy cập, tính từ bây giờ (give one of the user's tokens a new
     expiry, counted from now)."""

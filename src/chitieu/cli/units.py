@@ -33,7 +33,7 @@ class Level(StrEnum):
     commune = "commune"
 
 
-LEVEL_OPTION = typer.Option(None, "--level", help="country, province or commune.")
+LEVEL_OPTION = typer.Option(None, "--level", help="Cấp: country, province hoặc commune (level).")
 TABLE_COLUMNS = ("code", "name", "level", "parent_code", "division_type")
 
 
@@ -67,7 +67,11 @@ def _print_units(units: list[UnitInfo], fmt: Format) -> None:
 
 @app.command("list")
 def list_command(
-    parent: str = typer.Option(None, "--parent", help="Only units below this unit code."),
+    parent: str = typer.Option(
+        None,
+        "--parent",
+        help="Chỉ các đơn vị bên dưới mã đơn vị này (only units below this unit code).",
+    ),
     level: Level = LEVEL_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
@@ -83,10 +87,16 @@ def list_command(
 @app.command("search")
 def search_command(
     text: str = typer.Argument(
-        ..., help='Part of a name, with or without diacritics: "Hoan Kiem".'
+        ...,
+        help='Một phần của tên, có hoặc không dấu, ví dụ "Hoan Kiem" (part of a name, with or '
+        "without diacritics).",
     ),
     level: Level = LEVEL_OPTION,
-    parent: str = typer.Option(None, "--parent", help="Only units below this unit code."),
+    parent: str = typer.Option(
+        None,
+        "--parent",
+        help="Chỉ các đơn vị bên dưới mã đơn vị này (only units below this unit code).",
+    ),
     limit: int = typer.Option(20, "--limit", min=1, max=500),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
@@ -101,7 +111,7 @@ def search_command(
 
 @app.command("show")
 def show_command(
-    code: str = typer.Argument(..., help="Unit code, e.g. 01 or 00070."),
+    code: str = typer.Argument(..., help="Mã đơn vị, ví dụ 01 hoặc 00070 (unit code)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Xem một đơn vị: tên, cấp, thuộc đâu và các đơn vị bên dưới (show one unit: names, level,

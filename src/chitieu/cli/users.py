@@ -25,7 +25,10 @@ class Role(StrEnum):
 
 
 STDIN_OPTION = typer.Option(
-    False, "--password-stdin", help="Read the password from the first line of standard input."
+    False,
+    "--password-stdin",
+    help="Đọc mật khẩu từ dòng đầu của đầu vào chuẩn (read the password from the first line of "
+    "standard input).",
 )
 
 
@@ -48,11 +51,19 @@ def _password(from_stdin: bool) -> str:
 
 @app.command()
 def add(
-    username: str = typer.Argument(..., help="Lower-case login name, e.g. entry.00070."),
-    role: Role = typer.Option(..., "--role", help="entry, analyst or admin."),
-    unit: str = typer.Option(..., "--unit", help="Unit code (VN, 01, 00070)."),
-    full_name: str = typer.Option(None, "--full-name", help="Name shown in the app."),
-    email: str = typer.Option(None, "--email", help="Where reminders for overdue reports go."),
+    username: str = typer.Argument(
+        ..., help="Tên đăng nhập chữ thường, ví dụ entry.00070 (lower-case login name)."
+    ),
+    role: Role = typer.Option(..., "--role", help="Vai trò: entry, analyst hoặc admin (role)."),
+    unit: str = typer.Option(..., "--unit", help="Mã đơn vị: VN, 01, 00070 (unit code)."),
+    full_name: str = typer.Option(
+        None, "--full-name", help="Tên hiển thị trong ứng dụng (name shown in the app)."
+    ),
+    email: str = typer.Option(
+        None,
+        "--email",
+        help="Địa chỉ nhận nhắc báo cáo quá hạn (where reminders for overdue reports go).",
+    ),
     password_stdin: bool = STDIN_OPTION,
 ) -> None:
     """Thêm người dùng đọc và ghi số liệu của UNIT và các đơn vị bên dưới (add a user who reads and
@@ -79,8 +90,15 @@ def add(
 
 @app.command(name="list")
 def list_(
-    unit: str = typer.Option(None, "--unit", help="Only users at or below this unit."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+    unit: str = typer.Option(
+        None,
+        "--unit",
+        help="Chỉ người dùng của đơn vị này và các đơn vị bên dưới (only users at or below this "
+        "unit).",
+    ),
+    fmt: Format = typer.Option(
+        Format.table, "--format", help="Định dạng: table hoặc json (output format)."
+    ),
 ) -> None:
     """Liệt kê người dùng với vai trò và đơn vị (list users with their role and unit)."""
     from chitieu.auth.users import UserError, list_users
