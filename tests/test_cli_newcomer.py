@@ -88,8 +88,8 @@ def test_wipe_leaves_nothing_of_a_migrated_database(engine):
 
 def test_every_command_says_what_it_does_in_vietnamese_then_english() -> None:
     """Each command's summary (the first paragraph of its help, as ``chitieu --help`` lists
-    it), each further paragraph and each option's help is Vietnamese with its English in
-    parentheses at the end, nothing in English after it."""
+    it), each further paragraph and the help of each argument and option, none without, is
+    Vietnamese with its English in parentheses at the end, nothing in English after it."""
     from typer.main import get_command
 
     from chitieu.cli import app
@@ -113,6 +113,10 @@ def test_every_command_says_what_it_does_in_vietnamese_then_english() -> None:
         if text.strip()
     ]
     assert len(texts) > 150
+    unexplained = [
+        (name, p.opts) for name, c in found.items() for p in c.params if not getattr(p, "help", "")
+    ]
+    assert unexplained == []
     for name, text in texts:
         before, _, english = text.rpartition(" (")
         assert text.endswith((")", ").")), f"{name}: {text!r}"

@@ -12,7 +12,7 @@ from chitieu.config import get_settings
 
 def backup(
     out: Path = typer.Argument(
-        ..., help="Tệp sẽ ghi, chưa được tồn tại (file to write; must not exist yet)."
+        ..., help="Tệp sẽ ghi, không được có sẵn (file to write; must not exist yet)."
     ),
 ) -> None:
     """Sao lưu toàn bộ cơ sở dữ liệu ra một tệp (back up the whole database to one file).

@@ -105,18 +105,18 @@ def import_dhis2(
         None, "--mapping", help="Tệp YAML ánh xạ mã DHIS2 (a DHIS2 mapping YAML file)."
     ),
     id_scheme: str | None = typer.Option(
-        None, "--id-scheme", help="Cách gọi: uid | code | name (id scheme)."
+        None, "--id-scheme", help="Kiểu định danh: uid | code | name (id scheme)."
     ),
     data_element_id_scheme: str | None = typer.Option(
         None,
         "--data-element-id-scheme",
-        help="Cách gọi phần tử dữ liệu, thay cho --id-scheme: uid | code | name (data element "
-        "id scheme).",
+        help="Kiểu định danh phần tử dữ liệu, thay cho --id-scheme: uid | code | name (data "
+        "element id scheme).",
     ),
     org_unit_id_scheme: str | None = typer.Option(
         None,
         "--org-unit-id-scheme",
-        help="Cách gọi đơn vị, thay cho --id-scheme: uid | code | name (org unit id scheme).",
+        help="Kiểu định danh đơn vị, thay cho --id-scheme: uid | code | name (org unit id scheme).",
     ),
     strategy: str | None = typer.Option(
         None,
@@ -272,7 +272,7 @@ def export_dhis2(
         None, "--data-set", help="Bộ dữ liệu, ví dụ COMMUNE_MONTHLY (data set)."
     ),
     id_scheme: str | None = typer.Option(
-        None, "--id-scheme", help="Cách gọi: uid | code; ADX dùng code (id scheme)."
+        None, "--id-scheme", help="Kiểu định danh: uid | code; ADX dùng code (id scheme)."
     ),
     mapping: Path | None = typer.Option(
         None, "--mapping", help="Tệp YAML ánh xạ mã DHIS2 (a DHIS2 mapping YAML file)."

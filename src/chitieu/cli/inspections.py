@@ -31,14 +31,28 @@ NONE = "(không có — none)"
 def add_command(
     facility: str = typer.Option(None, "--facility", help="Mã cơ sở (facility code)."),
     on: str = typer.Option(None, "--date", help="Ngày thanh tra, YYYY-MM-DD (inspection date)."),
-    team: str = typer.Option(None, "--team"),
-    findings: str = typer.Option(None, "--findings"),
-    violation: bool = typer.Option(False, "--violation/--no-violation"),
-    fine: str = typer.Option(
-        "0", "--fine", help="Tiền phạt, đồng, số nguyên ≥ 0 (fine in VND, whole number ≥ 0)."
+    team: str = typer.Option(None, "--team", help="Đoàn thanh tra (inspection team)."),
+    findings: str = typer.Option(
+        None, "--findings", help="Kết quả thanh tra (what the inspection found)."
     ),
-    suspended: bool = typer.Option(False, "--suspended/--not-suspended"),
-    commitment: bool = typer.Option(False, "--commitment/--no-commitment"),
+    violation: bool = typer.Option(
+        False,
+        "--violation/--no-violation",
+        help="Có vi phạm hay không (whether a violation was found).",
+    ),
+    fine: str = typer.Option(
+        "0", "--fine", help="Số tiền phạt (đồng), số nguyên ≥ 0 (fine in VND, whole number ≥ 0)."
+    ),
+    suspended: bool = typer.Option(
+        False,
+        "--suspended/--not-suspended",
+        help="Cơ sở bị đình chỉ hoạt động (the facility was suspended).",
+    ),
+    commitment: bool = typer.Option(
+        False,
+        "--commitment/--no-commitment",
+        help="Cơ sở đã ký cam kết (the facility signed a commitment).",
+    ),
     file: Path = typer.Option(
         None,
         "--file",
@@ -113,7 +127,11 @@ def list_command(
 
 @app.command("facilities")
 def facilities_command(
-    unit: str = typer.Option("VN", "--unit"),
+    unit: str = typer.Option(
+        "VN",
+        "--unit",
+        help="Đơn vị này và mọi đơn vị bên dưới (this unit and everything below it).",
+    ),
     ownership: str = typer.Option(
         None, "--ownership", help="Sở hữu: public hoặc private (ownership)."
     ),
@@ -135,16 +153,31 @@ def facilities_command(
 
 @app.command("add-facility")
 def add_facility_command(
-    code: str = typer.Option(..., "--code"),
-    name: str = typer.Option(..., "--name"),
+    code: str = typer.Option(..., "--code", help="Mã cơ sở (facility code)."),
+    name: str = typer.Option(..., "--name", help="Tên cơ sở (facility name)."),
     unit: str = typer.Option(
         ..., "--unit", help="Xã nơi cơ sở đặt trụ sở (the commune the facility is in)."
     ),
-    kind: str = typer.Option("clinic", "--kind"),
-    ownership: str = typer.Option("private", "--ownership"),
-    ultrasound: bool = typer.Option(True, "--ultrasound/--no-ultrasound"),
-    obstetrics: bool = typer.Option(False, "--obstetrics/--no-obstetrics"),
-    actor: str = typer.Option("cli", "--actor"),
+    kind: str = typer.Option(
+        "clinic",
+        "--kind",
+        help="Loại: hospital, regional_hospital, private_hospital, clinic hoặc health_station "
+        "(kind).",
+    ),
+    ownership: str = typer.Option(
+        "private", "--ownership", help="Sở hữu: public hoặc private (ownership)."
+    ),
+    ultrasound: bool = typer.Option(
+        True, "--ultrasound/--no-ultrasound", help="Có dịch vụ siêu âm (offers ultrasound)."
+    ),
+    obstetrics: bool = typer.Option(
+        False,
+        "--obstetrics/--no-obstetrics",
+        help="Có dịch vụ sản khoa (offers obstetric services).",
+    ),
+    actor: str = typer.Option(
+        "cli", "--actor", help="Ghi vào nhật ký thay đổi (recorded in the audit log)."
+    ),
 ) -> None:
     """Thêm một cơ sở có dịch vụ siêu âm hoặc sản khoa vào danh bạ (add a facility offering
     ultrasound or obstetric services to the register)."""
@@ -177,9 +210,15 @@ def ranking_command(
     year: int = typer.Option(
         None,
         "--year",
-        help="Năm sinh cuối cùng xét, mặc định năm trước (last year of births; default last year).",
+        help="Năm cuối của số sinh được xét, mặc định năm trước (last year of births; default "
+        "last year).",
     ),
-    years: int = typer.Option(YEARS_NOT_INSPECTED, "--not-inspected-years"),
+    years: int = typer.Option(
+        YEARS_NOT_INSPECTED,
+        "--not-inspected-years",
+        help="Xã chưa được thanh tra trong chừng ấy năm được xếp lên trước (communes not "
+        "inspected in this many years come first).",
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Xã, phường theo bằng chứng tỷ số giới tính khi sinh vượt mức, bên cạnh lịch sử thanh tra;

@@ -168,7 +168,7 @@ def estimate(file: Path = FILE_ARG, level: float = LEVEL_OPTION, fmt: Format = F
 @app.command("project")
 def project(
     file: Path = FILE_ARG,
-    to: int = typer.Option(..., "--to", help="Năm đích (target year)."),
+    to: int = typer.Option(..., "--to", help="Năm mục tiêu (target year)."),
     target: float = typer.Option(
         ...,
         "--target",

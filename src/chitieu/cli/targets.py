@@ -195,19 +195,27 @@ def scorecard_set_command(
     code: str = typer.Argument(
         ..., help="Mã chỉ tiêu trong bảng điểm, ví dụ SLOT_06 (target code in the scorecard)."
     ),
-    name_vi: str = typer.Option(None, "--name-vi"),
-    name_en: str = typer.Option(None, "--name-en"),
+    name_vi: str = typer.Option(
+        None, "--name-vi", help="Tên chỉ tiêu bằng tiếng Việt (the target's name in Vietnamese)."
+    ),
+    name_en: str = typer.Option(
+        None, "--name-en", help="Tên chỉ tiêu bằng tiếng Anh (the target's name in English)."
+    ),
     indicator: str = typer.Option(
         None, "--indicator", help="Mã chỉ số trong danh mục (catalogue indicator code)."
     ),
     direction: str = typer.Option(
         None, "--direction", help="Hướng: at_most hoặc at_least (direction)."
     ),
-    unit_label: str = typer.Option(None, "--unit-label"),
+    unit_label: str = typer.Option(
+        None, "--unit-label", help='Đơn vị đo, ví dụ "% dân số" (unit of measure).'
+    ),
     assigned_by: str = typer.Option(
         None, "--assigned-by", help="Cơ quan giao: national_assembly hoặc government (assigned by)."
     ),
-    legal_basis: str = typer.Option(None, "--legal-basis"),
+    legal_basis: str = typer.Option(
+        None, "--legal-basis", help="Văn bản giao chỉ tiêu (the act that assigns the target)."
+    ),
     year: int = typer.Option(
         None, "--year", help="Đặt số liệu của năm này (set this year's figures)."
     ),
@@ -223,7 +231,7 @@ def scorecard_set_command(
     source: str = typer.Option(
         None, "--source", help="Nguồn của số liệu (where the figures come from)."
     ),
-    scorecard: str = typer.Option(NATIONAL, "--scorecard"),
+    scorecard: str = typer.Option(NATIONAL, "--scorecard", help="Mã bảng điểm (scorecard code)."),
     actor: str = typer.Option(
         "cli-admin", "--actor", help="Ghi vào nhật ký thay đổi (recorded in the audit log)."
     ),

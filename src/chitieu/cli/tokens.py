@@ -58,7 +58,9 @@ def create(
 
 @app.command(name="list")
 def list_(
-    username: str = typer.Argument(...),
+    username: str = typer.Argument(
+        ..., help="Tên đăng nhập của người dùng (the user's login name)."
+    ),
     fmt: Format = typer.Option(
         Format.table, "--format", help="Định dạng: table hoặc json (output format)."
     ),
@@ -82,7 +84,9 @@ def list_(
 
 @app.command()
 def expire(
-    username: str = typer.Argument(...),
+    username: str = typer.Argument(
+        ..., help="Tên đăng nhập của người dùng (the user's login name)."
+    ),
     uid: str = typer.Argument(
         ..., help="Mã số của mã truy cập, lấy từ `chitieu tokens list` (the token's id)."
     ),
@@ -103,7 +107,14 @@ def expire(
 
 
 @app.command()
-def revoke(username: str = typer.Argument(...), uid: str = typer.Argument(...)) -> None:
+def revoke(
+    username: str = typer.Argument(
+        ..., help="Tên đăng nhập của người dùng (the user's login name)."
+    ),
+    uid: str = typer.Argument(
+        ..., help="Mã số của mã truy cập, lấy từ `chitieu tokens list` (the token's id)."
+    ),
+) -> None:
     """Thu hồi ngay một mã truy cập của người dùng (revoke one of the user's tokens now)."""
     from chitieu.auth.api_tokens import revoke_token
 

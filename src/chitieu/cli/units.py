@@ -97,7 +97,9 @@ def search_command(
         "--parent",
         help="Chỉ các đơn vị bên dưới mã đơn vị này (only units below this unit code).",
     ),
-    limit: int = typer.Option(20, "--limit", min=1, max=500),
+    limit: int = typer.Option(
+        20, "--limit", min=1, max=500, help="Số kết quả tối đa (at most this many results)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Tìm đơn vị theo tên, có hoặc không dấu; khớp nhất trước (find units by name, best matches

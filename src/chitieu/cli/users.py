@@ -118,7 +118,9 @@ def list_(
 
 @app.command()
 def passwd(
-    username: str = typer.Argument(...),
+    username: str = typer.Argument(
+        ..., help="Tên đăng nhập của người dùng (the user's login name)."
+    ),
     password_stdin: bool = STDIN_OPTION,
 ) -> None:
     """Đổi mật khẩu của người dùng; mã truy cập và phiên cũ hết hiệu lực (change a user's password;
