@@ -27,6 +27,12 @@ app = typer.Typer(
 NONE = "(không có — none)"
 
 
+#: The unit a listing covers, with every unit below it.
+_UNIT_AND_BELOW = typer.Option(
+    "VN", "--unit", help="Đơn vị này và mọi đơn vị bên dưới (this unit and everything below it)."
+)
+
+
 @app.command("add")
 def add_command(
     facility: str = typer.Option(None, "--facility", help="Mã cơ sở (facility code)."),
@@ -96,11 +102,7 @@ def add_command(
 
 @app.command("list")
 def list_command(
-    unit: str = typer.Option(
-        "VN",
-        "--unit",
-        help="Đơn vị này và mọi đơn vị bên dưới (this unit and everything below it).",
-    ),
+    unit: str = _UNIT_AND_BELOW,
     since: str = typer.Option(None, "--since", help="Từ ngày này, YYYY-MM-DD (from this date)."),
     until: str = typer.Option(None, "--until", help="Đến ngày này, YYYY-MM-DD (up to this date)."),
     fmt: Format = FORMAT_OPTION,
@@ -127,11 +129,7 @@ def list_command(
 
 @app.command("facilities")
 def facilities_command(
-    unit: str = typer.Option(
-        "VN",
-        "--unit",
-        help="Đơn vị này và mọi đơn vị bên dưới (this unit and everything below it).",
-    ),
+    unit: str = _UNIT_AND_BELOW,
     ownership: str = typer.Option(
         None, "--ownership", help="Sở hữu: public hoặc private (ownership)."
     ),

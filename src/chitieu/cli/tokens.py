@@ -7,7 +7,7 @@ from __future__ import annotations
 import typer
 
 from chitieu.cli.output import Format, fail, print_json
-from chitieu.cli.users import _actor
+from chitieu.cli.users import USERNAME_ARGUMENT, _actor
 from chitieu.store.db import make_engine, transaction
 
 app = typer.Typer(
@@ -58,9 +58,7 @@ def create(
 
 @app.command(name="list")
 def list_(
-    username: str = typer.Argument(
-        ..., help="Tên đăng nhập của người dùng (the user's login name)."
-    ),
+    username: str = USERNAME_ARGUMENT,
     fmt: Format = typer.Option(
         Format.table, "--format", help="Định dạng: table hoặc json (output format)."
     ),
@@ -84,9 +82,7 @@ def list_(
 
 @app.command()
 def expire(
-    username: str = typer.Argument(
-        ..., help="Tên đăng nhập của người dùng (the user's login name)."
-    ),
+    username: str = USERNAME_ARGUMENT,
     uid: str = typer.Argument(
         ..., help="Mã số của mã truy cập, lấy từ `chitieu tokens list` (the token's id)."
     ),
@@ -108,9 +104,7 @@ def expire(
 
 @app.command()
 def revoke(
-    username: str = typer.Argument(
-        ..., help="Tên đăng nhập của người dùng (the user's login name)."
-    ),
+    username: str = USERNAME_ARGUMENT,
     uid: str = typer.Argument(
         ..., help="Mã số của mã truy cập, lấy từ `chitieu tokens list` (the token's id)."
     ),

@@ -24,6 +24,10 @@ class Role(StrEnum):
     admin = "admin"
 
 
+#: The login name a command acts on.
+USERNAME_ARGUMENT = typer.Argument(
+    ..., help="Tên đăng nhập của người dùng (the user's login name)."
+)
 STDIN_OPTION = typer.Option(
     False,
     "--password-stdin",
@@ -118,9 +122,7 @@ def list_(
 
 @app.command()
 def passwd(
-    username: str = typer.Argument(
-        ..., help="Tên đăng nhập của người dùng (the user's login name)."
-    ),
+    username: str = USERNAME_ARGUMENT,
     password_stdin: bool = STDIN_OPTION,
 ) -> None:
     """Đổi mật khẩu của người dùng; mã truy cập và phiên cũ hết hiệu lực (change a user's password;
