@@ -27,6 +27,10 @@ app = typer.Typer(
 NONE = "(không có — none)"
 
 
+#: Who records an inspection or a facility, as the audit log keeps it.
+_ACTOR = typer.Option(
+    "cli", "--actor", help="Ghi vào nhật ký thay đổi (recorded in the audit log)."
+)
 #: The unit a listing covers, with every unit below it.
 _UNIT_AND_BELOW = typer.Option(
     "VN", "--unit", help="Đơn vị này và mọi đơn vị bên dưới (this unit and everything below it)."
@@ -66,9 +70,7 @@ def add_command(
         "fine_vnd, suspended, commitment_signed, thay cho các tùy chọn (a CSV with these "
         "columns, instead of the options).",
     ),
-    actor: str = typer.Option(
-        "cli", "--actor", help="Ghi vào nhật ký thay đổi (recorded in the audit log)."
-    ),
+    actor: str = _ACTOR,
 ) -> None:
     """Ghi các cuộc thanh tra, kiểm tra: kiểm tra toàn bộ trước, có dòng sai thì không ghi gì; gửi
     lại cùng cuộc thanh tra không thay đổi gì (record inspections: validated first, nothing is
@@ -173,9 +175,7 @@ def add_facility_command(
         "--obstetrics/--no-obstetrics",
         help="Có dịch vụ sản khoa (offers obstetric services).",
     ),
-    actor: str = typer.Option(
-        "cli", "--actor", help="Ghi vào nhật ký thay đổi (recorded in the audit log)."
-    ),
+    actor: str = _ACTOR,
 ) -> None:
     """Thêm một cơ sở có dịch vụ siêu âm hoặc sản khoa vào danh bạ (add a facility offering
     ultrasound or obstetric services to the register)."""
