@@ -45,6 +45,9 @@ _DRY = typer.Option(
     "--dry-run",
     help="Chỉ kiểm tra và đếm, không ghi gì (check and count only; write nothing).",
 )
+_MAPPING = typer.Option(
+    None, "--mapping", help="Tệp YAML ánh xạ mã DHIS2 (a DHIS2 mapping YAML file)."
+)
 
 
 def _actor(actor: str | None) -> str:
@@ -101,9 +104,7 @@ def import_dhis2(
         "auto", "--format", help="Định dạng: auto | json | csv | xml | adx (format)."
     ),
     dry_run: bool = _DRY,
-    mapping: Path | None = typer.Option(
-        None, "--mapping", help="Tệp YAML ánh xạ mã DHIS2 (a DHIS2 mapping YAML file)."
-    ),
+    mapping: Path | None = _MAPPING,
     id_scheme: str | None = typer.Option(
         None, "--id-scheme", help="Kiểu định danh: uid | code | name (id scheme)."
     ),
@@ -274,9 +275,7 @@ def export_dhis2(
     id_scheme: str | None = typer.Option(
         None, "--id-scheme", help="Kiểu định danh: uid | code; ADX dùng code (id scheme)."
     ),
-    mapping: Path | None = typer.Option(
-        None, "--mapping", help="Tệp YAML ánh xạ mã DHIS2 (a DHIS2 mapping YAML file)."
-    ),
+    mapping: Path | None = _MAPPING,
     include_deleted: bool = typer.Option(
         False,
         "--include-deleted",

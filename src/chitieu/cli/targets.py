@@ -21,6 +21,8 @@ from chitieu.ingest.errors import ImportRefused
 
 #: chitieu.targets.scorecard.NATIONAL, which loads the catalogue (tests check they agree).
 NATIONAL = "VN-2025"
+#: The scorecard a command reads or amends.
+_SCORECARD = typer.Option(NATIONAL, "--scorecard", help="Mã bảng điểm (scorecard code).")
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -145,7 +147,7 @@ def _provisional_lines(evaluations: list[Any]) -> list[str]:
 @app.command("scorecard")
 def scorecard_command(
     year: int = typer.Option(None, "--year", help="Chỉ năm này (only this year)."),
-    code: str = typer.Option(NATIONAL, "--scorecard", help="Mã bảng điểm (scorecard code)."),
+    code: str = _SCORECARD,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Bảng điểm quốc gia mười chỉ tiêu: theo năm, giá trị, chỉ tiêu, đạt hay không và nguồn (the
@@ -231,7 +233,7 @@ def scorecard_set_command(
     source: str = typer.Option(
         None, "--source", help="Nguồn của số liệu (where the figures come from)."
     ),
-    scorecard: str = typer.Option(NATIONAL, "--scorecard", help="Mã bảng điểm (scorecard code)."),
+    scorecard: str = _SCORECARD,
     actor: str = typer.Option(
         "cli-admin", "--actor", help="Ghi vào nhật ký thay đổi (recorded in the audit log)."
     ),

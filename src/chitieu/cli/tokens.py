@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import typer
 
-from chitieu.cli.output import Format, fail, print_json
+from chitieu.cli.output import FORMAT_OPTION, Format, fail, print_json
 from chitieu.cli.users import USERNAME_ARGUMENT, _actor
 from chitieu.store.db import make_engine, transaction
+
+#: A token, by the id ``chitieu tokens list`` shows.
+_TOKEN_ID = typer.Argument(
+    ..., help="Mã số của mã truy cập, lấy từ `chitieu tokens list` (the token's id)."
+)
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -59,9 +64,7 @@ def create(
 @app.command(name="list")
 def list_(
     username: str = USERNAME_ARGUMENT,
-    fmt: Format = typer.Option(
-        Format.table, "--format", help="Định dạng: table hoặc json (output format)."
-    ),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Các mã truy cập của người dùng, mới nhất trước; không bao giờ in chính mã (the user's tokens,
     newest first, never the tokens themselves)."""
@@ -83,9 +86,7 @@ def list_(
 @app.command()
 def expire(
     username: str = USERNAME_ARGUMENT,
-    uid: str = typer.Argument(
-        ..., help="Mã số của mã truy cập, lấy từ `chitieu tokens list` (the token's id)."
-    ),
+    uid: str = _TOKEN_ID,
     days: int = typer.Option(
         ..., "--days", min=1, max=365, help="Thêm số ngày có hiệu lực (valid this many days more)."
     ),
@@ -105,9 +106,7 @@ def expire(
 @app.command()
 def revoke(
     username: str = USERNAME_ARGUMENT,
-    uid: str = typer.Argument(
-        ..., help="Mã số của mã truy cập, lấy từ `chitieu tokens list` (the token's id)."
-    ),
+    uid: str = _TOKEN_ID,
 ) -> None:
     """Thu hồi ngay một mã truy cập của người dùng (revoke one of the user's tokens now)."""
     from chitieu.auth.api_tokens import revoke_token

@@ -34,6 +34,11 @@ class Level(StrEnum):
 
 
 LEVEL_OPTION = typer.Option(None, "--level", help="Cấp: country, province hoặc commune (level).")
+PARENT_OPTION = typer.Option(
+    None,
+    "--parent",
+    help="Chỉ các đơn vị bên dưới mã đơn vị này (only units below this unit code).",
+)
 TABLE_COLUMNS = ("code", "name", "level", "parent_code", "division_type")
 
 
@@ -67,11 +72,7 @@ def _print_units(units: list[UnitInfo], fmt: Format) -> None:
 
 @app.command("list")
 def list_command(
-    parent: str = typer.Option(
-        None,
-        "--parent",
-        help="Chỉ các đơn vị bên dưới mã đơn vị này (only units below this unit code).",
-    ),
+    parent: str = PARENT_OPTION,
     level: Level = LEVEL_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
@@ -92,11 +93,7 @@ def search_command(
         "without diacritics).",
     ),
     level: Level = LEVEL_OPTION,
-    parent: str = typer.Option(
-        None,
-        "--parent",
-        help="Chỉ các đơn vị bên dưới mã đơn vị này (only units below this unit code).",
-    ),
+    parent: str = PARENT_OPTION,
     limit: int = typer.Option(
         20, "--limit", min=1, max=500, help="Số kết quả tối đa (at most this many results)."
     ),

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import typer
 
-from chitieu.cli.output import Format, fail, print_json
+from chitieu.cli.output import FORMAT_OPTION, Format, fail, print_json
 from chitieu.store.db import make_engine, transaction
 
 # chitieu.auth (FastAPI) is imported inside the commands, not here: every start-up would pay.
@@ -100,9 +100,7 @@ def list_(
         help="Chỉ người dùng của đơn vị này và các đơn vị bên dưới (only users at or below this "
         "unit).",
     ),
-    fmt: Format = typer.Option(
-        Format.table, "--format", help="Định dạng: table hoặc json (output format)."
-    ),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Liệt kê người dùng với vai trò và đơn vị (list users with their role and unit)."""
     from chitieu.auth.users import UserError, list_users
