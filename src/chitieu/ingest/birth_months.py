@@ -87,9 +87,8 @@ def _own_months(db: Db, units: Sequence[str], wanted: set[UnitMonth] | None) -> 
         low, high = spelling_range(years)
         values = values.where(dv.period >= low, dv.period < high)
     conn = core(db)
-    for some in chunks(units) if units else [None]:
-        r = records if some is None else records.where(ba.unit_code.in_(list(some)))
-        found.update((u, int(y), int(m)) for u, y, m in conn.execute(r))
+    for statement in for_each(conn, records, ba.unit_code, units):
+        found.update((u, int(y), int(m)) for u, y, m in conn.execute(statement))
     for statement in for_each(conn, values, DataValue.unit_code, units):
         for u, period in conn.execute(statement):
             found.update((u, y, m) for y, m in period_months(period))

@@ -54,18 +54,14 @@ from chitieu.store.models import DataValueRollup, DataValueYear
 #: recount sees the other's committed values.
 _LOCK_SPACE = 0x0C17
 
-_OWN_COLUMNS = (
-    "unit_code",
-    "element_code",
-    "disaggregation",
-    "year",
-    "rank",
-    "total",
-    "latest",
-    "latest_start",
-    "counted",
-)
-_SUM_COLUMNS = ("unit_code", "element_code", "disaggregation", "year", "total", "latest", "units")
+#: The key of a cell's row in ``data_value_years`` and ``data_value_rollups``.
+_CELL_COLUMNS = ("unit_code", "element_code", "disaggregation", "year")
+_FIGURE_COLUMNS = ("rank", "total", "latest", "latest_start", "counted")
+_OWN_COLUMNS = (*_CELL_COLUMNS, *_FIGURE_COLUMNS)
+_SUM_VALUES = ("total", "latest", "units")
+_SUM_COLUMNS = (*_CELL_COLUMNS, *_SUM_VALUES)
+#: The same key as columns of ``data_value_years``.
+_YEAR_KEY = tuple(DataValueYear.__table__.c[name] for name in _CELL_COLUMNS)
 
 
 def _own_rows(own: Mapping[Cell, Figure]) -> list[tuple[Any, ...]]:
@@ -178,12 +174,11 @@ def _settle(db: Session, pending: Pending) -> None:
 
 def _stored_figures(db: Session, cells: list[Cell]) -> dict[Cell, Figure]:
     """The figures ``data_value_years`` holds for ``cells``."""
-    t = DataValueYear
-    key = (t.unit_code, t.element_code, t.disaggregation, t.year)
+    t = DataValueYear.__table__.c
     found: dict[Cell, Figure] = {}
     conn = core(db)
-    for these in key_conditions(db, key, cells, narrow=(0,)):
-        query = select(*key, t.rank, t.total, t.latest, t.latest_start, t.counted).where(*these)
+    for these in key_conditions(db, _YEAR_KEY, cells, narrow=(0,)):
+        query = select(*_YEAR_KEY, *(t[name] for name in _FIGURE_COLUMNS)).where(*these)
         for u, e, d, y, *figure in conn.execute(query):
             found[(u, e, d, y)] = Figure(*figure)
     return found
@@ -215,13 +210,12 @@ def _recount(
         new.update((c, counted[c]) for c in unsettled if c in counted)
     rewritten = [c for c in cells if old.get(c) != new.get(c)]
     t = DataValueYear
-    key = (t.unit_code, t.element_code, t.disaggregation, t.year)
     gone = [c for c in rewritten if c in old and c not in new]
-    for these in key_conditions(db, key, gone, narrow=(0,)):
+    for these in key_conditions(db, _YEAR_KEY, gone, narrow=(0,)):
         db.execute(delete(t).where(*these))
     # a figure there already is set in place; a new one is appended (COPY on PostgreSQL)
     changed = {c: new[c] for c in rewritten if c in new and c in old}
-    put_at(db, t, _OWN_COLUMNS[:4], _OWN_COLUMNS[4:], _own_rows(changed))
+    put_at(db, t, _CELL_COLUMNS, _FIGURE_COLUMNS, _own_rows(changed))
     added = {c: new[c] for c in rewritten if c in new and c not in old}
     append_rows(db, t.__tablename__, _OWN_COLUMNS, _own_rows(added))
     _roll_up(db, [(c, old.get(c), new.get(c)) for c in rewritten], paths)
@@ -250,8 +244,7 @@ def _roll_up(
     if not deltas:
         return
     rows = [(*k, t, lt, n) for k, (t, lt, n) in sorted(deltas.items())]
-    key = ("unit_code", "element_code", "disaggregation", "year")
-    add_to(db, DataValueRollup, key, ("total", "latest", "units"), rows)
+    add_to(db, DataValueRollup, _CELL_COLUMNS, _SUM_VALUES, rows)
     r = DataValueRollup
     emptied = [k for k, (_, _, n) in deltas.items() if n < 0]
     rkey = tuple_(r.unit_code, r.element_code, r.disaggregation, r.year)

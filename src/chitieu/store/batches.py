@@ -17,7 +17,8 @@ from chitieu.store.models import Unit
 
 #: Keys per ``IN (...)`` list: well under SQLite's and PostgreSQL's limits.
 KEYS_PER_STATEMENT = 500
-#: Rows per statement of :func:`add_to` on PostgreSQL, where each column is one array.
+#: Rows per statement of :func:`add_to` and :func:`put_at` on PostgreSQL, where each column
+#: is one array.
 ADDED_PER_STATEMENT = 20_000
 #: Unit buckets per advisory-lock namespace.
 LOCK_BUCKETS = 64
