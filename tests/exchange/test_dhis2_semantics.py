@@ -136,6 +136,31 @@ def test_dry_run_and_strategy_in_the_payload(sdb):
     assert s.count.deleted == 1
 
 
+@pytest.mark.parametrize("atomic", [True, False])
+def test_a_strategy_leaves_the_values_it_does_not_cover_and_lists_them_as_rejected(db, atomic):
+    """As DHIS2 does: CREATE leaves a stored value as it is, even one the payload marks
+    deleted; UPDATE and DELETE leave a key where nothing is stored. Each such value is
+    ignored and its index is in rejectedIndexes, without a conflict: the import succeeds,
+    all-or-nothing too. A value equal to the stored one is ignored and not rejected."""
+    _imp(db, _set(_v(value="2"), _v(pe="202412", value="6")))
+    payload = _set(_v(value="9"), _v(pe="202412", deleted=True), _v(ou=CUA_NAM, value="5"))
+    s = _imp(db, payload, import_strategy="CREATE", atomic=atomic)
+    assert (s.count.imported, s.count.ignored, s.count.deleted) == (1, 2, 0)
+    assert (s.status, s.rejected_indexes, s.conflicts) == ("SUCCESS", [0, 1], [])
+    live, gone = _rows(db)
+    assert {r[2:4] for r in live if r[1] == HK} == {("202501", 2.0), ("202412", 6.0)}
+    assert gone == set()
+    s = _imp(db, _set(_v(pe="202502", value="4"), _v(value="3")), import_strategy="UPDATE")
+    assert (s.count.updated, s.count.ignored, s.rejected_indexes) == (1, 1, [0])
+    s = _imp(db, _set(_v(pe="202502", deleted=True)), import_strategy="UPDATE")
+    assert (s.count.ignored, s.rejected_indexes, _rows(db)[1]) == (1, [0], set())
+    s = _imp(db, _set(_v(pe="202503"), _v(value="3")), import_strategy="DELETE", atomic=atomic)
+    assert (s.count.deleted, s.count.ignored, s.rejected_indexes) == (1, 1, [0])
+    assert s.status == "SUCCESS"
+    s = _imp(db, _set(_v(ou=CUA_NAM, value="5")))
+    assert (s.count.ignored, s.rejected_indexes) == (1, [])
+
+
 def test_id_scheme_precedence(sdb):
     # the payload's idScheme beats the request's; a request's specific scheme beats both
     doc = _set(_v(de="ACT_INSPECTIONS"), idScheme="CODE")

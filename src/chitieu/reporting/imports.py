@@ -92,12 +92,14 @@ class ImportSource:
 @dataclass
 class Outcome:
     """Problems gathered while a payload streams through: readers, translation and the
-    planner all add to one outcome. ``rejected`` are the indexes of refused values; a
-    ``fatal`` problem (an unreadable header, an unknown data set) refuses the whole payload
-    in either mode."""
+    planner all add to one outcome. ``rejected`` are the indexes of refused values;
+    ``skipped`` those the import strategy leaves (ignored, and listed among the rejected
+    indexes as DHIS2 lists them, but not a refusal); a ``fatal`` problem (an unreadable
+    header, an unknown data set) refuses the whole payload in either mode."""
 
     conflicts: list[Conflict] = field(default_factory=list)
     rejected: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
     fatal: bool = False
     unlisted: int = 0
     refusals: int = 0
@@ -298,6 +300,9 @@ def import_values(
                     for c in conflicts:
                         out.add(c)
                     count_actions(actions, count)
+                    out.skipped += [
+                        a.v.index for a in actions if a.kind == "skip" and a.v.index is not None
+                    ]
                     unwritten = None
                     if not dry_run and not (atomic and out.refused_any) and not out.fatal:
                         write = partial(apply_plan, db, actions, actor=actor, pending=pending)
@@ -388,7 +393,7 @@ def _summary(
                 f"ignored{f', {len(rejected)} refused' if rejected else ''} ({verb} applied)."
             ),
             total=n,
-            rejected_indexes=rejected,
+            rejected_indexes=sorted(set(rejected).union(out.skipped)),
         )
     if out.unlisted:
         summary.extra["conflictsNotListed"] = out.unlisted

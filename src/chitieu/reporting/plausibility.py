@@ -53,7 +53,9 @@ def implausible_months(
     touched = {
         (a.v.unit, a.period)
         for a in actions
-        if a.kind != "ignore" and a.v.element == BIRTHS and a.v.disaggregation in _CELLS
+        if a.kind in ("insert", "update", "delete")
+        and a.v.element == BIRTHS
+        and a.v.disaggregation in _CELLS
     }
     if not touched:
         return []

@@ -62,7 +62,7 @@ __all__ = [
 
 @dataclass
 class Action:
-    kind: str  # insert | update | delete | ignore
+    kind: str  # insert | update | delete | ignore | skip (ignored: the strategy leaves it)
     v: ValueIn
     period: str  # canonical
     number: float | None = None
@@ -302,7 +302,7 @@ def _decide_all(
             continue
         old = stored.get(key)
         kind = _decide(strategy, v, number, old)
-        if kind != "ignore":
+        if kind in ("insert", "update", "delete"):
             why = refusal(periods[(v.unit, period)], v.element, editor)
             value_locked = old is not None and old["status"] == "locked"
             if why is None and value_locked and not editor.can_edit_locked:
@@ -342,12 +342,17 @@ def _with_duplicates(
 
 
 def _decide(strategy: ImportStrategy, v: ValueIn, number: float | None, old: dict | None) -> str:
-    if strategy is ImportStrategy.DELETE or v.deleted:
-        return "delete" if old is not None else "ignore"
+    """What the value does to the stored one. ``skip``: the strategy does not cover the key
+    (CREATE where a value is stored, even one the payload marks deleted; UPDATE and DELETE
+    where none is), which DHIS2 ignores and lists among the rejected indexes."""
     if old is None:
-        return "ignore" if strategy is ImportStrategy.UPDATE else "insert"
+        if strategy in (ImportStrategy.UPDATE, ImportStrategy.DELETE):
+            return "skip"
+        return "ignore" if v.deleted else "insert"
     if strategy is ImportStrategy.CREATE:
-        return "ignore"
+        return "skip"
+    if strategy is ImportStrategy.DELETE or v.deleted:
+        return "delete"
     same_comment = v.comment is None or v.comment == old["comment"]
     same_followup = v.followup is None or bool(v.followup) == bool(old["followup"])
     return "ignore" if old["value"] == number and same_comment and same_followup else "update"
