@@ -176,6 +176,18 @@ def test_id_scheme_precedence(sdb):
     assert _imp(sdb, doc, data_element_id_scheme="CODE").count.imported == 1
 
 
+@pytest.mark.parametrize("header", [{"orgUnit": "99999"}, {"attributeOptionCombo": "nope"}])
+def test_an_unknown_org_unit_or_attribute_combo_of_the_set_refuses_the_whole_set(db, header):
+    """As DHIS2: an org unit or attribute option combo given for the whole set that does not
+    exist is a problem with the set, answered once (ERROR) even in the partial mode, and
+    nothing is written."""
+    s = _imp(db, _set(_v(), _v(pe="202502"), **header), atomic=False)
+    assert (s.status, s.count.imported, s.count.ignored) == ("ERROR", 0, 2)
+    (given,) = header.values()
+    assert [(c.location, c.object) for c in s.conflicts] == [("header", given)]
+    assert _rows(db) == (set(), set())
+
+
 def test_the_sets_period_and_org_unit_beat_the_values_own(sdb):
     doc = _set(_v(pe="202412", ou=CUA_NAM), period="202501", orgUnit=HK)
     assert _imp(sdb, doc).count.imported == 1

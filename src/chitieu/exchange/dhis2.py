@@ -50,6 +50,7 @@ from chitieu.reporting.imports import ImportSource, Outcome, ValueIn, import_val
 from chitieu.reporting.period_rules import DataSetRule, PeriodRules
 from chitieu.reporting.periods import Editor
 from chitieu.reporting.summary import Conflict, ImportSummary
+from chitieu.store.models import Unit
 
 __all__ = [
     "FORMATS",
@@ -277,13 +278,20 @@ def _import_once(
         return sm.refused(why, 0, dry_run=request.dry_run)
     if any(c.location == "header" for c in outcome.conflicts):
         outcome.fatal = True
-    for c in header_conflicts(parsed, mapping, options.schemes):
-        outcome.add(c)
-        outcome.fatal = True
     with Session(engine) as db:
         by_name = options.schemes.org_unit is IdScheme.NAME
         names = unit_names_all(db) if by_name else {}
         uids = {} if by_name else unit_uids_all(db)
+
+        def unit_exists(ident: str) -> bool:
+            unit = resolve_unit(ident, options.schemes.org_unit, mapping, names, uids)
+            return isinstance(unit, list) or db.get(Unit, unit) is not None
+
+        # a pre-2025 code is mapped to its 2025 unit later, value by value
+        judged = unit_exists if old_units not in SPLIT_RULES else None
+        for c in header_conflicts(parsed, mapping, options.schemes, judged):
+            outcome.add(c)
+            outcome.fatal = True
     watch = OldCodeWatch() if old_units not in (*SPLIT_RULES, NEW_UNITS) else None
 
     def translated(out: Outcome) -> Iterator[ValueIn]:
@@ -299,7 +307,9 @@ def _import_once(
             watch.found = found
 
     values: Iterable[ValueIn]
-    if read_ahead is not None:
+    if outcome.fatal:  # the set itself is refused: its values are counted, not checked
+        values = _counted(_guarded(raws, outcome))
+    elif read_ahead is not None:
         log: list = []
         parsed.problems = Recorded(log, "problem")
         parsed.rejected = Recorded(log, "reject")
@@ -364,6 +374,13 @@ def _primed(values: Iterator[RawValue]) -> Iterator[RawValue]:
     """Read up to the first value now (so the header before it is known); the same values."""
     first = next(values, None)
     return values if first is None else itertools.chain((first,), values)
+
+
+def _counted(values: Iterator[RawValue]) -> Iterator[ValueIn]:
+    """Read every value of a refused set (the payload counts them), yielding none."""
+    for _ in values:
+        pass
+    yield from ()
 
 
 def _guarded(values: Iterator[RawValue], outcome: Outcome) -> Iterator[RawValue]:

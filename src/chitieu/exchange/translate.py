@@ -5,7 +5,7 @@ conflict with DHIS2's error code."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from chitieu.exchange.payload import Payload, RawValue
 from chitieu.reporting import summary as sm
 from chitieu.reporting.imports import Outcome, ValueIn
 from chitieu.reporting.summary import Conflict
+from chitieu.reporting.value_checks import both_languages
 from chitieu.store.models import Unit
 from chitieu.store.uids import is_uid
 
@@ -77,13 +78,38 @@ def unit_uids_all(db: Session) -> dict[str, str]:
     return {uid: code for uid, code in rows if uid is not None}
 
 
-def header_conflicts(payload: Payload, mapping: Dhis2Mapping, schemes: IdSchemes) -> list[Conflict]:
-    """Problems with the set as a whole (each refuses the whole payload, as in DHIS2)."""
-    header_ds = payload.header.get("dataSet")
-    if header_ds and mapping.data_set_code(header_ds, schemes.data_set) is None:
-        why = f"Data set not found: `{header_ds}`"
-        return [Conflict(header_ds, why, sm.E_DATA_SET, "dataSet", None, "header")]
-    return []
+#: Why an attribute option combo other than the default one is refused.
+_NO_ATTRIBUTES = (
+    "Attribute option combo not found: chitieu has no attribute dimension, only the default combo"
+)
+
+
+def header_conflicts(
+    payload: Payload,
+    mapping: Dhis2Mapping,
+    schemes: IdSchemes,
+    unit_exists: Callable[[str], bool] | None = None,
+) -> list[Conflict]:
+    """Problems with the set as a whole, each refusing the whole payload as in DHIS2: a data
+    set, an org unit or an attribute option combo given for the whole set that does not
+    exist. ``unit_exists`` judges the set's org unit as the payload spells it (None: not
+    judged here)."""
+    header = payload.header
+    found = []
+    data_set = header.get("dataSet")
+    if data_set and mapping.data_set_code(data_set, schemes.data_set) is None:
+        why = f"Data set not found: `{data_set}`"
+        found.append(Conflict(data_set, why, sm.E_DATA_SET, "dataSet", None, "header"))
+    org_unit = header.get("orgUnit")
+    if org_unit and unit_exists is not None and not unit_exists(org_unit):
+        why = both_languages("import_unit_not_found", unit=org_unit)
+        found.append(Conflict(org_unit, why, sm.E_ORG_UNIT, "orgUnit", None, "header"))
+    combo = header.get("attributeOptionCombo")
+    if combo and not mapping.is_default_aoc(combo, schemes.category_option_combo):
+        found.append(
+            Conflict(combo, _NO_ATTRIBUTES, sm.E_AOC, "attributeOptionCombo", None, "header")
+        )
+    return found
 
 
 def to_values(
@@ -193,8 +219,7 @@ def to_values(
             problems.append(
                 (
                     str(raw.attribute_option_combo),
-                    "Attribute option combo not found: "
-                    "chitieu has no attribute dimension, only the default combo",
+                    _NO_ATTRIBUTES,
                     sm.E_AOC,
                     "attributeOptionCombo",
                 )
