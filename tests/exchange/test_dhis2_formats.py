@@ -91,6 +91,10 @@ ADX_DOC = f"""<?xml version="1.0" encoding="UTF-8"?>
 </adx>
 """
 
+#: The UTF-8 byte order mark that Windows tools (Notepad, Excel, PowerShell) write first.
+BOM = b"\xef\xbb\xbf"
+
+
 DOCS = {
     "json": (json.dumps(JSON_DOC).encode(), "application/json"),
     "csv": (CSV_DOC.encode(), "application/csv"),
@@ -121,10 +125,24 @@ def test_documented_shapes_import(sdb, values_of, fmt):
         (None, b'  {"dataValues": []}', None, "json"),
         (None, b"x,y", "values.adx.xml", "adx"),
         (None, b"de,pe", None, "csv"),
+        (None, BOM + b'{"dataValues": []}', None, "json"),
+        (None, BOM + XML_DOC.encode(), None, "xml"),
+        (None, BOM + ADX_DOC.encode(), None, "adx"),
     ],
 )
 def test_detect_format(ctype, payload, name, expected):
     assert detect_format(ctype, payload, name) == expected
+
+
+@pytest.mark.parametrize("fmt", list(DOCS))
+def test_a_payload_starting_with_a_byte_order_mark_reads_as_without(sdb, values_of, fmt):
+    """DHIS2 reads past a UTF-8 byte order mark in every format; so does chitieu, whether
+    the format is named or told from the first bytes."""
+    payload, ctype = DOCS[fmt]
+    for given in (ctype, None):
+        summary = import_datavalueset(sdb, BOM + payload, given, actor="t", old_units="none")
+        assert summary.status == "SUCCESS", [str(c) for c in summary.conflicts]
+        assert values_of(sdb) == EXPECTED
 
 
 def _codes(summary):

@@ -31,7 +31,7 @@ from chitieu.exchange.mapping import (
 )
 from chitieu.exchange.old_codes import NEW_UNITS, OldCodeWatch, map_old_values_warn
 from chitieu.exchange.options import ImportOptions, RequestOptions
-from chitieu.exchange.payload import Payload, PayloadError, RawValue, as_stream
+from chitieu.exchange.payload import UTF8_BOM, Payload, PayloadError, RawValue, as_stream
 from chitieu.exchange.prefetch import Recorded
 from chitieu.exchange.prefetch import read_ahead as read_ahead_values
 from chitieu.exchange.prefetch_process import can_fork, read_ahead_in_process
@@ -99,7 +99,7 @@ def detect_format(
         return "csv"
     if "xml" in ct or name.endswith(".xml"):
         return "adx" if looks_adx else "xml"
-    head = payload.lstrip()[:1]
+    head = payload.removeprefix(UTF8_BOM).lstrip()[:1]
     if head == b"{":
         return "json"
     if head == b"<":

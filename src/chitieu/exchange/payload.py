@@ -146,12 +146,18 @@ def as_bool(raw: Any, name: str = "followup") -> bool | None:
     raise ValueError(f"{name} must be true or false, not {str(raw)[:40]!r}")
 
 
+#: The UTF-8 byte order mark, which Windows tools (Notepad, Excel, PowerShell) write first.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def as_stream(payload: bytes | BinaryIO) -> BinaryIO:
-    """A binary stream over ``payload`` (bytes are wrapped; a stream is rewound)."""
-    if isinstance(payload, bytes | bytearray):
-        return io.BytesIO(payload)
-    payload.seek(0)
-    return payload
+    """A binary stream over ``payload`` (bytes are wrapped; a stream is rewound), past a
+    UTF-8 byte order mark if it starts with one, as DHIS2 reads it."""
+    stream = io.BytesIO(payload) if isinstance(payload, bytes | bytearray) else payload
+    stream.seek(0)
+    if stream.read(len(UTF8_BOM)) != UTF8_BOM:
+        stream.seek(0)
+    return stream
 
 
 #: A data value's text fields, in the order a RawValue holds them.
