@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -143,6 +144,34 @@ def test_a_payload_starting_with_a_byte_order_mark_reads_as_without(sdb, values_
         summary = import_datavalueset(sdb, BOM + payload, given, actor="t", old_units="none")
         assert summary.status == "SUCCESS", [str(c) for c in summary.conflicts]
         assert values_of(sdb) == EXPECTED
+
+
+_IDENTIFIERS = ("dataElement", "period", "orgUnit", "categoryOptionCombo", "attributeOptionCombo")
+
+
+def _padded(fmt: str) -> bytes:
+    """The documented payload with every identifier of the set and its values padded with
+    blanks, as a hand-made or spreadsheet-made payload often has them."""
+    if fmt == "json":
+        doc = json.loads(json.dumps(JSON_DOC))
+        for item in (doc, *doc["dataValues"]):
+            for k in _IDENTIFIERS:
+                if k in item:
+                    item[k] = f"  {item[k]}\t"
+        return json.dumps(doc).encode()
+    if fmt == "xml":
+        names = "|".join(_IDENTIFIERS)
+        return re.sub(rf'\b({names})="([^"]*)"', r'\1=" \2 "', XML_DOC).encode()
+    return f"de,pe,ou,coc,aoc,value\n {LB} , 202501 , {HK} , {M_O1} , {DEFAULT} ,12\n".encode()
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv"])
+def test_identifiers_padded_with_blanks_are_read_trimmed(sdb, values_of, fmt):
+    """DHIS2 trims the identifiers of every value (and of the set) before looking them up."""
+    s = import_datavalueset(sdb, _padded(fmt), DOCS[fmt][1], actor="t", old_units="none")
+    assert s.status == "SUCCESS", [str(c) for c in s.conflicts]
+    one = {("LIVE_BIRTHS", HK, "202501", "M_O1", 12.0, None)}
+    assert values_of(sdb) == (one if fmt == "csv" else EXPECTED)
 
 
 def _codes(summary):

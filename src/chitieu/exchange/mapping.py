@@ -192,13 +192,17 @@ class Dhis2Mapping:
 
     # -- import: DHIS2 identifier -> chitieu code (None when unknown) --
 
+    # Identifiers are read trimmed of blanks, as DHIS2 reads them.
+
     def element_code(self, ident: str, scheme: IdScheme) -> str:
         """The chitieu element code for ``ident``; an unlisted identifier is taken to be a
         chitieu code already (the core then says whether it exists)."""
+        ident = ident.strip()
         return self._element_ix.lookup(ident, scheme) or ident
 
     def disaggregation(self, ident: str | None, scheme: IdScheme) -> str:
-        if ident is None or ident.strip() == "":
+        ident = (ident or "").strip()
+        if not ident:
             return DEFAULT_DISAGGREGATION
         return self._coc_ix.lookup(ident, scheme) or ident
 
@@ -213,18 +217,14 @@ class Dhis2Mapping:
 
     def is_default_aoc(self, ident: str | None, scheme: IdScheme) -> bool:
         """chitieu has no attribute dimension: only the default combo (or none) is accepted."""
-        return (
-            ident is None
-            or ident.strip() == ""
-            or self.disaggregation(ident, scheme) == (DEFAULT_DISAGGREGATION)
-        )
+        return self.disaggregation(ident, scheme) == DEFAULT_DISAGGREGATION
 
     def data_set_code(self, ident: str, scheme: IdScheme) -> str | None:
-        return self._dataset_ix.lookup(ident, scheme)
+        return self._dataset_ix.lookup(ident.strip(), scheme)
 
     def mapped_unit(self, ident: str, scheme: IdScheme) -> str | None:
         """A unit listed in the mapping's ``org_units``; None when the file does not list it."""
-        return self._unit_ix.lookup(ident, scheme)
+        return self._unit_ix.lookup(ident.strip(), scheme)
 
     # -- export: chitieu code -> DHIS2 identifier --
 

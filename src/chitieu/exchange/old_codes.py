@@ -69,7 +69,7 @@ class OldCodeWatch:
     def see(self, ident: str, unit: str, period: str, location: str | None) -> None:
         """One value whose org unit was written ``ident`` and read as ``unit``. A unit named
         by its UID or name is not ambiguous; only a code written as such is."""
-        fresh = ident == unit and unit in self.codes and unit not in self.found
+        fresh = unit in self.codes and unit not in self.found and ident.strip() == unit
         if fresh and _before_reform(period):
             self.found[unit] = location or ""
 

@@ -52,7 +52,8 @@ def resolve_unit(
     """The chitieu unit code for an org unit identifier; a list of candidates when a name is
     ambiguous. A unit's UID (``uids``, from :func:`unit_uids`) is accepted under the UID and
     code schemes alike (codes never look like UIDs); other identifiers are taken to be
-    chitieu codes."""
+    chitieu codes. The identifier is read trimmed of blanks, as DHIS2 reads it."""
+    ident = ident.strip()
     mapped = mapping.mapped_unit(ident, scheme)
     if mapped:
         return mapped
