@@ -15,9 +15,9 @@ from typing import BinaryIO
 from fastapi import Request
 
 from chitieu.api.errors import ApiError
+from chitieu.exchange.compressed import Inflater, TooLarge
 
 _IN_MEMORY = 8 * 1024 * 1024  # bytes kept in memory before the spool moves to disk
-_STEP = 1 << 20  # bytes inflated per step
 
 
 def _too_large(limit: int) -> ApiError:
@@ -33,30 +33,24 @@ async def spool_body(request: Request, limit: int) -> BinaryIO:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
     out = tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY)  # noqa: SIM115 - handed to caller
-    received = written = 0
+    inflater = Inflater(out, limit) if encoding in ("gzip", "x-gzip") else None  # type: ignore[arg-type]
+    received = 0
     try:
         async for chunk in request.stream():
             received += len(chunk)
             if received > limit:
                 raise _too_large(limit)
-            if inflate is None:
-                written += len(chunk)
+            if inflater is None:
                 out.write(chunk)
                 continue
-            data = chunk
-            while data:
-                try:
-                    part = inflate.decompress(data, _STEP)
-                except zlib.error as exc:
-                    raise ApiError(400, f"the gzip body is broken: {exc}") from None
-                written += len(part)
-                if written > limit:
-                    raise _too_large(limit)
-                out.write(part)
-                data = inflate.unconsumed_tail
-        if inflate is not None and not inflate.eof and received:
+            try:
+                inflater.feed(chunk)
+            except TooLarge:
+                raise _too_large(limit) from None
+            except zlib.error as exc:
+                raise ApiError(400, f"the gzip body is broken: {exc}") from None
+        if inflater is not None and not inflater.complete and received:
             raise ApiError(400, "the gzip body ends early")
     except BaseException:
         out.close()

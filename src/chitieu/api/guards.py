@@ -28,7 +28,8 @@ SIGN_IN_PATHS = frozenset({"/api/login", "/api/session", "/login"})
 #: Paths that take data files (DHIS2 data value sets in JSON, CSV, XML or ADX).
 UPLOAD_PATHS = frozenset({"/api/dataValueSets"})
 #: Body types whose text is checked for NUL characters (raw, ``\u0000`` in JSON, ``%00`` in
-#: a form); files and imports are checked by their own readers.
+#: a form); files and imports (:data:`UPLOAD_PATHS`, whose body may be a gzip file or a zip
+#: archive) are checked by their own readers, value by value.
 _TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded")
 _NUL = re.compile(rb"\x00|\\u0000|%00", re.IGNORECASE)
 _NUL_TAIL = 5  # bytes kept between chunks, so a marker split across two is still seen
@@ -111,7 +112,8 @@ class RequestGuards:
             await self._refusal(scope, 413, limit)(scope, receive, send)
             return
         encoded = headers.get("content-encoding", "identity").lower() not in ("identity", "")
-        if headers.get("content-type", "").startswith(_TEXT_BODIES) and not encoded:
+        text = headers.get("content-type", "").startswith(_TEXT_BODIES)
+        if text and not encoded and scope["path"] not in UPLOAD_PATHS:
             # a compressed body is binary: its reader checks the text once decompressed
             receive = _refusing_nul(receive)
         # counts what is streamed (no or a false Content-Length); the handlers answer 413

@@ -98,7 +98,10 @@ def import_dhis2(
         ...,
         exists=True,
         dir_okay=False,
-        help="Tệp dataValueSet hoặc ADX (a dataValueSet or ADX file).",
+        help=(
+            "Tệp dataValueSet hoặc ADX, có thể nén gzip hoặc zip như DHIS2 xuất "
+            "(a dataValueSet or ADX file, plain or compressed as DHIS2 exports it: gzip or zip)."
+        ),
     ),
     fmt: str = typer.Option(
         "auto", "--format", help="Định dạng: auto | json | csv | xml | adx (format)."

@@ -21,9 +21,16 @@ from typing import Any, BinaryIO
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from chitieu.exchange.adx import ADX_NS, read_adx
+from chitieu.exchange.adx import read_adx
+from chitieu.exchange.compressed import (
+    DEFAULT_INFLATED_LIMIT,
+    ZIP_MAGIC,
+    inflated,
+    is_compressed,
+)
 from chitieu.exchange.crosswalk import SPLIT_RULES
 from chitieu.exchange.dxf import read_csv, read_json, read_xml
+from chitieu.exchange.formats import FORMATS, MEDIA_TYPES, detect_format
 from chitieu.exchange.mapping import (
     Dhis2Mapping,
     IdScheme,
@@ -31,7 +38,7 @@ from chitieu.exchange.mapping import (
 )
 from chitieu.exchange.old_codes import NEW_UNITS, OldCodeWatch, map_old_values_warn
 from chitieu.exchange.options import ImportOptions, RequestOptions
-from chitieu.exchange.payload import UTF8_BOM, Payload, PayloadError, RawValue, as_stream
+from chitieu.exchange.payload import Payload, PayloadError, RawValue, as_stream
 from chitieu.exchange.prefetch import Recorded
 from chitieu.exchange.prefetch import read_ahead as read_ahead_values
 from chitieu.exchange.prefetch_process import can_fork, read_ahead_in_process
@@ -64,13 +71,6 @@ __all__ = [
     "unit_uids",
 ]
 
-FORMATS = ("json", "csv", "xml", "adx")
-MEDIA_TYPES = {
-    "json": "application/json",
-    "csv": "application/csv",
-    "xml": "application/xml",
-    "adx": "application/adx+xml",
-}
 #: Payloads from this size up are read in a forked process when the importing process runs a
 #: single thread (:mod:`chitieu.exchange.prefetch_process`): a fork costs milliseconds.
 FORK_FROM_BYTES = 1 << 20
@@ -80,31 +80,6 @@ FORK_FROM_BYTES = 1 << 20
 #: of it: reading ahead gained nothing there (measured).
 READ_AHEAD = frozenset({"postgresql"})
 _READERS = {"json": read_json, "csv": read_csv, "xml": read_xml, "adx": read_adx}
-
-
-def detect_format(
-    content_type: str | None = None, payload: bytes = b"", filename: str | None = None
-) -> str:
-    """The payload's format from its media type, else its file name, else its first bytes.
-
-    XML is told apart from ADX by the ADX namespace."""
-    ct = (content_type or "").split(";")[0].strip().lower()
-    name = (filename or "").lower()
-    looks_adx = ADX_NS.encode() in payload[:4096]
-    if "adx" in ct or name.endswith(".adx") or name.endswith(".adx.xml"):
-        return "adx"
-    if "json" in ct or name.endswith(".json"):
-        return "json"
-    if "csv" in ct or name.endswith(".csv"):
-        return "csv"
-    if "xml" in ct or name.endswith(".xml"):
-        return "adx" if looks_adx else "xml"
-    head = payload.removeprefix(UTF8_BOM).lstrip()[:1]
-    if head == b"{":
-        return "json"
-    if head == b"<":
-        return "adx" if looks_adx else "xml"
-    return "csv"
 
 
 def read_payload(
@@ -163,8 +138,11 @@ def import_datavalueset(
     today: date | None = None,
     first_row_is_header: bool = True,
     read_ahead: bool | str | None = None,
+    inflated_limit: int = DEFAULT_INFLATED_LIMIT,
 ) -> ImportSummary:
-    """Import a DHIS2 data value set or ADX message (bytes, or a seekable binary stream).
+    """Import a DHIS2 data value set or ADX message (bytes, or a seekable binary stream),
+    plain or compressed as DHIS2 exports it (gzip, or a zip archive of one file: inflated
+    first, to at most ``inflated_limit`` bytes).
 
     ``atomic`` (the default, chitieu's rule): any refused value refuses the whole payload;
     ``atomic=False`` is DHIS2's partial import (WARNING, the good values written).
@@ -194,31 +172,43 @@ def import_datavalueset(
         first_row_is_header=first_row_is_header,
     )
     stream = as_stream(payload)
-    head = stream.read(4096)
-    fmt = fmt or detect_format(content_type, head, filename)
-    digest = _sha256(stream)
-    ahead = _read_ahead_mode(engine.dialect.name, read_ahead, _size(stream))
-    mapping = mapping or read_mapping()
-    header: dict[str, str] = {}
-    for _ in range(2):
+    start = stream.tell()
+    magic = stream.read(len(ZIP_MAGIC))
+    stream.seek(start)
+    inflated_file: BinaryIO | None = None
+    if is_compressed(magic):
         try:
-            return _import_once(
-                engine,
-                stream,
-                fmt,
-                header,
-                request,
-                mapping,
-                actor,
-                allowed_unit,
-                editor,
-                old_units,
-                ImportSource(fmt, filename or f"{fmt} payload", digest),
-                read_ahead=ahead,
-            )
-        except _ReadAgain as again:
-            header = again.header
-    raise AssertionError("unreachable: the second pass knows the whole header")
+            inflated_file, filename = inflated(stream, filename, inflated_limit)
+        except PayloadError as exc:
+            why = [Conflict("payload", str(exc), None, "payload")]
+            return sm.refused(why, 0, dry_run=request.dry_run)
+        stream = as_stream(inflated_file)  # past a byte order mark
+    with inflated_file or nullcontext():
+        head = stream.read(4096)
+        fmt = fmt or detect_format(content_type, head, filename)
+        digest = _sha256(stream)
+        ahead = _read_ahead_mode(engine.dialect.name, read_ahead, _size(stream))
+        mapping = mapping or read_mapping()
+        header: dict[str, str] = {}
+        for _ in range(2):
+            try:
+                return _import_once(
+                    engine,
+                    stream,
+                    fmt,
+                    header,
+                    request,
+                    mapping,
+                    actor,
+                    allowed_unit,
+                    editor,
+                    old_units,
+                    ImportSource(fmt, filename or f"{fmt} payload", digest),
+                    read_ahead=ahead,
+                )
+            except _ReadAgain as again:
+                header = again.header
+        raise AssertionError("unreachable: the second pass knows the whole header")
 
 
 def _read_ahead_mode(dialect: str, read_ahead: bool | str | None, size: int) -> str | None:

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from chitieu.catalog.periods import parse_period
 from chitieu.exchange.adx import write_adx
-from chitieu.exchange.dhis2 import FORMATS, MEDIA_TYPES
 from chitieu.exchange.dxf_write import OutValue, write_csv, write_json, write_xml
+from chitieu.exchange.formats import FORMATS, MEDIA_TYPES
 from chitieu.exchange.mapping import DEFAULT_DISAGGREGATION, Dhis2Mapping, IdScheme, read_mapping
 from chitieu.exchange.query import StoredValue, format_value, query_values
 from chitieu.exchange.translate import unit_names, unit_uids

@@ -40,7 +40,9 @@ _OLD_UNITS = ("seat", "equal", "none")
 IMPORT_DESCRIPTION = """Import a data value set, as DHIS2's `POST /api/dataValueSets`.
 
 **Formats** by `Content-Type`: `application/json`, `application/csv` (or `text/csv`),
-`application/xml`, `application/adx+xml`. A `Content-Encoding: gzip` body is decompressed.
+`application/xml`, `application/adx+xml`. A `Content-Encoding: gzip` body is decompressed, and
+so is a body that is itself a gzip file or a zip archive of one file (DHIS2's compressed
+exports, told apart by their first bytes as DHIS2 does).
 The body may be up to the `CHITIEU_MAX_UPLOAD_BODY` setting (1 GiB by default) and is
 read as a stream.
 
@@ -322,6 +324,7 @@ async def import_values(
                 atomic=atomicMode.upper() == "ALL",
                 old_units=oldUnits,
                 first_row_is_header=firstRowIsHeader,
+                inflated_limit=get_settings().max_upload_body,
             )
         finally:
             stream.close()
