@@ -80,7 +80,7 @@ def unit_uids_all(db: Session) -> dict[str, str]:
 
 
 #: Why an attribute option combo other than the default one is refused.
-_NO_ATTRIBUTES = (
+NO_ATTRIBUTES = (
     "Attribute option combo not found: chitieu has no attribute dimension, only the default combo"
 )
 
@@ -108,7 +108,7 @@ def header_conflicts(
     combo = header.get("attributeOptionCombo")
     if combo and not mapping.is_default_aoc(combo, schemes.category_option_combo):
         found.append(
-            Conflict(combo, _NO_ATTRIBUTES, sm.E_AOC, "attributeOptionCombo", None, "header")
+            Conflict(combo, NO_ATTRIBUTES, sm.E_AOC, "attributeOptionCombo", None, "header")
         )
     return found
 
@@ -220,7 +220,7 @@ def to_values(
             problems.append(
                 (
                     str(raw.attribute_option_combo),
-                    _NO_ATTRIBUTES,
+                    NO_ATTRIBUTES,
                     sm.E_AOC,
                     "attributeOptionCombo",
                 )
