@@ -5,7 +5,10 @@ the audit and the kept deletions as for a data value set; the versioned paths to
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from tests.api.conftest import BD, HK
+
+from chitieu.store.models import DataValue, DeletedDataValue
 
 INSP = "vL2QCgKmWOu"  # ACT_INSPECTIONS in data/dhis2/mapping.yaml
 #: A yearly figure the ward keeps entering (a monthly report is read-only once submitted).
@@ -13,24 +16,15 @@ KEY = f"de=DOCTORS&pe=2025&ou={HK}"
 
 
 def _stored(world, period: str = "2025", unit: str = HK):  # type: ignore[no-untyped-def]
-    with world.engine.connect() as conn:
-        from sqlalchemy import text
+    """The stored (value, comment, followup) rows of the key, and the deleted values kept."""
 
-        live = conn.execute(
-            text(
-                "SELECT value, comment, followup FROM data_values WHERE element_code = "
-                "'DOCTORS' AND unit_code = :u AND period = :p"
-            ),
-            {"u": unit, "p": period},
-        ).all()
-        gone = conn.execute(
-            text(
-                "SELECT value FROM deleted_data_values WHERE element_code = 'DOCTORS' "
-                "AND unit_code = :u AND period = :p"
-            ),
-            {"u": unit, "p": period},
-        ).all()
-    return [tuple(r) for r in live], [r[0] for r in gone]
+    def rows(model, *columns):  # type: ignore[no-untyped-def]
+        key = (model.element_code == "DOCTORS", model.unit_code == unit, model.period == period)
+        with world.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(select(*columns).where(*key))]
+
+    live = rows(DataValue, DataValue.value, DataValue.comment, DataValue.followup)
+    return live, [r[0] for r in rows(DeletedDataValue, DeletedDataValue.value)]
 
 
 def _audits(world) -> int:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ as a list of one text, 200 for a follow-up flag set; 409 with DHIS2's WebMessage
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -65,6 +66,19 @@ async def get_data_value(name: Name, user: CurrentUser, engine: AppEngine) -> Re
     return JSONResponse([item["value"]], headers={"Cache-Control": "no-store"})
 
 
+async def _write(
+    status: int, write: Callable[..., Any], user: Any, *args: Any, **kw: Any
+) -> Response:
+    """Run ``write`` as ``user`` (the actor, the scope, the role's rules): ``status`` with no
+    body, or 409 with the refusal."""
+    who = {"actor": user.username, "allowed_unit": user.unit_code, "editor": Editor(user.role)}
+    try:
+        await run_in_threadpool(write, *args, **kw, **who)
+    except Refused as refused:
+        return _conflict(refused)
+    return Response(status_code=status)
+
+
 @router.post("/dataValues", status_code=201, summary="Save one data value (DHIS2)")
 async def post_data_value(
     name: Name,
@@ -76,38 +90,14 @@ async def post_data_value(
 ) -> Response:
     """Save the value (``value``), its comment or its follow-up flag; an empty value clears
     it (chitieu deletes it, kept among the deleted values). 201 with no body, as DHIS2."""
-    try:
-        await run_in_threadpool(
-            save_value,
-            engine,
-            name,
-            value=value,
-            comment=comment,
-            followup=followUp,
-            actor=user.username,
-            allowed_unit=user.unit_code,
-            editor=Editor(user.role),
-        )
-    except Refused as refused:
-        return _conflict(refused)
-    return Response(status_code=201)
+    changes = {"value": value, "comment": comment, "followup": followUp}
+    return await _write(201, save_value, user, engine, name, **changes)
 
 
 @router.delete("/dataValues", status_code=204, summary="Delete one data value (DHIS2)")
 async def delete_data_value(name: Name, user: CurrentUser, engine: AppEngine) -> Response:
     """Delete the value (kept among the deleted values); 409 when there is none."""
-    try:
-        await run_in_threadpool(
-            delete_value,
-            engine,
-            name,
-            actor=user.username,
-            allowed_unit=user.unit_code,
-            editor=Editor(user.role),
-        )
-    except Refused as refused:
-        return _conflict(refused)
-    return Response(status_code=204)
+    return await _write(204, delete_value, user, engine, name)
 
 
 class FollowUp(BaseModel):
@@ -124,7 +114,7 @@ class FollowUp(BaseModel):
 
 
 @router.put("/dataValues/followup", summary="Mark one data value for follow-up (DHIS2)")
-async def put_follow_up(body: FollowUp, user: CurrentUser, engine: AppEngine) -> Any:
+async def put_follow_up(body: FollowUp, user: CurrentUser, engine: AppEngine) -> Response:
     """Set the follow-up flag of a stored value; 409 when there is none."""
     name = ValueName(
         body.dataElement,
@@ -133,17 +123,4 @@ async def put_follow_up(body: FollowUp, user: CurrentUser, engine: AppEngine) ->
         body.categoryOptionCombo,
         body.attributeOptionCombo,
     )
-    try:
-        await run_in_threadpool(
-            save_value,
-            engine,
-            name,
-            value=None,
-            followup=body.followup,
-            actor=user.username,
-            allowed_unit=user.unit_code,
-            editor=Editor(user.role),
-        )
-    except Refused as refused:
-        return _conflict(refused)
-    return Response(status_code=200)
+    return await _write(200, save_value, user, engine, name, value=None, followup=body.followup)
