@@ -50,26 +50,25 @@ def implausible_months(
     plan_import`) would leave implausible, given every live value ``stored`` in the months
     they touch, keyed (element, unit, period, disaggregation) (as
     :func:`chitieu.reporting.stored.load_months` reads them)."""
-    touched = {
-        (a.v.unit, a.period)
+    births = [
+        a
         for a in actions
-        if a.kind in ("insert", "update", "delete")
-        and a.v.element == BIRTHS
+        if a.v.element == BIRTHS
+        and a.kind in ("insert", "update", "delete")
         and a.v.disaggregation in _CELLS
-    }
-    if not touched:
+    ]
+    if not births:
         return []
-    cells: dict[tuple[str, str], dict[str, float]] = {k: {} for k in touched}
+    cells: dict[tuple[str, str], dict[str, float]] = {(a.v.unit, a.period): {} for a in births}
     for (element, unit, period, disagg), row in stored.items():
-        if element == BIRTHS and (unit, period) in touched:
+        if element == BIRTHS and (unit, period) in cells:
             cells[(unit, period)][disagg] = row["value"]
-    for a in actions:
-        key = (a.v.unit, a.period)
-        if key in touched and a.v.element == BIRTHS and a.v.disaggregation in _CELLS:
-            if a.kind == "delete":
-                cells[key].pop(a.v.disaggregation, None)
-            elif a.kind in ("insert", "update"):
-                cells[key][a.v.disaggregation] = a.number
+    for a in births:
+        month = cells[(a.v.unit, a.period)]
+        if a.kind == "delete":
+            month.pop(a.v.disaggregation, None)
+        else:
+            month[a.v.disaggregation] = a.number
     out = []
     for (unit, period), month in sorted(cells.items()):
         if set(month) != _CELLS:
