@@ -74,13 +74,13 @@ def test_writing_alongside_answers_and_stores_what_writing_in_turn_does(
 ) -> None:
     values = _values(engine, 2300)
     threads: list[str] = []
-    apply = imports.apply_plan
+    apply = imports.write_planned
 
     def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
         threads.append(threading.current_thread().name)
         return apply(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "apply_plan", watched)
+    monkeypatch.setattr(imports, "write_planned", watched)
     alongside = import_values(engine, values, actor="t", atomic=atomic, batch_size=500)
     stored = _stored(engine)
     assert atomic or threads  # an atomic import refused at its first batch writes nothing
@@ -130,16 +130,16 @@ def test_a_failed_write_refuses_the_import_and_writes_nothing(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     values = _values(engine, 1200)
-    apply = imports.apply_plan
+    apply = imports.write_planned
     calls = []
 
-    def failing(db, actions, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(len(actions))
+    def failing(db, planned, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(planned.actions))
         if len(calls) == 2:
             raise IntegrityError("insert", None, ValueError("written meanwhile"))
-        return apply(db, actions, **kwargs)
+        return apply(db, planned, **kwargs)
 
-    monkeypatch.setattr(imports, "apply_plan", failing)
+    monkeypatch.setattr(imports, "write_planned", failing)
     summary = import_values(engine, values, actor="t", atomic=False, batch_size=500)
     assert summary.status == "ERROR" and "written meanwhile" in summary.conflicts[0].value
     assert _stored(engine) == ([], [])

@@ -23,9 +23,14 @@ def json_text(value: Any) -> str | None:
 
 
 #: SQLite reads a JSON array's items with ``->>`` from 3.38 on.
-_SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38)
+SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38)
 #: Integers JSON carries exactly through SQLite (and floats hold exactly).
 JSON_EXACT_INTEGERS = 2**53
+
+
+def rows_json(rows: Sequence[tuple[Any, ...]]) -> str:
+    """Rows as one JSON array, as :func:`append_rows` sends them to SQLite."""
+    return json.dumps(rows, ensure_ascii=False, check_circular=False)
 
 
 def append_rows(
@@ -36,6 +41,7 @@ def append_rows(
     *,
     exact_json: bool = False,
     same: Mapping[str, Any] | None = None,
+    json_array: str | None = None,
 ) -> None:
     """Append ``rows`` to ``table`` (a table name of the models, never user input).
 
@@ -44,7 +50,8 @@ def append_rows(
     digits only). On SQLite they then go in as one ``INSERT … SELECT`` over the rows as a
     JSON array: SQLite's own work from end to end, done without the interpreter's lock (so a
     second thread runs meanwhile), instead of one step per row. ``same``: columns whose value
-    is the same in every row, given once (bound once in that statement).
+    is the same in every row, given once (bound once in that statement). ``json_array``: the
+    rows' JSON text (:func:`rows_json`) when it was made ahead.
 
     A unique or foreign key violation raises SQLAlchemy's ``IntegrityError``, as a Core
     insert would, and leaves the transaction to be rolled back."""
@@ -56,9 +63,9 @@ def append_rows(
     assert raw is not None  # None only for a closed connection
     names = ", ".join([*columns, *same])
     try:
-        if conn.dialect.name == "sqlite" and exact_json and _SQLITE_JSON:
+        if conn.dialect.name == "sqlite" and exact_json and SQLITE_JSON:
             items = ", ".join([*(f"value ->> {i}" for i in range(len(columns))), *"?" * len(same)])
-            array = json.dumps(rows, ensure_ascii=False, check_circular=False)
+            array = json_array if json_array is not None else rows_json(rows)
             raw.execute(
                 f"INSERT INTO {table} ({names}) SELECT {items} FROM json_each(?)",
                 (*same.values(), array),

@@ -52,7 +52,7 @@ from chitieu.reporting.validate import (
     plan_checked,
     plan_import,
 )
-from chitieu.reporting.write import apply_plan
+from chitieu.reporting.write import apply_plan, plan_write, write_planned
 from chitieu.store.batches import chunks
 from chitieu.store.db import dialect_name, session_on, with_retries
 from chitieu.store.models import DataElement, ImportBatch, Unit
@@ -305,7 +305,8 @@ def import_values(
                     ]
                     unwritten = None
                     if not dry_run and not (atomic and out.refused_any) and not out.fatal:
-                        write = partial(apply_plan, db, actions, actor=actor, pending=pending)
+                        planned = plan_write(actions, actor, engine.dialect.name)
+                        write = partial(write_planned, db, planned, actor=actor, pending=pending)
                         touched = {(a.v.unit, a.period) for a in actions}  # deletions too
                         unwritten = DeferredWrite(writer, write, touched)
                 if unwritten is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from math import copysign
 from typing import Any
@@ -20,9 +21,15 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from chitieu.reporting.bulk import JSON_EXACT_INTEGERS, append_rows, json_text
+from chitieu.reporting.bulk import (
+    JSON_EXACT_INTEGERS,
+    SQLITE_JSON,
+    append_rows,
+    json_text,
+    rows_json,
+)
 from chitieu.reporting.own_figures import COUNTED_STATUSES
-from chitieu.reporting.rollups import Pending, flush, gather
+from chitieu.reporting.rollups import Pending, ValueChange, flush, gather
 from chitieu.reporting.validate import Action
 from chitieu.store.batches import chunks
 from chitieu.store.db import dialect_name
@@ -87,9 +94,62 @@ def _value_rows(inserts: Sequence[Action], actor: str) -> tuple[list[tuple[Any, 
     return rows, exact
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedWrite:
+    """A batch's changes made ready for the database without it: the actions by kind, the
+    rows of the new values (and, for SQLite's one-statement insert, their JSON text), and what
+    the rollups note. An import makes it in the planning thread while the batch before is
+    written (:mod:`chitieu.reporting.batch_writer`), so the writer mostly runs statements."""
+
+    actions: Sequence[Action]
+    inserts: list[Action]
+    updates: list[Action]
+    deletes: list[Action]
+    #: The new values' rows (:data:`_VALUE_COLUMNS`); whether they travel exactly as JSON.
+    new_rows: list[tuple[Any, ...]]
+    exact: bool
+    new_json: str | None
+    changed: list[ValueChange]
+
+
+def plan_write(actions: Sequence[Action], actor: str, dialect: str) -> PlannedWrite:
+    """:class:`PlannedWrite` of ``actions`` for a database of ``dialect``."""
+    inserts = [a for a in actions if a.kind == "insert"]
+    updates = [a for a in actions if a.kind == "update"]
+    deletes = [a for a in actions if a.kind == "delete"]
+    new_rows, exact = _value_rows(inserts, actor) if inserts else ([], False)
+    as_json = exact and dialect == "sqlite" and SQLITE_JSON
+    changed = [
+        (a.v.unit, a.v.element, a.v.disaggregation, a.period, *_counted(a))
+        for a in (*inserts, *updates, *deletes)
+    ]
+    return PlannedWrite(
+        actions,
+        inserts,
+        updates,
+        deletes,
+        new_rows,
+        exact,
+        rows_json(new_rows) if as_json else None,
+        changed,
+    )
+
+
 def apply_plan(
     db: Session,
     actions: Sequence[Action],
+    *,
+    actor: str,
+    pending: Pending | None = None,
+) -> None:
+    """Write the planned changes in the caller's transaction, auditing each one
+    (:func:`write_planned` of :func:`plan_write`)."""
+    write_planned(db, plan_write(actions, actor, dialect_name(db)), actor=actor, pending=pending)
+
+
+def write_planned(
+    db: Session,
+    planned: PlannedWrite,
     *,
     actor: str,
     pending: Pending | None = None,
@@ -101,23 +161,21 @@ def apply_plan(
     and bumps the change counters once at its end (:func:`chitieu.reporting.rollups.flush`);
     without it, they are settled here."""
     conn = db.connection()  # Core statements: no ORM bulk semantics
-    inserts = [a for a in actions if a.kind == "insert"]
-    updates = [a for a in actions if a.kind == "update"]
-    deletes = [a for a in actions if a.kind == "delete"]
+    inserts, updates, deletes = planned.inserts, planned.updates, planned.deletes
     audited_inserts = False
     if inserts:
-        new_rows, exact = _value_rows(inserts, actor)
         # SQLite spells whole numbers exactly, but not every fraction: its printf rounds
         # some of them (1.7976931348623157e308 reads back as …155e308), so Python spells those
-        first_new = _last_id(db) if exact else None
+        first_new = _last_id(db) if planned.exact else None
         on_server = _server_audits(db, actor)
         append_rows(
             db,
             DataValue.__tablename__,
             _VALUE_COLUMNS,
-            new_rows,
-            exact_json=exact,
+            planned.new_rows,
+            exact_json=planned.exact,
             same={"status": "submitted", "synthetic": False},
+            json_array=planned.new_json,
         )
         if first_new is not None:
             conn.execute(_AUDIT_INSERTED, {"actor": actor, "after": first_new})
@@ -152,7 +210,7 @@ def apply_plan(
             for a in updates
         ]
         conn.execute(stmt, rows)
-    _keep_deleted(db, actions, actor)
+    _keep_deleted(db, planned.actions, actor)
     if deletes:
         ids = [_stored(a)["id"] for a in deletes]
         for chunk in chunks(ids):
@@ -161,16 +219,12 @@ def apply_plan(
     append_rows(
         db, AuditEntry.__tablename__, _AUDIT_COLUMNS, [_audit_row(a, actor) for a in unaudited]
     )
-    changed = [
-        (a.v.unit, a.v.element, a.v.disaggregation, a.period, *_counted(a))
-        for a in (*inserts, *updates, *deletes)
-    ]
     if pending is None:
         pending = Pending()
-        gather(db, changed, pending)
+        gather(db, planned.changed, pending)
         flush(db, pending)
     else:
-        gather(db, changed, pending)
+        gather(db, planned.changed, pending)
 
 
 def _counted(a: Action) -> tuple[float | None, float | None]:
