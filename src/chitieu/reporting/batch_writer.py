@@ -9,7 +9,10 @@ meanwhile. A batch's write starts only once the next batch has read the periods 
 not touch (the same before and after it), and the next batch's decisions are made while it
 runs; the periods both touch are read after it ends. So every batch still sees the ones
 before it, in the same transaction, in the same order
-(:func:`chitieu.reporting.validate.plan_checked`).
+(:func:`chitieu.reporting.validate.plan_checked`). What a write needs that is not the database
+(its rows, their JSON text) is made by the planning thread
+(:func:`chitieu.reporting.write.plan_write`): the two threads share one interpreter lock, and
+the writer holds it least when it only runs statements.
 
 Only one write is ever in flight, and the connection is never used by both threads at once:
 :meth:`BatchWriter.wait` hands it back. An error of a write is raised by the next ``wait``.
