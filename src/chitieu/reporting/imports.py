@@ -28,7 +28,7 @@ import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -38,11 +38,11 @@ from sqlalchemy.orm import Session
 from chitieu.ingest.key_checks import defer_key_checks
 from chitieu.reporting import summary as sm
 from chitieu.reporting.batch_writer import DeferredWrite, batch_writer
+from chitieu.reporting.outcome import Outcome, count_actions
 from chitieu.reporting.periods import Editor
 from chitieu.reporting.rollups import Pending, flush
 from chitieu.reporting.summary import Conflict, ImportCount, ImportSummary
 from chitieu.reporting.validate import (
-    Action,
     ImportStrategy,
     PeriodRules,
     PlanState,
@@ -52,7 +52,7 @@ from chitieu.reporting.validate import (
     plan_checked,
     plan_import,
 )
-from chitieu.reporting.write import apply_plan, plan_write, write_planned
+from chitieu.reporting.write import plan_write, write_planned
 from chitieu.store.batches import chunks
 from chitieu.store.db import dialect_name, session_on, with_retries
 from chitieu.store.models import DataElement, ImportBatch, Unit
@@ -64,7 +64,6 @@ __all__ = [
     "ImportStrategy",
     "Outcome",
     "ValueIn",
-    "apply_plan",
     "count_actions",
     "import_values",
     "parse_number",
@@ -76,8 +75,6 @@ __all__ = [
 #: waits on (a million values: about a tenth faster in batches of 10,000 than of 5,000); SQLite
 #: holds a batch twice more, as the JSON text of its one-statement insert.
 BATCH_SIZE = {"postgresql": 10_000, "sqlite": 5000}
-#: Conflicts listed in a summary; beyond it they are counted, not listed.
-MAX_LISTED_CONFLICTS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,50 +84,6 @@ class ImportSource:
     kind: str  # dhis2 | adx | excel | old-units
     name: str
     sha256: str
-
-
-@dataclass
-class Outcome:
-    """Problems gathered while a payload streams through: readers, translation and the
-    planner all add to one outcome. ``rejected`` are the indexes of refused values;
-    ``skipped`` those the import strategy leaves (ignored, and listed among the rejected
-    indexes as DHIS2 lists them, but not a refusal); a ``fatal`` problem (an unreadable
-    header, an unknown data set) refuses the whole payload in either mode."""
-
-    conflicts: list[Conflict] = field(default_factory=list)
-    rejected: list[int] = field(default_factory=list)
-    skipped: list[int] = field(default_factory=list)
-    fatal: bool = False
-    unlisted: int = 0
-    refusals: int = 0
-
-    def add(self, c: Conflict, *, rejects: bool = True) -> None:
-        if len(self.conflicts) < MAX_LISTED_CONFLICTS:
-            self.conflicts.append(c)
-        else:
-            self.unlisted += 1
-        if rejects:
-            self.refusals += 1
-            if c.index is not None:
-                self.rejected.append(c.index)
-
-    @property
-    def refused_any(self) -> bool:
-        return self.fatal or self.refusals > 0 or bool(self.rejected)
-
-
-def count_actions(actions: Sequence[Action], c: ImportCount | None = None) -> ImportCount:
-    c = c if c is not None else ImportCount()
-    for a in actions:
-        if a.kind == "insert":
-            c.imported += 1
-        elif a.kind == "update":
-            c.updated += 1
-        elif a.kind == "delete":
-            c.deleted += 1
-        else:
-            c.ignored += 1
-    return c
 
 
 def _batches(values: Iterable[ValueIn], size: int) -> Iterable[list[ValueIn]]:
@@ -299,10 +252,7 @@ def import_values(
                     )  # started the write of the batch before
                     for c in conflicts:
                         out.add(c)
-                    count_actions(actions, count)
-                    out.skipped += [
-                        a.v.index for a in actions if a.kind == "skip" and a.v.index is not None
-                    ]
+                    count_actions(actions, count, out.skipped)
                     unwritten = None
                     if not dry_run and not (atomic and out.refused_any) and not out.fatal:
                         planned = plan_write(actions, actor, engine.dialect.name)
