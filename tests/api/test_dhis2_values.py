@@ -62,6 +62,13 @@ def test_save_read_flag_clear_and_delete_one_value(world) -> None:
     assert _stored(world)[0] == []
     r = world.client.delete(f"/api/dataValues?{KEY}", headers=entry)
     assert r.status_code == 409 and "does not exist" in r.json()["message"]
+    # neither that refusal nor clearing a value never stored touches the kept deletions
+    kept = _stored(world)
+    assert kept == ([], [4.0])
+    assert world.client.post(f"/api/dataValues?{KEY}&value=", headers=entry).status_code == 201
+    other = f"de=DOCTORS&pe=2024&ou={HK}"
+    assert world.client.post(f"/api/dataValues?{other}&value=", headers=entry).status_code == 201
+    assert _stored(world) == kept and _stored(world, "2024") == ([], [])
 
 
 def test_refusals_are_409_web_messages_and_write_nothing(world) -> None:
