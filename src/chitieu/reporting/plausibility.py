@@ -51,11 +51,7 @@ def implausible_months(
     they touch, keyed (element, unit, period, disaggregation) (as
     :func:`chitieu.reporting.stored.load_months` reads them)."""
     births = [
-        a
-        for a in actions
-        if a.v.element == BIRTHS
-        and a.kind in ("insert", "update", "delete")
-        and a.v.disaggregation in _CELLS
+        a for a in actions if a.v.element == BIRTHS and a.changes and a.v.disaggregation in _CELLS
     ]
     if not births:
         return []

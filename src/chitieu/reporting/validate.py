@@ -60,6 +60,10 @@ __all__ = [
 ]
 
 
+#: The kinds of action that write.
+CHANGES = frozenset({"insert", "update", "delete"})
+
+
 @dataclass
 class Action:
     kind: str  # insert | update | delete | ignore | skip (ignored: the strategy leaves it)
@@ -69,6 +73,11 @@ class Action:
     existing: dict[str, Any] | None = None
     #: The deleted value already kept for this key, if any (DHIS2's soft-deleted row).
     tombstone: dict[str, Any] | None = None
+
+    @property
+    def changes(self) -> bool:
+        """Whether the action writes: an insert, an update or a deletion."""
+        return self.kind in CHANGES
 
 
 @dataclass
@@ -302,7 +311,7 @@ def _decide_all(
             continue
         old = stored.get(key)
         kind = _decide(strategy, v, number, old)
-        if kind in ("insert", "update", "delete"):
+        if kind in CHANGES:
             why = refusal(periods[(v.unit, period)], v.element, editor)
             value_locked = old is not None and old["status"] == "locked"
             if why is None and value_locked and not editor.can_edit_locked:
