@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 from alembic import command
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Engine, delete, func, insert, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from chitieu.reporting.bulk import append_rows
@@ -140,6 +140,53 @@ def test_a_referenced_parent_cannot_be_deleted_or_renamed(keyed: Engine, change:
         db.execute(delete(DataValue))
         db.execute(change)
     assert _orphans(keyed) == 0
+
+
+BY_UNIT = ["unit_code", "period", "element_code", "disaggregation"]
+BY_ELEMENT = ["element_code", "unit_code", "period", "disaggregation"]
+
+
+def _keys(engine: Engine, table: str) -> tuple[list[list[str]], list[list[str]]]:
+    """``table``'s unique keys and its other indexes, as lists of columns."""
+    found = inspect(engine)
+    keys = [u["column_names"] for u in found.get_unique_constraints(table)]
+    indexes = [
+        i["column_names"]
+        for i in found.get_indexes(table)
+        if not i.get("duplicates_constraint") and i["column_names"] not in keys
+    ]
+    return keys, indexes
+
+
+@pytest.mark.parametrize("table", ["data_values", "deleted_data_values"])
+def test_a_values_key_leads_with_unit_and_period_and_is_its_only_index(
+    keyed: Engine, table: str
+) -> None:
+    # Every write enters the key; the searches by unit and period use its leading columns.
+    assert _keys(keyed, table) == ([BY_UNIT], [])
+    cfg = alembic_config(keyed.url.render_as_string(hide_password=False))
+    with keyed.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0017_own_figure_last_start")
+    assert _keys(keyed, table) == ([BY_ELEMENT], [["unit_code", "period"]])
+
+
+def test_values_stored_before_the_key_changed_keep_it(keyed: Engine) -> None:
+    cfg = alembic_config(keyed.url.render_as_string(hide_password=False))
+    with keyed.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0017_own_figure_last_start")
+    with transaction(keyed) as db:
+        append_rows(db, DataValue.__tablename__, COLUMNS, [_row("E1", "A"), _row("E2", "A")])
+    with keyed.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert _count(keyed) == 2
+    with pytest.raises(IntegrityError), transaction(keyed) as db:
+        append_rows(db, DataValue.__tablename__, COLUMNS, [_row("E1", "B"), _row("E1", "A")])
+    with transaction(keyed) as db:  # the same element and unit in another period: a new key
+        append_rows(db, DataValue.__tablename__, COLUMNS, [_row("E1", "A", "202502")])
+    assert _count(keyed) == 3
 
 
 # --- PostgreSQL: how the checks are made, and races between two connections ---------------

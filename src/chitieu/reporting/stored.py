@@ -50,7 +50,7 @@ def _load_rows(
     keep: Callable[[Key], bool],
 ) -> dict[Key, dict[str, Any]]:
     """Rows of ``table``'s ``names`` (:func:`_reader`) of ``units`` in ``periods`` (searched
-    through the (unit, period) index) whose key ``keep`` accepts."""
+    through the unique key, which leads with them) whose key ``keep`` accepts."""
     conn = db.connection()  # Core rows: no ORM compile on every batch
     dialect = conn.dialect.name
     statement = _READERS[(table, dialect)]

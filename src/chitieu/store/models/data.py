@@ -11,7 +11,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -48,10 +47,8 @@ class DataValue(Base):
     work of writing a value. The declarations stay for SQLite and as documentation."""
 
     __tablename__ = "data_values"
-    __table_args__ = (
-        UniqueConstraint("element_code", "unit_code", "period", "disaggregation"),
-        Index("ix_data_values_unit_period", "unit_code", "period"),
-    )
+    #: The key leads with the unit and the period: it also serves every search by them.
+    __table_args__ = (UniqueConstraint("unit_code", "period", "element_code", "disaggregation"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     element_code: Mapped[str] = mapped_column(ForeignKey("data_elements.code"))
@@ -80,10 +77,7 @@ class DeletedDataValue(Base):
     same key removes it."""
 
     __tablename__ = "deleted_data_values"
-    __table_args__ = (
-        UniqueConstraint("element_code", "unit_code", "period", "disaggregation"),
-        Index("ix_deleted_data_values_unit_period", "unit_code", "period"),
-    )
+    __table_args__ = (UniqueConstraint("unit_code", "period", "element_code", "disaggregation"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     element_code: Mapped[str] = mapped_column(ForeignKey("data_elements.code"))
