@@ -60,6 +60,14 @@ def _count(engine: Engine) -> int:
         return conn.scalar(select(func.count()).select_from(DataValue)) or 0
 
 
+def _migrate(engine: Engine, step: Callable[..., None], revision: str) -> None:
+    """Run Alembic's ``step`` (upgrade or downgrade) to ``revision`` on ``engine``."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        step(cfg, revision)
+
+
 def _orphans(engine: Engine) -> int:
     with engine.connect() as conn:
         return (
@@ -164,23 +172,15 @@ def test_a_values_key_leads_with_unit_and_period_and_is_its_only_index(
 ) -> None:
     # Every write enters the key; the searches by unit and period use its leading columns.
     assert _keys(keyed, table) == ([BY_UNIT], [])
-    cfg = alembic_config(keyed.url.render_as_string(hide_password=False))
-    with keyed.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0017_own_figure_last_start")
+    _migrate(keyed, command.downgrade, "0017_own_figure_last_start")
     assert _keys(keyed, table) == ([BY_ELEMENT], [["unit_code", "period"]])
 
 
 def test_values_stored_before_the_key_changed_keep_it(keyed: Engine) -> None:
-    cfg = alembic_config(keyed.url.render_as_string(hide_password=False))
-    with keyed.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0017_own_figure_last_start")
+    _migrate(keyed, command.downgrade, "0017_own_figure_last_start")
     with transaction(keyed) as db:
         append_rows(db, DataValue.__tablename__, COLUMNS, [_row("E1", "A"), _row("E2", "A")])
-    with keyed.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    _migrate(keyed, command.upgrade, "head")
     assert _count(keyed) == 2
     with pytest.raises(IntegrityError), transaction(keyed) as db:
         append_rows(db, DataValue.__tablename__, COLUMNS, [_row("E1", "B"), _row("E1", "A")])
@@ -221,18 +221,13 @@ def test_on_postgresql_the_keys_are_statement_triggers_and_downgrade_restores_th
     fks, triggers = state()
     assert fks == set()
     assert "data_values_parents_insert" in triggers
-    cfg = alembic_config(keyed.url.render_as_string(hide_password=False))
     with transaction(keyed) as db:
         append_rows(db, DataValue.__tablename__, COLUMNS, [_row("E1", "A")])
-    with keyed.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0013_birth_tables_clustered")
+    _migrate(keyed, command.downgrade, "0013_birth_tables_clustered")
     fks, triggers = state()
     assert fks == {"data_values_element_code_fkey", "data_values_unit_code_fkey"}
     assert triggers == set()
-    with keyed.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    _migrate(keyed, command.upgrade, "head")
     assert state()[0] == set()
 
 
